@@ -1,0 +1,47 @@
+"""CrowdSpirit: an open platform where communities and R&D sponsors design products together."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application: load config, bind extensions, register blueprints and commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+
+    from . import models  # noqa: F401  (every table registered before Migrate looks)
+    from .web import locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=locale.select_locale)
+    limiter.init_app(app)
+
+    from .accounts.views import bp as accounts_bp
+    from .cli import crowdspirit_cli
+    from .pipeline.views import bp as pipeline_bp
+    from .projects.views import bp as projects_bp
+    from .specs.views import bp as specs_bp
+    from .web import errors, templating
+    from .web.views import bp as web_bp
+
+    for blueprint in (web_bp, accounts_bp, projects_bp, pipeline_bp, specs_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    templating.register(app)
+    app.cli.add_command(crowdspirit_cli)
+    return app

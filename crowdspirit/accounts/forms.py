@@ -1,0 +1,48 @@
+"""Sign-up, sign-in and profile forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from .models import ProfileKind
+
+PROFILE_CHOICES = [
+    (ProfileKind.AMATEUR.value, _l("Amateur")),
+    (ProfileKind.STUDENT.value, _l("Student")),
+    (ProfileKind.PROFESSIONAL.value, _l("Professional")),
+    (ProfileKind.EXPERT.value, _l("Expert")),
+]
+
+
+class ProfileFields(FlaskForm):
+    """The fields a member edits on their profile (and gives at sign-up)."""
+
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=80)])
+    profile_kind = SelectField(_l("I am"), choices=PROFILE_CHOICES, default="amateur")
+    skills = StringField(_l("Skills"), validators=[Optional(), Length(max=500)],
+                         description=_l("Comma separated, e.g. electronics, industrial design"))
+
+
+class SignupForm(ProfileFields):
+    """A visitor creates an account."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
+                             description=_l("At least 10 characters"))
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class LoginForm(FlaskForm):
+    """A member signs in."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ProfileForm(ProfileFields):
+    """A member edits their profile."""
+
+    bio = TextAreaField(_l("About me"), validators=[Optional(), Length(max=5000)],
+                        description=_l("Markdown is supported"))

@@ -1,0 +1,66 @@
+"""Users and the organisations (sponsors) they may act for."""
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import utcnow
+from ..extensions import db
+
+
+class ProfileKind(enum.StrEnum):
+    """How a member describes their background (the field study's community mix)."""
+
+    AMATEUR = "amateur"
+    STUDENT = "student"
+    PROFESSIONAL = "professional"
+    EXPERT = "expert"
+
+
+class Organisation(db.Model):
+    """A company or lab that sponsors projects and takes ideas into partner R&D."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: member, sponsor (acting for an organisation), moderator, admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    profile_kind: Mapped[str] = mapped_column(String(20), default=ProfileKind.AMATEUR)
+    #: free-text skills, comma separated ("electronics, industrial design")
+    skills: Mapped[str] = mapped_column(String(500), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    #: set for sponsors: the organisation this user acts for
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    is_moderator: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    @property
+    def is_sponsor(self) -> bool:
+        """True when the user acts for an organisation."""
+        return self.organisation_id is not None
+
+    @property
+    def skill_list(self) -> list[str]:
+        """Skills as a list of trimmed, non-empty names."""
+        return [s.strip() for s in self.skills.split(",") if s.strip()]

@@ -1,0 +1,168 @@
+"""Demo content for `flask crowdspirit seed-demo`: organisations, people, projects and ideas."""
+
+import random
+
+from sqlalchemy import select
+
+from .accounts import services as accounts
+from .accounts.models import Organisation, User
+from .extensions import db
+from .pipeline import services as pipeline
+from .pipeline.models import Stage
+from .projects import services as projects
+from .projects.models import MemberRole, ProjectMembership, PromotionDecider
+from .specs import services as specs
+
+DEMO_PASSWORD = "crowdspirit-demo"
+
+ORGANISATIONS = [
+    ("helios", "Helios Audio", "Consumer audio maker looking for its next portable device."),
+    ("veloce", "Veloce Mobility", "Urban mobility company exploring the bike of the future."),
+    ("domia", "Domia Labs", "Smart-home lab of a large appliance group."),
+]
+
+# (email local part, display name, profile kind, skills, organisation slug, moderator, admin)
+PEOPLE = [
+    ("admin", "Ada Admin", "expert", "operations", None, False, True),
+    ("moderator", "Maud Moderator", "professional", "community management", None, True, False),
+    ("sponsor", "Sam Sponsor", "professional", "product management", "helios", False, False),
+    ("hana", "Hana Helios", "expert", "acoustics, DSP", "helios", False, False),
+    ("victor", "Victor Veloce", "professional", "mechanical design", "veloce", False, False),
+    ("dora", "Dora Domia", "professional", "IoT, firmware", "domia", False, False),
+    ("member", "Mia Member", "amateur", "soldering, 3D printing", None, False, False),
+    ("leo", "Léo Lambert", "student", "embedded C, PCB design", None, False, False),
+    ("chloe", "Chloé Dubois", "professional", "industrial design", None, False, False),
+    ("omar", "Omar Haddad", "expert", "batteries, power electronics", None, False, False),
+    ("yuki", "Yuki Tanaka", "student", "UX research", None, False, False),
+    ("paul", "Paul Martin", "amateur", "cycling, repairs", None, False, False),
+    ("ines", "Inès Moreau", "professional", "marketing", None, False, False),
+    ("tom", "Tom Becker", "amateur", "home automation", None, False, False),
+    ("sara", "Sara Rossi", "expert", "materials science", None, False, False),
+    ("nina", "Nina Petrova", "student", "android development", None, False, False),
+    ("karim", "Karim Benali", "professional", "supply chain", None, False, False),
+]
+
+# (owner, title, summary, sponsored, decider, threshold)
+PROJECTS = [
+    ("sponsor", "Portable audio of 2030", "Helios asks the community what the next pocket audio "
+     "device should be.", True, PromotionDecider.SPONSOR, 5),
+    ("victor", "The bike of the future", "Veloce and the community reinvent urban cycling, "
+     "from frames to connected locks.", True, PromotionDecider.COMMUNITY, 6),
+    ("dora", "Calm smart home", "Domia looks for home devices that help rather than nag.",
+     True, PromotionDecider.MODERATOR, 5),
+    ("leo", "Open-source e-reader", "A repairable e-ink reader with open firmware, carried by "
+     "its community.", False, PromotionDecider.COMMUNITY, 4),
+    ("chloe", "Modular kitchen tools", "Kitchen tools that share one motor base.", False,
+     PromotionDecider.COMMUNITY, 4),
+    ("omar", "Solar power bank kit", "A DIY kit for a solar power bank that lasts ten years.",
+     False, PromotionDecider.MODERATOR, 3),
+]
+
+IDEA_WORDS = {
+    "Portable audio of 2030": ["Bone-conduction earbuds", "Pocket hi-fi DAC", "Shared listening "
+        "puck", "Repairable headphones", "Lossless walkie-talkie", "Swim-proof player",
+        "Sleep buds with white noise", "Vinyl-feel scroll wheel", "Kids' safe player",
+        "Solar radio speaker", "Podcast clip button"],
+    "The bike of the future": ["Frame with integrated lock", "Regenerative brake hub",
+        "Puncture-proof urban tyre", "Foldable cargo box", "Turn signals in the gloves",
+        "Theft tracker in the seatpost", "Modular child seat", "Heated grips on battery",
+        "Auto-adjusting saddle", "Rain-proof phone mount", "Chainless belt drive kit"],
+    "Calm smart home": ["Quiet doorbell with light", "Plant moisture pebble",
+        "Air quality lamp", "Offline voice switch", "Forgotten-window reminder",
+        "Energy budget display", "Silent washing-machine alert", "Child-proof smart plug",
+        "Local-only camera hub", "Sunrise curtain motor"],
+    "Open-source e-reader": ["Replaceable battery door", "Physical page-turn buttons",
+        "Front light with warm LEDs", "Open bootloader", "Note-taking stylus",
+        "Library lending sync", "Braille-friendly case", "Solar cover", "Dyslexia-friendly fonts",
+        "Offline dictionary pack"],
+    "Modular kitchen tools": ["Shared motor base", "Dishwasher-safe blender jar",
+        "Spiralizer head", "Grain mill attachment", "Dough hook arm", "Juicer module",
+        "Ice-crusher disc", "Coffee grinder head", "Pasta extruder", "Sous-vide stick"],
+    "Solar power bank kit": ["Swappable 18650 cells", "Foldable panel wings",
+        "USB-C PD board", "Charge-level e-ink gauge", "Weather-proof enclosure",
+        "Bike-mount bracket", "Kit assembly video guide", "Cell health checker",
+        "Lamp add-on for camping"],
+}
+
+TAGS = ["audio", "wearable", "mobility", "safety", "energy", "repairable", "open-source",
+        "kitchen", "iot", "kids", "outdoor", "accessibility"]
+
+# The stage each idea of a project ends in, cycled (every stage appears in every project).
+STAGE_PLAN = [Stage.IDEA, Stage.VOTE, Stage.VOTE, Stage.SPEC, Stage.IDEA, Stage.PARTNER_RND,
+              Stage.VOTE, Stage.ARCHIVED, Stage.IDEA, Stage.SPEC, Stage.VOTE]
+
+
+def already_seeded() -> bool:
+    """True when the demo organisations exist (seeding twice changes nothing)."""
+    return db.session.scalar(select(Organisation).where(Organisation.slug == "helios")) is not None
+
+
+def _people() -> dict[str, User]:
+    """Create the demo organisations and accounts."""
+    orgs = {}
+    for slug, name, description in ORGANISATIONS:
+        orgs[slug] = Organisation(slug=slug, name=name, description=description)
+        db.session.add(orgs[slug])
+    people = {}
+    for local, name, kind, skills, org, moderator, admin in PEOPLE:
+        user = accounts.register(f"{local}@demo.crowdspirit.org", name, DEMO_PASSWORD, kind,
+                                 skills, orgs.get(org))
+        user.is_moderator, user.is_admin = moderator, admin
+        people[local] = user
+    db.session.commit()
+    return people
+
+
+def _advance(idea, target: Stage, people: dict, rng: random.Random) -> None:
+    """Walk an idea through the pipeline to target, with votes and spec revisions on the way."""
+    if target == Stage.ARCHIVED:
+        pipeline.transition(idea, Stage.ARCHIVED, people["admin"],
+                            "Duplicate of an earlier idea; merged into it.")
+        return
+    if target == Stage.IDEA:
+        return
+    pipeline.transition(idea, Stage.VOTE, people["admin"], "Ready for the community's votes.")
+    threshold = idea.project.vote_threshold
+    wanted = threshold + rng.randint(0, 4) if target != Stage.VOTE else rng.randint(0, threshold - 1)
+    voters = rng.sample([p for p in people.values() if not p.is_admin], k=min(wanted, 15))
+    for voter in voters:
+        if idea.stage == Stage.VOTE:
+            pipeline.cast_vote(idea, voter)
+    if target == Stage.VOTE:
+        return
+    if idea.stage == Stage.VOTE:
+        pipeline.transition(idea, Stage.SPEC, people["admin"], "Selected for specification.")
+    revision = specs.current_revision(idea)
+    specs.save_revision(
+        idea, idea.author, revision.number, "First full draft",
+        problem=idea.body, target_users="Urban commuters, students and makers.",
+        features="- Must: " + idea.title.lower() + "\n- Should: open repair guide\n- Could: app",
+        constraints="Repairable with common tools; CE marking.", target_price="Under 120 EUR")
+    if target == Stage.PARTNER_RND:
+        org = idea.project.rnd_partner or people["hana"].organisation
+        pipeline.transition(idea, Stage.PARTNER_RND, people["admin"], "Partner agreed.", org)
+
+
+def seed() -> dict[str, int]:
+    """Create the whole demo data set; return how many of each thing exist afterwards."""
+    rng = random.Random(2007)  # CrowdSpirit launched in September 2007
+    people = _people()
+    members = [p for key, p in people.items() if key not in ("admin",)]
+    for owner, title, summary, sponsored, decider, threshold in PROJECTS:
+        project = projects.create_project(people[owner], title, summary,
+                                          f"## {title}\n\n{summary}\n\nPropose ideas, vote, and "
+                                          "help write the specification.",
+                                          "sponsored" if sponsored else "self_carried")
+        projects.update_settings(project, promotion_decider=decider, vote_threshold=threshold)
+        db.session.add(ProjectMembership(project=project, user=people["moderator"],
+                                         role=MemberRole.MODERATOR))
+        for n, idea_title in enumerate(IDEA_WORDS[title]):
+            author = members[(n * 7 + len(title)) % len(members)]
+            body = (f"**{idea_title}** for *{title}*.\n\nWhy: people told us they miss it.\n\n"
+                    "- Simple to use\n- Easy to repair\n- Affordable")
+            idea = pipeline.propose_idea(project, author, idea_title,
+                                         f"{idea_title}: a proposal for {title.lower()}.", body,
+                                         ", ".join(rng.sample(TAGS, k=rng.randint(1, 3))))
+            _advance(idea, STAGE_PLAN[n % len(STAGE_PLAN)], people, rng)
+    return {"users": len(people), "projects": len(PROJECTS),
+            "ideas": sum(len(v) for v in IDEA_WORDS.values())}

@@ -1,0 +1,25 @@
+"""Forms to propose or edit an idea and to move it between stages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class IdeaForm(FlaskForm):
+    """A member proposes or edits an idea."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=120)])
+    summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=300)],
+                          description=_l("One or two sentences shown in lists"))
+    body = TextAreaField(_l("Details"), validators=[Optional(), Length(max=20000)],
+                         description=_l("Markdown is supported"))
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=300)],
+                       description=_l("Comma separated, e.g. audio, wearable"))
+
+
+class TransitionForm(FlaskForm):
+    """Confirm a stage change, with a reason and (for partner R&D) the partner."""
+
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    partner_id = SelectField(_l("Partner organisation"), coerce=int, validate_choice=False)

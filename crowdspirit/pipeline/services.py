@@ -1,0 +1,280 @@
+"""Pipeline rules: proposing and editing ideas, voting, and the stage state machine."""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..access import can, require, visible
+from ..database import utcnow
+from ..errors import Conflict, DomainError
+from ..extensions import db
+from ..projects.models import Project, PromotionDecider
+from ..projects.services import join
+from ..specs.services import start_spec
+from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
+
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
+MAX_TAGS = 8
+SORTS = ("newest", "votes", "stage")
+STAGE_ORDER = [Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND, Stage.ARCHIVED]
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A legal move: the stages it leaves from and the access action that decides who may."""
+
+    sources: frozenset
+    action: str
+
+
+#: the state machine: target stage -> where it may come from and who may move it there
+TRANSITIONS = {
+    Stage.VOTE: Transition(frozenset({Stage.IDEA}), "idea.open_vote"),
+    Stage.SPEC: Transition(frozenset({Stage.VOTE}), "idea.promote"),
+    Stage.PARTNER_RND: Transition(frozenset({Stage.SPEC}), "idea.start_rnd"),
+    Stage.ARCHIVED: Transition(
+        frozenset({Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND}), "idea.archive"
+    ),
+}
+
+
+def parse_tags(text: str) -> list[str]:
+    """Split comma-separated tags into unique lowercase names, refusing malformed ones."""
+    names = list(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
+    if len(names) > MAX_TAGS:
+        raise DomainError(_l("At most %(n)d tags.", n=MAX_TAGS))
+    bad = [n for n in names if not TAG_PATTERN.match(n)]
+    if bad:
+        raise DomainError(
+            _l("Tags use lowercase letters, digits and dashes (30 at most): %(bad)s", bad=", ".join(bad))
+        )
+    return names
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    """The Tag rows for these names, created when new."""
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [existing.get(name) or Tag(name=name) for name in names]
+
+
+def propose_idea(project: Project, author, title, summary, body, tags_text) -> Idea:
+    """Add an idea to a project; its author becomes a contributor of the project."""
+    tags = _tags(parse_tags(tags_text))
+    idea = Idea(project=project, author=author, title=title.strip(), summary=summary.strip(),
+                body=body, tags=tags)
+    idea.history.append(StageTransition(actor=author, from_stage=None, to_stage=Stage.IDEA))
+    db.session.add(idea)
+    join(project, author)  # commits the idea with the membership
+    db.session.commit()
+    return idea
+
+
+def check_editable(idea: Idea) -> None:
+    """Refuse with a reason once the idea has left the idea stage."""
+    if idea.stage != Stage.IDEA:
+        raise Conflict(_l("An idea can only be edited before voting opens."))
+
+
+def edit_idea(idea: Idea, title, summary, body, tags_text) -> Idea:
+    """Change an idea's text; only while it is still in the idea stage."""
+    check_editable(idea)
+    idea.tags = _tags(parse_tags(tags_text))
+    idea.title, idea.summary, idea.body = title.strip(), summary.strip(), body
+    db.session.commit()
+    return idea
+
+
+def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
+    """The idea with this id if the user may perform action on it (else 404/403/sign-in)."""
+    return require(user, action, db.session.get(Idea, idea_id))
+
+
+def ideas_query(user, *, project_id=None, stage=None, tag=None, sort="votes", author_id=None):
+    """The select() behind every idea list: filtered, sorted, restricted to what user may see."""
+    query = select(Idea).options(
+        joinedload(Idea.author),
+        joinedload(Idea.project),
+        selectinload(Idea.tags),
+    )
+    if project_id is not None:
+        query = query.where(Idea.project_id == project_id)
+    if author_id is not None:
+        query = query.where(Idea.author_id == author_id)
+    if stage:
+        query = query.where(Idea.stage == stage)
+    elif author_id is None:
+        query = query.where(Idea.stage != Stage.ARCHIVED)
+    if tag:
+        query = query.where(Idea.id.in_(
+            select(idea_tags.c.idea_id).join(Tag).where(Tag.name == tag)
+        ))
+    order = {
+        "newest": (Idea.id.desc(),),
+        "votes": (Idea.vote_count.desc(), Idea.id.desc()),
+        "stage": (case({s.value: i for i, s in enumerate(STAGE_ORDER)}, value=Idea.stage),
+                  Idea.id.desc()),
+    }[sort if sort in SORTS else "votes"]
+    return visible(query.order_by(*order), user)
+
+
+def idea_counts(user, project_ids: list[int]) -> dict[int, int]:
+    """Number of visible, non-archived ideas per project, for the given projects."""
+    query = (
+        select(Idea.project_id, func.count(Idea.id))
+        .where(Idea.project_id.in_(project_ids), Idea.stage != Stage.ARCHIVED)
+        .group_by(Idea.project_id)
+    )
+    return dict(db.session.execute(visible(query, user)).all())
+
+
+def voted_idea_ids(user, idea_ids: list[int]) -> set[int]:
+    """Which of these ideas the user has voted for."""
+    if not user.is_authenticated or not idea_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Vote.idea_id).where(Vote.user_id == user.id, Vote.idea_id.in_(idea_ids))
+    ))
+
+
+def votes_of(user_id: int, viewer):
+    """The ideas a member voted for, most recent vote first."""
+    query = (select(Idea).join(Vote, Vote.idea_id == Idea.id).where(Vote.user_id == user_id)
+             .options(joinedload(Idea.project)).order_by(Vote.id.desc()))
+    return visible(query, viewer)
+
+
+def _check_voting_open(idea: Idea) -> None:
+    """Refuse with a reason unless the idea is in the vote stage and its window is open."""
+    if idea.stage != Stage.VOTE:
+        raise Conflict(_l("Voting is not open for this idea."))
+    if idea.vote_closes_at is not None and idea.vote_closes_at <= utcnow():
+        raise Conflict(_l("Voting on this idea has closed."))
+
+
+def _insert_vote_once(idea_id: int, user_id: int) -> bool:
+    """Insert the vote unless it exists (one statement, safe under concurrency)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(Vote).values(idea_id=idea_id, user_id=user_id, created_at=utcnow())
+    return db.session.execute(statement.on_conflict_do_nothing()).rowcount == 1
+
+
+def cast_vote(idea: Idea, user) -> int:
+    """Record the user's vote and return the new count; promotes at threshold if the crowd decides."""
+    _check_voting_open(idea)
+    if not _insert_vote_once(idea.id, user.id):
+        db.session.rollback()
+        raise Conflict(_l("You have already voted for this idea."))
+    count = db.session.execute(
+        update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count + 1)
+        .returning(Idea.vote_count)
+    ).scalar_one()
+    db.session.commit()
+    project = idea.project
+    if project.promotion_decider == PromotionDecider.COMMUNITY and count >= project.vote_threshold:
+        _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
+    return count
+
+
+def withdraw_vote(idea: Idea, user) -> int:
+    """Remove the user's vote while voting is open and return the new count."""
+    _check_voting_open(idea)
+    removed = db.session.execute(
+        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id)
+    ).rowcount
+    if not removed:
+        db.session.rollback()
+        raise Conflict(_l("You have not voted for this idea."))
+    count = db.session.execute(
+        update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count - 1)
+        .returning(Idea.vote_count)
+    ).scalar_one()
+    db.session.commit()
+    return count
+
+
+def _check_gate(idea: Idea, target: Stage, reason: str, partner) -> None:
+    """Refuse with a reason when the project's gate for this move is not met."""
+    project = idea.project
+    if target == Stage.SPEC and project.promotion_decider == PromotionDecider.COMMUNITY:
+        if idea.vote_count < project.vote_threshold:
+            raise Conflict(_l("This idea needs %(n)d votes to be promoted; it has %(c)d.",
+                              n=project.vote_threshold, c=idea.vote_count))
+    if target == Stage.PARTNER_RND:
+        if partner is None:
+            raise Conflict(_l("Choose the partner organisation that takes this idea into R&D."))
+        if project.rnd_partner_id is not None and partner.id != project.rnd_partner_id:
+            raise Conflict(_l("This project's R&D partner is %(name)s.", name=project.rnd_partner.name))
+    if target == Stage.ARCHIVED and not reason.strip():
+        raise Conflict(_l("Say why the idea is archived."))
+
+
+def check_move(idea: Idea, target: str, actor) -> Stage:
+    """The target stage if this actor may move the idea there from its current stage."""
+    try:
+        move = TRANSITIONS[Stage(target)]
+    except (ValueError, KeyError):
+        raise Conflict(_l("An idea cannot be moved to this stage.")) from None
+    require(actor, move.action, idea)
+    if idea.stage not in move.sources:
+        raise Conflict(_l("An idea in stage “%(current)s” cannot move to “%(target)s”.",
+                          current=stage_label(idea.stage), target=stage_label(target)))
+    return Stage(target)
+
+
+def transition(idea: Idea, target: str, actor, reason: str = "", partner=None) -> Idea:
+    """Move an idea to target if the actor may and the gate allows; 403/409 with a reason if not."""
+    stage = check_move(idea, target, actor)
+    _check_gate(idea, stage, reason, partner)
+    return _move(idea, stage, actor, reason, partner)
+
+
+def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
+    """Write the stage change atomically (compare-and-set on the stage) with its history row."""
+    now = utcnow()
+    values = {"stage": target.value, "updated_at": now}
+    if target == Stage.VOTE:
+        values["vote_closes_at"] = now + timedelta(days=idea.project.voting_days)
+    if target == Stage.PARTNER_RND:
+        values.update(partner_id=partner.id, rnd_started_at=now)
+    source = idea.stage
+    changed = db.session.execute(
+        update(Idea).where(Idea.id == idea.id, Idea.stage == source).values(**values)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        raise Conflict(_l("Someone else changed this idea's stage meanwhile; reload the page."))
+    db.session.add(StageTransition(idea_id=idea.id, actor=actor, from_stage=source,
+                                   to_stage=target, reason=reason.strip(), created_at=now))
+    if target == Stage.SPEC:
+        start_spec(idea)
+    db.session.commit()
+    db.session.refresh(idea)
+    return idea
+
+
+STAGE_LABELS = {
+    Stage.IDEA: _l("Idea"),
+    Stage.VOTE: _l("Vote"),
+    Stage.SPEC: _l("Specification"),
+    Stage.PARTNER_RND: _l("Partner R&D"),
+    Stage.ARCHIVED: _l("Archived"),
+}
+
+
+def stage_label(stage: str) -> str:
+    """The translated name of a stage."""
+    return str(STAGE_LABELS[Stage(stage)])
+
+
+def next_moves(idea: Idea, user) -> list[Stage]:
+    """The stages this user may try to move the idea to now (the buttons on the idea page)."""
+    return [target for target, move in TRANSITIONS.items()
+            if idea.stage in move.sources and can(user, move.action, idea)]

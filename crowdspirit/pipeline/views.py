@@ -1,0 +1,144 @@
+"""Idea pages: lists with filters, one idea with its history, proposing, voting, stage moves."""
+
+from flask import Blueprint, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.services import get_organisation, organisations
+from ..database import paginate
+from ..errors import Conflict, DomainError
+from ..projects.services import load_project
+from ..specs.services import current_revision
+from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
+from . import services
+from .forms import IdeaForm, TransitionForm
+from .models import Stage
+
+bp = Blueprint("pipeline", __name__)
+
+
+def idea_list_context(project=None) -> dict:
+    """Read the list's filters from the query string and load the matching page of ideas."""
+    stage = request.args.get("stage") if request.args.get("stage") in list(Stage) else ""
+    sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "votes"
+    tag = request.args.get("tag", "").strip().lower()[:30]
+    query = services.ideas_query(current_user, project_id=project and project.id, stage=stage,
+                                 tag=tag, sort=sort)
+    ideas = paginate(query, page_number(), current_app.config["PER_PAGE"])
+    return {
+        "ideas": ideas,
+        "filters": {"stage": stage, "sort": sort, "tag": tag},
+        "voted": services.voted_idea_ids(current_user, [i.id for i in ideas.items]),
+        "list_url": request.path,
+    }
+
+
+@bp.route("/ideas")
+def index():
+    """Every idea across projects, filtered by stage and tag, sorted, paginated."""
+    return render("pipeline/index.html", "pipeline/_idea_list.html", **idea_list_context())
+
+
+@bp.route("/projects/<slug>/ideas/new", methods=["GET", "POST"])
+@login_required
+def propose(slug: str):
+    """Propose a new idea in a project."""
+    project = load_project(slug, current_user, "idea.propose")
+    form = IdeaForm()
+    if form.validate_on_submit():
+        try:
+            idea = services.propose_idea(project, current_user, form.title.data, form.summary.data,
+                                         form.body.data, form.tags.data)
+        except DomainError as error:
+            form.tags.errors.append(error.message)
+        else:
+            flash(_("Your idea is published."), "success")
+            return redirect_to(url_for("pipeline.show", idea_id=idea.id))
+    return render("pipeline/propose.html", "pipeline/_idea_form.html", form_status(form),
+                  form=form, project=project, action=request.path)
+
+
+@bp.route("/ideas/<int:idea_id>")
+def show(idea_id: int):
+    """An idea with its votes, stage history, spec link and the moves the user may make."""
+    idea = services.load_idea(idea_id, current_user)
+    return render("pipeline/show.html", idea=idea, moves=services.next_moves(idea, current_user),
+                  voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
+                  spec=current_revision(idea))
+
+
+@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(idea_id: int):
+    """The author edits their idea while it is in the idea stage."""
+    idea = services.load_idea(idea_id, current_user, "idea.edit")
+    services.check_editable(idea)
+    form = IdeaForm(obj=idea, tags=idea.tag_names)
+    if form.validate_on_submit():
+        try:
+            services.edit_idea(idea, form.title.data, form.summary.data, form.body.data,
+                               form.tags.data)
+        except DomainError as error:
+            form.tags.errors.append(error.message)
+        else:
+            flash(_("Idea saved."), "success")
+            return redirect_to(url_for("pipeline.show", idea_id=idea.id))
+    return render("pipeline/edit.html", "pipeline/_idea_form.html", form_status(form),
+                  form=form, idea=idea, project=idea.project, action=request.path)
+
+
+def _vote_response(idea, error: DomainError | None = None):
+    """After a vote: the vote box fragment for htmx (with the refusal, if any), else a redirect."""
+    if not is_htmx():
+        if error:
+            raise error
+        return redirect_to(url_for("pipeline.show", idea_id=idea.id))
+    return render("pipeline/_vote_box.html", status=error.status if error else 200, idea=idea,
+                  voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
+                  error=error and error.message)
+
+
+@bp.post("/ideas/<int:idea_id>/vote")
+def vote(idea_id: int):
+    """Vote for an idea in the vote stage (once per member)."""
+    idea = services.load_idea(idea_id, current_user, "idea.vote")
+    try:
+        services.cast_vote(idea, current_user)
+    except Conflict as error:
+        return _vote_response(idea, error)
+    return _vote_response(idea)
+
+
+@bp.post("/ideas/<int:idea_id>/unvote")
+def unvote(idea_id: int):
+    """Withdraw your vote while voting is open."""
+    idea = services.load_idea(idea_id, current_user, "idea.vote")
+    try:
+        services.withdraw_vote(idea, current_user)
+    except Conflict as error:
+        return _vote_response(idea, error)
+    return _vote_response(idea)
+
+
+def _partner_choices(idea) -> list[tuple[int, str]]:
+    """Organisations that may take the idea into R&D (the project's partner when it has one)."""
+    partner = idea.project.rnd_partner
+    return [(partner.id, partner.name)] if partner else [(o.id, o.name) for o in organisations()]
+
+
+@bp.route("/ideas/<int:idea_id>/move/<target>", methods=["GET", "POST"])
+@login_required
+def move(idea_id: int, target: str):
+    """Confirm, then perform, a stage change (409 with the reason when the gate refuses)."""
+    idea = services.load_idea(idea_id, current_user)
+    target = services.check_move(idea, target, current_user)
+    form = TransitionForm()
+    form.partner_id.choices = _partner_choices(idea)
+    if form.validate_on_submit():
+        partner = get_organisation(form.partner_id.data) if form.partner_id.data else None
+        services.transition(idea, target, current_user, form.reason.data or "", partner)
+        flash(_("The idea is now in stage “%(stage)s”.", stage=services.stage_label(target)),
+              "success")
+        return redirect_to(url_for("pipeline.show", idea_id=idea.id))
+    return render("pipeline/move.html", "pipeline/_move_form.html", form_status(form),
+                  form=form, idea=idea, target=target, target_label=services.stage_label(target))

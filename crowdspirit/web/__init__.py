@@ -1,0 +1,1 @@
+"""Cross-cutting web plumbing: rendering for pages and htmx fragments, errors, headers, locale."""

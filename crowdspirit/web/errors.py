@@ -1,0 +1,69 @@
+"""One place turns domain errors and HTTP errors into pages or htmx fragments."""
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..access.policy import SignInRequired
+from ..errors import DomainError
+from .rendering import is_htmx, render
+
+TITLES = {
+    400: _l("Bad request"), 401: _l("Sign in required"), 403: _l("Not allowed"),
+    404: _l("Not found"), 405: _l("Method not allowed"), 409: _l("Not possible now"),
+    413: _l("Too large"), 422: _l("Invalid input"), 429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+
+
+def _error_response(status: int, message: str):
+    """The error page, or for htmx an alert swapped into the page's message area."""
+    response = render("errors/error.html", "errors/_alert.html", status=status,
+                      status_code=status, title=TITLES.get(status, _("Error")), message=message)
+    if is_htmx():
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _sign_in(message: str):
+    """Send a visitor to the sign-in page, back here afterwards."""
+    back = request.full_path if request.method == "GET" else request.referrer or "/"
+    url = url_for("accounts.login", next=back)
+    if is_htmx():
+        response = _error_response(401, message)
+        response.headers["HX-Redirect"] = url
+        return response
+    flash(message, "info")
+    return redirect(url, 303)
+
+
+def handle_domain_error(error: DomainError):
+    """A domain rule refused the request: 4xx with the rule's own explanation."""
+    if isinstance(error, SignInRequired):
+        return _sign_in(str(error.message))
+    return _error_response(error.status, str(error.message))
+
+
+def handle_http_error(error: HTTPException):
+    """Werkzeug's 4xx (unknown URL, wrong method, oversize body, CSRF...) in the site's look."""
+    messages = {
+        404: _("This page does not exist, or you may not see it."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is too large."),
+        429: _("Too many attempts; wait a minute and try again."),
+    }
+    return _error_response(error.code or 400, messages.get(error.code, error.description))
+
+
+def handle_server_error(error: InternalServerError):
+    """A bug (Flask has logged it): the user gets an apology page, never a stack trace."""
+    return _error_response(500, _("An unexpected error happened on our side. It has been logged."))
+
+
+def register(app):
+    """Install the error handlers on the app."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_server_error)

@@ -1,0 +1,63 @@
+"""What every template can use, and the headers every response carries."""
+
+from flask import request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import ProfileKind, User
+from ..extensions import db, login_manager
+from ..pipeline.models import Stage
+from ..pipeline.services import STAGE_LABELS
+from ..text import render_markdown
+
+PROFILE_KIND_LABELS = {
+    ProfileKind.AMATEUR: _l("Amateur"),
+    ProfileKind.STUDENT: _l("Student"),
+    ProfileKind.PROFESSIONAL: _l("Professional"),
+    ProfileKind.EXPERT: _l("Expert"),
+}
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """Flask-Login's hook: the signed-in user from the id kept in the session."""
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def security_headers(response):
+    """Tell browsers to lock the page down, and caches that htmx fragments differ from pages."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.vary.add("HX-Request")
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def template_globals() -> dict:
+    """Names available in every template."""
+    return {
+        "Stage": Stage,
+        "STAGE_LABELS": STAGE_LABELS,
+        "PROFILE_KIND_LABELS": PROFILE_KIND_LABELS,
+        "current_locale": str(get_locale()),
+    }
+
+
+def register(app):
+    """Install filters, globals, the login view and the response headers."""
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
+                                 date=format_date)
+    app.context_processor(template_globals)
+    app.after_request(security_headers)
