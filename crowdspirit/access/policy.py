@@ -4,12 +4,12 @@ The platform core leaves every object readable by everyone; the confidential-pha
 only this module (view rules and `visible`), never the views or services that call it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import Forbidden, NotFound, DomainError
+from ..errors import DomainError, Forbidden, NotFound
 from ..projects.models import MemberRole, Project, PromotionDecider, VoteOpener
 
 

@@ -3,15 +3,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from .models import ProfileKind
 
 PROFILE_CHOICES = [
-    (ProfileKind.AMATEUR.value, _l("Amateur")),
-    (ProfileKind.STUDENT.value, _l("Student")),
-    (ProfileKind.PROFESSIONAL.value, _l("Professional")),
-    (ProfileKind.EXPERT.value, _l("Expert")),
+    SelectChoice(ProfileKind.AMATEUR.value, _l("Amateur")),
+    SelectChoice(ProfileKind.STUDENT.value, _l("Student")),
+    SelectChoice(ProfileKind.PROFESSIONAL.value, _l("Professional")),
+    SelectChoice(ProfileKind.EXPERT.value, _l("Expert")),
 ]
 
 

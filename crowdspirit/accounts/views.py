@@ -4,10 +4,10 @@ from flask import Blueprint, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import paginate
 from ..errors import Conflict, NotFound
 from ..extensions import limiter
 from ..pipeline import services as pipeline
-from ..database import paginate
 from ..web.rendering import form_status, page_number, redirect_to, render, safe_next
 from . import services
 from .forms import LoginForm, ProfileForm, SignupForm

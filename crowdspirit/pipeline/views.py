@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts.services import get_organisation, organisations
 from ..database import paginate
@@ -120,10 +121,10 @@ def unvote(idea_id: int):
     return _vote_response(idea)
 
 
-def _partner_choices(idea) -> list[tuple[int, str]]:
+def _partner_choices(idea) -> list[SelectChoice]:
     """Organisations that may take the idea into R&D (the project's partner when it has one)."""
     partner = idea.project.rnd_partner
-    return [(partner.id, partner.name)] if partner else [(o.id, o.name) for o in organisations()]
+    return [SelectChoice(o.id, o.name) for o in ([partner] if partner else organisations())]
 
 
 @bp.route("/ideas/<int:idea_id>/move/<target>", methods=["GET", "POST"])

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import ProjectKind, PromotionDecider, VoteOpener
@@ -16,8 +17,8 @@ class ProjectForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown is supported"))
     kind = RadioField(_l("Kind of project"), default=ProjectKind.SELF_CARRIED.value, choices=[
-        (ProjectKind.SELF_CARRIED.value, _l("Self-carried: a concept I want to develop")),
-        (ProjectKind.SPONSORED.value, _l("Sponsored: a field my organisation wants explored")),
+        SelectChoice(ProjectKind.SELF_CARRIED.value, _l("Self-carried: a concept I want to develop")),
+        SelectChoice(ProjectKind.SPONSORED.value, _l("Sponsored: a field my organisation wants explored")),
     ])
 
 
@@ -27,17 +28,17 @@ class SettingsForm(FlaskForm):
     summary = StringField(_l("One-line summary"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     vote_opener = SelectField(_l("Who may open voting on an idea"), choices=[
-        (VoteOpener.AUTHOR.value, _l("The idea's author or the project's managers")),
-        (VoteOpener.MANAGERS.value, _l("The project's managers only")),
+        SelectChoice(VoteOpener.AUTHOR.value, _l("The idea's author or the project's managers")),
+        SelectChoice(VoteOpener.MANAGERS.value, _l("The project's managers only")),
     ])
     vote_threshold = IntegerField(_l("Votes needed for promotion"),
                                   validators=[DataRequired(), NumberRange(min=1, max=100000)])
     voting_days = IntegerField(_l("Voting window (days)"),
                                validators=[DataRequired(), NumberRange(min=1, max=365)])
     promotion_decider = SelectField(_l("Who decides promotion to specification"), choices=[
-        (PromotionDecider.COMMUNITY.value, _l("The community: automatic at the vote threshold")),
-        (PromotionDecider.SPONSOR.value, _l("The sponsor")),
-        (PromotionDecider.MODERATOR.value, _l("The project's moderators")),
+        SelectChoice(PromotionDecider.COMMUNITY.value, _l("The community: automatic at the vote threshold")),
+        SelectChoice(PromotionDecider.SPONSOR.value, _l("The sponsor")),
+        SelectChoice(PromotionDecider.MODERATOR.value, _l("The project's moderators")),
     ])
     rnd_partner_id = SelectField(_l("Partner that takes ideas into R&D"), coerce=int,
                                  description=_l("Leave open to choose a partner idea by idea"))

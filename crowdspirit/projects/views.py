@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..access import can
 from ..accounts.services import organisations
@@ -63,8 +64,8 @@ def settings(slug: str):
     """The owner sets the project's description and pipeline gates."""
     project = services.load_project(slug, current_user, "project.edit")
     form = SettingsForm(obj=project)
-    form.rnd_partner_id.choices = [(0, _l("Chosen idea by idea"))] + [
-        (org.id, org.name) for org in organisations()]
+    form.rnd_partner_id.choices = [SelectChoice(0, _l("Chosen idea by idea"))] + [
+        SelectChoice(org.id, org.name) for org in organisations()]
     if request.method == "GET":
         form.rnd_partner_id.data = project.rnd_partner_id or 0
     if form.validate_on_submit():

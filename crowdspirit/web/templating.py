@@ -42,14 +42,9 @@ def security_headers(response):
     return response
 
 
-def template_globals() -> dict:
-    """Names available in every template."""
-    return {
-        "Stage": Stage,
-        "STAGE_LABELS": STAGE_LABELS,
-        "PROFILE_KIND_LABELS": PROFILE_KIND_LABELS,
-        "current_locale": str(get_locale()),
-    }
+def request_globals() -> dict:
+    """Names that depend on the request, available in every template."""
+    return {"current_locale": str(get_locale())}
 
 
 def register(app):
@@ -59,5 +54,7 @@ def register(app):
     login_manager.login_message_category = "info"
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
                                  date=format_date)
-    app.context_processor(template_globals)
+    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS,
+                                 PROFILE_KIND_LABELS=PROFILE_KIND_LABELS)
+    app.context_processor(request_globals)
     app.after_request(security_headers)

@@ -3,9 +3,9 @@
 from flask import Blueprint, current_app, session, url_for
 from flask_login import current_user
 
-from ..projects import services as projects
-from ..pipeline import services as pipeline
 from ..database import paginate
+from ..pipeline import services as pipeline
+from ..projects import services as projects
 from .rendering import redirect_to, render, safe_next
 
 bp = Blueprint("web", __name__)
