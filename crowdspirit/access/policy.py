@@ -118,11 +118,13 @@ RULES: dict[str, Rule] = {
     "idea.edit": Rule(author, _l("Only the author can edit this idea.")),
     "idea.vote": Rule(signed_in),
     "idea.open_vote": Rule(vote_opener, _l("Only the author or the project's managers can open voting on this idea.")),
-    "idea.promote": Rule(promoter, _l("In this project, promotion to specification is decided by someone else (see the project's rules).")),
+    "idea.promote": Rule(promoter, _l(
+        "In this project, promotion to specification is decided by someone else (see the project's rules).")),
     "idea.start_rnd": Rule(rnd_taker, _l("Only the project's R&D partner can take this idea into partner R&D.")),
     "idea.archive": Rule(manager, _l("Only the project's managers can archive an idea.")),
     "spec.view": Rule(anyone, needs_account=False),
-    "spec.edit": Rule(spec_editor, _l("Only the project's members can edit this specification; join the project first.")),
+    "spec.edit": Rule(spec_editor, _l(
+        "Only the project's members can edit this specification; join the project first.")),
 }
 
 #: which view action guards the existence of an object of each kind

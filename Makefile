@@ -1,0 +1,42 @@
+# CrowdSpirit: `make run` serves the app with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CATALOGS := crowdspirit/translations
+export FLASK_APP := wsgi
+
+.PHONY: run test serve lint translations extract-messages bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Compiled catalogs (.mo) are build products, made from the committed .po files.
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d $(CATALOGS)
+
+# After changing UI strings: refresh the template and the catalogs, then translate the new entries.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F $(CATALOGS)/babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel -q update -N --no-wrap -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask crowdspirit seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: translations
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check crowdspirit tests bench
+
+bench: translations
+	$(BIN)/python bench/pipeline_bench.py
+
+clean:
+	rm -rf $(VENV) instance/crowdspirit.db* .pytest_cache
