@@ -1,5 +1,6 @@
 """Fixtures: the app on SQLite and on a real PostgreSQL server, clients, and factories."""
 
+import glob
 import os
 import shutil
 import socket
@@ -68,15 +69,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _as_postgres(*command: str) -> list[str]:
-    """Run PostgreSQL tools as the postgres system user when we are root (it refuses root)."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+def _pg_tool(name: str) -> str | None:
+    """A PostgreSQL server tool from the PATH or from Debian's versioned directory."""
+    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found if isinstance(found, str) else (found[-1] if found else None)
+
+
+def _as_postgres(tool: str, *args: str) -> list[str]:
+    """Run a PostgreSQL tool as the postgres system user when we are root (it refuses root)."""
+    command = [_pg_tool(tool), *args]
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throwaway PostgreSQL cluster on a Unix socket, migrated once, stopped at the end."""
-    if not shutil.which("initdb") or not shutil.which("pg_ctl"):
+    if not _pg_tool("initdb") or not _pg_tool("pg_ctl"):
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
     base = Path(tempfile.mkdtemp(prefix="crowdspirit-pg-"))
     if os.geteuid() == 0:
