@@ -20,9 +20,9 @@ translations: $(STAMP)
 
 # After changing UI strings: refresh the template and the catalogs, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F $(CATALOGS)/babel.cfg -k _l -k lazy_gettext --no-location \
+	$(BIN)/pybabel -q extract -F $(CATALOGS)/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location \
 		--sort-output -o $(CATALOGS)/messages.pot .
-	$(BIN)/pybabel -q update -N --no-wrap -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+	$(BIN)/pybabel -q update -N --ignore-obsolete --no-wrap -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 
 run: translations
 	$(BIN)/flask db upgrade

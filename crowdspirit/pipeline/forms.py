@@ -3,7 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..errors import DomainError
+from .services import parse_tags
 
 
 class IdeaForm(FlaskForm):
@@ -16,6 +19,13 @@ class IdeaForm(FlaskForm):
                          description=_l("Markdown is supported"))
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=300)],
                        description=_l("Comma separated, e.g. audio, wearable"))
+
+    def validate_tags(self, field):
+        """Report malformed tags together with the other fields' errors."""
+        try:
+            parse_tags(field.data or "")
+        except DomainError as error:
+            raise ValidationError(str(error.message)) from None
 
 
 class TransitionForm(FlaskForm):

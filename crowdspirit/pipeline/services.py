@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -205,8 +206,9 @@ def _check_gate(idea: Idea, target: Stage, reason: str, partner) -> None:
     project = idea.project
     if target == Stage.SPEC and project.promotion_decider == PromotionDecider.COMMUNITY:
         if idea.vote_count < project.vote_threshold:
-            raise Conflict(_l("This idea needs %(n)d votes to be promoted; it has %(c)d.",
-                              n=project.vote_threshold, c=idea.vote_count))
+            raise Conflict(lazy_ngettext("This idea needs %(num)d vote to be promoted; it has %(c)d.",
+                                         "This idea needs %(num)d votes to be promoted; it has %(c)d.",
+                                         project.vote_threshold, c=idea.vote_count))
     if target == Stage.PARTNER_RND:
         if partner is None:
             raise Conflict(_l("Choose the partner organisation that takes this idea into R&D."))
@@ -262,7 +264,7 @@ def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
 
 STAGE_LABELS = {
     Stage.IDEA: _l("Idea"),
-    Stage.VOTE: _l("Vote"),
+    Stage.VOTE: _l("Voting"),
     Stage.SPEC: _l("Specification"),
     Stage.PARTNER_RND: _l("Partner R&D"),
     Stage.ARCHIVED: _l("Archived"),
