@@ -3,9 +3,9 @@
 import re
 
 import pytest
+from conftest import PASSWORD, TEST_CONFIG
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, TEST_CONFIG
 from crowdspirit import create_app
 from crowdspirit.accounts import services as accounts
 from crowdspirit.accounts.models import User

@@ -23,7 +23,7 @@ class IdeaForm(FlaskForm):
     def validate_tags(self, field):
         """Report malformed tags together with the other fields' errors."""
         try:
-            parse_tags(field.data or "")
+            parse_tags(field.data)
         except DomainError as error:
             raise ValidationError(str(error.message)) from None
 

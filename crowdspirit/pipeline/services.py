@@ -43,9 +43,9 @@ TRANSITIONS = {
 }
 
 
-def parse_tags(text: str) -> list[str]:
+def parse_tags(text: str | None) -> list[str]:
     """Split comma-separated tags into unique lowercase names, refusing malformed ones."""
-    names = list(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
+    names = list(dict.fromkeys(t.strip().lower() for t in (text or "").split(",") if t.strip()))
     if len(names) > MAX_TAGS:
         raise DomainError(_l("At most %(n)d tags.", n=MAX_TAGS))
     bad = [n for n in names if not TAG_PATTERN.match(n)]
@@ -163,8 +163,9 @@ def _insert_vote_once(idea_id: int, user_id: int) -> bool:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(Vote).values(idea_id=idea_id, user_id=user_id, created_at=utcnow())
-    return db.session.execute(statement.on_conflict_do_nothing()).rowcount == 1
+    statement = (dialect_insert(Vote).values(idea_id=idea_id, user_id=user_id, created_at=utcnow())
+                 .on_conflict_do_nothing().returning(Vote.id))
+    return db.session.execute(statement).scalar_one_or_none() is not None
 
 
 def cast_vote(idea: Idea, user) -> int:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .models import ProjectKind, PromotionDecider, VoteOpener
 
@@ -32,9 +32,9 @@ class SettingsForm(FlaskForm):
         SelectChoice(VoteOpener.MANAGERS.value, _l("The project's managers only")),
     ])
     vote_threshold = IntegerField(_l("Votes needed for promotion"),
-                                  validators=[DataRequired(), NumberRange(min=1, max=100000)])
+                                  validators=[InputRequired(), NumberRange(min=1, max=100000)])
     voting_days = IntegerField(_l("Voting window (days)"),
-                               validators=[DataRequired(), NumberRange(min=1, max=365)])
+                               validators=[InputRequired(), NumberRange(min=1, max=365)])
     promotion_decider = SelectField(_l("Who decides promotion to specification"), choices=[
         SelectChoice(PromotionDecider.COMMUNITY.value, _l("The community: automatic at the vote threshold")),
         SelectChoice(PromotionDecider.SPONSOR.value, _l("The sponsor")),
