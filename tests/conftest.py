@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -153,6 +154,7 @@ def login_as(client):
     """Sign the client in as a user (the sign-in form itself is tested in test_accounts)."""
 
     def login(user):
+        g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True

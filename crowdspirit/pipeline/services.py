@@ -181,7 +181,10 @@ def cast_vote(idea: Idea, user) -> int:
     db.session.commit()
     project = idea.project
     if project.promotion_decider == PromotionDecider.COMMUNITY and count >= project.vote_threshold:
-        _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
+        try:
+            _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
+        except Conflict:
+            pass  # a simultaneous vote promoted it first; this vote is stored all the same
     return count
 
 

@@ -48,10 +48,15 @@ def get_revision(idea: Idea, number: int) -> SpecRevision:
     return revision
 
 
-def save_revision(idea: Idea, author, base_number: int, note: str, **sections) -> SpecRevision:
-    """Save the sections as a new revision, refusing if someone saved since base_number."""
+def check_editable(idea: Idea) -> None:
+    """Refuse with a reason once the idea has left the spec stage."""
     if idea.stage != Stage.SPEC:
         raise Conflict(_l("The specification can only be edited while the idea is in the spec stage."))
+
+
+def save_revision(idea: Idea, author, base_number: int, note: str, **sections) -> SpecRevision:
+    """Save the sections as a new revision, refusing if someone saved since base_number."""
+    check_editable(idea)
     latest = db.session.scalar(
         select(func.max(SpecRevision.number)).where(SpecRevision.idea_id == idea.id)
     ) or 0

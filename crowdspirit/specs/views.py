@@ -41,6 +41,7 @@ def show(idea_id: int):
 def edit(idea_id: int):
     """Edit the specification; saving creates a new revision."""
     idea, current = _spec_of(idea_id, "spec.edit")
+    services.check_editable(idea)
     form = SpecForm(obj=current, base_number=current.number)
     if form.validate_on_submit():
         sections = {name: form[name].data or "" for name in SECTIONS}
