@@ -99,26 +99,26 @@ def _vote_response(idea, error: DomainError | None = None):
                   error=error and error.message)
 
 
-@bp.post("/ideas/<int:idea_id>/vote")
-def vote(idea_id: int):
-    """Vote for an idea in the vote stage (once per member)."""
+def _change_vote(idea_id: int, change):
+    """Apply cast_vote or withdraw_vote for the signed-in member and answer with the vote box."""
     idea = services.load_idea(idea_id, current_user, "idea.vote")
     try:
-        services.cast_vote(idea, current_user)
+        change(idea, current_user)
     except Conflict as error:
         return _vote_response(idea, error)
     return _vote_response(idea)
+
+
+@bp.post("/ideas/<int:idea_id>/vote")
+def vote(idea_id: int):
+    """Vote for an idea in the vote stage (once per member)."""
+    return _change_vote(idea_id, services.cast_vote)
 
 
 @bp.post("/ideas/<int:idea_id>/unvote")
 def unvote(idea_id: int):
     """Withdraw your vote while voting is open."""
-    idea = services.load_idea(idea_id, current_user, "idea.vote")
-    try:
-        services.withdraw_vote(idea, current_user)
-    except Conflict as error:
-        return _vote_response(idea, error)
-    return _vote_response(idea)
+    return _change_vote(idea_id, services.withdraw_vote)
 
 
 def _partner_choices(idea) -> list[SelectChoice]:
