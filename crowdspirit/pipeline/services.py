@@ -7,9 +7,10 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..access import can, require, visible
+from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
@@ -97,8 +98,10 @@ def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
 def ideas_query(user, *, project_id=None, stage=None, tag=None, sort="votes", author_id=None):
     """The select() behind every idea list: filtered, sorted, restricted to what user may see."""
     query = select(Idea).options(
-        joinedload(Idea.author),
-        joinedload(Idea.project),
+        load_only(Idea.id, Idea.project_id, Idea.author_id, Idea.title, Idea.summary, Idea.stage,
+                  Idea.vote_count, Idea.created_at),
+        joinedload(Idea.author).load_only(User.display_name),
+        joinedload(Idea.project).load_only(Project.slug, Project.title),
         selectinload(Idea.tags),
     )
     if project_id is not None:

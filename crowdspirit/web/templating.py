@@ -1,8 +1,13 @@
 """What every template can use, and the headers every response carries."""
 
-from flask import request
-from flask_babel import format_date, format_datetime, get_locale
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import dates as babel_dates
+from flask import g, request
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from ..accounts.models import ProfileKind, User
 from ..extensions import db, login_manager
@@ -42,6 +47,24 @@ def security_headers(response):
     return response
 
 
+def stage_badge(stage: str) -> Markup:
+    """The coloured badge naming a stage (labels translated once per request: lists show many)."""
+    if "stage_names" not in g:
+        g.stage_names = {key: str(label) for key, label in STAGE_LABELS.items()}
+    return Markup(f'<span class="badge stage-{escape(stage)}">{escape(g.stage_names[stage])}</span>')
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: date, locale: str) -> str:
+    """A date in the locale's medium format (Babel is slow enough to matter on 50-row lists)."""
+    return babel_dates.format_date(day, format="medium", locale=locale)
+
+
+def format_day(moment: datetime) -> str:
+    """Jinja filter `date`: the day of a UTC timestamp, in the request's language."""
+    return _format_day(moment.date(), str(get_locale()))
+
+
 def request_globals() -> dict:
     """Names that depend on the request, available in every template."""
     return {"current_locale": str(get_locale())}
@@ -53,8 +76,8 @@ def register(app):
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
-                                 date=format_date)
-    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS,
+                                 date=format_day, number=format_decimal)
+    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS, stage_badge=stage_badge,
                                  PROFILE_KIND_LABELS=PROFILE_KIND_LABELS)
     app.context_processor(request_globals)
     app.after_request(security_headers)
