@@ -9,7 +9,7 @@ import random
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 
@@ -112,10 +112,10 @@ def _vote_counts(rng, eligible: list[int], caps: dict[int, int], total: int) -> 
     return counts
 
 
-def build(path: str, size: Size, seed: int = 42, log=print) -> dict:
+def build(path: str, size: Size, seed: int = 42) -> dict:
     """Fill the migrated, empty SQLite file at path. Returns a few facts about what was written."""
     rng = random.Random(seed)
-    now = datetime.utcnow().replace(microsecond=0)
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     start_of_time = now - timedelta(days=730)
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA journal_mode=OFF")
@@ -267,7 +267,8 @@ def build(path: str, size: Size, seed: int = 42, log=print) -> dict:
             yield i, author, None, "idea", "", _ts(at)
             if stage == "idea" or (stage == "archived" and i % 2):
                 if stage == "archived":
-                    yield i, owner_of[p], "idea", "archived", "Duplicate of an earlier idea.", _ts(at + timedelta(days=3))
+                    yield (i, owner_of[p], "idea", "archived", "Duplicate of an earlier idea.",
+                           _ts(at + timedelta(days=3)))
                 continue
             yield i, author, "idea", "vote", "", _ts(at + timedelta(days=1))
             if stage in ("spec", "partner_rnd"):
