@@ -32,14 +32,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from .accounts.views import bp as accounts_bp
+    from .attachments.views import bp as attachments_bp
+    from .audit.views import bp as audit_bp
     from .cli import crowdspirit_cli
     from .pipeline.views import bp as pipeline_bp
+    from .projects.members_views import bp as members_bp
+    from .projects.nda_views import bp as nda_bp
     from .projects.views import bp as projects_bp
     from .specs.views import bp as specs_bp
     from .web import errors, templating
     from .web.views import bp as web_bp
 
-    for blueprint in (web_bp, accounts_bp, projects_bp, pipeline_bp, specs_bp):
+    for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
+                      attachments_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

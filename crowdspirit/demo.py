@@ -9,6 +9,7 @@ from .accounts.models import Organisation, User
 from .extensions import db
 from .pipeline import services as pipeline
 from .pipeline.models import Stage
+from .projects import nda
 from .projects import services as projects
 from .projects.models import MemberRole, ProjectMembership, PromotionDecider
 from .specs import services as specs
@@ -143,6 +144,41 @@ def _advance(idea, target: Stage, people: dict, rng: random.Random) -> None:
         pipeline.transition(idea, Stage.PARTNER_RND, people["admin"], "Partner agreed.", org)
 
 
+# The Helios project keeps specification and R&D confidential under an NDA (the CEA "bike of the
+# future" situation of the field study): member@ signed it, leo@ is a member who has not, paul@ asked
+# to join and waits, everyone else sees only the open stages.
+CONFIDENTIAL_PROJECTS = {"Portable audio of 2030": {"policy_spec": "confidential",
+                                                    "policy_partner_rnd": "confidential"}}
+MEMBERS = {
+    "Portable audio of 2030": ["member", "leo", "chloe", "omar", "yuki"],
+    "The bike of the future": ["member", "paul", "sara", "karim"],
+    "Calm smart home": ["tom", "nina", "ines"],
+    "Open-source e-reader": ["member", "nina", "yuki", "karim"],
+    "Modular kitchen tools": ["ines", "sara", "paul"],
+    "Solar power bank kit": ["member", "tom", "omar"],
+}
+NDA_TEXT = """## Confidentiality undertaking
+
+1. Everything shown in the specification and partner R&D stages of this project is confidential.
+2. You will not disclose it outside the project's members and Helios Audio's team.
+3. This undertaking lasts three years from your acceptance."""
+
+
+def _add_members(project, users) -> None:
+    """Make these users contributors of the project (its owner already is its owner)."""
+    for user in (u for u in users if u.id != project.owner_id):
+        db.session.add(ProjectMembership(project=project, user=user, role=MemberRole.CONTRIBUTOR))
+    db.session.commit()
+
+
+def _confidential_setup(project, people) -> None:
+    """Publish the NDA, have some members accept it, and leave a request to join pending."""
+    nda.publish(project, project.owner, NDA_TEXT)
+    for key in ("member", "chloe", "omar"):
+        nda.accept(project, people[key], 1)
+    projects.request_to_join(project, people["paul"], "I repair headphones for a living and would love to help.")
+
+
 def seed() -> dict[str, int]:
     """Create the whole demo data set; return how many of each thing exist afterwards."""
     rng = random.Random(2007)  # CrowdSpirit launched in September 2007
@@ -153,9 +189,11 @@ def seed() -> dict[str, int]:
                                           f"## {title}\n\n{summary}\n\nPropose ideas, vote, and "
                                           "help write the specification.",
                                           "sponsored" if sponsored else "self_carried")
-        projects.update_settings(project, promotion_decider=decider, vote_threshold=threshold)
+        projects.update_settings(project, people[owner], promotion_decider=decider, vote_threshold=threshold,
+                                 **CONFIDENTIAL_PROJECTS.get(title, {}))
         db.session.add(ProjectMembership(project=project, user=people["moderator"],
                                          role=MemberRole.MODERATOR))
+        _add_members(project, [people[key] for key in MEMBERS.get(title, ())])
         for n, idea_title in enumerate(IDEA_WORDS[title]):
             author = members[(n * 7 + len(title)) % len(members)]
             body = (f"**{idea_title}** for *{title}*.\n\nWhy: people told us they miss it.\n\n"
@@ -164,5 +202,7 @@ def seed() -> dict[str, int]:
                                          f"{idea_title}: a proposal for {title.lower()}.", body,
                                          ", ".join(rng.sample(TAGS, k=rng.randint(1, 3))))
             _advance(idea, STAGE_PLAN[n % len(STAGE_PLAN)], people, rng)
+        if title in CONFIDENTIAL_PROJECTS:
+            _confidential_setup(project, people)
     return {"users": len(people), "projects": len(PROJECTS),
             "ideas": sum(len(v) for v in IDEA_WORDS.values())}

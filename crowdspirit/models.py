@@ -1,9 +1,12 @@
 """Imports every domain's models so that SQLAlchemy and Alembic see the whole schema."""
 
 from .accounts.models import Organisation, User
+from .attachments.models import Attachment
+from .audit.models import AuditEvent
 from .pipeline.models import Idea, StageTransition, Tag, Vote
-from .projects.models import Project, ProjectMembership
+from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
 from .specs.models import SpecRevision
 
-__all__ = ["Idea", "Organisation", "Project", "ProjectMembership", "SpecRevision",
-           "StageTransition", "Tag", "User", "Vote"]
+__all__ = ["Attachment", "AuditEvent", "Idea", "Invitation", "JoinRequest", "NdaAcceptance", "NdaVersion",
+           "Organisation", "Project", "ProjectMembership", "SpecRevision", "StageTransition", "Tag", "User",
+           "Vote"]

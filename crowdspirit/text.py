@@ -21,3 +21,9 @@ def render_markdown(source: str) -> Markup:
     """Render user Markdown to HTML with no script, style or event handler surviving."""
     html = _markdown.render(source or "")
     return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow ugc"))
+
+
+def spreadsheet_safe(value) -> str:
+    """A CSV cell that spreadsheets will not run as a formula (=, +, -, @ get a leading quote)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

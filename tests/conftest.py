@@ -20,8 +20,10 @@ from crowdspirit.extensions import db, limiter
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import services as projects
+from crowdspirit.projects.models import POLICY_STAGES, ProjectMembership
 
 PASSWORD = "correct horse battery"
+OPEN_POLICIES = {f"policy_{stage}": "public" for stage in POLICY_STAGES}
 TEST_CONFIG = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,
@@ -29,6 +31,7 @@ TEST_CONFIG = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST": 64,
     "SERVER_NAME": None,
+    "PAGE_CACHE_SECONDS": 0,  # test_pagecache turns the micro-cache on where it is the subject
 }
 
 
@@ -194,16 +197,28 @@ def make_org(app):
 
 @pytest.fixture
 def make_project(app, make_user):
-    """Create a project; gates given as keyword arguments are saved as its settings."""
+    """Create a project, open to everyone at every stage unless policies are given with the gates."""
 
     def make(owner=None, title="Pocket audio", kind="self_carried", **gates):
         project = projects.create_project(owner or make_user(), title, "A field to explore",
                                           "About it", kind)
-        if gates:
-            projects.update_settings(project, **gates)
+        projects.update_settings(project, project.owner, **{**OPEN_POLICIES, **gates})
         return project
 
     return make
+
+
+@pytest.fixture
+def add_member(app):
+    """Put a user in a project directly (the request and approval flow is tested in test_projects)."""
+
+    def add(project, user, role="contributor"):
+        membership = ProjectMembership(project_id=project.id, user_id=user.id, role=role)
+        db.session.add(membership)
+        db.session.commit()
+        return membership
+
+    return add
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def test_propose_stores_idea_and_lists_it(client, login_as, make_user, make_proj
         "Solar bike light", "Charges while you ride.", author.id, "idea", "bike, solar")
     role = db.session.scalar(select(ProjectMembership.role).where(
         ProjectMembership.project_id == project.id, ProjectMembership.user_id == author.id))
-    assert role == "contributor"
+    assert role is None  # proposing is no way into the project's restricted stages
     for url in (f"/projects/{project.slug}", "/ideas"):
         assert "Solar bike light" in html(client.get(url)), url
 
@@ -106,12 +106,12 @@ def test_author_edits_own_idea(client, login_as, make_idea):
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_other_member_may_not_edit(client, login_as, make_user, make_idea, method):
+def test_other_member_may_not_edit(client, login_as, make_user, make_idea, add_member, method):
     """Another project member is refused with 403 and an explanation; the idea is unchanged."""
     idea = make_idea()
     other = make_user()
     login_as(other)
-    assert client.post(f"/projects/{idea.project.slug}/join").status_code == 303
+    add_member(idea.project, other)
     response = getattr(client, method)(f"/ideas/{idea.id}/edit", data={**VALID})
     assert response.status_code == 403
     assert "Only the author can edit this idea." in html(response)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crowdspirit.extensions import db
-from crowdspirit.projects.models import Project, ProjectMembership
+from crowdspirit.projects.models import JoinRequest, Project, ProjectMembership
 
 NEW_PROJECT = {"title": "Quiet city bike", "summary": "A bike that makes cities calmer",
                "description": "Let us **explore**.", "kind": "self_carried"}
@@ -166,15 +166,22 @@ def test_unknown_project_is_404(client, login_as, make_user, url):
     assert client.get(url).status_code == 404
 
 
-def test_join_and_leave(client, login_as, make_user, make_project):
-    """A member joins as a contributor and can leave again."""
+def test_join_request_approved_then_leave(client, login_as, make_user, make_project):
+    """A member asks to join, the owner approves, the member is a contributor and can leave again."""
     project = make_project()
     member = login_as(make_user())
-    assert client.post(f"/projects/{project.slug}/join").status_code == 303
-    membership = db.session.scalar(select(ProjectMembership).filter_by(project_id=project.id,
-                                                                       user_id=member.id))
+    assert client.post(f"/projects/{project.slug}/join", data={"message": "I design PCBs"}).status_code == 303
+    assert "Request to join sent" in client.get(f"/projects/{project.slug}").text
+    assert db.session.scalar(select(ProjectMembership).filter_by(user_id=member.id)) is None
+    login_as(project.owner)
+    page = client.get(f"/projects/{project.slug}/members").text
+    assert "I design PCBs" in page
+    join_request = db.session.scalar(select(JoinRequest).filter_by(user_id=member.id))
+    assert client.post(f"/projects/{project.slug}/requests/{join_request.id}/approve").status_code == 303
+    membership = db.session.scalar(select(ProjectMembership).filter_by(project_id=project.id, user_id=member.id))
     assert membership.role == "contributor"
     assert "2 members" in client.get(f"/projects/{project.slug}").text
+    login_as(member)
     assert client.post(f"/projects/{project.slug}/leave").status_code == 303
     assert db.session.scalar(select(ProjectMembership).filter_by(user_id=member.id)) is None
     assert "1 member" in client.get(f"/projects/{project.slug}").text

@@ -68,12 +68,12 @@ def test_member_edit_creates_revision_two(client, member):
     assert "Revision 2" in page and "Urban cyclists" in page and "49 EUR" in page
 
 
-def test_stale_base_number_is_refused(client, login_as, make_user, member):
+def test_stale_base_number_is_refused(client, login_as, make_user, member, add_member):
     """Saving over a revision someone else saved meanwhile is refused inline; nothing is written."""
     idea = member.idea
     assert save(client, idea).status_code == 303
     other = login_as(make_user())
-    client.post(f"/projects/{idea.project.slug}/join")
+    add_member(idea.project, other)
     response = save(client, idea, base_number=1, problem="My stale version")
     page = html(response)
     assert response.status_code == 422
@@ -94,7 +94,7 @@ def sponsored_spec(make_user, make_org, make_project, make_idea):
 
 @pytest.mark.parametrize("who, status", [
     ("owner", 303), ("author", 303), ("contributor", 303), ("project moderator", 303),
-    ("sponsor team", 303), ("platform moderator", 303), ("admin", 303), ("outsider", 403),
+    ("sponsor team", 303), ("platform moderator", 403), ("admin", 303), ("outsider", 403),
 ])
 def test_who_may_edit_the_spec(client, login_as, make_user, sponsored_spec, who, status):
     """Members, the author and the sponsor's team may edit; an outsider gets 403, nothing saved."""
@@ -116,15 +116,15 @@ def test_who_may_edit_the_spec(client, login_as, make_user, sponsored_spec, who,
     assert len(revisions(idea)) == (2 if status == 303 else 1)
 
 
-def test_outsider_refused_until_joining(client, login_as, make_user, make_idea):
-    """A non-member gets 403 with a hint to join; after joining the project they may edit."""
+def test_outsider_refused_until_joining(client, login_as, make_user, make_idea, add_member):
+    """A non-member gets 403 with a hint to join; once a member of the project they may edit."""
     idea = make_idea(stage="spec")
     outsider = login_as(make_user())
     response = save(client, idea)
     assert response.status_code == 403
     assert "join the project first" in html(response)
     assert len(revisions(idea)) == 1
-    assert client.post(f"/projects/{idea.project.slug}/join").status_code == 303
+    add_member(idea.project, outsider)
     assert save(client, idea).status_code == 303
     assert revisions(idea)[-1] == (2, outsider.id)
 

@@ -50,7 +50,7 @@ def world(make_user, make_org, make_project, make_idea):
 
     def idea(stage="idea", **gates):
         if gates:
-            update_settings(project, **gates)
+            update_settings(project, project.owner, **gates)
         return make_idea(project=project, author=people["author"], stage=stage)
 
     return SimpleNamespace(project=project, people=people, orgs={"helios": helios, "labs": labs},
@@ -267,7 +267,7 @@ def test_community_needs_threshold_then_lets_author_promote(client, login_as, ma
     response = move(client, idea, "spec")
     assert response.status_code == 409
     assert "This idea needs 3 votes to be promoted; it has 2." in html(response)
-    update_settings(world.project, vote_threshold=2)  # the owner lowers the bar
+    update_settings(world.project, world.project.owner, vote_threshold=2)  # the owner lowers the bar
     assert move(client, idea, "spec").status_code == 303
     db.session.refresh(idea)
     assert idea.stage == "spec"

@@ -1,16 +1,33 @@
-"""Who may do which action on which object, written once as data plus small predicates.
+"""Who may see or do what, on which object, in which phase: written once, as data plus predicates.
 
-The platform core leaves every object readable by everyone; the confidential-phase issue changes
-only this module (view rules and `visible`), never the views or services that call it.
+Visibility comes from the project's policy for the stage an idea is in (public, community, project,
+confidential) and flows down the chain project -> idea -> spec, attachments and history. `can` and
+`require` answer for one object; `visible` restricts a query with the same rules in SQL, so lists,
+counts, feeds and exports never show what the object check would refuse.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, false, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from ..errors import DomainError, Forbidden, NotFound
-from ..projects.models import MemberRole, Project, PromotionDecider, VoteOpener
+from ..extensions import db
+from ..pipeline.models import Idea
+from ..projects.models import (
+    POLICY_STAGES,
+    MemberRole,
+    NdaAcceptance,
+    NdaVersion,
+    Project,
+    ProjectMembership,
+    PromotionDecider,
+    Visibility,
+    VoteOpener,
+)
+from ..requestcache import forget, per_request
 
 
 class SignInRequired(DomainError):
@@ -19,22 +36,96 @@ class SignInRequired(DomainError):
     status = 401
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A signed-in user's relations to projects, loaded once per request."""
+
+    member_of: frozenset = frozenset()
+    managing: frozenset = frozenset()
+    #: projects whose confidential stages the user may see: owned, or current NDA accepted (or none)
+    cleared: frozenset = frozenset()
+
+
+def _load_scope(user_id: int) -> Scope:
+    """Read the user's memberships and NDA acceptances (three small indexed queries)."""
+    roles = dict(db.session.execute(
+        select(ProjectMembership.project_id, ProjectMembership.role).where(ProjectMembership.user_id == user_id)
+    ).all())
+    current = (select(NdaVersion.project_id, func.max(NdaVersion.number).label("number"))
+               .where(NdaVersion.project_id.in_(roles)).group_by(NdaVersion.project_id).subquery())
+    with_nda = set(db.session.scalars(select(current.c.project_id)))
+    accepted = set(db.session.scalars(
+        select(NdaVersion.project_id)
+        .join(current, and_(current.c.project_id == NdaVersion.project_id, current.c.number == NdaVersion.number))
+        .join(NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id)
+        .where(NdaAcceptance.user_id == user_id)
+    ))
+    return Scope(
+        member_of=frozenset(roles),
+        managing=frozenset(p for p, role in roles.items() if role in (MemberRole.OWNER, MemberRole.MODERATOR)),
+        cleared=frozenset(p for p, role in roles.items()
+                          if role == MemberRole.OWNER or p not in with_nda or p in accepted),
+    )
+
+
+def scope(user) -> Scope:
+    """The user's project relations for this request (empty for visitors)."""
+    if not user.is_authenticated:
+        return Scope()
+    return per_request(f"access-scope:{user.id}", lambda: _load_scope(user.id))
+
+
+def forget_scope(user) -> None:
+    """Reload the user's relations on next use (after a membership or NDA change in this request)."""
+    forget(f"access-scope:{user.id}")
+
+
 def _project(obj) -> Project:
-    """The project an object belongs to (projects are their own project)."""
+    """The project whose policy protects an object (projects protect themselves)."""
     return obj if isinstance(obj, Project) else obj.project
 
 
-def project_role(user, project: Project) -> str | None:
-    """The user's role in the project, or None for non-members and visitors."""
+def sponsor_team(user, project: Project) -> bool:
+    """A member of the organisation that sponsors the project."""
+    return project.organisation_id is not None and user.organisation_id == project.organisation_id
+
+
+def sees(user, project: Project, level: str) -> bool:
+    """May the user see what the project holds at this visibility level?"""
+    if level == Visibility.PUBLIC:
+        return True
     if not user.is_authenticated:
-        return None
-    for membership in project.memberships:
-        if membership.user_id == user.id:
-            return membership.role
-    return None
+        return False
+    if user.is_admin or level == Visibility.COMMUNITY or sponsor_team(user, project):
+        return True
+    if level == Visibility.PROJECT:
+        return user.is_moderator or project.id in scope(user).member_of
+    return project.id in scope(user).cleared
 
 
-# Predicates: (user, obj) -> bool. The user is signed in when they are called, except `anyone`.
+def _sees_sql(user, project, level):
+    """`sees` as a SQL condition on a project table (or alias) and a level expression."""
+    allowed = [level == Visibility.PUBLIC]
+    if user.is_authenticated:
+        relations = scope(user)
+        team = project.organisation_id == user.organisation_id if user.organisation_id else false()
+        members = true() if user.is_moderator else project.id.in_(relations.member_of)
+        allowed += [
+            level == Visibility.COMMUNITY,
+            and_(level == Visibility.PROJECT, or_(members, team)),
+            and_(level == Visibility.CONFIDENTIAL, or_(project.id.in_(relations.cleared), team)),
+        ]
+    return or_(*allowed)
+
+
+def idea_level(project, idea=Idea):
+    """SQL: the policy level that governs an idea (its stage's, or for archived ideas the last one's)."""
+    governing = func.coalesce(idea.archived_from, idea.stage)
+    return case({stage: getattr(project, f"policy_{stage}") for stage in POLICY_STAGES}, value=governing,
+                else_=Visibility.CONFIDENTIAL.value)
+
+
+# Predicates: (user, obj) -> bool. The user is signed in when they are called, except for view rules.
 def anyone(user, obj) -> bool:
     return True
 
@@ -43,12 +134,20 @@ def signed_in(user, obj) -> bool:
     return True
 
 
-def manager(user, obj) -> bool:
-    """Project owner, project moderator or platform moderator."""
-    return user.is_moderator or project_role(user, _project(obj)) in (
-        MemberRole.OWNER,
-        MemberRole.MODERATOR,
-    )
+def project_visible(user, project) -> bool:
+    """Someone may know a project exists if they may see at least one of its stages."""
+    return any(sees(user, project, project.policy(stage)) for stage in POLICY_STAGES)
+
+
+def idea_visible(user, obj) -> bool:
+    """An idea (and its spec, history, attachments) follows the policy of its governing stage."""
+    idea = obj if isinstance(obj, Idea) else obj.idea
+    return sees(user, idea.project, idea.project.policy(idea.governing_stage))
+
+
+def can_propose(user, project) -> bool:
+    """Proposing needs to see the project's idea stage."""
+    return sees(user, project, project.policy("idea"))
 
 
 def owner(user, obj) -> bool:
@@ -56,23 +155,35 @@ def owner(user, obj) -> bool:
 
 
 def member(user, obj) -> bool:
-    """Any project member, the sponsor's team, or a manager."""
-    return project_role(user, _project(obj)) is not None or sponsor(user, obj) or manager(user, obj)
+    """A project member (any role) or the sponsor's team."""
+    project = _project(obj)
+    return project.id in scope(user).member_of or sponsor_team(user, project)
 
 
-def sponsor(user, obj) -> bool:
-    """A member of the organisation that sponsors the project."""
-    org = _project(obj).organisation_id
-    return org is not None and user.organisation_id == org
+def not_member(user, obj) -> bool:
+    return _project(obj).id not in scope(user).member_of
+
+
+def member_manager(user, obj) -> bool:
+    """The project's owner and project moderators manage its members."""
+    return _project(obj).id in scope(user).managing
+
+
+def manager(user, obj) -> bool:
+    """Project owner, project moderator or platform moderator: they run the pipeline."""
+    return user.is_moderator or member_manager(user, obj)
 
 
 def author(user, obj) -> bool:
     return obj.author_id == user.id
 
 
-def spec_editor(user, obj) -> bool:
-    """Project members, the idea's author and the sponsor's team edit a specification."""
+def author_or_member(user, obj) -> bool:
     return author(user, obj) or member(user, obj)
+
+
+def uploader_or_manager(user, attachment) -> bool:
+    return attachment.uploader_id == user.id or manager(user, attachment)
 
 
 def vote_opener(user, idea) -> bool:
@@ -86,7 +197,7 @@ def promoter(user, idea) -> bool:
     """Who decides promotion to spec follows the project's setting."""
     decider = _project(idea).promotion_decider
     if decider == PromotionDecider.SPONSOR:
-        return sponsor(user, idea)
+        return sponsor_team(user, _project(idea))
     if decider == PromotionDecider.MODERATOR:
         return manager(user, idea)
     return manager(user, idea) or author(user, idea)  # community: anyone in charge, at threshold
@@ -110,11 +221,16 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    "project.view": Rule(anyone, needs_account=False),
+    "project.view": Rule(project_visible, needs_account=False),
     "project.edit": Rule(owner, _l("Only the project owner can change its settings.")),
-    "project.join": Rule(signed_in),
-    "idea.view": Rule(anyone, needs_account=False),
-    "idea.propose": Rule(signed_in),
+    "project.audit": Rule(owner, _l("Only the project owner can read its audit log.")),
+    "project.join": Rule(not_member, _l("You are already a member of this project.")),
+    "project.members": Rule(member, _l("Only the project's members can see who else is in it.")),
+    "project.manage_members": Rule(member_manager, _l("Only the project's owner and moderators manage its members.")),
+    "nda.view": Rule(member, _l("Only the project's members are asked to accept its NDA; join the project first.")),
+    "nda.publish": Rule(owner, _l("Only the project owner can publish its NDA.")),
+    "idea.view": Rule(idea_visible, needs_account=False),
+    "idea.propose": Rule(can_propose, _l("You may not propose ideas in this project.")),
     "idea.edit": Rule(author, _l("Only the author can edit this idea.")),
     "idea.vote": Rule(signed_in),
     "idea.open_vote": Rule(vote_opener, _l("Only the author or the project's managers can open voting on this idea.")),
@@ -122,13 +238,16 @@ RULES: dict[str, Rule] = {
         "In this project, promotion to specification is decided by someone else (see the project's rules).")),
     "idea.start_rnd": Rule(rnd_taker, _l("Only the project's R&D partner can take this idea into partner R&D.")),
     "idea.archive": Rule(manager, _l("Only the project's managers can archive an idea.")),
-    "spec.view": Rule(anyone, needs_account=False),
-    "spec.edit": Rule(spec_editor, _l(
+    "spec.view": Rule(idea_visible, needs_account=False),
+    "spec.edit": Rule(author_or_member, _l(
         "Only the project's members can edit this specification; join the project first.")),
+    "attachment.view": Rule(idea_visible, needs_account=False),
+    "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
+    "attachment.delete": Rule(uploader_or_manager, _l("Only who uploaded a file, or a manager, can remove it.")),
 }
 
-#: which view action guards the existence of an object of each kind
-VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "SpecRevision": "spec.view"}
+#: which rule decides whether a user may know that an object of each kind exists
+VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view"}
 
 
 def can(user, action: str, obj) -> bool:
@@ -152,9 +271,19 @@ def require(user, action: str, obj):
 
 
 def visible(query, user):
-    """Restrict a query over projects or ideas to the rows the user may see.
+    """Restrict a select() over ideas or projects to the rows the user may see.
 
-    Every list, count, feed and export passes its query through here. In the platform core every
-    project and idea is public, so no row is filtered yet.
+    Every list, count, feed, export and profile passes its query through here; the SQL mirrors
+    `sees`, so a row is listed exactly when its page would open.
     """
-    return query
+    if user.is_authenticated and user.is_admin:
+        return query
+    entity = query.column_descriptions[0]["entity"]
+    if entity is Idea:
+        policy_project = aliased(Project)
+        return (query.join(policy_project, policy_project.id == Idea.project_id)
+                .where(_sees_sql(user, policy_project, idea_level(policy_project))))
+    if entity is Project:
+        return query.where(or_(*[_sees_sql(user, Project, getattr(Project, f"policy_{stage}"))
+                                 for stage in POLICY_STAGES]))
+    raise TypeError(f"visible() does not know how to filter {entity!r}")

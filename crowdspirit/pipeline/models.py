@@ -66,6 +66,8 @@ class Idea(db.Model):
     #: the sponsor organisation that took the idea into partner R&D, and when
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     rnd_started_at: Mapped[datetime | None]
+    #: for archived ideas, the stage they left: its policy keeps governing who may see them
+    archived_from: Mapped[str | None] = mapped_column(String(20))
 
     project: Mapped[Project] = relationship()
     author: Mapped[User] = relationship()
@@ -74,6 +76,11 @@ class Idea(db.Model):
     history: Mapped[list["StageTransition"]] = relationship(
         order_by="StageTransition.id", cascade="all, delete-orphan", back_populates="idea"
     )
+
+    @property
+    def governing_stage(self) -> str:
+        """The stage whose access policy applies (an archived idea keeps its last stage's)."""
+        return self.archived_from or self.stage
 
     @property
     def tag_names(self) -> str:

@@ -1,5 +1,7 @@
 """Pipeline rules: proposing and editing ideas, voting, and the stage state machine."""
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,12 +13,13 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..access import can, require, visible
 from ..accounts.models import User
+from ..audit import services as audit
 from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..projects.models import Project, PromotionDecider
-from ..projects.services import join
 from ..specs.services import start_spec
+from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
 
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
@@ -70,7 +73,6 @@ def propose_idea(project: Project, author, title, summary, body, tags_text) -> I
                 body=body, tags=tags)
     idea.history.append(StageTransition(actor=author, from_stage=None, to_stage=Stage.IDEA))
     db.session.add(idea)
-    join(project, author)  # commits the idea with the membership
     db.session.commit()
     return idea
 
@@ -95,7 +97,7 @@ def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
     return require(user, action, db.session.get(Idea, idea_id))
 
 
-def ideas_query(user, *, project_id=None, stage=None, tag=None, sort="votes", author_id=None):
+def ideas_query(user, *, project_id=None, stage=None, tag=None, sort="votes", author_id=None, include_archived=False):
     """The select() behind every idea list: filtered, sorted, restricted to what user may see."""
     query = select(Idea).options(
         load_only(Idea.id, Idea.project_id, Idea.author_id, Idea.title, Idea.summary, Idea.stage,
@@ -110,7 +112,7 @@ def ideas_query(user, *, project_id=None, stage=None, tag=None, sort="votes", au
         query = query.where(Idea.author_id == author_id)
     if stage:
         query = query.where(Idea.stage == stage)
-    elif author_id is None:
+    elif author_id is None and not include_archived:
         query = query.where(Idea.stage != Stage.ARCHIVED)
     if tag:
         query = query.where(Idea.id.in_(
@@ -123,6 +125,18 @@ def ideas_query(user, *, project_id=None, stage=None, tag=None, sort="votes", au
                   Idea.id.desc()),
     }[sort if sort in SORTS else "votes"]
     return visible(query.order_by(*order), user)
+
+
+def ideas_csv(user, project) -> str:
+    """The project's ideas that the user may see, as CSV (id, title, stage, votes, author, date, tags)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "title", "stage", "votes", "author", "created_utc", "tags"])
+    for idea in db.session.scalars(ideas_query(user, project_id=project.id, sort="newest", include_archived=True)):
+        writer.writerow([spreadsheet_safe(cell) for cell in (
+            idea.id, idea.title, idea.stage, idea.vote_count, idea.author.display_name,
+            idea.created_at.isoformat(timespec="seconds"), idea.tag_names)])
+    return out.getvalue()
 
 
 def idea_counts(user, project_ids: list[int]) -> dict[int, int]:
@@ -254,6 +268,8 @@ def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
     if target == Stage.PARTNER_RND:
         values.update(partner_id=partner.id, rnd_started_at=now)
     source = idea.stage
+    if target == Stage.ARCHIVED:
+        values["archived_from"] = source
     changed = db.session.execute(
         update(Idea).where(Idea.id == idea.id, Idea.stage == source).values(**values)
     ).rowcount
@@ -262,6 +278,7 @@ def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
         raise Conflict(_l("Someone else changed this idea's stage meanwhile; reload the page."))
     db.session.add(StageTransition(idea_id=idea.id, actor=actor, from_stage=source,
                                    to_stage=target, reason=reason.strip(), created_at=now))
+    audit.record(idea.project_id, actor, "stage.changed", f"idea #{idea.id}", f"{source} -> {target.value}")
     if target == Stage.SPEC:
         start_spec(idea)
     db.session.commit()

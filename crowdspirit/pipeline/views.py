@@ -5,11 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ..access import can
 from ..accounts.services import get_organisation, organisations
+from ..attachments import services as attachments
 from ..database import paginate
 from ..errors import Conflict, DomainError
-from ..projects.services import load_project
+from ..projects.services import audience, load_project
 from ..specs.services import current_revision
+from ..web.pagecache import cached_for_visitors
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
 from . import services
 from .forms import IdeaForm, TransitionForm
@@ -35,6 +38,7 @@ def idea_list_context(project=None) -> dict:
 
 
 @bp.route("/ideas")
+@cached_for_visitors
 def index():
     """Every idea across projects, filtered by stage and tag, sorted, paginated."""
     return render("pipeline/index.html", "pipeline/_idea_list.html", **idea_list_context())
@@ -60,12 +64,16 @@ def propose(slug: str):
 
 
 @bp.route("/ideas/<int:idea_id>")
+@cached_for_visitors
 def show(idea_id: int):
-    """An idea with its votes, stage history, spec link and the moves the user may make."""
+    """An idea with its votes, who may see it, stage history, files, spec link and the user's possible moves."""
     idea = services.load_idea(idea_id, current_user)
+    level = idea.project.policy(idea.governing_stage)
     return render("pipeline/show.html", idea=idea, moves=services.next_moves(idea, current_user),
                   voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
-                  spec=current_revision(idea))
+                  spec=current_revision(idea), level=level, audience=audience(idea.project, level),
+                  attachments=attachments.of_idea(idea, "idea"),
+                  may_attach=can(current_user, "attachment.add", idea) and idea.stage != Stage.ARCHIVED)
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])

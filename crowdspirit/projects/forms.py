@@ -5,8 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
-from .models import ProjectKind, PromotionDecider, VoteOpener
+from .models import ProjectKind, PromotionDecider, Visibility, VoteOpener
 
 
 class ProjectForm(FlaskForm):
@@ -20,6 +21,15 @@ class ProjectForm(FlaskForm):
         SelectChoice(ProjectKind.SELF_CARRIED.value, _l("Self-carried: a concept I want to develop")),
         SelectChoice(ProjectKind.SPONSORED.value, _l("Sponsored: a field my organisation wants explored")),
     ])
+
+
+VISIBILITY_CHOICES = [
+    SelectChoice(Visibility.PUBLIC.value, _l("Public: anyone, even signed out")),
+    SelectChoice(Visibility.COMMUNITY.value, _l("Community: signed-in members of CrowdSpirit")),
+    SelectChoice(Visibility.PROJECT.value, _l("Project: the project's members and the sponsor's team")),
+    SelectChoice(Visibility.CONFIDENTIAL.value,
+                 _l("Confidential: members who accepted the NDA, and the sponsor's team")),
+]
 
 
 class SettingsForm(FlaskForm):
@@ -42,3 +52,33 @@ class SettingsForm(FlaskForm):
     ])
     rnd_partner_id = SelectField(_l("Partner that takes ideas into R&D"), coerce=int,
                                  description=_l("Leave open to choose a partner idea by idea"))
+    policy_idea = SelectField(_l("Who sees ideas in the idea stage"), choices=VISIBILITY_CHOICES)
+    policy_vote = SelectField(_l("Who sees ideas in the vote stage"), choices=VISIBILITY_CHOICES)
+    policy_spec = SelectField(_l("Who sees ideas and specifications in the spec stage"), choices=VISIBILITY_CHOICES)
+    policy_partner_rnd = SelectField(_l("Who sees ideas in partner R&D"), choices=VISIBILITY_CHOICES)
+
+
+class JoinForm(FlaskForm):
+    """A member asks to join a project."""
+
+    message = TextAreaField(_l("A word for the project's managers"), validators=[Optional(), Length(max=500)])
+
+
+class InviteForm(FlaskForm):
+    """A manager invites a member by email, or creates an invitation link when no email is given."""
+
+    email = StringField(_l("Member's email"), validators=[Optional(), Length(max=254)],
+                        description=_l("Leave empty to create a link that anyone signed in can use for 7 days"))
+
+
+class NdaForm(FlaskForm):
+    """The owner publishes a new NDA version."""
+
+    text = TextAreaField(_l("NDA text"), validators=[DataRequired(), Length(max=50000)],
+                         description=_l("Markdown is supported. Publishing asks every member to accept it again."))
+
+
+class NdaAcceptForm(FlaskForm):
+    """A member accepts the version they read."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

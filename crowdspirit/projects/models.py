@@ -33,6 +33,23 @@ class PromotionDecider(enum.StrEnum):
     MODERATOR = "moderator"  # the project's moderators (and owner)
 
 
+class Visibility(enum.StrEnum):
+    """Who may see what a project holds in one stage, from the widest to the narrowest."""
+
+    PUBLIC = "public"  # anyone, even signed out
+    COMMUNITY = "community"  # signed-in members of the platform
+    PROJECT = "project"  # the project's members and the sponsor's team
+    CONFIDENTIAL = "confidential"  # members who accepted the current NDA, and the sponsor's team
+
+
+#: the per-stage policies a new project starts with, by kind (idea, vote, spec, partner R&D)
+DEFAULT_POLICIES = {
+    ProjectKind.SPONSORED: (Visibility.PUBLIC, Visibility.PUBLIC, Visibility.PROJECT, Visibility.CONFIDENTIAL),
+    ProjectKind.SELF_CARRIED: (Visibility.PUBLIC, Visibility.PUBLIC, Visibility.COMMUNITY, Visibility.PROJECT),
+}
+POLICY_STAGES = ("idea", "vote", "spec", "partner_rnd")
+
+
 class MemberRole(enum.StrEnum):
     """A user's role inside one project."""
 
@@ -63,6 +80,11 @@ class Project(db.Model):
     promotion_decider: Mapped[str] = mapped_column(String(20), default=PromotionDecider.COMMUNITY)
     #: the organisation that takes ideas into partner R&D; None lets the owner choose one
     rnd_partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    #: who may see the project's ideas in each stage (see Visibility)
+    policy_idea: Mapped[str] = mapped_column(String(20), server_default=Visibility.PUBLIC.value)
+    policy_vote: Mapped[str] = mapped_column(String(20), server_default=Visibility.PUBLIC.value)
+    policy_spec: Mapped[str] = mapped_column(String(20), server_default=Visibility.PROJECT.value)
+    policy_partner_rnd: Mapped[str] = mapped_column(String(20), server_default=Visibility.CONFIDENTIAL.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship()
@@ -71,6 +93,78 @@ class Project(db.Model):
     memberships: Mapped[list["ProjectMembership"]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
     )
+
+    def policy(self, stage: str) -> str:
+        """The visibility of the project's ideas in a pipeline stage (unknown stages fail closed)."""
+        return getattr(self, f"policy_{stage}") if stage in POLICY_STAGES else Visibility.CONFIDENTIAL
+
+
+class JoinRequest(db.Model):
+    """A member asks to join a project; the owner or a project moderator decides."""
+
+    __tablename__ = "join_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    #: pending, approved or refused
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    project: Mapped[Project] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Invitation(db.Model):
+    """An invitation to join a project: for one user, or for whoever holds the link."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    #: the secret part of the invitation link
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: set for an invitation addressed to one user; None for a link anyone may use until it expires
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    project: Mapped[Project] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class NdaVersion(db.Model):
+    """One published version of a project's non-disclosure agreement; the newest is current."""
+
+    __tablename__ = "nda_versions"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NdaAcceptance(db.Model):
+    """A user accepted one NDA version: who, which version, when, from which address."""
+
+    __tablename__ = "nda_acceptances"
+    __table_args__ = (UniqueConstraint("nda_version_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nda_version_id: Mapped[int] = mapped_column(ForeignKey("nda_versions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()
 
 
 class ProjectMembership(db.Model):

@@ -1,14 +1,33 @@
-"""Project rules: creation by members and sponsors, gate settings, joining and leaving."""
+"""Project rules: creation, gates and stage policies, and memberships (requests, invitations, removal)."""
+
+import secrets
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
-from ..access import require, visible
-from ..database import paginate
-from ..errors import Conflict
+from ..access import forget_scope, require, visible
+from ..accounts.models import User
+from ..audit import services as audit
+from ..database import paginate, utcnow
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..text import slugify
-from .models import MemberRole, Project, ProjectKind, ProjectMembership
+from .models import (
+    DEFAULT_POLICIES,
+    POLICY_STAGES,
+    Invitation,
+    JoinRequest,
+    MemberRole,
+    Project,
+    ProjectKind,
+    ProjectMembership,
+    Visibility,
+)
+
+INVITATION_DAYS_USER = 30
+INVITATION_DAYS_LINK = 7
 
 
 def _unique_slug(title: str) -> str:
@@ -26,26 +45,36 @@ def create_project(owner, title, summary, description, kind) -> Project:
     if kind == ProjectKind.SPONSORED and not owner.is_sponsor:
         raise Conflict(_l("Only a member acting for an organisation can create a sponsored project."))
     organisation_id = owner.organisation_id if kind == ProjectKind.SPONSORED else None
-    project = Project(
-        slug=_unique_slug(title),
-        title=title.strip(),
-        summary=summary.strip(),
-        description=description,
-        kind=kind,
-        owner=owner,
-        organisation_id=organisation_id,
-        rnd_partner_id=organisation_id,
-    )
+    policies = {f"policy_{stage}": level
+                for stage, level in zip(POLICY_STAGES, DEFAULT_POLICIES[ProjectKind(kind)], strict=True)}
+    project = Project(slug=_unique_slug(title), title=title.strip(), summary=summary.strip(),
+                      description=description, kind=kind, owner=owner, organisation_id=organisation_id,
+                      rnd_partner_id=organisation_id, **policies)
     project.memberships.append(ProjectMembership(user=owner, role=MemberRole.OWNER))
     db.session.add(project)
+    db.session.flush()
+    audit.record(project.id, owner, "project.created", project.title, _describe(policies))
     db.session.commit()
     return project
 
 
-def update_settings(project: Project, **settings) -> Project:
-    """Change a project's description and gates (vote opener, threshold, window, decider)."""
+def _describe(changes: dict) -> str:
+    """Settings as "name: value" pairs for the audit log."""
+    return "; ".join(f"{name}: {value}" for name, value in changes.items())
+
+
+def update_settings(project: Project, actor, **settings) -> Project:
+    """Change a project's description, gates and stage policies; audit what changed."""
+    changed = {name: f"{getattr(project, name)} -> {value}" for name, value in settings.items()
+               if getattr(project, name) != value}
     for name, value in settings.items():
         setattr(project, name, value)
+    policies = {name: change for name, change in changed.items() if name.startswith("policy_")}
+    if policies:
+        audit.record(project.id, actor, "policy.changed", project.title, _describe(policies))
+    others = {name: change for name, change in changed.items() if name not in policies and name != "description"}
+    if others:
+        audit.record(project.id, actor, "settings.changed", project.title, _describe(others))
     db.session.commit()
     return project
 
@@ -57,38 +86,183 @@ def load_project(slug: str, user, action: str = "project.view") -> Project:
 
 def list_projects(user, kind: str | None, page: int, per_page: int):
     """One page of the projects the user may see, newest first."""
-    query = select(Project).order_by(Project.id.desc())
+    query = select(Project).options(joinedload(Project.owner), joinedload(Project.organisation))
+    query = query.order_by(Project.id.desc())
     if kind:
         query = query.where(Project.kind == kind)
     return paginate(visible(query, user), page, per_page)
-
-
-def join(project: Project, user) -> ProjectMembership:
-    """Make the user a contributor of the project (members may edit its specifications)."""
-    membership = membership_of(project, user)
-    if membership is None:
-        membership = ProjectMembership(project=project, user=user, role=MemberRole.CONTRIBUTOR)
-        db.session.add(membership)
-        db.session.commit()
-    return membership
-
-
-def leave(project: Project, user) -> None:
-    """Remove the user from the project; the owner cannot leave their own project."""
-    membership = membership_of(project, user)
-    if membership is None:
-        raise Conflict(_l("You are not a member of this project."))
-    if membership.role == MemberRole.OWNER:
-        raise Conflict(_l("The owner cannot leave their own project."))
-    db.session.delete(membership)
-    db.session.commit()
 
 
 def membership_of(project: Project, user) -> ProjectMembership | None:
     """The user's membership in the project, if any."""
     if not user.is_authenticated:
         return None
-    return next((m for m in project.memberships if m.user_id == user.id), None)
+    return db.session.scalar(select(ProjectMembership).where(
+        ProjectMembership.project_id == project.id, ProjectMembership.user_id == user.id))
+
+
+def _add_member(project: Project, user, actor, how: str) -> ProjectMembership:
+    """Make user a contributor (no commit); how says why, for the audit log."""
+    membership = ProjectMembership(project_id=project.id, user_id=user.id, role=MemberRole.CONTRIBUTOR)
+    db.session.add(membership)
+    audit.record(project.id, actor, f"membership.{how}", user.display_name)
+    forget_scope(user)
+    return membership
+
+
+def request_to_join(project: Project, user, message: str) -> JoinRequest:
+    """Ask the project's managers to let the user in."""
+    pending = db.session.scalar(select(JoinRequest).where(
+        JoinRequest.project_id == project.id, JoinRequest.user_id == user.id, JoinRequest.status == "pending"))
+    if pending is not None:
+        raise Conflict(_l("You already asked to join; the project's managers will answer."))
+    join_request = JoinRequest(project_id=project.id, user_id=user.id, message=message.strip())
+    db.session.add(join_request)
+    audit.record(project.id, user, "membership.requested", user.display_name, message.strip())
+    db.session.commit()
+    return join_request
+
+
+def pending_requests(project: Project) -> list[JoinRequest]:
+    """Requests to join that wait for a decision, oldest first."""
+    return list(db.session.scalars(
+        select(JoinRequest).where(JoinRequest.project_id == project.id, JoinRequest.status == "pending")
+        .options(joinedload(JoinRequest.user)).order_by(JoinRequest.id)))
+
+
+def pending_request_of(project: Project, user) -> JoinRequest | None:
+    """The user's own request waiting for a decision, if any."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(JoinRequest).where(
+        JoinRequest.project_id == project.id, JoinRequest.user_id == user.id, JoinRequest.status == "pending"))
+
+
+def decide_request(project: Project, request_id: int, actor, approve: bool) -> JoinRequest:
+    """Approve (the requester becomes a contributor) or refuse a pending request."""
+    join_request = db.session.get(JoinRequest, request_id)
+    if join_request is None or join_request.project_id != project.id or join_request.status != "pending":
+        raise NotFound(_l("This request does not exist or was already decided."))
+    join_request.status = "approved" if approve else "refused"
+    join_request.decided_by_id, join_request.decided_at = actor.id, utcnow()
+    if approve and membership_of(project, join_request.user) is None:
+        _add_member(project, join_request.user, actor, "approved")
+    elif not approve:
+        audit.record(project.id, actor, "membership.refused", join_request.user.display_name)
+    db.session.commit()
+    return join_request
+
+
+def invite(project: Project, actor, user=None) -> Invitation:
+    """Invite one member (user) or, without user, create a link that anyone signed in may use."""
+    if user is not None and membership_of(project, user) is not None:
+        raise Conflict(_l("%(name)s is already a member.", name=user.display_name))
+    days = INVITATION_DAYS_USER if user else INVITATION_DAYS_LINK
+    invitation = Invitation(project_id=project.id, token=secrets.token_urlsafe(24), user_id=user and user.id,
+                            created_by_id=actor.id, expires_at=utcnow() + timedelta(days=days))
+    db.session.add(invitation)
+    audit.record(project.id, actor, "invitation.created", user.display_name if user else str(_l("invitation link")))
+    db.session.commit()
+    return invitation
+
+
+def open_invitations(project: Project) -> list[Invitation]:
+    """Invitations not yet used, revoked or expired, newest first."""
+    return list(db.session.scalars(
+        select(Invitation).where(Invitation.project_id == project.id, Invitation.revoked.is_(False),
+                                 Invitation.expires_at > utcnow())
+        .options(joinedload(Invitation.user)).order_by(Invitation.id.desc())))
+
+
+def invitations_for(user) -> list[Invitation]:
+    """Personal invitations waiting for the user's answer."""
+    if not user.is_authenticated:
+        return []
+    return list(db.session.scalars(
+        select(Invitation).where(Invitation.user_id == user.id, Invitation.revoked.is_(False),
+                                 Invitation.expires_at > utcnow())
+        .options(joinedload(Invitation.project))))
+
+
+def load_invitation(token: str, user) -> Invitation:
+    """A usable invitation for this user; anything else (expired, revoked, someone else's) is 404."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token == token))
+    if (invitation is None or invitation.revoked or invitation.expires_at <= utcnow()
+            or (invitation.user_id is not None and invitation.user_id != user.id)):
+        raise NotFound(_l("This invitation does not exist, has expired or is not for you."))
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user) -> ProjectMembership:
+    """Join the invitation's project; a personal invitation is used up."""
+    project = invitation.project
+    membership = membership_of(project, user)
+    if membership is None:
+        membership = _add_member(project, user, user, "invited")
+    if invitation.user_id is not None:
+        invitation.revoked = True
+    db.session.commit()
+    return membership
+
+
+def revoke_invitation(project: Project, invitation_id: int, actor) -> None:
+    """Make an invitation unusable."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.project_id != project.id:
+        raise NotFound(_l("This invitation does not exist."))
+    invitation.revoked = True
+    audit.record(project.id, actor, "invitation.revoked", invitation.user.display_name if invitation.user else "")
+    db.session.commit()
+
+
+def leave(project: Project, user) -> None:
+    """Remove the user from the project; the owner cannot leave their own project."""
+    _remove(project, membership_of(project, user), user, "left")
+
+
+def remove_member(project: Project, user_id: int, actor) -> None:
+    """Take a member out of the project: they lose every project and confidential access at once."""
+    membership = db.session.scalar(select(ProjectMembership).where(
+        ProjectMembership.project_id == project.id, ProjectMembership.user_id == user_id))
+    _remove(project, membership, actor, "removed")
+
+
+def _remove(project: Project, membership, actor, how: str) -> None:
+    """Delete a membership and the member's open personal invitations, with an audit event."""
+    if membership is None:
+        raise Conflict(_l("This person is not a member of the project."))
+    if membership.role == MemberRole.OWNER:
+        raise Conflict(_l("The owner cannot leave their own project."))
+    for invitation in db.session.scalars(select(Invitation).where(
+            Invitation.project_id == project.id, Invitation.user_id == membership.user_id)):
+        invitation.revoked = True
+    audit.record(project.id, actor, f"membership.{how}", membership.user.display_name)
+    forget_scope(membership.user)
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def set_role(project: Project, user_id: int, role: str, actor) -> ProjectMembership:
+    """Make a member a project moderator or a contributor again (not the owner)."""
+    membership = db.session.scalar(select(ProjectMembership).where(
+        ProjectMembership.project_id == project.id, ProjectMembership.user_id == user_id))
+    if membership is None or membership.role == MemberRole.OWNER or role not in (
+            MemberRole.MODERATOR, MemberRole.CONTRIBUTOR):
+        raise Conflict(_l("This role cannot be given to this person."))
+    membership.role = role
+    audit.record(project.id, actor, "membership.role", membership.user.display_name, role)
+    forget_scope(membership.user)
+    db.session.commit()
+    return membership
+
+
+def members(project: Project) -> list[ProjectMembership]:
+    """The project's members, owner first, then by name."""
+    order = case({MemberRole.OWNER.value: 0, MemberRole.MODERATOR.value: 1}, value=ProjectMembership.role, else_=2)
+    return list(db.session.scalars(
+        select(ProjectMembership).where(ProjectMembership.project_id == project.id)
+        .join(User, User.id == ProjectMembership.user_id).options(joinedload(ProjectMembership.user))
+        .order_by(order, User.display_name)))
 
 
 def member_count(project: Project) -> int:
@@ -96,3 +270,17 @@ def member_count(project: Project) -> int:
     return db.session.scalar(
         select(func.count(ProjectMembership.id)).where(ProjectMembership.project_id == project.id)
     )
+
+
+def audience(project: Project, level: str) -> int | None:
+    """How many people may see content at this level (None when it is everyone or every member)."""
+    from .nda import confidential_audience  # nda builds on this module
+
+    if level == Visibility.CONFIDENTIAL:
+        return confidential_audience(project)
+    if level != Visibility.PROJECT:
+        return None
+    condition = User.id.in_(select(ProjectMembership.user_id).where(ProjectMembership.project_id == project.id))
+    if project.organisation_id is not None:
+        condition = condition | (User.organisation_id == project.organisation_id)
+    return db.session.scalar(select(func.count(User.id)).where(condition))

@@ -1,25 +1,28 @@
-"""Project pages: the list, one project with its ideas, creation, settings, joining."""
+"""Project pages: the list, one project with its ideas, creation, settings, its feed and CSV export."""
 
-from flask import Blueprint, current_app, flash, request, url_for
+from flask import Blueprint, Response, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import AnonymousUserMixin, current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import can
+from ..access import can, sees
 from ..accounts.services import organisations
+from ..database import paginate
 from ..errors import Conflict
 from ..pipeline import services as pipeline
 from ..pipeline.views import idea_list_context
-from ..web.rendering import form_status, page_number, redirect_to, render
-from . import services
+from ..web.pagecache import cached_for_visitors
+from ..web.rendering import csv_download, form_status, is_htmx, page_number, redirect_to, render
+from . import nda, services
 from .forms import ProjectForm, SettingsForm
-from .models import ProjectKind
+from .models import POLICY_STAGES, ProjectKind
 
 bp = Blueprint("projects", __name__)
 
 
 @bp.route("/projects")
+@cached_for_visitors
 def index():
     """Browse projects, newest first, filtered by kind."""
     kind = request.args.get("kind") if request.args.get("kind") in list(ProjectKind) else None
@@ -48,14 +51,45 @@ def create():
 
 
 @bp.route("/projects/<slug>")
+@cached_for_visitors
 def show(slug: str):
-    """A project's page: its description, rules and its ideas (the list is also a fragment)."""
+    """A project's page: its description, rules, who sees each stage, and its ideas (also a fragment)."""
     project = services.load_project(slug, current_user)
     context = idea_list_context(project=project)
-    return render("projects/show.html", "pipeline/_idea_list.html", project=project,
-                  membership=services.membership_of(project, current_user),
-                  member_count=services.member_count(project),
-                  may_edit=can(current_user, "project.edit", project), **context)
+    if is_htmx():
+        return render("projects/show.html", "pipeline/_idea_list.html", project=project, **context)
+    nda_version = nda.current(project)
+    return render("projects/show.html", project=project, membership=services.membership_of(project, current_user),
+                  member_count=services.member_count(project), stages=stage_access(project, current_user),
+                  nda_version=nda_version, nda_pending=not nda.has_accepted(nda_version, current_user),
+                  pending_request=services.pending_request_of(project, current_user),
+                  may_edit=can(current_user, "project.edit", project),
+                  may_audit=can(current_user, "project.audit", project),
+                  may_see_members=can(current_user, "project.members", project), **context)
+
+
+def stage_access(project, user) -> list[dict]:
+    """For each pipeline stage: its policy, how many may see it, and whether this user does."""
+    levels = {stage: project.policy(stage) for stage in POLICY_STAGES}
+    return [{"stage": stage, "level": level, "audience": services.audience(project, level),
+             "visible": sees(user, project, level)} for stage, level in levels.items()]
+
+
+@bp.route("/projects/<slug>/feed.atom")
+def feed(slug: str):
+    """An Atom feed of the newest ideas anyone may see in a project (it never uses the reader's session)."""
+    visitor = AnonymousUserMixin()
+    project = services.load_project(slug, visitor)
+    ideas = paginate(pipeline.ideas_query(visitor, project_id=project.id, sort="newest"), 1, 30).items
+    return Response(render_template("projects/feed.xml", project=project, ideas=ideas),
+                    mimetype="application/atom+xml")
+
+
+@bp.route("/projects/<slug>/ideas.csv")
+def export_ideas(slug: str):
+    """The project's ideas that you may see, as CSV."""
+    project = services.load_project(slug, current_user)
+    return csv_download(pipeline.ideas_csv(current_user, project), f"{project.slug}-ideas.csv")
 
 
 @bp.route("/projects/<slug>/settings", methods=["GET", "POST"])
@@ -70,30 +104,11 @@ def settings(slug: str):
         form.rnd_partner_id.data = project.rnd_partner_id or 0
     if form.validate_on_submit():
         services.update_settings(
-            project, summary=form.summary.data, description=form.description.data,
+            project, current_user, summary=form.summary.data, description=form.description.data,
             vote_opener=form.vote_opener.data, vote_threshold=form.vote_threshold.data,
             voting_days=form.voting_days.data, promotion_decider=form.promotion_decider.data,
-            rnd_partner_id=form.rnd_partner_id.data or None)
+            rnd_partner_id=form.rnd_partner_id.data or None,
+            **{f"policy_{stage}": form[f"policy_{stage}"].data for stage in POLICY_STAGES})
         flash(_("Settings saved."), "success")
         return redirect_to(url_for("projects.show", slug=project.slug))
     return render("projects/settings.html", status=form_status(form), form=form, project=project)
-
-
-@bp.post("/projects/<slug>/join")
-@login_required
-def join(slug: str):
-    """Become a contributor of the project."""
-    project = services.load_project(slug, current_user, "project.join")
-    services.join(project, current_user)
-    flash(_("You joined %(title)s.", title=project.title), "success")
-    return redirect_to(url_for("projects.show", slug=slug))
-
-
-@bp.post("/projects/<slug>/leave")
-@login_required
-def leave(slug: str):
-    """Stop being a member of the project."""
-    project = services.load_project(slug, current_user)
-    services.leave(project, current_user)
-    flash(_("You left %(title)s.", title=project.title), "info")
-    return redirect_to(url_for("projects.show", slug=slug))

@@ -5,8 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access import can, require
+from ..attachments import services as attachments
 from ..errors import DomainError, NotFound
+from ..pipeline.models import Stage
 from ..pipeline.services import load_idea
+from ..projects.services import audience
 from ..web.rendering import form_status, redirect_to, render
 from . import services
 from .forms import SECTION_LABELS, SpecForm
@@ -31,9 +34,12 @@ def show(idea_id: int):
     idea, current = _spec_of(idea_id)
     number = request.args.get("revision", type=int)
     revision = services.get_revision(idea, number) if number else current
+    level = idea.project.policy(idea.governing_stage)
     return render("specs/show.html", idea=idea, revision=revision, current=current,
-                  sections=SECTIONS, labels=SECTION_LABELS,
-                  may_edit=can(current_user, "spec.edit", idea))
+                  sections=SECTIONS, labels=SECTION_LABELS, level=level, audience=audience(idea.project, level),
+                  may_edit=can(current_user, "spec.edit", idea),
+                  attachments=attachments.of_idea(idea, "spec"),
+                  may_attach=can(current_user, "attachment.add", idea) and idea.stage != Stage.ARCHIVED)
 
 
 @bp.route("/ideas/<int:idea_id>/spec/edit", methods=["GET", "POST"])

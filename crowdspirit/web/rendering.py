@@ -42,3 +42,9 @@ def page_number() -> int:
 def form_status(form) -> int:
     """422 when a submitted form has errors (htmx swaps it in place), else 200."""
     return 422 if form.errors else 200
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """A private, uncached CSV download."""
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})

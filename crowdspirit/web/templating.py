@@ -4,7 +4,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel import dates as babel_dates
-from flask import g, request
+from flask import request
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -13,6 +13,7 @@ from ..accounts.models import ProfileKind, User
 from ..extensions import db, login_manager
 from ..pipeline.models import Stage
 from ..pipeline.services import STAGE_LABELS
+from ..requestcache import per_request
 from ..text import render_markdown
 
 PROFILE_KIND_LABELS = {
@@ -49,9 +50,8 @@ def security_headers(response):
 
 def stage_badge(stage: str) -> Markup:
     """The coloured badge naming a stage (labels translated once per request: lists show many)."""
-    if "stage_names" not in g:
-        g.stage_names = {key: str(label) for key, label in STAGE_LABELS.items()}
-    return Markup(f'<span class="badge stage-{escape(stage)}">{escape(g.stage_names[stage])}</span>')
+    names = per_request("stage_names", lambda: {key: str(label) for key, label in STAGE_LABELS.items()})
+    return Markup(f'<span class="badge stage-{escape(stage)}">{escape(names[stage])}</span>')
 
 
 @lru_cache(maxsize=4096)

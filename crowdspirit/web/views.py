@@ -6,12 +6,14 @@ from flask_login import current_user
 from ..database import paginate
 from ..pipeline import services as pipeline
 from ..projects import services as projects
+from .pagecache import cached_for_visitors
 from .rendering import redirect_to, render, safe_next
 
 bp = Blueprint("web", __name__)
 
 
 @bp.route("/")
+@cached_for_visitors
 def home():
     """What CrowdSpirit is, the newest projects and the ideas currently open for votes."""
     latest_projects = projects.list_projects(current_user, None, 1, 6)
@@ -20,7 +22,7 @@ def home():
                   counts=pipeline.idea_counts(current_user, [p.id for p in latest_projects.items]))
 
 
-@bp.post("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def language(code: str):
     """Remember the visitor's language choice and go back to the page they were on."""
     if code in current_app.config["LANGUAGES"]:

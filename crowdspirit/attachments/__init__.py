@@ -1,0 +1,1 @@
+"""Files attached to ideas and specifications, served only through a checked view."""

@@ -1,0 +1,102 @@
+"""Attachment rules: accepted types (sniffed from the content, not trusted from the browser), sizes, storage."""
+
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..errors import Conflict, DomainError, NotFound
+from ..extensions import db
+from ..pipeline.models import Idea, Stage
+from .models import Attachment
+
+#: content signatures of the binary types we accept, and the type each proves
+SIGNATURES = [
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+]
+#: text files are accepted by extension when their content is UTF-8 text without NUL bytes
+TEXT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".csv": "text/csv"}
+PARTS = ("idea", "spec")
+
+
+def _sniff(filename: str, content: bytes) -> str:
+    """The content type the bytes really are, or a refusal naming what is accepted."""
+    for signature, content_type in SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    extension = Path(filename).suffix.lower()
+    if extension in TEXT_TYPES and b"\x00" not in content:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return TEXT_TYPES[extension]
+    raise DomainError(_l("Only PDF, PNG, JPEG, GIF and UTF-8 text (.txt, .md, .csv) files can be attached."))
+
+
+def _clean_name(filename: str) -> str:
+    """A display name without directories or control characters."""
+    name = Path(filename.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or "file"
+
+
+def storage_dir() -> Path:
+    """Where attachment bytes live: instance/attachments, never under static/."""
+    return Path(current_app.instance_path) / "attachments"
+
+
+def attach(idea: Idea, uploader, part: str, filename: str, content: bytes) -> Attachment:
+    """Store a file for an idea or its spec after checking its size and real type."""
+    if part not in PARTS:
+        raise DomainError(_l("Unknown attachment place."))
+    if idea.stage == Stage.ARCHIVED:
+        raise Conflict(_l("Files cannot be attached to an archived idea."))
+    if not content:
+        raise DomainError(_l("Choose a file to attach."))
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if len(content) > limit:
+        raise DomainError(_l("Files are limited to %(mb)s MB.", mb=f"{limit / 1024 / 1024:.0f}"))
+    content_type = _sniff(filename, content)
+    storage_name = secrets.token_hex(16)
+    folder = storage_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / storage_name).write_bytes(content)
+    attachment = Attachment(idea_id=idea.id, part=part, uploader_id=uploader.id, filename=_clean_name(filename),
+                            content_type=content_type, size=len(content), storage_name=storage_name)
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+def get(attachment_id: int) -> Attachment | None:
+    """The attachment with this id, or None."""
+    return db.session.get(Attachment, attachment_id)
+
+
+def path_of(attachment: Attachment) -> Path:
+    """The stored file (404 if it went missing)."""
+    path = storage_dir() / attachment.storage_name
+    if not path.is_file():
+        raise NotFound(_l("This file is no longer available."))
+    return path
+
+
+def of_idea(idea: Idea, part: str) -> list[Attachment]:
+    """The files attached to an idea or to its spec, oldest first."""
+    return list(db.session.scalars(select(Attachment).where(Attachment.idea_id == idea.id, Attachment.part == part)
+                                   .order_by(Attachment.id)))
+
+
+def remove(attachment: Attachment) -> None:
+    """Delete the file and its record."""
+    (storage_dir() / attachment.storage_name).unlink(missing_ok=True)
+    db.session.delete(attachment)
+    db.session.commit()

@@ -1,0 +1,50 @@
+"""Recording and reading the audit log."""
+
+import csv
+import io
+
+from flask import has_request_context, request
+from sqlalchemy import func, select
+
+from ..database import paginate
+from ..extensions import db
+from ..text import spreadsheet_safe
+from .models import AuditEvent
+
+
+def record(project_id: int | None, actor, action: str, target: str = "", details: str = "") -> None:
+    """Add an audit event to the current transaction (it commits with the change it describes)."""
+    db.session.add(AuditEvent(
+        project_id=project_id,
+        actor_id=actor.id if actor is not None and actor.is_authenticated else None,
+        action=action, target=target[:200], details=details,
+        ip_address=request.remote_addr or "" if has_request_context() else "",
+    ))
+
+
+def access_generation() -> int:
+    """The newest audit event's id: it changes whenever who may see what changes."""
+    return db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def _project_events(project_id: int):
+    """The select() of a project's events, newest first."""
+    return select(AuditEvent).where(AuditEvent.project_id == project_id).order_by(AuditEvent.id.desc())
+
+
+def events(project_id: int, page: int, per_page: int):
+    """One page of a project's audit log, newest first."""
+    return paginate(_project_events(project_id), page, per_page)
+
+
+def export_csv(project_id: int) -> str:
+    """A project's whole audit log as CSV text (UTF-8, one header row)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "time_utc", "actor", "action", "target", "details", "ip_address"])
+    for event in db.session.scalars(_project_events(project_id)):
+        writer.writerow([spreadsheet_safe(cell) for cell in (
+            event.id, event.created_at.isoformat(timespec="seconds"),
+            event.actor.display_name if event.actor else "", event.action, event.target, event.details,
+            event.ip_address)])
+    return out.getvalue()

@@ -1,0 +1,79 @@
+"""Non-disclosure agreements: versioned texts, acceptances, and who may see confidential stages."""
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..access import forget_scope
+from ..accounts.models import User
+from ..audit import services as audit
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from .models import MemberRole, NdaAcceptance, NdaVersion, Project, ProjectMembership
+
+MAX_NDA_LENGTH = 50_000
+
+
+def current(project: Project) -> NdaVersion | None:
+    """The project's newest NDA version, or None when it never published one."""
+    return db.session.scalar(select(NdaVersion).where(NdaVersion.project_id == project.id)
+                             .order_by(NdaVersion.number.desc()).limit(1))
+
+
+def publish(project: Project, actor, text: str) -> NdaVersion:
+    """Publish a new NDA version; every member must accept it again before confidential access."""
+    text = text.strip()
+    if not text:
+        raise Conflict(_l("The NDA text cannot be empty."))
+    latest = current(project)
+    version = NdaVersion(project_id=project.id, number=(latest.number + 1) if latest else 1, text=text,
+                         published_by_id=actor.id)
+    db.session.add(version)
+    audit.record(project.id, actor, "nda.published", f"NDA v{version.number}")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_l("Another version was published at the same moment; reload the page.")) from None
+    return version
+
+
+def accept(project: Project, user, version_number: int) -> NdaAcceptance:
+    """Record that the user accepted the current version (the one they read: version_number)."""
+    version = current(project)
+    if version is None:
+        raise NotFound(_l("This project has no NDA."))
+    if version.number != version_number:
+        raise Conflict(_l("A newer version of the NDA was published while you were reading; read it again."))
+    if has_accepted(version, user):
+        raise Conflict(_l("You have already accepted this version."))
+    acceptance = NdaAcceptance(nda_version_id=version.id, user_id=user.id,
+                               ip_address=request.remote_addr or "" if has_request_context() else "")
+    db.session.add(acceptance)
+    audit.record(project.id, user, "nda.accepted", f"NDA v{version.number}", user.display_name)
+    forget_scope(user)
+    db.session.commit()
+    return acceptance
+
+
+def has_accepted(version: NdaVersion | None, user) -> bool:
+    """Did the user accept this version?"""
+    if version is None or not user.is_authenticated:
+        return False
+    return db.session.scalar(select(func.count(NdaAcceptance.id)).where(
+        NdaAcceptance.nda_version_id == version.id, NdaAcceptance.user_id == user.id)) > 0
+
+
+def confidential_audience(project: Project) -> int:
+    """How many people may see the project's confidential stages (cleared members + sponsor team)."""
+    version = current(project)
+    members = select(ProjectMembership.user_id).where(ProjectMembership.project_id == project.id)
+    if version is not None:
+        signed = select(NdaAcceptance.user_id).where(NdaAcceptance.nda_version_id == version.id)
+        members = members.where((ProjectMembership.role == MemberRole.OWNER) | ProjectMembership.user_id.in_(signed))
+    people = select(User.id).where(User.id.in_(members))
+    if project.organisation_id is not None:
+        people = select(User.id).where(User.id.in_(members) | (User.organisation_id == project.organisation_id))
+    return db.session.scalar(select(func.count()).select_from(people.subquery()))
+
