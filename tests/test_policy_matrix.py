@@ -1,0 +1,266 @@
+"""The policy matrix: every route x every role x every stage policy, with the status each must get.
+
+The routes come from the app's URL map, so a new route without a rule here fails the suite. A
+marker word sits in every title, body, spec and file name of the protected project: whoever may
+not see the project's content must never find it in any response, whatever the route.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+
+import pytest
+
+from crowdspirit.accounts import services as accounts
+from crowdspirit.attachments import services as attachments
+from crowdspirit.extensions import db
+from crowdspirit.pipeline import services as pipeline
+from crowdspirit.pipeline.models import Stage
+from crowdspirit.projects import nda
+from crowdspirit.projects import services as projects
+from crowdspirit.projects.models import JoinRequest, ProjectMembership
+from crowdspirit.specs import services as specs
+
+MARKER = "Zephyrquartz"
+POLICIES = ["public", "community", "project", "confidential"]
+ROLES = ["anonymous", "outsider", "contributor", "nda signer", "project moderator", "removed member",
+         "sponsor", "platform moderator", "admin"]
+MEMBERS = {"contributor", "nda signer", "project moderator"}
+MANAGERS = {"project moderator", "platform moderator", "admin"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def sees(role: str, policy: str) -> bool:
+    """Who may see a stage under each policy: the expectation the whole matrix is built on."""
+    if role == "admin" or policy == "public":
+        return True
+    if role == "anonymous":
+        return False
+    if policy == "community":
+        return True
+    if policy == "project":
+        return role in MEMBERS | {"sponsor", "platform moderator"}
+    return role in {"nda signer", "project moderator", "sponsor"}
+
+
+@dataclass
+class World:
+    """A sponsored project whose four stages all follow one policy, with an idea in every stage."""
+
+    project: object
+    author: object
+    users: dict
+    ideas: dict = field(default_factory=dict)
+    attachment: object = None
+
+
+def build_world(policy, make_user, make_org, make_project, make_idea, add_member) -> World:
+    """Create the project, its people (one per role), ideas in every stage, a spec, a file, an NDA."""
+    org = make_org("Helios Audio")
+    owner = make_user(name="Olivia Owner", organisation=org)
+    policies = {f"policy_{stage}": policy for stage in ("idea", "vote", "spec", "partner_rnd")}
+    project = make_project(owner=owner, title=f"{MARKER} lab", kind="sponsored", **policies)
+    users = {"anonymous": None, "outsider": make_user(name="Otto Outsider"),
+             "sponsor": make_user(name="Sven Sponsor", organisation=org),
+             "platform moderator": make_user(name="Paula Moderator", moderator=True),
+             "admin": make_user(name="Ada Admin", admin=True)}
+    for role in ("contributor", "nda signer", "project moderator", "removed member"):
+        users[role] = make_user(name=role.title())
+        add_member(project, users[role], "moderator" if role == "project moderator" else "contributor")
+    author = make_user(name="Aurore Author")
+    add_member(project, author)
+    world = World(project, author, users)
+    for stage in (Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND, Stage.ARCHIVED):
+        world.ideas[stage] = make_idea(project=project, author=author, stage=stage,
+                                       title=f"{MARKER} {stage.value} idea", partner=org)
+    spec_idea = world.ideas[Stage.SPEC]
+    specs.save_revision(spec_idea, author, 1, f"{MARKER} draft", problem=f"{MARKER} problem",
+                        target_users="", features="", constraints="", target_price="")
+    world.attachment = attachments.attach(spec_idea, author, "spec", "diagram.png", PNG + MARKER.encode())
+    nda.publish(project, owner, f"{MARKER} NDA text")
+    for role in ("nda signer", "project moderator", "removed member"):
+        nda.accept(project, users[role], 1)
+    pipeline.cast_vote(world.ideas[Stage.VOTE], author)
+    projects.remove_member(project, users["removed member"].id, owner)
+    return world
+
+
+# Each rule: how to build the requests from the world, and the statuses a role may get when it
+# sees the project's content (`sees`) or not. Anonymous visitors on sign-in-only routes get 302.
+@dataclass(frozen=True)
+class Rule:
+    requests: object  # (world) -> list of (method, url, data)
+    allowed: object = None  # roles that may act (None: anyone who sees), for action routes
+    ok: int = 200
+    refused: int = 403
+    login: bool = False  # the route asks anonymous visitors to sign in before anything else
+    visibility: str = "project"  # "project": follows the policy; "none": any signed-in; "feed": anonymous view
+
+
+def get(url_of):
+    return lambda w: [("GET", url_of(w), None)]
+
+
+def post(url_of, data=None):
+    return lambda w: [("POST", url_of(w), data or {})]
+
+
+def idea(stage):
+    return lambda w: w.ideas[stage]
+
+
+THROWAWAYS = itertools.count()
+
+
+def fresh_member(w):
+    """A throwaway member for removal and role routes (so acting on them destroys nothing)."""
+    user = accounts.register(f"throwaway{next(THROWAWAYS)}@example.org", "Throwaway", "x" * 12, "amateur")
+    db.session.add(ProjectMembership(project_id=w.project.id, user_id=user.id, role="contributor"))
+    db.session.commit()
+    return user
+
+
+def fresh_request(w):
+    request = JoinRequest(project_id=w.project.id, user_id=fresh_member(w).id, message="")
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+def fresh_invitation(w):
+    return projects.invite(w.project, w.project.owner)
+
+
+def fresh_attachment(w):
+    return attachments.attach(w.ideas[Stage.SPEC], w.author, "spec", "extra.txt", b"text")
+
+
+S = lambda w: w.project.slug  # noqa: E731
+EDITORS = MEMBERS | {"sponsor", "admin"}
+MEMBER_VIEW = MEMBERS | {"sponsor", "admin"}
+NON_MEMBERS = {"outsider", "removed member", "sponsor", "platform moderator", "admin"}
+OWNER_ONLY = {"admin"}  # the owner is not one of the matrix roles
+MEMBER_MANAGERS = {"project moderator", "admin"}
+
+RULES = {
+    # Site-wide pages: always answer; the marker check guards what they list.
+    "web.home": Rule(get(lambda w: "/"), visibility="list"),
+    "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
+    "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
+    "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",
+                                                                                  "archived")],
+                           visibility="list"),
+    "accounts.profile": Rule(get(lambda w: f"/users/{w.author.id}"), visibility="list"),
+    "accounts.signup": Rule(get(lambda w: "/signup"), visibility="list"),
+    "accounts.login": Rule(get(lambda w: "/login"), visibility="list"),
+    "accounts.logout": Rule(post(lambda w: "/logout"), ok=303, visibility="list"),
+    "accounts.edit_profile": Rule(get(lambda w: "/settings/profile"), login=True, visibility="none"),
+    "projects.create": Rule(get(lambda w: "/projects/new"), login=True, visibility="none"),
+    "members.accept": Rule(lambda w: [("GET", f"/invitations/{fresh_invitation(w).token}", None)], login=True,
+                           visibility="none"),
+    # Reading the project and its ideas: 200 for who sees, 404 for everyone else.
+    "projects.show": Rule(get(lambda w: f"/projects/{S(w)}")),
+    "projects.export_ideas": Rule(get(lambda w: f"/projects/{S(w)}/ideas.csv")),
+    "projects.feed": Rule(get(lambda w: f"/projects/{S(w)}/feed.atom"), visibility="feed"),
+    "pipeline.show": Rule(lambda w: [("GET", f"/ideas/{i.id}", None) for i in w.ideas.values()]),
+    "specs.show": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec")),
+    "specs.revisions": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/revisions")),
+    "specs.diff": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/diff?from=1&to=2")),
+    "attachments.download": Rule(get(lambda w: f"/attachments/{w.attachment.id}/{w.attachment.filename}")),
+    # Acting: 404 for who may not see, sign-in for visitors, 403 with a reason for who may not act.
+    "pipeline.propose": Rule(lambda w: [("GET", f"/projects/{S(w)}/ideas/new", None),
+                                        ("POST", f"/projects/{S(w)}/ideas/new", {})],
+                             allowed=MEMBERS | NON_MEMBERS, ok=(200, 422), login=True),
+    "pipeline.edit": Rule(lambda w: [("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/edit", None)], allowed={"admin"},
+                          login=True),
+    "pipeline.vote": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.VOTE].id}/vote"), allowed=set(ROLES),
+                          ok=(303, 409)),
+    "pipeline.unvote": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.VOTE].id}/unvote"), allowed=set(ROLES),
+                            ok=(303, 409)),
+    "pipeline.move": Rule(lambda w: [
+        ("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/move/vote", None),
+        ("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/move/archived", None),
+        ("POST", f"/ideas/{w.ideas[Stage.VOTE].id}/move/archived", {"reason": ""}),
+    ], allowed=MANAGERS, ok=(200, 409), login=True),
+    "specs.edit": Rule(lambda w: [("GET", f"/ideas/{w.ideas[Stage.SPEC].id}/spec/edit", None)], allowed=EDITORS,
+                       login=True),
+    "attachments.upload": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/attachments"), allowed=EDITORS,
+                               ok=400, login=True),
+    "attachments.delete": Rule(lambda w: [("POST", f"/attachments/{fresh_attachment(w).id}/delete", {})],
+                               allowed=MANAGERS, ok=303, login=True),
+    "projects.settings": Rule(get(lambda w: f"/projects/{S(w)}/settings"), allowed=OWNER_ONLY, login=True),
+    "audit.index": Rule(get(lambda w: f"/projects/{S(w)}/audit"), allowed=OWNER_ONLY, login=True),
+    "audit.export": Rule(get(lambda w: f"/projects/{S(w)}/audit.csv"), allowed=OWNER_ONLY, login=True),
+    "nda.show": Rule(get(lambda w: f"/projects/{S(w)}/nda"), allowed=MEMBER_VIEW, login=True),
+    "nda.accept": Rule(post(lambda w: f"/projects/{S(w)}/nda/accept"), allowed=MEMBER_VIEW, ok=400, login=True),
+    "nda.publish": Rule(get(lambda w: f"/projects/{S(w)}/nda/edit"), allowed=OWNER_ONLY, login=True),
+    "members.index": Rule(get(lambda w: f"/projects/{S(w)}/members"), allowed=MEMBER_VIEW, login=True),
+    "members.join": Rule(get(lambda w: f"/projects/{S(w)}/join"), allowed=NON_MEMBERS, login=True),
+    "members.decide": Rule(lambda w: [("POST", f"/projects/{S(w)}/requests/{fresh_request(w).id}/approve", {})],
+                           allowed=MEMBER_MANAGERS, ok=303, login=True),
+    "members.invite": Rule(post(lambda w: f"/projects/{S(w)}/invitations", {"email": ""}),
+                           allowed=MEMBER_MANAGERS, ok=303, login=True),
+    "members.revoke": Rule(lambda w: [("POST", f"/projects/{S(w)}/invitations/{fresh_invitation(w).id}/revoke",
+                                       {})], allowed=MEMBER_MANAGERS, ok=303, login=True),
+    "members.remove": Rule(lambda w: [("POST", f"/projects/{S(w)}/members/{fresh_member(w).id}/remove", {})],
+                           allowed=MEMBER_MANAGERS, ok=303, login=True),
+    "members.role": Rule(lambda w: [("POST", f"/projects/{S(w)}/members/{fresh_member(w).id}/role",
+                                     {"role": "moderator"})], allowed=OWNER_ONLY, ok=303, login=True),
+    # Last, because it changes who is a member: members leave (303); others are told they are not (409).
+    "members.leave": Rule(post(lambda w: f"/projects/{S(w)}/leave"), allowed=MEMBERS, ok=303, refused=409,
+                          login=True),
+}
+
+
+def expected(rule: Rule, role: str, policy: str) -> set[int]:
+    """The statuses this role may get on this route when the project follows this policy."""
+    ok = set(rule.ok) if isinstance(rule.ok, tuple) else {rule.ok}
+    if rule.visibility == "list":
+        return ok
+    if role == "anonymous" and rule.login:
+        return {302}
+    if rule.visibility == "none":
+        return ok
+    if rule.visibility == "feed":
+        return ok if policy == "public" else {404}
+    if not sees(role, policy):
+        return {404}
+    if rule.allowed is None:
+        return ok
+    if role == "anonymous":
+        return {303}  # sent to sign in
+    return ok if role in rule.allowed else {rule.refused}
+
+
+def test_every_route_has_a_rule(app):
+    """A route added without a rule here fails: nothing escapes the matrix."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert sorted(endpoints - RULES.keys()) == []
+    assert sorted(RULES.keys() - endpoints) == []
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_policy_matrix(app, client, login_as, make_user, make_org, make_project, make_idea, add_member, policy):
+    """Every route answers every role as the policy says, and leaks the marker to nobody outside."""
+    world = build_world(policy, make_user, make_org, make_project, make_idea, add_member)
+    failures, cells = [], 0
+    for role in ROLES:
+        for endpoint, rule in RULES.items():
+            for method, url, data in rule.requests(world):
+                with client.session_transaction() as session:
+                    session.clear()
+                if world.users[role] is not None:
+                    login_as(world.users[role])
+                response = client.open(url, method=method, data=data)
+                cells += 1
+                body = response.get_data().decode("utf-8", "replace")
+                allowed = expected(rule, role, policy)
+                if response.status_code not in allowed:
+                    failures.append(f"{role} {method} {url}: {response.status_code}, expected {sorted(allowed)}")
+                # An invitation shows the project it invites to: the owner chose to reveal it.
+                if not sees(role, policy) and MARKER in body and endpoint != "members.accept":
+                    failures.append(f"{role} {method} {url}: the confidential marker leaked")
+                if endpoint == "pipeline.index" and sees(role, policy) and "stage=spec" in url:
+                    if MARKER not in body:
+                        failures.append(f"{role} {method} {url}: a visible spec idea is missing from the list")
+    print(f"policy {policy}: {cells} requests over {len(RULES)} routes x {len(ROLES)} roles")
+    assert failures == []
