@@ -45,7 +45,8 @@ def cached_for_visitors(view):
     def wrapper(*args, **kwargs):
         if not _cacheable():
             return view(*args, **kwargs)
-        key = (request.full_path, request.headers.get("HX-Request", ""), str(get_locale()))
+        key = (current_app.config["SQLALCHEMY_DATABASE_URI"], request.full_path,
+               request.headers.get("HX-Request", ""), str(get_locale()))
         generation = access_generation()
         with _lock:
             entry = _entries.get(key)
