@@ -60,7 +60,8 @@ def propose(slug: str):
             flash(_("Your idea is published."), "success")
             return redirect_to(url_for("pipeline.show", idea_id=idea.id))
     return render("pipeline/propose.html", "pipeline/_idea_form.html", form_status(form),
-                  form=form, project=project, action=request.path)
+                  form=form, project=project, action=request.path, level=project.policy_idea,
+                  audience=audience(project, project.policy_idea))
 
 
 @bp.route("/ideas/<int:idea_id>")

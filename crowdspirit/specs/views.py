@@ -59,8 +59,9 @@ def edit(idea_id: int):
         else:
             flash(_("Specification saved as a new revision."), "success")
             return redirect_to(url_for("specs.show", idea_id=idea.id))
+    level = idea.project.policy(idea.governing_stage)
     return render("specs/edit.html", status=form_status(form), form=form, idea=idea,
-                  current=current, sections=SECTIONS)
+                  current=current, sections=SECTIONS, level=level, audience=audience(idea.project, level))
 
 
 @bp.route("/ideas/<int:idea_id>/spec/revisions")
