@@ -8,6 +8,7 @@ from ..database import paginate
 from ..errors import Conflict, NotFound
 from ..extensions import limiter
 from ..pipeline import services as pipeline
+from ..projects.services import invitations_for
 from ..web.rendering import form_status, page_number, redirect_to, render, safe_next
 from . import services
 from .forms import LoginForm, ProfileForm, SignupForm
@@ -70,7 +71,9 @@ def profile(user_id: int):
     ideas = paginate(pipeline.ideas_query(current_user, author_id=user.id, sort="newest"),
                               page_number(), per_page)
     votes = paginate(pipeline.votes_of(user.id, current_user), 1, per_page)
-    return render("accounts/profile.html", user=user, ideas=ideas, votes=votes)
+    own = current_user.is_authenticated and current_user.id == user.id
+    return render("accounts/profile.html", user=user, ideas=ideas, votes=votes,
+                  invitations=invitations_for(user) if own else [])
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
