@@ -9,6 +9,7 @@ from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from ..access import can
 from ..accounts.models import ProfileKind, User
 from ..extensions import db, login_manager
 from ..pipeline.models import Stage
@@ -77,7 +78,7 @@ def register(app):
     login_manager.login_message_category = "info"
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
                                  date=format_day, number=format_decimal)
-    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS, stage_badge=stage_badge,
+    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS, stage_badge=stage_badge, can=can,
                                  PROFILE_KIND_LABELS=PROFILE_KIND_LABELS)
     app.context_processor(request_globals)
     app.after_request(security_headers)
