@@ -16,7 +16,7 @@ from ..web.pagecache import cached_for_visitors
 from ..web.rendering import csv_download, form_status, is_htmx, page_number, redirect_to, render
 from . import nda, services
 from .forms import ProjectForm, SettingsForm
-from .models import POLICY_STAGES, ProjectKind
+from .models import POLICY_STAGES, MemberRole, ProjectKind
 
 bp = Blueprint("projects", __name__)
 
@@ -59,9 +59,11 @@ def show(slug: str):
     if is_htmx():
         return render("projects/show.html", "pipeline/_idea_list.html", project=project, **context)
     nda_version = nda.current(project)
-    return render("projects/show.html", project=project, membership=services.membership_of(project, current_user),
+    membership = services.membership_of(project, current_user)
+    return render("projects/show.html", project=project, membership=membership,
                   member_count=services.member_count(project), stages=stage_access(project, current_user),
-                  nda_version=nda_version, nda_pending=not nda.has_accepted(nda_version, current_user),
+                  nda_version=nda_version, nda_pending=membership is not None and membership.role != MemberRole.OWNER
+                  and not nda.has_accepted(nda_version, current_user),
                   pending_request=services.pending_request_of(project, current_user),
                   invitation=next((i for i in services.invitations_for(current_user) if i.project_id == project.id), None),
                   may_edit=can(current_user, "project.edit", project),

@@ -1,0 +1,213 @@
+"""NDAs: the owner publishes versions, members accept them, and confidential stages open only then."""
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from crowdspirit.audit.models import AuditEvent
+from crowdspirit.database import utcnow
+from crowdspirit.extensions import db
+from crowdspirit.projects.models import NdaAcceptance, NdaVersion
+
+NDA_TEXT = "Keep **everything** about the earbuds secret."
+
+
+def text(response) -> str:
+    """The response body with HTML entities decoded."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def words(response) -> str:
+    """The visible text of a page: tags removed, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).replace(" :", ":").split())
+
+
+def field_error(page: str, field: str) -> str:
+    """The error text shown next to one form field ('' when there is none)."""
+    found = re.search(rf'<small class="error" id="{field}-error">([^<]*)</small>', page)
+    return found.group(1) if found else ""
+
+
+def confidential_urls(idea) -> list[str]:
+    """The pages that show an idea in the spec stage and its specification."""
+    base = f"/ideas/{idea.id}"
+    return [base, f"{base}/spec", f"{base}/spec/revisions", f"{base}/spec/diff?from=1&to=1"]
+
+
+def statuses(client, idea) -> set[int]:
+    """The statuses of every confidential page of the idea, for the signed-in client."""
+    return {client.get(url).status_code for url in confidential_urls(idea)}
+
+
+def publish(client, login_as, project, body=NDA_TEXT) -> NdaVersion:
+    """The owner publishes an NDA version through the form; returns the stored current version."""
+    login_as(project.owner)
+    assert client.post(f"/projects/{project.slug}/nda/edit", data={"text": body}).status_code == 303
+    return db.session.scalar(select(NdaVersion).filter_by(project_id=project.id)
+                             .order_by(NdaVersion.number.desc()).limit(1))
+
+
+def accept(client, login_as, user, project, version: int):
+    """The user accepts an NDA version through the form."""
+    login_as(user)
+    return client.post(f"/projects/{project.slug}/nda/accept", data={"version": version})
+
+
+@pytest.fixture
+def setup(make_user, make_project, make_idea, add_member):
+    """A project with a confidential spec stage, an idea in spec, and a contributor (setup.member)."""
+
+    class Setup:
+        project = make_project(policy_spec="confidential")
+        idea = make_idea(project=project, stage="spec")
+        member = make_user(name="Mia Member")
+
+    add_member(Setup.project, Setup.member)
+    return Setup
+
+
+def test_member_without_nda_gets_404(client, login_as, setup):
+    """Once an NDA exists, a member who has not accepted it gets 404 on every confidential page."""
+    publish(client, login_as, setup.project)
+    login_as(setup.member)
+    assert statuses(client, setup.idea) == {404}
+
+
+def test_owner_publishes_version_one(client, login_as, setup):
+    """The owner opens the NDA form and publishes version 1, which is audited."""
+    login_as(setup.project.owner)
+    assert client.get(f"/projects/{setup.project.slug}/nda/edit").status_code == 200
+    version = publish(client, login_as, setup.project)
+    assert (version.number, version.text, version.published_by_id) == (1, NDA_TEXT, setup.project.owner_id)
+    assert db.session.scalar(select(AuditEvent.target).filter_by(action="nda.published")) == "NDA v1"
+
+
+def test_member_reads_and_accepts(client, login_as, setup):
+    """The member reads the NDA, accepts it (who, version, time, address stored) and sees the spec."""
+    version = publish(client, login_as, setup.project)
+    login_as(setup.member)
+    page = client.get(f"/projects/{setup.project.slug}/nda")
+    assert page.status_code == 200
+    assert "version 1" in text(page) and "<strong>everything</strong>" in page.text
+    assert "I have read and accept this NDA" in page.text
+    before = utcnow()
+    assert accept(client, login_as, setup.member, setup.project, 1).status_code == 303
+    acceptance = db.session.scalar(select(NdaAcceptance))
+    assert (acceptance.user_id, acceptance.nda_version_id, acceptance.ip_address) == (
+        setup.member.id, version.id, "127.0.0.1")
+    assert before - timedelta(seconds=5) <= acceptance.accepted_at <= utcnow() + timedelta(seconds=5)
+    assert statuses(client, setup.idea) == {200}
+    assert "You accepted this version." in text(client.get(f"/projects/{setup.project.slug}/nda"))
+
+
+def test_new_version_closes_access_until_reaccepted(client, login_as, setup):
+    """Publishing version 2 hides the spec from the member again until they accept version 2."""
+    publish(client, login_as, setup.project)
+    accept(client, login_as, setup.member, setup.project, 1)
+    assert publish(client, login_as, setup.project, "Version two text").number == 2
+    login_as(setup.member)
+    assert statuses(client, setup.idea) == {404}
+    assert accept(client, login_as, setup.member, setup.project, 2).status_code == 303
+    assert statuses(client, setup.idea) == {200}
+
+
+def test_stale_version_is_409(client, login_as, setup):
+    """Accepting the version read before a newer one was published is 409 and stores nothing."""
+    publish(client, login_as, setup.project)
+    publish(client, login_as, setup.project, "Version two text")
+    response = accept(client, login_as, setup.member, setup.project, 1)
+    assert response.status_code == 409
+    assert "newer version" in text(response)
+    assert db.session.scalar(select(func.count(NdaAcceptance.id))) == 0
+    assert statuses(client, setup.idea) == {404}
+
+
+def test_accepting_twice_is_409(client, login_as, setup):
+    """Accepting the same version again is 409 and stores one acceptance only."""
+    publish(client, login_as, setup.project)
+    accept(client, login_as, setup.member, setup.project, 1)
+    assert accept(client, login_as, setup.member, setup.project, 1).status_code == 409
+    assert db.session.scalar(select(func.count(NdaAcceptance.id))) == 1
+
+
+@pytest.mark.parametrize("body", ["", "   \n  "], ids=["empty", "blank"])
+def test_empty_nda_is_422_inline(client, login_as, setup, body):
+    """An empty NDA text gives 422 with an error next to the field, and no version."""
+    login_as(setup.project.owner)
+    response = client.post(f"/projects/{setup.project.slug}/nda/edit", data={"text": body})
+    assert response.status_code == 422
+    assert field_error(response.text, "text")
+    assert db.session.scalar(select(func.count(NdaVersion.id))) == 0
+
+
+@pytest.mark.parametrize("method, path", [("get", "nda"), ("post", "nda/accept")])
+def test_non_member_nda_is_403(client, login_as, make_user, setup, method, path):
+    """A non-member who can see the project is told to join first (403) and cannot accept."""
+    publish(client, login_as, setup.project)
+    outsider = login_as(make_user())
+    response = getattr(client, method)(f"/projects/{setup.project.slug}/{path}", data={"version": 1})
+    assert response.status_code == 403
+    assert "Only the project's members are asked to accept its NDA; join the project first." in text(response)
+    assert db.session.scalar(select(func.count(NdaAcceptance.id)).filter_by(user_id=outsider.id)) == 0
+
+
+@pytest.mark.parametrize("role", ["contributor", "moderator"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_non_owner_cannot_publish(client, login_as, make_user, make_project, add_member, role, method):
+    """A member who is not the owner gets 403 on the NDA form and publishes nothing."""
+    project = make_project(policy_spec="confidential")
+    user = make_user()
+    add_member(project, user, role=role)
+    login_as(user)
+    response = getattr(client, method)(f"/projects/{project.slug}/nda/edit", data={"text": NDA_TEXT})
+    assert response.status_code == 403
+    assert "Only the project owner can publish its NDA." in text(response)
+    assert db.session.scalar(select(func.count(NdaVersion.id))) == 0
+
+
+def test_sponsor_team_sees_without_nda(client, login_as, make_user, make_org, make_project, make_idea):
+    """The sponsor's team sees a confidential spec without being members or accepting the NDA."""
+    org = make_org("Helios Audio")
+    project = make_project(owner=make_user(organisation=org), kind="sponsored", policy_spec="confidential")
+    idea = make_idea(project=project, stage="spec")
+    publish(client, login_as, project)
+    login_as(make_user(organisation=org))
+    assert statuses(client, idea) == {200}
+    login_as(make_user(organisation=make_org("Rival Labs")))
+    assert statuses(client, idea) == {404}
+
+
+@pytest.mark.parametrize("policy, shown", [("confidential", True), ("project", False)])
+def test_project_page_shows_confidential_stage(client, login_as, make_project, policy, shown):
+    """The project's access panel marks a confidential spec stage as Confidential."""
+    project = make_project(policy_spec=policy)
+    login_as(project.owner)
+    page = client.get(f"/projects/{project.slug}").text
+    assert ('<span class="access-level access-confidential">Confidential</span>' in page) == shown
+
+
+def test_idea_page_counts_nda_signatories(client, login_as, setup, make_user, add_member):
+    """The idea page says how many NDA signatories may see it (the owner counts; others once accepted)."""
+    add_member(setup.project, make_user())  # a member who never accepts
+    publish(client, login_as, setup.project)
+    login_as(setup.project.owner)
+    assert "Confidential: visible to 1 NDA signatory" in words(client.get(f"/ideas/{setup.idea.id}"))
+    accept(client, login_as, setup.member, setup.project, 1)
+    login_as(setup.project.owner)
+    assert "Confidential: visible to 2 NDA signatories" in words(client.get(f"/ideas/{setup.idea.id}"))
+
+
+def test_project_page_nda_banner(client, login_as, make_user, setup):
+    """Members who have not accepted the NDA see a banner linking to it; it goes once accepted."""
+    banner = "that you have not accepted yet"
+    publish(client, login_as, setup.project)
+    login_as(setup.member)
+    page = text(client.get(f"/projects/{setup.project.slug}"))
+    assert banner in page and f'href="/projects/{setup.project.slug}/nda"' in page
+    accept(client, login_as, setup.member, setup.project, 1)
+    assert banner not in text(client.get(f"/projects/{setup.project.slug}"))
+    login_as(make_user())
+    assert banner not in text(client.get(f"/projects/{setup.project.slug}"))
