@@ -60,10 +60,11 @@ def show(slug: str):
         return render("projects/show.html", "pipeline/_idea_list.html", project=project, **context)
     nda_version = nda.current(project)
     membership = services.membership_of(project, current_user)
+    nda_pending = (membership is not None and membership.role != MemberRole.OWNER
+                   and not nda.has_accepted(nda_version, current_user))
     return render("projects/show.html", project=project, membership=membership,
                   member_count=services.member_count(project), stages=stage_access(project, current_user),
-                  nda_version=nda_version, nda_pending=membership is not None and membership.role != MemberRole.OWNER
-                  and not nda.has_accepted(nda_version, current_user),
+                  nda_version=nda_version, nda_pending=nda_pending,
                   pending_request=services.pending_request_of(project, current_user),
                   invitation=next((i for i in services.invitations_for(current_user) if i.project_id == project.id), None),
                   may_edit=can(current_user, "project.edit", project),
