@@ -184,6 +184,11 @@ def invitations_for(user) -> list[Invitation]:
         .options(joinedload(Invitation.project))))
 
 
+def invitation_to(project: Project, user) -> Invitation | None:
+    """The user's open personal invitation to this project, if any."""
+    return next((i for i in invitations_for(user) if i.project_id == project.id), None)
+
+
 def load_invitation(token: str, user) -> Invitation:
     """A usable invitation for this user; anything else (expired, revoked, someone else's) is 404."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token == token))

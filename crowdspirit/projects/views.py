@@ -66,7 +66,7 @@ def show(slug: str):
                   member_count=services.member_count(project), stages=stage_access(project, current_user),
                   nda_version=nda_version, nda_pending=nda_pending,
                   pending_request=services.pending_request_of(project, current_user),
-                  invitation=next((i for i in services.invitations_for(current_user) if i.project_id == project.id), None),
+                  invitation=services.invitation_to(project, current_user),
                   may_edit=can(current_user, "project.edit", project),
                   may_audit=can(current_user, "project.audit", project),
                   may_see_members=can(current_user, "project.members", project), **context)
