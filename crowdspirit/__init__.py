@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,11 +30,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale.select_locale)
     limiter.init_app(app)
+    socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
 
     from .accounts.views import bp as accounts_bp
     from .attachments.views import bp as attachments_bp
     from .audit.views import bp as audit_bp
     from .cli import crowdspirit_cli
+    from .forum import events  # noqa: F401  (socket handlers and live pushes)
+    from .forum.views import bp as forum_bp
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp
     from .projects.nda_views import bp as nda_bp
@@ -44,7 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
-                      attachments_bp):
+                      attachments_bp, forum_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

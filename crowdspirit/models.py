@@ -3,10 +3,11 @@
 from .accounts.models import Organisation, User
 from .attachments.models import Attachment
 from .audit.models import AuditEvent
+from .forum.models import Post, PostRevision, Reaction, Thread
 from .pipeline.models import Idea, StageTransition, Tag, Vote
 from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
 from .specs.models import SpecRevision
 
-__all__ = ["Attachment", "AuditEvent", "Idea", "Invitation", "JoinRequest", "NdaAcceptance", "NdaVersion",
+__all__ = ["Attachment", "AuditEvent", "Post", "PostRevision", "Reaction", "Thread", "Idea", "Invitation", "JoinRequest", "NdaAcceptance", "NdaVersion",
            "Organisation", "Project", "ProjectMembership", "SpecRevision", "StageTransition", "Tag", "User",
            "Vote"]

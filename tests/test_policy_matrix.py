@@ -13,6 +13,7 @@ import pytest
 from crowdspirit.accounts import services as accounts
 from crowdspirit.attachments import services as attachments
 from crowdspirit.extensions import db
+from crowdspirit.forum import services as forum
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import nda
@@ -51,6 +52,7 @@ class World:
     users: dict
     ideas: dict = field(default_factory=dict)
     attachment: object = None
+    post: object = None
 
 
 def build_world(policy, make_user, make_org, make_project, make_idea, add_member) -> World:
@@ -80,6 +82,7 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
     for role in ("nda signer", "project moderator", "removed member"):
         nda.accept(project, users[role], 1)
     pipeline.cast_vote(world.ideas[Stage.VOTE], author)
+    world.post = forum.add_post(forum.thread_of_idea(spec_idea), author, f"{MARKER} in the discussion")
     projects.remove_member(project, users["removed member"].id, owner)
     return world
 
@@ -155,6 +158,8 @@ RULES = {
     "accounts.logout": Rule(post(lambda w: "/logout"), ok=303, visibility="list"),
     "accounts.edit_profile": Rule(get(lambda w: "/settings/profile"), login=True, visibility="none"),
     "projects.create": Rule(get(lambda w: "/projects/new"), login=True, visibility="none"),
+    "forum.index": Rule(get(lambda w: "/forum"), visibility="list"),
+    "forum.new_thread": Rule(get(lambda w: "/forum/new"), login=True, visibility="none"),
     "members.accept": Rule(lambda w: [("GET", f"/invitations/{fresh_invitation(w).token}", None)], login=True,
                            visibility="none"),
     # Reading the project and its ideas: 200 for who sees, 404 for everyone else.
@@ -165,6 +170,13 @@ RULES = {
     "specs.show": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec")),
     "specs.revisions": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/revisions")),
     "specs.diff": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/diff?from=1&to=2")),
+    "forum.idea_thread": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/discussion"), ok=303),
+    "forum.project_thread": Rule(get(lambda w: f"/projects/{S(w)}/discussion"), ok=303),
+    "forum.thread": Rule(get(lambda w: f"/threads/{w.post.thread_id}")),
+    "forum.reply": Rule(post(lambda w: f"/threads/{w.post.thread_id}/posts", {"body": ""}), allowed=set(ROLES),
+                        ok=422, login=True),
+    "forum.edit_post": Rule(get(lambda w: f"/posts/{w.post.id}/edit"), allowed={"admin"}, login=True),
+    "forum.react": Rule(post(lambda w: f"/posts/{w.post.id}/react"), allowed=set(ROLES), ok=303, login=True),
     "attachments.download": Rule(get(lambda w: f"/attachments/{w.attachment.id}/{w.attachment.filename}")),
     # Acting: 404 for who may not see, sign-in for visitors, 403 with a reason for who may not act.
     "pipeline.propose": Rule(lambda w: [("GET", f"/projects/{S(w)}/ideas/new", None),

@@ -145,6 +145,21 @@ def idea_visible(user, obj) -> bool:
     return sees(user, idea.project, idea.project.policy(idea.governing_stage))
 
 
+def thread_visible(user, obj) -> bool:
+    """A thread (and its posts) follows its idea, or its project's open phase; community threads are public."""
+    thread = obj.thread if hasattr(obj, "thread") else obj
+    if thread.idea_id is not None:
+        return idea_visible(user, thread.idea)
+    if thread.project_id is not None:
+        return sees(user, thread.own_project, thread.own_project.policy("idea"))
+    return True
+
+
+def announcer(user, thread) -> bool:
+    """Only platform moderators open threads in the announcements category."""
+    return thread.category != "announcements" or user.is_moderator
+
+
 def can_propose(user, project) -> bool:
     """Proposing needs to see the project's idea stage."""
     return sees(user, project, project.policy("idea"))
@@ -241,13 +256,20 @@ RULES: dict[str, Rule] = {
     "spec.view": Rule(idea_visible, needs_account=False),
     "spec.edit": Rule(author_or_member, _l(
         "Only the project's members can edit this specification; join the project first.")),
+    "thread.view": Rule(thread_visible, needs_account=False),
+    "thread.create": Rule(announcer, _l("Only moderators post announcements.")),
+    "thread.post": Rule(signed_in),
+    "post.view": Rule(thread_visible, needs_account=False),
+    "post.edit": Rule(author, _l("Only the author can edit this post.")),
+    "post.react": Rule(signed_in),
     "attachment.view": Rule(idea_visible, needs_account=False),
     "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
     "attachment.delete": Rule(uploader_or_manager, _l("Only who uploaded a file, or a manager, can remove it.")),
 }
 
 #: which rule decides whether a user may know that an object of each kind exists
-VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view"}
+VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view",
+               "Thread": "thread.view", "Post": "post.view"}
 
 
 def can(user, action: str, obj) -> bool:

@@ -17,6 +17,7 @@ from ..audit import services as audit
 from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
+from ..signals import access_changed
 from ..projects.models import Project, PromotionDecider
 from ..specs.services import start_spec
 from ..text import spreadsheet_safe
@@ -283,6 +284,7 @@ def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
         start_spec(idea)
     db.session.commit()
     db.session.refresh(idea)
+    access_changed.send(idea.project_id)
     return idea
 
 

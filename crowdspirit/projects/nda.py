@@ -10,6 +10,7 @@ from ..accounts.models import User
 from ..audit import services as audit
 from ..errors import Conflict, NotFound
 from ..extensions import db
+from ..signals import access_changed
 from .models import MemberRole, NdaAcceptance, NdaVersion, Project, ProjectMembership
 
 MAX_NDA_LENGTH = 50_000
@@ -36,6 +37,7 @@ def publish(project: Project, actor, text: str) -> NdaVersion:
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_l("Another version was published at the same moment; reload the page.")) from None
+    access_changed.send(project.id)
     return version
 
 

@@ -13,6 +13,7 @@ from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict, NotFound
 from ..extensions import db
+from ..signals import access_changed
 from ..text import slugify
 from .models import (
     DEFAULT_POLICIES,
@@ -76,6 +77,8 @@ def update_settings(project: Project, actor, **settings) -> Project:
     if others:
         audit.record(project.id, actor, "settings.changed", project.title, _describe(others))
     db.session.commit()
+    if policies:
+        access_changed.send(project.id)
     return project
 
 
@@ -245,6 +248,7 @@ def _remove(project: Project, membership, actor, how: str) -> None:
     forget_scope(membership.user)
     db.session.delete(membership)
     db.session.commit()
+    access_changed.send(project.id)
 
 
 def set_role(project: Project, user_id: int, role: str, actor) -> ProjectMembership:

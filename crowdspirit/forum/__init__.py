@@ -1,0 +1,1 @@
+"""Discussion threads (community forum, projects, ideas) with live updates over Socket.IO."""

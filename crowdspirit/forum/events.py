@@ -1,0 +1,93 @@
+"""Live threads over Socket.IO: sockets join a thread's room through the access policy, get the posts
+they missed, then every new or changed post as the same server-rendered partial the page shows.
+
+A socket joins one room per language, so each push is rendered once per language, not per reader.
+When who may see a project changes, every socket on its threads is checked again at once and the
+ones that lost access leave the room.
+"""
+
+import threading
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context, render_template, request
+from flask_babel import force_locale, get_locale
+from flask_login import AnonymousUserMixin, current_user
+from flask_socketio import join_room
+
+from ..access import can
+from ..accounts.models import User
+from ..extensions import db, socketio
+from ..signals import access_changed, post_changed
+from . import services
+from .models import Post, Thread
+
+_lock = threading.Lock()
+#: sid -> (user id or None, thread id, language): the sockets this process serves
+_sockets: dict[str, tuple[int | None, int, str]] = {}
+
+
+def room(thread_id: int, language: str) -> str:
+    """The room of a thread's readers in one language."""
+    return f"thread-{thread_id}-{language}"
+
+
+def render_post(post: Post) -> dict:
+    """The payload of a live post: its id and the neutral partial (no per-reader controls)."""
+    return {"id": post.id, "html": render_template("forum/_post.html", post=post, live=True, reacted=set())}
+
+
+def _thread_from(auth) -> tuple[Thread | None, int]:
+    """The thread a connecting socket asks for, and the last post id it has already shown."""
+    try:
+        return db.session.get(Thread, int(auth["thread"])), int(auth.get("after") or 0)
+    except (KeyError, TypeError, ValueError):
+        return None, 0
+
+
+@socketio.on("connect")
+def connect(auth=None):
+    """Accept a socket only for a thread the user may read; join its room and send what it missed."""
+    request.environ.pop("crowdspirit.cache", None)  # a socket's environ outlives one event
+    thread, after = _thread_from(auth)
+    if thread is None or not can(current_user, "thread.view", thread):
+        return False
+    language = str(get_locale())
+    join_room(room(thread.id, language))
+    with _lock:
+        _sockets[request.sid] = (current_user.get_id() and int(current_user.get_id()), thread.id, language)
+    for post in services.posts(thread, after):
+        socketio.emit("post", render_post(post), to=request.sid)
+    return True
+
+
+@socketio.on("disconnect")
+def disconnect(*_args):
+    """Forget a socket that went away."""
+    with _lock:
+        _sockets.pop(request.sid, None)
+
+
+@post_changed.connect
+def push_post(post: Post, **_extra) -> None:
+    """Send a new or changed post to every reader of its thread, rendered once per language."""
+    with nullcontext() if has_request_context() else current_app.test_request_context("/"):
+        for language in current_app.config["LANGUAGES"]:
+            with force_locale(language):
+                socketio.emit("post", render_post(post), to=room(post.thread_id, language))
+
+
+@access_changed.connect
+def recheck_readers(project_id: int, **_extra) -> None:
+    """Remove from their rooms the sockets whose user may no longer read the thread."""
+    with _lock:
+        sockets = list(_sockets.items())
+    for sid, (user_id, thread_id, language) in sockets:
+        thread = db.session.get(Thread, thread_id)
+        if thread is None or thread.project is None or thread.project.id != project_id:
+            continue
+        reader = db.session.get(User, user_id) if user_id else AnonymousUserMixin()
+        if reader is None or not can(reader, "thread.view", thread):
+            socketio.server.leave_room(sid, room(thread_id, language), namespace="/")
+            socketio.server.disconnect(sid, namespace="/")
+            with _lock:
+                _sockets.pop(sid, None)

@@ -1,0 +1,25 @@
+"""Forms to start a thread and to write or edit a post."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from .services import CATEGORY_LABELS, MAX_POST_LENGTH
+
+
+class PostForm(FlaskForm):
+    """A reply (quoting reply_to when set) or an edit."""
+
+    body = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=MAX_POST_LENGTH)],
+                         description=_l("Markdown is supported"))
+    reply_to = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class ThreadForm(PostForm):
+    """A new community thread and its first post."""
+
+    category = SelectField(_l("Category"), choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=160)])

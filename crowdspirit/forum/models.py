@@ -1,0 +1,104 @@
+"""Threads, posts with their edit history, and coups de cœur."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..database import utcnow
+from ..extensions import db
+from ..pipeline.models import Idea
+from ..projects.models import Project
+
+
+class Category(enum.StrEnum):
+    """Where a community thread lives in the platform's own forum."""
+
+    ANNOUNCEMENTS = "announcements"
+    GOVERNANCE = "governance"
+    HELP = "help"
+    OFF_TOPIC = "off_topic"
+
+
+class Thread(db.Model):
+    """A discussion: about an idea, about a project, or in a community forum category."""
+
+    __tablename__ = "threads"
+    __table_args__ = (
+        UniqueConstraint("idea_id"),
+        Index("ix_threads_category_activity", "category", "last_post_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    #: exactly one of idea_id, project_id (a project's own thread) or category is set
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    category: Mapped[str | None] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    locked: Mapped[bool] = mapped_column(default=False)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    post_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    idea: Mapped[Idea | None] = relationship()
+    own_project: Mapped[Project | None] = relationship(foreign_keys=[project_id])
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def project(self) -> Project | None:
+        """The project whose policy protects the thread (None for community threads)."""
+        return self.idea.project if self.idea_id else self.own_project
+
+
+class Post(db.Model):
+    """One message of a thread, in Markdown; edits keep the previous text in PostRevision."""
+
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_thread_id_id", "thread_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    #: the post this one answers (shown as a quote)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    reaction_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+    thread: Mapped[Thread] = relationship()
+    author: Mapped[User] = relationship()
+    reply_to: Mapped["Post | None"] = relationship(remote_side=[id])
+
+    @property
+    def project(self) -> Project | None:
+        """The project whose policy protects the post (through its thread)."""
+        return self.thread.project
+
+
+class PostRevision(db.Model):
+    """A previous text of an edited post."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reaction(db.Model):
+    """A member's "coup de cœur" for a post (one per member and post)."""
+
+    __tablename__ = "reactions"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+

@@ -1,0 +1,134 @@
+"""Forum rules: threads for ideas, projects and the community; posts, edits with history, coups de cœur."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
+
+from ..access import require
+from ..database import paginate, utcnow
+from ..errors import Conflict
+from ..extensions import db
+from ..signals import post_changed
+from .models import Category, Post, PostRevision, Reaction, Thread
+
+MAX_POST_LENGTH = 20_000
+CATEGORY_LABELS = {
+    Category.ANNOUNCEMENTS: _l("Announcements"),
+    Category.GOVERNANCE: _l("Governance and charter"),
+    Category.HELP: _l("Help"),
+    Category.OFF_TOPIC: _l("Off-topic"),
+}
+
+
+def thread_of_idea(idea) -> Thread:
+    """The idea's discussion thread, opened on first use."""
+    thread = db.session.scalar(select(Thread).where(Thread.idea_id == idea.id))
+    if thread is None:
+        thread = Thread(title=idea.title, idea_id=idea.id)
+        db.session.add(thread)
+        db.session.commit()
+    return thread
+
+
+def thread_of_project(project) -> Thread:
+    """The project's own discussion thread, opened on first use."""
+    thread = db.session.scalar(select(Thread).where(Thread.project_id == project.id))
+    if thread is None:
+        thread = Thread(title=project.title, project_id=project.id)
+        db.session.add(thread)
+        db.session.commit()
+    return thread
+
+
+def load_thread(thread_id: int, user, action: str = "thread.view") -> Thread:
+    """The thread if the user may do action on it (404 for who may not know it exists)."""
+    return require(user, action, db.session.get(Thread, thread_id))
+
+
+def load_post(post_id: int, user, action: str = "post.view") -> Post:
+    """The post if the user may do action on it."""
+    return require(user, action, db.session.get(Post, post_id))
+
+
+def community_threads(category: str | None, page: int, per_page: int):
+    """One page of community threads, pinned first, then by latest activity."""
+    query = select(Thread).where(Thread.category.is_not(None)).options(joinedload(Thread.author))
+    if category:
+        query = query.where(Thread.category == category)
+    return paginate(query.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()),
+                    page, per_page)
+
+
+def start_thread(user, category: str, title: str, body: str) -> Thread:
+    """Open a community thread with its first post."""
+    thread = require(user, "thread.create", Thread(category=Category(category), title=title.strip(), author=user))
+    db.session.add(thread)
+    db.session.flush()
+    add_post(thread, user, body)
+    return thread
+
+
+def posts(thread: Thread, after: int = 0) -> list[Post]:
+    """The thread's posts in order, optionally only those after a post id (catch-up)."""
+    return list(db.session.scalars(
+        select(Post).where(Post.thread_id == thread.id, Post.id > after)
+        .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author))
+        .order_by(Post.id)))
+
+
+def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) -> Post:
+    """Publish a reply (quoting reply_to_id when given); refused in a locked thread."""
+    if thread.locked:
+        raise Conflict(_l("This thread is locked: no new replies."))
+    reply_to = db.session.get(Post, reply_to_id) if reply_to_id else None
+    if reply_to_id and (reply_to is None or reply_to.thread_id != thread.id):
+        raise Conflict(_l("The post you answer is not in this thread."))
+    now = utcnow()
+    post = Post(thread_id=thread.id, author_id=user.id, body=body, reply_to=reply_to, created_at=now)
+    db.session.add(post)
+    db.session.execute(update(Thread).where(Thread.id == thread.id)
+                       .values(post_count=Thread.post_count + 1, last_post_at=now))
+    db.session.commit()
+    post_changed.send(post)
+    return post
+
+
+def edit_post(post: Post, body: str) -> Post:
+    """Change a post's text, keeping the previous one in its history."""
+    if post.thread.locked:
+        raise Conflict(_l("This thread is locked: posts can no longer be edited."))
+    if body == post.body:
+        return post
+    db.session.add(PostRevision(post_id=post.id, body=post.body, created_at=post.edited_at or post.created_at))
+    post.body, post.edited_at = body, utcnow()
+    db.session.commit()
+    post_changed.send(post)
+    return post
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    """The previous texts of a post, newest first."""
+    return list(db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
+                                   .order_by(PostRevision.id.desc())))
+
+
+def toggle_reaction(post: Post, user) -> bool:
+    """Give or take back a coup de cœur; True when the user now has one on the post."""
+    removed = db.session.execute(delete(Reaction).where(Reaction.post_id == post.id,
+                                                        Reaction.user_id == user.id)).rowcount
+    if removed:
+        db.session.execute(update(Post).where(Post.id == post.id).values(reaction_count=Post.reaction_count - 1))
+    else:
+        db.session.add(Reaction(post_id=post.id, user_id=user.id))
+        db.session.execute(update(Post).where(Post.id == post.id).values(reaction_count=Post.reaction_count + 1))
+    db.session.commit()
+    post_changed.send(post)
+    return not removed
+
+
+def reacted(user, post_ids: list[int]) -> set[int]:
+    """Which of these posts the user gave a coup de cœur to."""
+    if not user.is_authenticated or not post_ids:
+        return set()
+    return set(db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id,
+                                                                 Reaction.post_id.in_(post_ids))))
