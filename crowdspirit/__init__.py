@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     from . import models  # noqa: F401  (every table registered before Migrate looks)
+    from .forum import events  # noqa: F401  (socket handlers, registered before init_app binds them)
     from .web import locale
 
     db.init_app(app)
@@ -36,7 +37,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .attachments.views import bp as attachments_bp
     from .audit.views import bp as audit_bp
     from .cli import crowdspirit_cli
-    from .forum import events  # noqa: F401  (socket handlers and live pushes)
     from .forum.views import bp as forum_bp
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp

@@ -8,6 +8,8 @@ from .pipeline.models import Idea, StageTransition, Tag, Vote
 from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
 from .specs.models import SpecRevision
 
-__all__ = ["Attachment", "AuditEvent", "Post", "PostRevision", "Reaction", "Thread", "Idea", "Invitation", "JoinRequest", "NdaAcceptance", "NdaVersion",
-           "Organisation", "Project", "ProjectMembership", "SpecRevision", "StageTransition", "Tag", "User",
-           "Vote"]
+__all__ = [
+    "Attachment", "AuditEvent", "Idea", "Invitation", "JoinRequest", "NdaAcceptance", "NdaVersion", "Organisation",
+    "Post", "PostRevision", "Project", "ProjectMembership", "Reaction", "SpecRevision", "StageTransition", "Tag",
+    "Thread", "User", "Vote",
+]

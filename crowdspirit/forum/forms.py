@@ -21,5 +21,6 @@ class PostForm(FlaskForm):
 class ThreadForm(PostForm):
     """A new community thread and its first post."""
 
-    category = SelectField(_l("Category"), choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
+    category = SelectField(_l("Category"),
+                           choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=160)])

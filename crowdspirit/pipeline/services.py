@@ -17,8 +17,8 @@ from ..audit import services as audit
 from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
-from ..signals import access_changed
 from ..projects.models import Project, PromotionDecider
+from ..signals import access_changed
 from ..specs.services import start_spec
 from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags

@@ -1,0 +1,150 @@
+"""Live threads over Socket.IO: pushes, catch-up after a reconnect, and access enforced on the socket."""
+
+import pytest
+from flask import g
+
+from crowdspirit.extensions import socketio
+from crowdspirit.forum import services as forum
+from crowdspirit.projects import nda
+from crowdspirit.projects import services as projects
+from crowdspirit.projects.models import Visibility
+
+
+@pytest.fixture
+def connect(app):
+    """Open a socket on a thread as a user (None: a visitor), with its own HTTP client and session."""
+
+    def open_socket(user, thread, after=0):
+        http = app.test_client()
+        g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
+        if user is not None:
+            with http.session_transaction() as session:
+                session["_user_id"] = str(user.id)
+        socket = socketio.test_client(app, flask_test_client=http, auth={"thread": thread.id, "after": after})
+        g.pop("_login_user", None)
+        return socket
+
+    return open_socket
+
+
+def received_posts(socket) -> list[dict]:
+    """The post payloads the socket received since last asked."""
+    return [event["args"][0] for event in socket.get_received() if event["name"] == "post"]
+
+
+@pytest.fixture
+def secret_thread(make_user, make_project, make_idea, add_member):
+    """An idea in a confidential spec stage, its thread, and an NDA signer who may read it."""
+    project = make_project(policy_spec=Visibility.CONFIDENTIAL)
+    idea = make_idea(project=project, stage="spec")
+    nda.publish(project, project.owner, "Secret.")
+    signer = make_user(name="Sigrid")
+    add_member(project, signer)
+    nda.accept(project, signer, 1)
+    return project, forum.thread_of_idea(idea), signer
+
+
+def test_members_see_each_others_posts_live(connect, make_user, make_idea):
+    """A post by one member reaches every open socket on the thread, rendered as on the page."""
+    thread = forum.thread_of_idea(make_idea())
+    ana, ben = make_user(name="Ana"), make_user(name="Ben")
+    ana_socket, ben_socket = connect(ana, thread), connect(ben, thread)
+    assert ana_socket.is_connected() and ben_socket.is_connected()
+    post = forum.add_post(thread, ana, "Bone conduction **rocks**")
+    for socket in (ana_socket, ben_socket):
+        [payload] = received_posts(socket)
+        assert payload["id"] == post.id
+        assert "<strong>rocks</strong>" in payload["html"] and "Ana" in payload["html"]
+
+
+def test_pushed_posts_are_neutral(connect, make_user, make_idea):
+    """A push carries no CSRF token and no visible edit link: it is the same for every reader."""
+    thread = forum.thread_of_idea(make_idea())
+    author = make_user()
+    socket = connect(make_user(), thread)
+    forum.add_post(thread, author, "Hello")
+    [payload] = received_posts(socket)
+    assert "csrf_token" not in payload["html"]
+    assert 'class="small edit-link" hidden' in payload["html"]
+
+
+def test_edits_and_reactions_are_pushed(connect, make_user, make_idea):
+    """Editing a post or giving it a coup de cœur updates it in every open browser."""
+    thread = forum.thread_of_idea(make_idea())
+    author = make_user()
+    post = forum.add_post(thread, author, "First")
+    socket = connect(make_user(), thread, after=post.id)
+    forum.edit_post(post, "Second")
+    forum.toggle_reaction(post, make_user())
+    edited, reacted = received_posts(socket)
+    assert "Second" in edited["html"] and "edited" in edited["html"]
+    assert "♥ 1" in reacted["html"]
+
+
+def test_catch_up_returns_exactly_the_missed_posts(connect, make_user, make_idea):
+    """A socket reconnecting after post 1 receives posts 2 and 3 once each, and nothing else."""
+    thread = forum.thread_of_idea(make_idea())
+    author = make_user()
+    first = forum.add_post(thread, author, "one")
+    forum.add_post(thread, author, "two")
+    forum.add_post(thread, author, "three")
+    socket = connect(make_user(), thread, after=first.id)
+    texts = [payload["html"] for payload in received_posts(socket)]
+    assert len(texts) == 2 and "two" in texts[0] and "three" in texts[1]
+
+
+def test_outsider_and_visitor_cannot_join_a_confidential_thread(connect, make_user, secret_thread):
+    """The socket of anyone who may not read the thread is refused at connection."""
+    project, thread, signer = secret_thread
+    assert not connect(make_user(), thread).is_connected()
+    assert not connect(None, thread).is_connected()
+    assert connect(signer, thread).is_connected()
+
+
+def test_visitor_follows_a_public_thread(connect, make_user, make_idea):
+    """Public discussions are live for visitors too."""
+    thread = forum.thread_of_idea(make_idea())
+    socket = connect(None, thread)
+    forum.add_post(thread, make_user(), "Open to all")
+    assert "Open to all" in received_posts(socket)[0]["html"]
+
+
+def test_removed_member_is_kicked_and_receives_nothing_more(connect, make_user, secret_thread):
+    """Removing a member disconnects their socket at once; later posts do not reach them."""
+    project, thread, signer = secret_thread
+    socket = connect(signer, thread)
+    assert socket.is_connected()
+    projects.remove_member(project, signer.id, project.owner)
+    assert not socket.is_connected()
+    forum.add_post(thread, project.owner, "After the removal")
+    assert all("After the removal" not in str(packet) for packet in socket.queue)  # what reached the socket
+
+
+def test_new_nda_version_kicks_until_accepted(connect, secret_thread):
+    """Publishing a new NDA version disconnects readers who have not accepted it."""
+    project, thread, signer = secret_thread
+    socket = connect(signer, thread)
+    nda.publish(project, project.owner, "Secret, version two.")
+    assert not socket.is_connected()
+    assert not connect(signer, thread).is_connected()
+    nda.accept(project, signer, 2)
+    assert connect(signer, thread).is_connected()
+
+
+def test_stage_turning_confidential_kicks_outsiders(connect, make_user, make_project, make_idea):
+    """When an idea moves into a confidential stage, outsiders' sockets on its thread are dropped."""
+    from crowdspirit.pipeline import services as pipeline
+
+    project = make_project(policy_spec=Visibility.CONFIDENTIAL, promotion_decider="moderator")
+    idea = make_idea(project=project, stage="vote")
+    thread = forum.thread_of_idea(idea)
+    socket = connect(make_user(), thread)
+    assert socket.is_connected()
+    pipeline.transition(idea, "spec", make_user(admin=True), "selected")
+    assert not socket.is_connected()
+
+
+def test_bad_connection_requests_are_refused(app, make_idea):
+    """A socket without a thread, or with a malformed or unknown one, is refused."""
+    for auth in (None, {}, {"thread": "abc"}, {"thread": 999999}):
+        assert not socketio.test_client(app, auth=auth).is_connected()
