@@ -9,6 +9,7 @@ from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..signals import post_changed
+from ..projects.models import Visibility
 from .models import Category, Post, PostRevision, Reaction, Thread
 
 MAX_POST_LENGTH = 20_000
@@ -38,6 +39,15 @@ def thread_of_project(project) -> Thread:
         db.session.add(thread)
         db.session.commit()
     return thread
+
+
+def thread_level(thread: Thread) -> str:
+    """Who may read the thread: its idea's stage policy, its project's idea-stage policy, or public."""
+    if thread.idea_id is not None:
+        return thread.idea.project.policy(thread.idea.governing_stage)
+    if thread.project_id is not None:
+        return thread.own_project.policy("idea")
+    return Visibility.PUBLIC
 
 
 def load_thread(thread_id: int, user, action: str = "thread.view") -> Thread:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..access import can
 from ..errors import DomainError
 from ..pipeline.services import load_idea
-from ..projects.services import load_project
+from ..projects.services import audience, load_project
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
 from . import services
 from .forms import PostForm, ThreadForm
@@ -58,7 +58,9 @@ def _thread_page(thread, form=None, status=200):
     """The thread with its posts and the reply form."""
     posts = services.posts(thread)
     form = form or PostForm(reply_to=request.args.get("reply_to", type=int))
-    return render("forum/thread.html", status=status, thread=thread, posts=posts, form=form,
+    level = services.thread_level(thread)
+    return render("forum/thread.html", status=status, thread=thread, posts=posts, form=form, level=level,
+                  audience=audience(thread.project, level) if thread.project else None,
                   reacted=services.reacted(current_user, [p.id for p in posts]),
                   may_post=can(current_user, "thread.post", thread) and not thread.locked,
                   labels=services.CATEGORY_LABELS)
