@@ -178,14 +178,17 @@ def test_used_personal_invitation_is_404(client, login_as, make_user, make_proje
     assert role_of(project, invitee) is None
 
 
-def test_unknown_email_is_422_inline(client, login_as, make_project):
-    """Inviting an email nobody has gives 422 with the message next to the field; nothing is stored."""
+def test_unknown_email_gets_the_same_answer_and_nothing_is_stored(client, login_as, make_user, make_project):
+    """Inviting an email nobody has answers exactly as for a member (emails stay private); nothing is stored."""
     project = make_project()
+    invitee = make_user(name="Ines Invitee")
     login_as(project.owner)
-    response = client.post(f"/projects/{project.slug}/invitations", data={"email": "nobody@example.org"})
-    assert response.status_code == 422
-    assert field_error(response.text, "email") == "No member has this email."
-    assert db.session.scalar(select(func.count(Invitation.id))) == 0
+    unknown = client.post(f"/projects/{project.slug}/invitations", data={"email": "nobody@example.org"})
+    known = client.post(f"/projects/{project.slug}/invitations", data={"email": invitee.email})
+    assert unknown.status_code == known.status_code == 303
+    assert db.session.scalar(select(func.count(Invitation.id))) == 1
+    page = client.get(f"/projects/{project.slug}/members", follow_redirects=True).text
+    assert "Ines Invitee" not in page  # the invitee's name is not shown
 
 
 def test_inviting_a_member_is_422_inline(client, login_as, make_user, make_project, add_member):

@@ -30,6 +30,11 @@ MANAGERS = {"project moderator", "platform moderator", "admin"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
+def knows(role: str, policy: str) -> bool:
+    """Who may know the project exists: who sees its stages, and its members and sponsor's team."""
+    return sees(role, policy) or role in MEMBERS | {"sponsor"}
+
+
 def sees(role: str, policy: str) -> bool:
     """Who may see a stage under each policy: the expectation the whole matrix is built on."""
     if role == "admin" or policy == "public":
@@ -60,7 +65,7 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
     org = make_org("Helios Audio")
     owner = make_user(name="Olivia Owner", organisation=org)
     policies = {f"policy_{stage}": policy for stage in ("idea", "vote", "spec", "partner_rnd")}
-    project = make_project(owner=owner, title=f"{MARKER} lab", kind="sponsored", **policies)
+    project = make_project(owner=owner, title="Helios lab", kind="sponsored", **policies)
     users = {"anonymous": None, "outsider": make_user(name="Otto Outsider"),
              "sponsor": make_user(name="Sven Sponsor", organisation=org),
              "platform moderator": make_user(name="Paula Moderator", moderator=True),
@@ -78,7 +83,7 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
     specs.save_revision(spec_idea, author, 1, f"{MARKER} draft", problem=f"{MARKER} problem",
                         target_users="", features="", constraints="", target_price="")
     world.attachment = attachments.attach(spec_idea, author, "spec", "diagram.png", PNG + MARKER.encode())
-    nda.publish(project, owner, f"{MARKER} NDA text")
+    nda.publish(project, owner, "Keep what you see here to yourself.")  # read before accepting: not secret
     for role in ("nda signer", "project moderator", "removed member"):
         nda.accept(project, users[role], 1)
     pipeline.cast_vote(world.ideas[Stage.VOTE], author)
@@ -96,7 +101,8 @@ class Rule:
     ok: int = 200
     refused: int = 403
     login: bool = False  # the route asks anonymous visitors to sign in before anything else
-    visibility: str = "project"  # "project": follows the policy; "none": any signed-in; "feed": anonymous view
+    visibility: str = "item"  # "item": follows the policy; "project": also open to members and the sponsor's team;
+    # "none": any signed-in user; "feed": what anonymous visitors see; "list": always answers
 
 
 def get(url_of):
@@ -143,6 +149,7 @@ MEMBER_VIEW = MEMBERS | {"sponsor", "admin"}
 NON_MEMBERS = {"outsider", "removed member", "sponsor", "platform moderator", "admin"}
 OWNER_ONLY = {"admin"}  # the owner is not one of the matrix roles
 MEMBER_MANAGERS = {"project moderator", "admin"}
+IN_PROJECT = {"login": True, "visibility": "project"}  # sign-in first; members know the project exists
 
 RULES = {
     # Site-wide pages: always answer; the marker check guards what they list.
@@ -163,15 +170,15 @@ RULES = {
     "members.accept": Rule(lambda w: [("GET", f"/invitations/{fresh_invitation(w).token}", None)], login=True,
                            visibility="none"),
     # Reading the project and its ideas: 200 for who sees, 404 for everyone else.
-    "projects.show": Rule(get(lambda w: f"/projects/{S(w)}")),
-    "projects.export_ideas": Rule(get(lambda w: f"/projects/{S(w)}/ideas.csv")),
+    "projects.show": Rule(get(lambda w: f"/projects/{S(w)}"), visibility="project"),
+    "projects.export_ideas": Rule(get(lambda w: f"/projects/{S(w)}/ideas.csv"), visibility="project"),
     "projects.feed": Rule(get(lambda w: f"/projects/{S(w)}/feed.atom"), visibility="feed"),
     "pipeline.show": Rule(lambda w: [("GET", f"/ideas/{i.id}", None) for i in w.ideas.values()]),
     "specs.show": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec")),
     "specs.revisions": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/revisions")),
     "specs.diff": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/diff?from=1&to=2")),
     "forum.idea_thread": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/discussion"), ok=303),
-    "forum.project_thread": Rule(get(lambda w: f"/projects/{S(w)}/discussion"), ok=303),
+    "forum.project_thread": Rule(get(lambda w: f"/projects/{S(w)}/discussion"), ok=303, visibility="project"),
     "forum.thread": Rule(get(lambda w: f"/threads/{w.post.thread_id}")),
     "forum.reply": Rule(post(lambda w: f"/threads/{w.post.thread_id}/posts", {"body": ""}), allowed=set(ROLES),
                         ok=422, login=True),
@@ -181,7 +188,7 @@ RULES = {
     # Acting: 404 for who may not see, sign-in for visitors, 403 with a reason for who may not act.
     "pipeline.propose": Rule(lambda w: [("GET", f"/projects/{S(w)}/ideas/new", None),
                                         ("POST", f"/projects/{S(w)}/ideas/new", {})],
-                             allowed=MEMBERS | NON_MEMBERS, ok=(200, 422), login=True),
+                             allowed=sees, ok=(200, 422), **IN_PROJECT),
     "pipeline.edit": Rule(lambda w: [("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/edit", None)], allowed={"admin"},
                           login=True),
     "pipeline.vote": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.VOTE].id}/vote"), allowed=set(ROLES),
@@ -199,27 +206,27 @@ RULES = {
                                ok=400, login=True),
     "attachments.delete": Rule(lambda w: [("POST", f"/attachments/{fresh_attachment(w).id}/delete", {})],
                                allowed=MANAGERS, ok=303, login=True),
-    "projects.settings": Rule(get(lambda w: f"/projects/{S(w)}/settings"), allowed=OWNER_ONLY, login=True),
-    "audit.index": Rule(get(lambda w: f"/projects/{S(w)}/audit"), allowed=OWNER_ONLY, login=True),
-    "audit.export": Rule(get(lambda w: f"/projects/{S(w)}/audit.csv"), allowed=OWNER_ONLY, login=True),
-    "nda.show": Rule(get(lambda w: f"/projects/{S(w)}/nda"), allowed=MEMBER_VIEW, login=True),
-    "nda.accept": Rule(post(lambda w: f"/projects/{S(w)}/nda/accept"), allowed=MEMBER_VIEW, ok=400, login=True),
-    "nda.publish": Rule(get(lambda w: f"/projects/{S(w)}/nda/edit"), allowed=OWNER_ONLY, login=True),
-    "members.index": Rule(get(lambda w: f"/projects/{S(w)}/members"), allowed=MEMBER_VIEW, login=True),
-    "members.join": Rule(get(lambda w: f"/projects/{S(w)}/join"), allowed=NON_MEMBERS, login=True),
+    "projects.settings": Rule(get(lambda w: f"/projects/{S(w)}/settings"), allowed=OWNER_ONLY, **IN_PROJECT),
+    "audit.index": Rule(get(lambda w: f"/projects/{S(w)}/audit"), allowed=OWNER_ONLY, **IN_PROJECT),
+    "audit.export": Rule(get(lambda w: f"/projects/{S(w)}/audit.csv"), allowed=OWNER_ONLY, **IN_PROJECT),
+    "nda.show": Rule(get(lambda w: f"/projects/{S(w)}/nda"), allowed=MEMBER_VIEW, **IN_PROJECT),
+    "nda.accept": Rule(post(lambda w: f"/projects/{S(w)}/nda/accept"), allowed=MEMBER_VIEW, ok=400, **IN_PROJECT),
+    "nda.publish": Rule(get(lambda w: f"/projects/{S(w)}/nda/edit"), allowed=OWNER_ONLY, **IN_PROJECT),
+    "members.index": Rule(get(lambda w: f"/projects/{S(w)}/members"), allowed=MEMBER_VIEW, **IN_PROJECT),
+    "members.join": Rule(get(lambda w: f"/projects/{S(w)}/join"), allowed=NON_MEMBERS, **IN_PROJECT),
     "members.decide": Rule(lambda w: [("POST", f"/projects/{S(w)}/requests/{fresh_request(w).id}/approve", {})],
-                           allowed=MEMBER_MANAGERS, ok=303, login=True),
+                           allowed=MEMBER_MANAGERS, ok=303, **IN_PROJECT),
     "members.invite": Rule(post(lambda w: f"/projects/{S(w)}/invitations", {"email": ""}),
-                           allowed=MEMBER_MANAGERS, ok=303, login=True),
+                           allowed=MEMBER_MANAGERS, ok=303, **IN_PROJECT),
     "members.revoke": Rule(lambda w: [("POST", f"/projects/{S(w)}/invitations/{fresh_invitation(w).id}/revoke",
-                                       {})], allowed=MEMBER_MANAGERS, ok=303, login=True),
+                                       {})], allowed=MEMBER_MANAGERS, ok=303, **IN_PROJECT),
     "members.remove": Rule(lambda w: [("POST", f"/projects/{S(w)}/members/{fresh_member(w).id}/remove", {})],
-                           allowed=MEMBER_MANAGERS, ok=303, login=True),
+                           allowed=MEMBER_MANAGERS, ok=303, **IN_PROJECT),
     "members.role": Rule(lambda w: [("POST", f"/projects/{S(w)}/members/{fresh_member(w).id}/role",
-                                     {"role": "moderator"})], allowed=OWNER_ONLY, ok=303, login=True),
+                                     {"role": "moderator"})], allowed=OWNER_ONLY, ok=303, **IN_PROJECT),
     # Last, because it changes who is a member: members leave (303); others are told they are not (409).
     "members.leave": Rule(post(lambda w: f"/projects/{S(w)}/leave"), allowed=MEMBERS, ok=303, refused=409,
-                          login=True),
+                          **IN_PROJECT),
 }
 
 
@@ -234,13 +241,14 @@ def expected(rule: Rule, role: str, policy: str) -> set[int]:
         return ok
     if rule.visibility == "feed":
         return ok if policy == "public" else {404}
-    if not sees(role, policy):
+    if not (knows if rule.visibility == "project" else sees)(role, policy):
         return {404}
     if rule.allowed is None:
         return ok
     if role == "anonymous":
         return {303}  # sent to sign in
-    return ok if role in rule.allowed else {rule.refused}
+    allowed = rule.allowed(role, policy) if callable(rule.allowed) else role in rule.allowed
+    return ok if allowed else {rule.refused}
 
 
 def test_every_route_has_a_rule(app):

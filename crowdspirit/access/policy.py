@@ -135,7 +135,9 @@ def signed_in(user, obj) -> bool:
 
 
 def project_visible(user, project) -> bool:
-    """Someone may know a project exists if they may see at least one of its stages."""
+    """Someone may know a project exists if they may see one of its stages, or belong to it."""
+    if user.is_authenticated and (project.id in scope(user).member_of or sponsor_team(user, project)):
+        return True
     return any(sees(user, project, project.policy(stage)) for stage in POLICY_STAGES)
 
 
@@ -306,6 +308,11 @@ def visible(query, user):
         return (query.join(policy_project, policy_project.id == Idea.project_id)
                 .where(_sees_sql(user, policy_project, idea_level(policy_project))))
     if entity is Project:
-        return query.where(or_(*[_sees_sql(user, Project, getattr(Project, f"policy_{stage}"))
-                                 for stage in POLICY_STAGES]))
+        belongs = []
+        if user.is_authenticated:
+            belongs.append(Project.id.in_(scope(user).member_of))
+            if user.organisation_id:
+                belongs.append(Project.organisation_id == user.organisation_id)
+        return query.where(or_(*belongs, *[_sees_sql(user, Project, getattr(Project, f"policy_{stage}"))
+                                           for stage in POLICY_STAGES]))
     raise TypeError(f"visible() does not know how to filter {entity!r}")

@@ -36,7 +36,7 @@ def register(email, display_name, password, profile_kind, skills="", organisatio
         display_name=display_name.strip(),
         password_hash=_hasher().hash(password),
         profile_kind=profile_kind,
-        skills=skills.strip(),
+        skills=(skills or "").strip(),
         organisation=organisation,
     )
     db.session.add(user)
@@ -65,8 +65,8 @@ def update_profile(user: User, display_name, profile_kind, skills, bio) -> User:
     """Save the editable parts of a profile."""
     user.display_name = display_name.strip()
     user.profile_kind = profile_kind
-    user.skills = skills.strip()
-    user.bio = bio.strip()
+    user.skills = (skills or "").strip()
+    user.bio = (bio or "").strip()
     db.session.commit()
     return user
 

@@ -4,12 +4,12 @@ import csv
 import io
 
 from flask import has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 
 from ..database import paginate
 from ..extensions import db
 from ..text import spreadsheet_safe
-from .models import AuditEvent
+from .models import AccessVersion, AuditEvent
 
 
 def record(project_id: int | None, actor, action: str, target: str = "", details: str = "") -> None:
@@ -20,11 +20,15 @@ def record(project_id: int | None, actor, action: str, target: str = "", details
         action=action, target=target[:200], details=details,
         ip_address=request.remote_addr or "" if has_request_context() else "",
     ))
+    raised = db.session.execute(update(AccessVersion).where(AccessVersion.id == 1)
+                                .values(number=AccessVersion.number + 1)).rowcount
+    if not raised:
+        db.session.add(AccessVersion(id=1, number=1))
 
 
 def access_generation() -> int:
-    """The newest audit event's id: it changes whenever who may see what changes."""
-    return db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    """A number that changes, in commit order, whenever who may see what changes."""
+    return db.session.scalar(select(AccessVersion.number).where(AccessVersion.id == 1)) or 0
 
 
 def _project_events(project_id: int):

@@ -65,16 +65,15 @@ def invite(slug: str):
     form = InviteForm()
     if form.validate_on_submit():
         invitee = find_by_email(form.email.data) if form.email.data else None
-        if form.email.data and invitee is None:
-            form.email.errors.append(_("No member has this email."))
-        else:
-            try:
+        try:
+            if invitee is not None or not form.email.data:
                 services.invite(project, current_user, invitee)
-            except DomainError as error:
-                form.email.errors.append(error.message)
-            else:
-                flash(_("Invitation created."), "success")
-                return redirect_to(url_for("members.index", slug=slug))
+        except DomainError as error:
+            form.email.errors.append(error.message)
+        else:  # the same answer whether or not the address has an account: emails stay private
+            flash(_("Invitation link created.") if not form.email.data else
+                  _("If a member uses this email, they will find the invitation on their profile."), "success")
+            return redirect_to(url_for("members.index", slug=slug))
     return _members_page(project, form, form_status(form))
 
 

@@ -55,7 +55,11 @@ def accept(project: Project, user, version_number: int) -> NdaAcceptance:
     db.session.add(acceptance)
     audit.record(project.id, user, "nda.accepted", f"NDA v{version.number}", user.display_name)
     forget_scope(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click: the first acceptance stands
+        db.session.rollback()
+        raise Conflict(_l("You have already accepted this version.")) from None
     return acceptance
 
 

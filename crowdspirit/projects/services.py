@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import joinedload
 
 from ..access import forget_scope, require, visible
@@ -32,12 +32,10 @@ INVITATION_DAYS_LINK = 7
 
 
 def _unique_slug(title: str) -> str:
-    """A slug for title that no project uses yet."""
-    base = slugify(title)
-    taken = set(db.session.scalars(select(Project.slug).where(Project.slug.like(f"{base}%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
+    """A slug for title that no project uses yet; a random suffix keeps hidden projects unguessable."""
+    slug = slugify(title)
+    while db.session.scalar(select(Project.id).where(Project.slug == slug)) is not None:
+        slug = f"{slugify(title)}-{secrets.token_hex(3)}"
     return slug
 
 
@@ -236,13 +234,15 @@ def remove_member(project: Project, user_id: int, actor) -> None:
 
 
 def _remove(project: Project, membership, actor, how: str) -> None:
-    """Delete a membership and the member's open personal invitations, with an audit event."""
+    """Delete a membership with an audit event; a removal also revokes the member's personal invitations
+    and every open invitation link of the project, so that nobody removed can let themselves back in."""
     if membership is None:
         raise Conflict(_l("This person is not a member of the project."))
     if membership.role == MemberRole.OWNER:
         raise Conflict(_l("The owner cannot leave their own project."))
+    links = Invitation.user_id.is_(None) if how == "removed" else false()
     for invitation in db.session.scalars(select(Invitation).where(
-            Invitation.project_id == project.id, Invitation.user_id == membership.user_id)):
+            Invitation.project_id == project.id, (Invitation.user_id == membership.user_id) | links)):
         invitation.revoked = True
     audit.record(project.id, actor, f"membership.{how}", membership.user.display_name)
     forget_scope(membership.user)

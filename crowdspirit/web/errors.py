@@ -3,10 +3,12 @@
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..access.policy import SignInRequired
 from ..errors import DomainError
+from ..extensions import db
 from .rendering import is_htmx, render
 
 TITLES = {
@@ -62,8 +64,25 @@ def handle_server_error(error: InternalServerError):
     return _error_response(500, _("An unexpected error happened on our side. It has been logged."))
 
 
+def refuse_nul_bytes():
+    """No legitimate input holds a NUL byte; PostgreSQL refuses them, so answer 400 before any query."""
+    values = [request.path, *request.args.values(), *(request.form.values() if request.form else ())]
+    if any("\x00" in value for value in values):
+        return _error_response(400, _("The request contains an invalid character."))
+    return None
+
+
+def handle_out_of_range(error):
+    """A number too large for the database (an id or page typed by hand) names nothing that exists."""
+    db.session.rollback()
+    return _error_response(404, _("This page does not exist, or you may not see it."))
+
+
 def register(app):
     """Install the error handlers on the app."""
+    app.before_request(refuse_nul_bytes)
+    app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)

@@ -6,8 +6,9 @@ from flask import Response, make_response, redirect, render_template, request
 
 
 def is_htmx() -> bool:
-    """True when htmx sent the request (it then wants a fragment, not a page)."""
-    return request.headers.get("HX-Request") == "true"
+    """True when htmx sent the request for a fragment (a history restore after Back wants the page)."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
 
 
 def render(page: str, fragment: str | None = None, status: int = 200, **context) -> Response:
@@ -28,8 +29,8 @@ def redirect_to(url: str) -> Response:
 def safe_next(default: str) -> str:
     """The `next` parameter when it points inside this site, else default (no open redirect)."""
     target = request.values.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    if (target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+            and "\\" not in target and target.isprintable()):
         return target
     return default
 
