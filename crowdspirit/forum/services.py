@@ -8,8 +8,8 @@ from ..access import require
 from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
-from ..signals import post_changed
 from ..projects.models import Visibility
+from ..signals import post_changed
 from .models import Category, Post, PostRevision, Reaction, Thread
 
 MAX_POST_LENGTH = 20_000
