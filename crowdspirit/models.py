@@ -9,7 +9,7 @@ from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion,
 from .specs.models import SpecRevision
 
 __all__ = [
-    "AccessVersion", "Attachment", "AuditEvent", "Idea", "Invitation", "JoinRequest", "NdaAcceptance", "NdaVersion", "Organisation",
-    "Post", "PostRevision", "Project", "ProjectMembership", "Reaction", "SpecRevision", "StageTransition", "Tag",
-    "Thread", "User", "Vote",
+    "AccessVersion", "Attachment", "AuditEvent", "Idea", "Invitation", "JoinRequest", "NdaAcceptance", "NdaVersion",
+    "Organisation", "Post", "PostRevision", "Project", "ProjectMembership", "Reaction", "SpecRevision",
+    "StageTransition", "Tag", "Thread", "User", "Vote",
 ]
