@@ -156,3 +156,15 @@ def test_anonymous_reads_public_threads_and_is_asked_to_sign_in(client, make_use
     page = client.get(f"/threads/{thread_id}").text
     assert "Sign in to reply" in page and 'id="reply"' not in page
     assert client.post(f"/threads/{thread_id}/posts", data={"body": "anon"}).status_code == 302
+
+
+def test_flooding_is_rate_limited_and_nothing_more_is_stored(client, app, login_as, make_user, make_idea):
+    """Past the posting limit a member gets 429 with a clear message, and the extra posts are not stored."""
+    app.config["POST_RATE_LIMIT"] = "3 per minute"
+    thread_id = _idea_thread(client, make_idea())
+    login_as(make_user())
+    statuses = [client.post(f"/threads/{thread_id}/posts", data={"body": f"flood {n}"}).status_code
+                for n in range(5)]
+    assert statuses == [303, 303, 303, 429, 429]
+    assert "Too many attempts" in client.post(f"/threads/{thread_id}/posts", data={"body": "again"}).text
+    assert db.session.query(Post).count() == 3

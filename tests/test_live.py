@@ -148,3 +148,14 @@ def test_bad_connection_requests_are_refused(app, make_idea):
     """A socket without a thread, or with a malformed or unknown one, is refused."""
     for auth in (None, {}, {"thread": "abc"}, {"thread": 999999}):
         assert not socketio.test_client(app, auth=auth).is_connected()
+
+
+def test_presence_counts_readers(connect, make_user, make_idea):
+    """Every reader is told how many are reading; the count drops when one leaves."""
+    thread = forum.thread_of_idea(make_idea())
+    first = connect(make_user(), thread)
+    second = connect(make_user(), thread)
+    counts = [event["args"][0]["readers"] for event in first.get_received() if event["name"] == "presence"]
+    assert counts == [1, 2]
+    second.disconnect()
+    assert [e["args"][0]["readers"] for e in first.get_received() if e["name"] == "presence"] == [1]

@@ -57,14 +57,25 @@ def connect(auth=None):
         _sockets[request.sid] = (current_user.get_id() and int(current_user.get_id()), thread.id, language)
     for post in services.posts(thread, after):
         socketio.emit("post", render_post(post), to=request.sid)
+    _announce_presence(thread.id)
     return True
 
 
 @socketio.on("disconnect")
 def disconnect(*_args):
-    """Forget a socket that went away."""
+    """Forget a socket that went away, and tell the others one reader fewer."""
     with _lock:
-        _sockets.pop(request.sid, None)
+        gone = _sockets.pop(request.sid, None)
+    if gone is not None:
+        _announce_presence(gone[1])
+
+
+def _announce_presence(thread_id: int) -> None:
+    """Tell a thread's readers how many of them this process serves right now."""
+    with _lock:
+        readers = sum(1 for _user, thread, _language in _sockets.values() if thread == thread_id)
+    for language in current_app.config["LANGUAGES"]:
+        socketio.emit("presence", {"readers": readers}, to=room(thread_id, language))
 
 
 @post_changed.connect

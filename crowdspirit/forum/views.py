@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..access import can
 from ..errors import DomainError
+from ..extensions import limiter
 from ..pipeline.services import load_idea
 from ..projects.services import audience, load_project
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
@@ -25,8 +26,22 @@ def index():
                   threads=services.community_threads(category, page_number(), current_app.config["PER_PAGE"]))
 
 
+def _posting_limit() -> str:
+    """The configured posting rate per member."""
+    return current_app.config["POST_RATE_LIMIT"]
+
+
+def _member_key() -> str:
+    """Rate limits on posting count per member, not per address."""
+    return f"user:{current_user.get_id()}"
+
+
+posting_limit = limiter.limit(_posting_limit, key_func=_member_key, methods=["POST"])
+
+
 @bp.route("/forum/new", methods=["GET", "POST"])
 @login_required
+@posting_limit
 def new_thread():
     """Start a community thread."""
     form = ThreadForm(category=request.args.get("category"))
@@ -74,6 +89,7 @@ def thread(thread_id: int):
 
 @bp.post("/threads/<int:thread_id>/posts")
 @login_required
+@posting_limit
 def reply(thread_id: int):
     """Reply in a thread; readers see the post appear live."""
     thread = services.load_thread(thread_id, current_user, "thread.post")

@@ -27,6 +27,10 @@
     htmx.process(post);
     last = Math.max(last, id);
   });
+  const presence = document.querySelector(".presence");
+  socket.on("presence", ({ readers }) => {
+    presence.textContent = presence.dataset.template.replace("{n}", readers);
+  });
   socket.on("connect", () => { status.textContent = ""; });
   socket.on("disconnect", () => { status.textContent = list.dataset.offline; });
 })();
