@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .attachments.views import bp as attachments_bp
     from .audit.views import bp as audit_bp
     from .cli import crowdspirit_cli
+    from .forum.moderation_views import bp as moderation_bp
     from .forum.views import bp as forum_bp
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp
@@ -47,7 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
-                      attachments_bp, forum_bp):
+                      attachments_bp, forum_bp, moderation_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

@@ -49,6 +49,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        #: open flags that hide a post until a moderator reviews it
+        "FLAGS_TO_HIDE": int(os.environ.get("FLAGS_TO_HIDE", 3)),
         "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10 per minute; 120 per hour"),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "en"),
         "LANGUAGES": ("en", "fr"),

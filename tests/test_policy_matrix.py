@@ -13,6 +13,7 @@ import pytest
 from crowdspirit.accounts import services as accounts
 from crowdspirit.attachments import services as attachments
 from crowdspirit.extensions import db
+from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
@@ -102,7 +103,8 @@ class Rule:
     refused: int = 403
     login: bool = False  # the route asks anonymous visitors to sign in before anything else
     visibility: str = "item"  # "item": follows the policy; "project": also open to members and the sponsor's team;
-    # "none": any signed-in user; "feed": what anonymous visitors see; "list": always answers
+    # "none": any signed-in user; "site": the role alone decides; "feed": what anonymous visitors see;
+    # "list": always answers
 
 
 def get(url_of):
@@ -137,6 +139,13 @@ def fresh_request(w):
 
 def fresh_invitation(w):
     return projects.invite(w.project, w.project.owner)
+
+
+def fresh_appeal(w):
+    """A post hidden by the owner and appealed by its author, waiting for another moderator."""
+    post = forum.add_post(forum.thread_of_idea(w.ideas[Stage.SPEC]), w.author, "appealable")
+    moderation.hide(post, w.project.owner, "off-topic")
+    return moderation.appeal(post, w.author, "please look again")
 
 
 def fresh_attachment(w):
@@ -184,6 +193,18 @@ RULES = {
                         ok=422, login=True),
     "forum.edit_post": Rule(get(lambda w: f"/posts/{w.post.id}/edit"), allowed={"admin"}, login=True),
     "forum.react": Rule(post(lambda w: f"/posts/{w.post.id}/react"), allowed=set(ROLES), ok=303, login=True),
+    "moderation.flag": Rule(post(lambda w: f"/posts/{w.post.id}/flag", {"reason": ""}), allowed=set(ROLES),
+                            ok=409, login=True),
+    "moderation.hide": Rule(post(lambda w: f"/posts/{w.post.id}/hide", {"reason": ""}), allowed=MANAGERS, ok=409,
+                            login=True),
+    "moderation.unhide": Rule(post(lambda w: f"/posts/{w.post.id}/unhide"), allowed=MANAGERS, ok=409, login=True),
+    "moderation.thread_state": Rule(post(lambda w: f"/threads/{w.post.thread_id}/state", {"action": ""}),
+                                    allowed=MANAGERS, ok=409, login=True),
+    "moderation.appeal": Rule(get(lambda w: f"/posts/{w.post.id}/appeal"), allowed={"admin"}, login=True),
+    "moderation.decide": Rule(lambda w: [("POST", f"/appeals/{fresh_appeal(w).id}/decide", {"overturn": "0"})],
+                              allowed=MANAGERS, ok=303, login=True),
+    "moderation.queue": Rule(get(lambda w: "/moderation"), allowed={"platform moderator", "admin"}, login=True,
+                             visibility="site"),
     "attachments.download": Rule(get(lambda w: f"/attachments/{w.attachment.id}/{w.attachment.filename}")),
     # Acting: 404 for who may not see, sign-in for visitors, 403 with a reason for who may not act.
     "pipeline.propose": Rule(lambda w: [("GET", f"/projects/{S(w)}/ideas/new", None),
@@ -239,6 +260,8 @@ def expected(rule: Rule, role: str, policy: str) -> set[int]:
         return {302}
     if rule.visibility == "none":
         return ok
+    if rule.visibility == "site":  # not about the project: only the role decides
+        return ok if role in rule.allowed else {rule.refused}
     if rule.visibility == "feed":
         return ok if policy == "public" else {404}
     if not (knows if rule.visibility == "project" else sees)(role, policy):

@@ -157,6 +157,16 @@ def thread_visible(user, obj) -> bool:
     return True
 
 
+def forum_moderator(user, obj) -> bool:
+    """Platform moderators everywhere; a project's owner and moderators in its threads."""
+    thread = obj.thread if hasattr(obj, "thread") else obj
+    return user.is_moderator or (thread.project is not None and member_manager(user, thread.project))
+
+
+def flagger(user, post) -> bool:
+    return post.author_id != user.id
+
+
 def announcer(user, thread) -> bool:
     """Only platform moderators open threads in the announcements category."""
     return thread.category != "announcements" or user.is_moderator
@@ -264,6 +274,11 @@ RULES: dict[str, Rule] = {
     "post.view": Rule(thread_visible, needs_account=False),
     "post.edit": Rule(author, _l("Only the author can edit this post.")),
     "post.react": Rule(signed_in),
+    "post.flag": Rule(flagger, _l("You cannot flag your own post.")),
+    "post.moderate": Rule(forum_moderator, _l("Only moderators can hide or show posts.")),
+    "post.appeal": Rule(author, _l("Only the author of a hidden post can appeal.")),
+    "thread.moderate": Rule(forum_moderator, _l("Only moderators can lock or pin threads.")),
+    "forum.queue": Rule(lambda user, obj: user.is_moderator, _l("Only moderators see the flag queue.")),
     "attachment.view": Rule(idea_visible, needs_account=False),
     "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
     "attachment.delete": Rule(uploader_or_manager, _l("Only who uploaded a file, or a manager, can remove it.")),

@@ -69,9 +69,14 @@ class Post(db.Model):
     reaction_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
+    #: set while a moderator (or enough flags) keeps the post hidden; the reason is shown to its author
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(300), default="")
+    #: None when flags hid it automatically, pending review
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     thread: Mapped[Thread] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     reply_to: Mapped["Post | None"] = relationship(remote_side=[id])
 
     @property
@@ -102,3 +107,38 @@ class Reaction(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+
+
+class Flag(db.Model):
+    """A member reports a post to the moderators, with a reason (once per member and post)."""
+
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(300))
+    #: set when a moderator has dealt with the post
+    resolved: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    post: Mapped[Post] = relationship()
+
+
+class Appeal(db.Model):
+    """The author of a hidden post asks, once, for another moderator's decision."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (UniqueConstraint("post_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: "pending", "upheld" (stays hidden) or "overturned" (shown again)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+
+    post: Mapped[Post] = relationship()

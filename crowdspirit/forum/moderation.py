@@ -1,0 +1,144 @@
+"""Moderation rules: flags (enough of them hide a post pending review), hiding with a reason, locking,
+pinning, and one appeal per hidden post, decided by a moderator other than the one who hid it."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..audit import services as audit
+from ..database import paginate, utcnow
+from ..errors import Conflict
+from ..extensions import db
+from ..signals import post_changed
+from .models import Appeal, Flag, Post, Thread
+
+
+def _project_id(thread: Thread) -> int | None:
+    """The project whose audit log records moderation of this thread (None: the community forum)."""
+    return thread.project.id if thread.project is not None else None
+
+
+def flag(post: Post, user, reason: str) -> Flag:
+    """Report a post; when FLAGS_TO_HIDE members did, it is hidden until a moderator reviews it."""
+    reason = reason.strip()
+    if not reason:
+        raise Conflict(_l("Say why this post should be reviewed."))
+    db.session.add(Flag(post_id=post.id, user_id=user.id, reason=reason[:300]))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_l("You have already flagged this post.")) from None
+    open_flags = db.session.scalar(select(func.count(Flag.id)).where(Flag.post_id == post.id, Flag.resolved.is_(False)))
+    if post.hidden_at is None and open_flags >= current_app.config["FLAGS_TO_HIDE"]:
+        post.hidden_at, post.hidden_by_id = utcnow(), None
+        post.hidden_reason = str(_l("Hidden after several members flagged it; a moderator will review it."))
+    db.session.commit()
+    if post.hidden_at is not None:
+        post_changed.send(post)
+    return db.session.scalar(select(Flag).where(Flag.post_id == post.id, Flag.user_id == user.id))
+
+
+def hide(post: Post, moderator, reason: str) -> Post:
+    """Hide a post with a reason its author will see; open flags on it are resolved."""
+    reason = reason.strip()
+    if not reason:
+        raise Conflict(_l("Give the author a reason."))
+    post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), moderator.id, reason[:300]
+    _resolve_flags(post)
+    audit.record(_project_id(post.thread), moderator, "post.hidden", f"post #{post.id}", reason)
+    db.session.commit()
+    post_changed.send(post)
+    return post
+
+
+def unhide(post: Post, moderator) -> Post:
+    """Show a hidden post again; open flags on it are resolved."""
+    if post.hidden_at is None:
+        raise Conflict(_l("This post is not hidden."))
+    post.hidden_at, post.hidden_by_id, post.hidden_reason = None, None, ""
+    _resolve_flags(post)
+    audit.record(_project_id(post.thread), moderator, "post.shown", f"post #{post.id}")
+    db.session.commit()
+    post_changed.send(post)
+    return post
+
+
+def _resolve_flags(post: Post) -> None:
+    """Mark the post's open flags as dealt with."""
+    db.session.execute(update(Flag).where(Flag.post_id == post.id).values(resolved=True))
+
+
+def set_thread_state(thread: Thread, moderator, *, locked: bool | None = None, pinned: bool | None = None) -> Thread:
+    """Lock or unlock, pin or unpin a thread."""
+    for name, value in (("locked", locked), ("pinned", pinned)):
+        if value is not None and getattr(thread, name) != value:
+            setattr(thread, name, value)
+            audit.record(_project_id(thread), moderator, f"thread.{name if value else 'un' + name}",
+                         f"thread #{thread.id}")
+    db.session.commit()
+    return thread
+
+
+def appeal(post: Post, author, text: str) -> Appeal:
+    """The author of a hidden post appeals once."""
+    if post.hidden_at is None:
+        raise Conflict(_l("Only a hidden post can be appealed."))
+    if not text.strip():
+        raise Conflict(_l("Explain why the post should be shown again."))
+    if db.session.scalar(select(Appeal).where(Appeal.post_id == post.id)) is not None:
+        raise Conflict(_l("This post has already been appealed; an appeal is heard once."))
+    filed = Appeal(post_id=post.id, text=text.strip()[:2000])
+    db.session.add(filed)
+    audit.record(_project_id(post.thread), author, "appeal.filed", f"post #{post.id}")
+    db.session.commit()
+    return filed
+
+
+def decide_appeal(filed: Appeal, moderator, overturn: bool) -> Appeal:
+    """A moderator other than the one who hid the post upholds or overturns the decision."""
+    if filed.decision != "pending":
+        raise Conflict(_l("This appeal has already been decided."))
+    if filed.post.hidden_by_id == moderator.id:
+        raise Conflict(_l("A different moderator must decide an appeal against your own decision."))
+    filed.decision = "overturned" if overturn else "upheld"
+    filed.decided_by_id, filed.decided_at = moderator.id, utcnow()
+    audit.record(_project_id(filed.post.thread), moderator, f"appeal.{filed.decision}", f"post #{filed.post_id}")
+    if overturn:
+        filed.post.hidden_at, filed.post.hidden_by_id, filed.post.hidden_reason = None, None, ""
+    db.session.commit()
+    if overturn:
+        post_changed.send(filed.post)
+    return filed
+
+
+def appeal_of(post: Post) -> Appeal | None:
+    """The post's appeal, if its author filed one."""
+    return db.session.scalar(select(Appeal).where(Appeal.post_id == post.id))
+
+
+def queue(page: int, per_page: int):
+    """Posts with open flags, most flagged first, for the moderators' queue."""
+    counts = (select(Flag.post_id, func.count(Flag.id).label("flags")).where(Flag.resolved.is_(False))
+              .group_by(Flag.post_id).subquery())
+    query = (select(Post).join(counts, counts.c.post_id == Post.id)
+             .options(joinedload(Post.author), joinedload(Post.thread))
+             .order_by(counts.c.flags.desc(), Post.id))
+    return paginate(query, page, per_page)
+
+
+def pending_appeals() -> list[Appeal]:
+    """Appeals waiting for a decision, oldest first."""
+    return list(db.session.scalars(select(Appeal).where(Appeal.decision == "pending")
+                                   .options(joinedload(Appeal.post)).order_by(Appeal.id)))
+
+
+def open_flags(post_ids: list[int]) -> dict[int, list[str]]:
+    """The reasons of the open flags on these posts."""
+    reasons: dict[int, list[str]] = {}
+    for post_id, reason in db.session.execute(select(Flag.post_id, Flag.reason).where(
+            Flag.post_id.in_(post_ids), Flag.resolved.is_(False))):
+        reasons.setdefault(post_id, []).append(reason)
+    return reasons

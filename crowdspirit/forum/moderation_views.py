@@ -1,0 +1,97 @@
+"""Moderation pages: flagging, hiding and showing posts, locking and pinning threads, appeals, the queue."""
+
+from flask import Blueprint, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access import require
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..web.rendering import page_number, redirect_to, render
+from . import moderation, services
+from .models import Appeal
+
+bp = Blueprint("moderation", __name__)
+
+
+def _back_to(post) -> str:
+    """The post in its thread."""
+    return url_for("forum.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}")
+
+
+@bp.post("/posts/<int:post_id>/flag")
+@login_required
+def flag(post_id: int):
+    """Report a post to the moderators."""
+    post = services.load_post(post_id, current_user, "post.flag")
+    moderation.flag(post, current_user, request.form.get("reason", ""))
+    flash(_("Thank you: the moderators will review this post."), "success")
+    return redirect_to(_back_to(post))
+
+
+@bp.post("/posts/<int:post_id>/hide")
+@login_required
+def hide(post_id: int):
+    """Hide a post, with the reason its author will read."""
+    post = services.load_post(post_id, current_user, "post.moderate")
+    moderation.hide(post, current_user, request.form.get("reason", ""))
+    flash(_("Post hidden."), "info")
+    return redirect_to(_back_to(post))
+
+
+@bp.post("/posts/<int:post_id>/unhide")
+@login_required
+def unhide(post_id: int):
+    """Show a hidden post again."""
+    post = services.load_post(post_id, current_user, "post.moderate")
+    moderation.unhide(post, current_user)
+    flash(_("Post shown again."), "info")
+    return redirect_to(_back_to(post))
+
+
+@bp.post("/threads/<int:thread_id>/state")
+@login_required
+def thread_state(thread_id: int):
+    """Lock, unlock, pin or unpin a thread."""
+    thread = services.load_thread(thread_id, current_user, "thread.moderate")
+    changes = {"lock": {"locked": True}, "unlock": {"locked": False}, "pin": {"pinned": True},
+               "unpin": {"pinned": False}}.get(request.form.get("action", ""))
+    if changes is None:
+        raise Conflict(_("Unknown moderation action."))
+    moderation.set_thread_state(thread, current_user, **changes)
+    return redirect_to(url_for("forum.thread", thread_id=thread.id))
+
+
+@bp.route("/posts/<int:post_id>/appeal", methods=["GET", "POST"])
+@login_required
+def appeal(post_id: int):
+    """The author of a hidden post asks another moderator to look again (once)."""
+    post = services.load_post(post_id, current_user, "post.appeal")
+    if request.method == "POST":
+        moderation.appeal(post, current_user, request.form.get("text", ""))
+        flash(_("Your appeal was sent; a different moderator will decide."), "success")
+        return redirect_to(_back_to(post))
+    return render("forum/appeal.html", post=post, filed=moderation.appeal_of(post))
+
+
+@bp.route("/moderation")
+@login_required
+def queue():
+    """Flagged posts and pending appeals, for the platform's moderators."""
+    require(current_user, "forum.queue", current_user)
+    flagged = moderation.queue(page_number(), current_app.config["PER_PAGE"])
+    return render("forum/queue.html", flagged=flagged, appeals=moderation.pending_appeals(),
+                  reasons=moderation.open_flags([p.id for p in flagged.items]))
+
+
+@bp.post("/appeals/<int:appeal_id>/decide")
+@login_required
+def decide(appeal_id: int):
+    """Uphold or overturn the hiding of a post."""
+    filed = db.session.get(Appeal, appeal_id)
+    if filed is None:
+        raise NotFound(_("This appeal does not exist."))
+    require(current_user, "post.moderate", filed.post)
+    moderation.decide_appeal(filed, current_user, request.form.get("overturn") == "1")
+    flash(_("Appeal decided."), "success")
+    return redirect_to(url_for("moderation.queue") if current_user.is_moderator else _back_to(filed.post))

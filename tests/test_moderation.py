@@ -1,0 +1,164 @@
+"""Moderation through the HTTP client: flags, hiding, locking, pinning and appeals."""
+
+import pytest
+from sqlalchemy import select
+
+from crowdspirit.audit.models import AuditEvent
+from crowdspirit.extensions import db
+from crowdspirit.forum import services as forum
+from crowdspirit.forum.models import Appeal, Flag, Post
+
+
+@pytest.fixture
+def thread_post(make_user, make_idea):
+    """A public idea discussion with one post by its author."""
+    idea = make_idea()
+    author = make_user(name="Alex Author")
+    thread = forum.thread_of_idea(idea)
+    return thread, forum.add_post(thread, author, "A *spicy* opinion"), author
+
+
+def actions() -> list[str]:
+    """The audit log's actions, oldest first."""
+    return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_enough_flags_hide_a_post_pending_review(client, app, login_as, make_user, thread_post):
+    """Three flags hide the post: readers see a placeholder, its author the reason, moderators the queue."""
+    thread, post, author = thread_post
+    for n in range(3):
+        login_as(make_user())
+        assert client.post(f"/posts/{post.id}/flag", data={"reason": f"rude {n}"}).status_code == 303
+    db.session.refresh(post)
+    assert post.hidden_at is not None and post.hidden_by_id is None
+    login_as(make_user())
+    page = client.get(f"/threads/{thread.id}").text
+    assert "This message was hidden by the moderators." in page and "spicy" not in page
+    login_as(author)
+    page = client.get(f"/threads/{thread.id}").text
+    assert "several members flagged it" in page and "spicy" in page
+    login_as(make_user(moderator=True))
+    queue = client.get("/moderation").text
+    assert "rude 0" in queue and "rude 2" in queue
+
+
+@pytest.mark.parametrize("who, reason, status", [("author", "spam", 403), ("other", "", 409)])
+def test_bad_flags_are_refused(client, login_as, make_user, thread_post, who, reason, status):
+    """Flagging your own post is 403, a flag without a reason 409; nothing is stored."""
+    thread, post, author = thread_post
+    login_as(author if who == "author" else make_user())
+    assert client.post(f"/posts/{post.id}/flag", data={"reason": reason}).status_code == status
+    assert db.session.scalar(select(Flag)) is None
+
+
+def test_a_member_flags_once(client, login_as, make_user, thread_post):
+    """The second flag by the same member is refused with 409."""
+    thread, post, author = thread_post
+    login_as(make_user())
+    client.post(f"/posts/{post.id}/flag", data={"reason": "rude"})
+    response = client.post(f"/posts/{post.id}/flag", data={"reason": "rude again"})
+    assert response.status_code == 409 and "already flagged" in response.text
+
+
+def test_moderator_hides_and_shows_with_audit(client, login_as, make_user, thread_post):
+    """A moderator hides with a reason the author reads, then shows the post again; both are audited."""
+    thread, post, author = thread_post
+    login_as(make_user(moderator=True))
+    assert client.post(f"/posts/{post.id}/hide", data={"reason": "Personal attack"}).status_code == 303
+    login_as(author)
+    assert "Personal attack" in client.get(f"/threads/{thread.id}").text
+    login_as(make_user(moderator=True))
+    assert client.post(f"/posts/{post.id}/unhide").status_code == 303
+    db.session.refresh(post)
+    assert post.hidden_at is None
+    assert actions()[-2:] == ["post.hidden", "post.shown"]
+
+
+def test_who_may_hide(client, login_as, make_user, make_project, make_idea, add_member):
+    """A project moderator hides posts in the project's threads; a plain member is told they may not."""
+    project = make_project()
+    thread = forum.thread_of_idea(make_idea(project=project))
+    post = forum.add_post(thread, make_user(), "hello")
+    member, project_moderator = make_user(), make_user()
+    add_member(project, member)
+    add_member(project, project_moderator, "moderator")
+    login_as(member)
+    response = client.post(f"/posts/{post.id}/hide", data={"reason": "no"})
+    assert response.status_code == 403 and "Only moderators can hide or show posts." in response.text
+    login_as(project_moderator)
+    assert client.post(f"/posts/{post.id}/hide", data={"reason": "off-topic"}).status_code == 303
+
+
+def test_lock_and_pin(client, login_as, make_user, thread_post):
+    """A locked thread refuses replies until unlocked; a pinned community thread comes first."""
+    thread, post, author = thread_post
+    moderator = login_as(make_user(moderator=True))
+    client.post(f"/threads/{thread.id}/state", data={"action": "lock"})
+    login_as(author)
+    assert client.post(f"/threads/{thread.id}/posts", data={"body": "more"}).status_code == 409
+    login_as(moderator)
+    client.post(f"/threads/{thread.id}/state", data={"action": "unlock"})
+    login_as(author)
+    assert client.post(f"/threads/{thread.id}/posts", data={"body": "more"}).status_code == 303
+    old = forum.start_thread(author, "help", "Old question", "?")
+    forum.start_thread(author, "help", "New question", "?")
+    login_as(moderator)
+    client.post(f"/threads/{old.id}/state", data={"action": "pin"})
+    listing = client.get("/forum").text
+    assert listing.index("Old question") < listing.index("New question")
+    assert client.post(f"/threads/{old.id}/state", data={"action": "explode"}).status_code == 409
+
+
+def test_appeal_is_heard_once_by_another_moderator(client, login_as, make_user, thread_post):
+    """The author appeals once; the hiding moderator may not decide; another one overturns it."""
+    thread, post, author = thread_post
+    hider, other = make_user(moderator=True), make_user(moderator=True)
+    login_as(hider)
+    client.post(f"/posts/{post.id}/hide", data={"reason": "Looks like spam"})
+    login_as(author)
+    assert client.post(f"/posts/{post.id}/appeal", data={"text": "It is a real question"}).status_code == 303
+    again = client.post(f"/posts/{post.id}/appeal", data={"text": "Please"})
+    assert again.status_code == 409 and "heard once" in again.text
+    appeal = db.session.scalar(select(Appeal))
+    login_as(hider)
+    response = client.post(f"/appeals/{appeal.id}/decide", data={"overturn": "1"})
+    assert response.status_code == 409 and "different moderator" in response.text
+    login_as(other)
+    assert "It is a real question" in client.get("/moderation").text
+    assert client.post(f"/appeals/{appeal.id}/decide", data={"overturn": "1"}).status_code == 303
+    db.session.refresh(post)
+    assert post.hidden_at is None and appeal.decision == "overturned"
+    assert "appeal.overturned" in actions()
+
+
+def test_only_the_author_appeals_and_only_hidden_posts(client, login_as, make_user, thread_post):
+    """Someone else's appeal is 403; appealing a visible post is 409."""
+    thread, post, author = thread_post
+    login_as(make_user())
+    assert client.post(f"/posts/{post.id}/appeal", data={"text": "x"}).status_code == 403
+    login_as(author)
+    assert client.post(f"/posts/{post.id}/appeal", data={"text": "x"}).status_code == 409
+    assert db.session.scalar(select(Appeal)) is None
+
+
+def test_queue_is_for_platform_moderators(client, login_as, make_user):
+    """Members are refused the moderation queue with an explanation."""
+    login_as(make_user())
+    response = client.get("/moderation")
+    assert response.status_code == 403 and "Only moderators see the flag queue." in response.text
+
+
+def test_hidden_post_is_pushed_as_a_placeholder(app, make_user, thread_post):
+    """Hiding a post updates every open browser with the placeholder, never the hidden text."""
+    from flask import g
+
+    from crowdspirit.extensions import socketio
+    from crowdspirit.forum import moderation
+
+    thread, post, author = thread_post
+    g.pop("_login_user", None)
+    socket = socketio.test_client(app, auth={"thread": thread.id, "after": post.id})
+    moderation.hide(post, make_user(moderator=True), "Spam")
+    [payload] = [e["args"][0] for e in socket.get_received() if e["name"] == "post"]
+    assert "hidden by the moderators" in payload["html"] and "spicy" not in payload["html"]
+    assert db.session.get(Post, post.id).hidden_reason == "Spam"
