@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (every table registered before Migrate looks)
     from .forum import events  # noqa: F401  (socket handlers, registered before init_app binds them)
+    from .notifications import services as _notifications  # noqa: F401  (listens to new posts)
     from .web import locale
 
     db.init_app(app)
@@ -39,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .cli import crowdspirit_cli
     from .forum.moderation_views import bp as moderation_bp
     from .forum.views import bp as forum_bp
+    from .notifications.views import bp as notifications_bp
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp
     from .projects.nda_views import bp as nda_bp
@@ -48,7 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
-                      attachments_bp, forum_bp, moderation_bp):
+                      attachments_bp, forum_bp, moderation_bp, notifications_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

@@ -1,7 +1,9 @@
 """`flask crowdspirit ...` commands: demo data and administrator accounts."""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from . import demo
 from .accounts import services as accounts
@@ -37,3 +39,22 @@ def create_admin(email, display_name, password):
     user.is_admin = True
     db.session.commit()
     click.echo(f"{user.email} is an administrator.")
+
+
+@crowdspirit_cli.command("send-digests")
+def send_digests():
+    """Email each member a digest of their unread notifications not emailed yet (run it daily)."""
+    from flask import render_template
+
+    from . import mail
+    from .notifications import services as notifications
+
+    sent = 0
+    for user, items in notifications.digest_batches():
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]), current_app.test_request_context("/"):
+            body = render_template("notifications/digest.txt", user=user, items=items,
+                                   site=current_app.config["SITE_URL"].rstrip("/"))
+        mail.send(user.email, "CrowdSpirit: your daily digest", body)
+        notifications.mark_emailed(items)
+        sent += 1
+    click.echo(f"Digests sent: {sent}.")

@@ -43,6 +43,16 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)),
         #: how long anonymous visitors may be served a cached page (0 turns the micro-cache off)
+        #: console (the log), file (instance/mail or MAIL_FILE_DIR) or smtp
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "CrowdSpirit <noreply@crowdspirit.local>"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
         #: redis://... lets several server processes (and CLI jobs) share Socket.IO rooms
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", 1)),

@@ -4,12 +4,13 @@ from .accounts.models import Organisation, User
 from .attachments.models import Attachment
 from .audit.models import AccessVersion, AuditEvent
 from .forum.models import Appeal, Flag, Post, PostRevision, Reaction, Thread
+from .notifications.models import Notification, ThreadFollow
 from .pipeline.models import Idea, StageTransition, Tag, Vote
 from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
 from .specs.models import SpecRevision
 
 __all__ = [
     "AccessVersion", "Appeal", "Attachment", "AuditEvent", "Flag", "Idea", "Invitation", "JoinRequest",
-    "NdaAcceptance", "NdaVersion", "Organisation", "Post", "PostRevision", "Project", "ProjectMembership",
-    "Reaction", "SpecRevision", "StageTransition", "Tag", "Thread", "User", "Vote",
+    "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Post", "PostRevision", "Project",
+    "ProjectMembership", "Reaction", "SpecRevision", "StageTransition", "Tag", "Thread", "ThreadFollow", "User", "Vote",
 ]

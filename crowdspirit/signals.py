@@ -8,3 +8,7 @@ _signals = Namespace()
 access_changed = _signals.signal("access-changed")
 #: a post was published or changed; sender: the Post
 post_changed = _signals.signal("post-changed")
+#: a new post was published (not an edit); sender: the Post
+post_published = _signals.signal("post-published")
+#: a moderator acted on a post (hidden, shown, appeal decided); sender: the Post, with action=...
+post_moderated = _signals.signal("post-moderated")

@@ -176,6 +176,8 @@ RULES = {
     "projects.create": Rule(get(lambda w: "/projects/new"), login=True, visibility="none"),
     "forum.index": Rule(get(lambda w: "/forum"), visibility="list"),
     "forum.new_thread": Rule(get(lambda w: "/forum/new"), login=True, visibility="none"),
+    "notifications.index": Rule(get(lambda w: "/notifications"), login=True, visibility="none"),
+    "notifications.mark_read": Rule(post(lambda w: "/notifications/read"), ok=303, login=True, visibility="none"),
     "members.accept": Rule(lambda w: [("GET", f"/invitations/{fresh_invitation(w).token}", None)], login=True,
                            visibility="none"),
     # Reading the project and its ideas: 200 for who sees, 404 for everyone else.
@@ -189,6 +191,8 @@ RULES = {
     "forum.idea_thread": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/discussion"), ok=303),
     "forum.project_thread": Rule(get(lambda w: f"/projects/{S(w)}/discussion"), ok=303, visibility="project"),
     "forum.thread": Rule(get(lambda w: f"/threads/{w.post.thread_id}")),
+    "notifications.follow": Rule(post(lambda w: f"/threads/{w.post.thread_id}/follow"), allowed=set(ROLES), ok=303,
+                                 login=True),
     "forum.reply": Rule(post(lambda w: f"/threads/{w.post.thread_id}/posts", {"body": ""}), allowed=set(ROLES),
                         ok=422, login=True),
     "forum.edit_post": Rule(get(lambda w: f"/posts/{w.post.id}/edit"), allowed={"admin"}, login=True),

@@ -15,6 +15,8 @@ from sqlalchemy.orm import aliased
 
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..forum.models import Thread
+from ..notifications.models import Notification
 from ..pipeline.models import Idea
 from ..projects.models import (
     POLICY_STAGES,
@@ -330,4 +332,15 @@ def visible(query, user):
                 belongs.append(Project.organisation_id == user.organisation_id)
         return query.where(or_(*belongs, *[_sees_sql(user, Project, getattr(Project, f"policy_{stage}"))
                                            for stage in POLICY_STAGES]))
+    if entity is Thread:
+        return query.where(_readable_threads(user))
+    if entity is Notification:
+        return query.where(Notification.thread_id.in_(select(Thread.id).where(_readable_threads(user))))
     raise TypeError(f"visible() does not know how to filter {entity!r}")
+
+
+def _readable_threads(user):
+    """SQL on threads mirroring thread_visible: community threads, and those whose idea or project is visible."""
+    ideas = visible(select(Idea.id), user)
+    projects = select(Project.id).where(_sees_sql(user, Project, Project.policy_idea))
+    return or_(Thread.category.is_not(None), Thread.idea_id.in_(ideas), Thread.project_id.in_(projects))

@@ -7,6 +7,7 @@ ones that lost access leave the room.
 """
 
 import threading
+import weakref
 from contextlib import nullcontext
 
 from flask import current_app, has_request_context, render_template, request
@@ -17,13 +18,19 @@ from flask_socketio import join_room
 from ..access import can
 from ..accounts.models import User
 from ..extensions import db, socketio
+from ..notifications.services import user_room
 from ..signals import access_changed, post_changed
 from . import services
 from .models import Post, Thread
 
 _lock = threading.Lock()
-#: sid -> (user id or None, thread id, language): the sockets this process serves
-_sockets: dict[str, tuple[int | None, int, str]] = {}
+#: per Socket.IO server: sid -> (user id or None, thread id, language), the sockets this process serves
+_registry: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _sockets() -> dict[str, tuple[int | None, int, str]]:
+    """The sockets of the current app's Socket.IO server."""
+    return _registry.setdefault(socketio.server, {})
 
 
 def room(thread_id: int, language: str) -> str:
@@ -53,8 +60,10 @@ def connect(auth=None):
         return False
     language = str(get_locale())
     join_room(room(thread.id, language))
+    if current_user.is_authenticated:
+        join_room(user_room(current_user.id))  # the unread-notifications badge
     with _lock:
-        _sockets[request.sid] = (current_user.get_id() and int(current_user.get_id()), thread.id, language)
+        _sockets()[request.sid] = (current_user.get_id() and int(current_user.get_id()), thread.id, language)
     for post in services.posts(thread, after):
         socketio.emit("post", render_post(post), to=request.sid)
     _announce_presence(thread.id)
@@ -65,7 +74,7 @@ def connect(auth=None):
 def disconnect(*_args):
     """Forget a socket that went away, and tell the others one reader fewer."""
     with _lock:
-        gone = _sockets.pop(request.sid, None)
+        gone = _sockets().pop(request.sid, None)
     if gone is not None:
         _announce_presence(gone[1])
 
@@ -73,7 +82,7 @@ def disconnect(*_args):
 def _announce_presence(thread_id: int) -> None:
     """Tell a thread's readers how many of them this process serves right now."""
     with _lock:
-        readers = sum(1 for _user, thread, _language in _sockets.values() if thread == thread_id)
+        readers = sum(1 for _user, thread, _language in _sockets().values() if thread == thread_id)
     for language in current_app.config["LANGUAGES"]:
         socketio.emit("presence", {"readers": readers}, to=room(thread_id, language))
 
@@ -91,7 +100,7 @@ def push_post(post: Post, **_extra) -> None:
 def recheck_readers(project_id: int, **_extra) -> None:
     """Remove from their rooms the sockets whose user may no longer read the thread."""
     with _lock:
-        sockets = list(_sockets.items())
+        sockets = list(_sockets().items())
     for sid, (user_id, thread_id, language) in sockets:
         thread = db.session.get(Thread, thread_id)
         if thread is None or thread.project is None or thread.project.id != project_id:
@@ -101,4 +110,4 @@ def recheck_readers(project_id: int, **_extra) -> None:
             socketio.server.leave_room(sid, room(thread_id, language), namespace="/")
             socketio.server.disconnect(sid, namespace="/")
             with _lock:
-                _sockets.pop(sid, None)
+                _sockets().pop(sid, None)

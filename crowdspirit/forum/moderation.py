@@ -11,7 +11,7 @@ from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
-from ..signals import post_changed
+from ..signals import post_changed, post_moderated
 from .models import Appeal, Flag, Post, Thread
 
 
@@ -51,6 +51,7 @@ def hide(post: Post, moderator, reason: str) -> Post:
     audit.record(_project_id(post.thread), moderator, "post.hidden", f"post #{post.id}", reason)
     db.session.commit()
     post_changed.send(post)
+    post_moderated.send(post, action="hidden", actor=moderator)
     return post
 
 
@@ -63,6 +64,7 @@ def unhide(post: Post, moderator) -> Post:
     audit.record(_project_id(post.thread), moderator, "post.shown", f"post #{post.id}")
     db.session.commit()
     post_changed.send(post)
+    post_moderated.send(post, action="shown", actor=moderator)
     return post
 
 
@@ -111,6 +113,7 @@ def decide_appeal(filed: Appeal, moderator, overturn: bool) -> Appeal:
     db.session.commit()
     if overturn:
         post_changed.send(filed.post)
+    post_moderated.send(filed.post, action=f"appeal {filed.decision}", actor=moderator)
     return filed
 
 

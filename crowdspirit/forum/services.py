@@ -9,7 +9,7 @@ from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..projects.models import Visibility
-from ..signals import post_changed
+from ..signals import post_changed, post_published
 from .models import Category, Post, PostRevision, Reaction, Thread
 
 MAX_POST_LENGTH = 20_000
@@ -100,6 +100,7 @@ def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) ->
                        .values(post_count=Thread.post_count + 1, last_post_at=now))
     db.session.commit()
     post_changed.send(post)
+    post_published.send(post)
     return post
 
 

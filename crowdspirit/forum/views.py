@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..access import can
 from ..errors import DomainError
 from ..extensions import limiter
+from ..notifications.services import is_following
 from ..pipeline.services import load_idea
 from ..projects.services import audience, load_project
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
@@ -78,6 +79,7 @@ def _thread_page(thread, form=None, status=200):
                   audience=audience(thread.project, level) if thread.project else None,
                   reacted=services.reacted(current_user, [p.id for p in posts]),
                   may_post=can(current_user, "thread.post", thread) and not thread.locked,
+                  following=is_following(thread, current_user),
                   labels=services.CATEGORY_LABELS)
 
 

@@ -7,11 +7,13 @@ from babel import dates as babel_dates
 from flask import request
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ..access import can
 from ..accounts.models import ProfileKind, User
 from ..extensions import db, login_manager
+from ..notifications.services import unread_count
 from ..pipeline.models import Stage
 from ..pipeline.services import STAGE_LABELS
 from ..requestcache import per_request
@@ -68,7 +70,7 @@ def format_day(moment: datetime) -> str:
 
 def request_globals() -> dict:
     """Names that depend on the request, available in every template."""
-    return {"current_locale": str(get_locale())}
+    return {"current_locale": str(get_locale()), "unread_notifications": lambda: unread_count(current_user)}
 
 
 def register(app):

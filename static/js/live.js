@@ -31,6 +31,9 @@
   socket.on("presence", ({ readers }) => {
     presence.textContent = presence.dataset.template.replace("{n}", readers);
   });
+  socket.on("unread", ({ count }) => {
+    document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
+  });
   socket.on("connect", () => { status.textContent = ""; });
   socket.on("disconnect", () => { status.textContent = list.dataset.offline; });
 })();

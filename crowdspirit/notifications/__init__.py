@@ -1,0 +1,1 @@
+"""In-app notifications (replies, mentions, followed threads, moderation) and the daily email digest."""

@@ -1,0 +1,143 @@
+"""Who hears about what: replies, @mentions, followed threads and moderation decisions, filtered by the
+access policy at creation and again at reading (a member who loses access loses those notifications)."""
+
+import re
+
+from sqlalchemy import func, select, update
+
+from ..access import can, visible
+from ..accounts.models import User
+from ..database import paginate, utcnow
+from ..extensions import db, socketio
+from ..forum.models import Post, Thread
+from ..signals import post_moderated, post_published
+from .models import Notification, ThreadFollow
+
+#: "@Mia" or "@Mia Member": one or two words after the @, matched against display names
+MENTION = re.compile(r"@([^\W\d_][\w.'-]*)(?: ([^\W\d_][\w.'-]*))?")
+#: which notification wins when one post concerns someone several ways
+PRIORITY = ("mention", "reply", "follow")
+
+
+def is_following(thread: Thread, user) -> bool:
+    """Does the user follow the thread?"""
+    return user.is_authenticated and db.session.scalar(select(func.count(ThreadFollow.id)).where(
+        ThreadFollow.thread_id == thread.id, ThreadFollow.user_id == user.id)) > 0
+
+
+def set_following(thread: Thread, user, follow: bool) -> None:
+    """Follow or stop following a thread."""
+    if follow and not is_following(thread, user):
+        db.session.add(ThreadFollow(thread_id=thread.id, user_id=user.id))
+    elif not follow:
+        db.session.query(ThreadFollow).filter_by(thread_id=thread.id, user_id=user.id).delete()
+    db.session.commit()
+
+
+def mentioned_users(text: str) -> list[User]:
+    """The members whose display name follows an @ in the text (two words tried before one)."""
+    found = {}
+    for first, second in MENTION.findall(text):
+        for name in ([f"{first} {second}"] if second else []) + [first]:
+            user = db.session.scalar(select(User).where(func.lower(User.display_name) == name.lower()))
+            if user is not None:
+                found[user.id] = user
+                break
+    return list(found.values())
+
+
+def _recipients(post: Post) -> dict[int, str]:
+    """user id -> kind of notification, for everyone a new post concerns (its author excluded)."""
+    kinds: dict[int, str] = {}
+    followers = db.session.scalars(select(ThreadFollow.user_id).where(ThreadFollow.thread_id == post.thread_id))
+    for user_id in followers:
+        kinds[user_id] = "follow"
+    if post.reply_to is not None:
+        kinds[post.reply_to.author_id] = "reply"
+    for user in mentioned_users(post.body):
+        kinds[user.id] = "mention"
+    kinds.pop(post.author_id, None)
+    return kinds
+
+
+@post_published.connect
+def notify_new_post(post: Post, **_extra) -> None:
+    """Notify those a new post concerns and may read it; its author now follows the thread."""
+    for user_id, kind in _recipients(post).items():
+        user = db.session.get(User, user_id)
+        if user is not None and can(user, "thread.view", post.thread):
+            db.session.add(Notification(user_id=user_id, kind=kind, thread_id=post.thread_id, post_id=post.id,
+                                        actor_id=post.author_id))
+    if not is_following(post.thread, post.author):
+        db.session.add(ThreadFollow(thread_id=post.thread_id, user_id=post.author_id))
+    db.session.commit()
+    _push_unread(list(_recipients(post)))
+
+
+def _push_unread(user_ids: list[int]) -> None:
+    """Update the unread count live in the open pages of these users."""
+    for user_id in user_ids:
+        user = db.session.get(User, user_id)
+        if user is not None:
+            socketio.emit("unread", {"count": unread_count(user)}, to=user_room(user_id))
+
+
+def user_room(user_id: int) -> str:
+    """The room of every socket a user has open."""
+    return f"user-{user_id}"
+
+
+@post_moderated.connect
+def notify_moderation(post: Post, action: str, actor, **_extra) -> None:
+    """Tell authors what the moderators decided about their post."""
+    db.session.add(Notification(user_id=post.author_id, kind="moderation", thread_id=post.thread_id,
+                                post_id=post.id, actor_id=actor.id, detail=action))
+    db.session.commit()
+    _push_unread([post.author_id])
+
+
+def _mine(user):
+    """The select() of the user's notifications that they may still read, newest first."""
+    return visible(select(Notification).where(Notification.user_id == user.id), user)
+
+
+def unread_count(user) -> int:
+    """How many readable notifications the user has not seen."""
+    if not user.is_authenticated:
+        return 0
+    query = _mine(user).where(Notification.read_at.is_(None))
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def listing(user, page: int, per_page: int):
+    """One page of the user's readable notifications, newest first."""
+    return paginate(_mine(user).order_by(Notification.id.desc()), page, per_page)
+
+
+def mark_all_read(user) -> None:
+    """Mark every notification of the user as read."""
+    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))
+    db.session.commit()
+
+
+def digest_batches() -> list[tuple[User, list[Notification]]]:
+    """Per member, the readable notifications still unread and never emailed, oldest first."""
+    user_ids = db.session.scalars(select(Notification.user_id).where(
+        Notification.read_at.is_(None), Notification.emailed_at.is_(None)).distinct())
+    batches = []
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)):
+        items = list(db.session.scalars(_mine(user).where(Notification.read_at.is_(None),
+                                                          Notification.emailed_at.is_(None))
+                                        .order_by(Notification.id)))
+        if items:
+            batches.append((user, items))
+    return batches
+
+
+def mark_emailed(items: list[Notification]) -> None:
+    """Remember that the digest included these notifications."""
+    now = utcnow()
+    for item in items:
+        item.emailed_at = now
+    db.session.commit()

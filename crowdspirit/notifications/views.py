@@ -1,0 +1,38 @@
+"""The notification list, marking as read, and following threads."""
+
+from flask import Blueprint, current_app, flash, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forum.services import load_thread
+from ..web.rendering import page_number, redirect_to, render
+from . import services
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    """Your notifications, newest first (only those about what you may still read)."""
+    return render("notifications/index.html",
+                  items=services.listing(current_user, page_number(), current_app.config["PER_PAGE"]))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read():
+    """Mark every notification as read."""
+    services.mark_all_read(current_user)
+    return redirect_to(url_for("notifications.index"))
+
+
+@bp.post("/threads/<int:thread_id>/follow")
+@login_required
+def follow(thread_id: int):
+    """Follow or stop following a thread."""
+    thread = load_thread(thread_id, current_user)
+    following = not services.is_following(thread, current_user)
+    services.set_following(thread, current_user, following)
+    flash(_("You follow this thread.") if following else _("You no longer follow this thread."), "info")
+    return redirect_to(url_for("forum.thread", thread_id=thread.id))
