@@ -23,19 +23,19 @@ CATEGORY_LABELS = {
 
 def thread_of_idea(idea) -> Thread:
     """The idea's discussion thread, opened on first use."""
-    thread = db.session.scalar(select(Thread).where(Thread.idea_id == idea.id))
-    if thread is None:
-        thread = Thread(title=idea.title, idea_id=idea.id)
-        db.session.add(thread)
-        db.session.commit()
-    return thread
+    return _thread_for(Thread.idea_id, idea.id, idea.title)
 
 
 def thread_of_project(project) -> Thread:
     """The project's own discussion thread, opened on first use."""
-    thread = db.session.scalar(select(Thread).where(Thread.project_id == project.id))
+    return _thread_for(Thread.project_id, project.id, project.title)
+
+
+def _thread_for(column, owner_id: int, title: str) -> Thread:
+    """The thread whose idea_id or project_id (column) is owner_id, created when missing."""
+    thread = db.session.scalar(select(Thread).where(column == owner_id))
     if thread is None:
-        thread = Thread(title=project.title, project_id=project.id)
+        thread = Thread(title=title, **{column.key: owner_id})
         db.session.add(thread)
         db.session.commit()
     return thread
