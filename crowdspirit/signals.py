@@ -12,3 +12,5 @@ post_changed = _signals.signal("post-changed")
 post_published = _signals.signal("post-published")
 #: a moderator acted on a post (hidden, shown, appeal decided); sender: the Post, with action=...
 post_moderated = _signals.signal("post-moderated")
+#: a member was suspended or banned: their live connections must close; sender: the user id
+member_restricted = _signals.signal("member-restricted")

@@ -207,6 +207,8 @@ RULES = {
     "moderation.appeal": Rule(get(lambda w: f"/posts/{w.post.id}/appeal"), allowed={"admin"}, login=True),
     "moderation.decide": Rule(lambda w: [("POST", f"/appeals/{fresh_appeal(w).id}/decide", {"overturn": "0"})],
                               allowed=MANAGERS, ok=303, login=True),
+    "moderation.sanction": Rule(post(lambda w: f"/users/{w.author.id}/sanction", {"action": ""}),
+                                allowed={"platform moderator", "admin"}, ok=409, login=True, visibility="site"),
     "moderation.queue": Rule(get(lambda w: "/moderation"), allowed={"platform moderator", "admin"}, login=True,
                              visibility="site"),
     "attachments.download": Rule(get(lambda w: f"/attachments/{w.attachment.id}/{w.attachment.filename}")),

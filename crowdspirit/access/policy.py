@@ -9,6 +9,7 @@ counts, feeds and exports never show what the object check would refuse.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
@@ -281,10 +282,16 @@ RULES: dict[str, Rule] = {
     "post.appeal": Rule(author, _l("Only the author of a hidden post can appeal.")),
     "thread.moderate": Rule(forum_moderator, _l("Only moderators can lock or pin threads.")),
     "forum.queue": Rule(lambda user, obj: user.is_moderator, _l("Only moderators see the flag queue.")),
+    "user.sanction": Rule(lambda user, target: user.is_moderator and not target.is_admin and target.id != user.id,
+                          _l("Only moderators suspend or ban members (and never themselves or an admin).")),
     "attachment.view": Rule(idea_visible, needs_account=False),
     "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
     "attachment.delete": Rule(uploader_or_manager, _l("Only who uploaded a file, or a manager, can remove it.")),
 }
+
+#: what a suspended member may still do: read
+READ_ACTIONS = frozenset(action for action, rule in RULES.items() if action.endswith(".view")) | {
+    "project.members", "project.audit", "forum.queue"}
 
 #: which rule decides whether a user may know that an object of each kind exists
 VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view",
@@ -296,6 +303,8 @@ def can(user, action: str, obj) -> bool:
     rule = RULES[action]
     if not user.is_authenticated:
         return not rule.needs_account and rule.allowed(user, obj)
+    if user.is_suspended and action not in READ_ACTIONS:
+        return False
     return user.is_admin or rule.allowed(user, obj)
 
 
@@ -308,6 +317,9 @@ def require(user, action: str, obj):
         return obj
     if not user.is_authenticated:
         raise SignInRequired(_l("Please sign in to do this."))
+    if user.is_suspended and action not in READ_ACTIONS:
+        raise Forbidden(_l("Your account is suspended until %(date)s: you can read but not take part.",
+                           date=format_datetime(user.suspended_until, "short")))
     raise Forbidden(RULES[action].refusal or _l("You may not do this."))
 
 

@@ -51,9 +51,18 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     is_moderator: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
+    #: a moderator's suspension: the member reads but may not take part until then
+    suspended_until: Mapped[datetime | None]
+    #: a banned member cannot sign in any more
+    banned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    @property
+    def is_suspended(self) -> bool:
+        """True while a suspension runs."""
+        return self.suspended_until is not None and self.suspended_until > utcnow()
 
     @property
     def is_sponsor(self) -> bool:

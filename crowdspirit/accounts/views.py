@@ -45,11 +45,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and user.banned:
+            form.password.errors.append(_("This account has been banned by the moderators."))
+        elif user is not None:
             login_user(user)
             flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect_to(safe_next(url_for("web.home")))
-        form.password.errors.append(_("Wrong email or password."))
+        else:
+            form.password.errors.append(_("Wrong email or password."))
     return render("accounts/login.html", status=form_status(form), form=form)
 
 

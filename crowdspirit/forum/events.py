@@ -19,7 +19,7 @@ from ..access import can
 from ..accounts.models import User
 from ..extensions import db, socketio
 from ..notifications.services import user_room
-from ..signals import access_changed, post_changed
+from ..signals import access_changed, member_restricted, post_changed
 from . import services
 from .models import Post, Thread
 
@@ -58,6 +58,8 @@ def connect(auth=None):
     thread, after = _thread_from(auth)
     if thread is None or not can(current_user, "thread.view", thread):
         return False
+    if current_user.is_authenticated and current_user.is_suspended:
+        return False  # suspended members read pages, without live updates
     language = str(get_locale())
     join_room(room(thread.id, language))
     if current_user.is_authenticated:
@@ -94,6 +96,17 @@ def push_post(post: Post, **_extra) -> None:
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
                 socketio.emit("post", render_post(post), to=room(post.thread_id, language))
+
+
+@member_restricted.connect
+def drop_member(user_id: int, **_extra) -> None:
+    """Close every socket of a member who was just suspended or banned."""
+    with _lock:
+        sids = [sid for sid, (owner, _thread, _language) in _sockets().items() if owner == user_id]
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/")
+        with _lock:
+            _sockets().pop(sid, None)
 
 
 @access_changed.connect

@@ -1,5 +1,8 @@
 """Moderation rules: flags (enough of them hide a post pending review), hiding with a reason, locking,
-pinning, and one appeal per hidden post, decided by a moderator other than the one who hid it."""
+pinning, one appeal per hidden post decided by a moderator other than the one who hid it, and
+suspending or banning members."""
+
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -11,7 +14,7 @@ from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
-from ..signals import post_changed, post_moderated
+from ..signals import member_restricted, post_changed, post_moderated
 from .models import Appeal, Flag, Post, Thread
 
 
@@ -145,3 +148,24 @@ def open_flags(post_ids: list[int]) -> dict[int, list[str]]:
             Flag.post_id.in_(post_ids), Flag.resolved.is_(False))):
         reasons.setdefault(post_id, []).append(reason)
     return reasons
+
+
+MAX_SUSPENSION_DAYS = 365
+
+
+def sanction(target, moderator, action: str, days: int = 0, reason: str = "") -> None:
+    """Suspend a member for some days, ban them, or lift both; audited, and their live sockets close."""
+    if action == "suspend":
+        if not 1 <= days <= MAX_SUSPENSION_DAYS:
+            raise Conflict(_l("A suspension lasts from 1 to %(n)d days.", n=MAX_SUSPENSION_DAYS))
+        target.suspended_until = utcnow() + timedelta(days=days)
+    elif action == "ban":
+        target.banned = True
+    elif action == "lift":
+        target.suspended_until, target.banned = None, False
+    else:
+        raise Conflict(_l("Unknown moderation action."))
+    audit.record(None, moderator, f"member.{action}", target.display_name, (f"{days} days; " if days else "") + reason)
+    db.session.commit()
+    if action != "lift":
+        member_restricted.send(target.id)

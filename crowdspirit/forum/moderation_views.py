@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access import require
+from ..accounts.models import User
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..web.rendering import page_number, redirect_to, render
@@ -95,3 +96,14 @@ def decide(appeal_id: int):
     moderation.decide_appeal(filed, current_user, request.form.get("overturn") == "1")
     flash(_("Appeal decided."), "success")
     return redirect_to(url_for("moderation.queue") if current_user.is_moderator else _back_to(filed.post))
+
+
+@bp.post("/users/<int:user_id>/sanction")
+@login_required
+def sanction(user_id: int):
+    """Suspend a member for some days, ban them, or lift the sanction."""
+    target = require(current_user, "user.sanction", db.session.get(User, user_id))
+    moderation.sanction(target, current_user, request.form.get("action", ""),
+                        request.form.get("days", 0, type=int) or 0, request.form.get("reason", "").strip())
+    flash(_("Sanction recorded."), "info")
+    return redirect_to(url_for("accounts.profile", user_id=target.id))

@@ -36,7 +36,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 @login_manager.user_loader
 def load_user(user_id: str):
     """Flask-Login's hook: the signed-in user from the id kept in the session."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return None if user is None or user.banned else user  # a ban ends every session at once
 
 
 def security_headers(response):
