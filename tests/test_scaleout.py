@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 import socketio as socketio_client
+from conftest import OPEN_POLICIES, TEST_CONFIG
 from flask_migrate import upgrade
 
 from crowdspirit import create_app
@@ -22,8 +23,6 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.projects import services as projects
-
-from conftest import OPEN_POLICIES, TEST_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 
