@@ -162,3 +162,50 @@ def test_hidden_post_is_pushed_as_a_placeholder(app, make_user, thread_post):
     [payload] = [e["args"][0] for e in socket.get_received() if e["name"] == "post"]
     assert "hidden by the moderators" in payload["html"] and "spicy" not in payload["html"]
     assert db.session.get(Post, post.id).hidden_reason == "Spam"
+
+
+def test_first_post_is_held_until_approved(client, login_as, make_user, make_project, make_idea, add_member):
+    """In a project that holds first posts, a newcomer's post waits: only they and moderators see it."""
+    project = make_project(hold_first_posts=True)
+    thread = forum.thread_of_idea(make_idea(project=project))
+    newcomer, reader, moderator = make_user(), make_user(), make_user()
+    add_member(project, moderator, "moderator")
+    login_as(newcomer)
+    client.post(f"/threads/{thread.id}/posts", data={"body": "My very first words"})
+    post = db.session.scalar(select(Post).where(Post.author_id == newcomer.id))
+    assert post.pending
+    assert "Waiting for a moderator" in client.get(f"/threads/{thread.id}").text
+    login_as(reader)
+    assert "My very first words" not in client.get(f"/threads/{thread.id}").text
+    login_as(make_user(moderator=True))
+    assert "My very first words" in client.get("/moderation").text
+    login_as(moderator)
+    assert client.post(f"/posts/{post.id}/approve").status_code == 303
+    login_as(reader)
+    assert "My very first words" in client.get(f"/threads/{thread.id}").text
+    login_as(newcomer)
+    client.post(f"/threads/{thread.id}/posts", data={"body": "Second words"})
+    assert not db.session.scalar(select(Post).where(Post.body == "Second words")).pending
+
+
+def test_move_community_thread(client, login_as, make_user):
+    """A moderator moves a community thread to another category; idea threads have none to change."""
+    thread = forum.start_thread(make_user(), "help", "Where is the charter?", "?")
+    login_as(make_user(moderator=True))
+    assert client.post(f"/threads/{thread.id}/move", data={"category": "governance"}).status_code == 303
+    db.session.refresh(thread)
+    assert thread.category == "governance"
+    assert client.post(f"/threads/{thread.id}/move", data={"category": "nowhere"}).status_code == 409
+
+
+def test_bulk_hide_from_the_queue(client, login_as, make_user, thread_post):
+    """Several flagged posts are hidden at once with one reason; nothing selected is refused."""
+    thread, post, author = thread_post
+    second = forum.add_post(thread, author, "Another one")
+    login_as(make_user(moderator=True))
+    response = client.post("/moderation/bulk", data={"post": [post.id, second.id], "reason": "Spam wave"})
+    assert response.status_code == 303
+    for p in (post, second):
+        db.session.refresh(p)
+        assert p.hidden_at is not None and p.hidden_reason == "Spam wave"
+    assert client.post("/moderation/bulk", data={"reason": "x"}).status_code == 409

@@ -66,7 +66,7 @@ def connect(auth=None):
         join_room(user_room(current_user.id))  # the unread-notifications badge
     with _lock:
         _sockets()[request.sid] = (current_user.get_id() and int(current_user.get_id()), thread.id, language)
-    for post in services.posts(thread, after):
+    for post in services.posts(thread, current_user, after):
         socketio.emit("post", render_post(post), to=request.sid)
     _announce_presence(thread.id)
     return True

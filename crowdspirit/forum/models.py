@@ -74,6 +74,8 @@ class Post(db.Model):
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
     #: None when flags hid it automatically, pending review
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: a newcomer's first post in a project that holds them, waiting for a moderator's approval
+    pending: Mapped[bool] = mapped_column(default=False)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

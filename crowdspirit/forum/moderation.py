@@ -15,7 +15,7 @@ from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..signals import member_restricted, post_changed, post_moderated
-from .models import Appeal, Flag, Post, Thread
+from .models import Appeal, Category, Flag, Post, Thread
 
 
 def _project_id(thread: Thread) -> int | None:
@@ -69,6 +69,36 @@ def unhide(post: Post, moderator) -> Post:
     post_changed.send(post)
     post_moderated.send(post, action="shown", actor=moderator)
     return post
+
+
+def hide_many(post_ids: list[int], moderator, reason: str) -> int:
+    """Hide several posts with one reason (the queue's bulk action); returns how many were hidden."""
+    if not post_ids:
+        raise Conflict(_l("Select at least one post."))
+    if not reason.strip():
+        raise Conflict(_l("Give the author a reason."))
+    posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids), Post.hidden_at.is_(None))))
+    for post in posts:
+        hide(post, moderator, reason)
+    return len(posts)
+
+
+def move(thread: Thread, moderator, category: str) -> Thread:
+    """Move a community thread to another category."""
+    if thread.category is None:
+        raise Conflict(_l("Only community threads change category."))
+    if category not in list(Category) or category == thread.category:
+        raise Conflict(_l("Choose another category."))
+    audit.record(None, moderator, "thread.moved", f"thread #{thread.id}", f"{thread.category} -> {category}")
+    thread.category = category
+    db.session.commit()
+    return thread
+
+
+def held_posts() -> list[Post]:
+    """Newcomers' posts waiting for approval, oldest first."""
+    return list(db.session.scalars(select(Post).where(Post.pending.is_(True))
+                                   .options(joinedload(Post.author), joinedload(Post.thread)).order_by(Post.id)))
 
 
 def _resolve_flags(post: Post) -> None:

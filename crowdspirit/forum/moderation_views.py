@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..access import require
@@ -50,6 +51,37 @@ def unhide(post_id: int):
     return redirect_to(_back_to(post))
 
 
+@bp.post("/posts/<int:post_id>/approve")
+@login_required
+def approve(post_id: int):
+    """Publish a newcomer's held post."""
+    post = services.load_post(post_id, current_user, "post.moderate")
+    services.approve(post, current_user)
+    flash(_("Post approved."), "success")
+    return redirect_to(_back_to(post))
+
+
+@bp.post("/threads/<int:thread_id>/move")
+@login_required
+def move(thread_id: int):
+    """Move a community thread to another category."""
+    thread = services.load_thread(thread_id, current_user, "thread.moderate")
+    moderation.move(thread, current_user, request.form.get("category", ""))
+    flash(_("Thread moved."), "info")
+    return redirect_to(url_for("forum.thread", thread_id=thread.id))
+
+
+@bp.post("/moderation/bulk")
+@login_required
+def bulk_hide():
+    """Hide several flagged posts at once, with one reason."""
+    require(current_user, "forum.queue", current_user)
+    ids = request.form.getlist("post", type=int)
+    count = moderation.hide_many(ids, current_user, request.form.get("reason", ""))
+    flash(ngettext("%(num)d post hidden.", "%(num)d posts hidden.", count), "info")
+    return redirect_to(url_for("moderation.queue"))
+
+
 @bp.post("/threads/<int:thread_id>/state")
 @login_required
 def thread_state(thread_id: int):
@@ -82,6 +114,7 @@ def queue():
     require(current_user, "forum.queue", current_user)
     flagged = moderation.queue(page_number(), current_app.config["PER_PAGE"])
     return render("forum/queue.html", flagged=flagged, appeals=moderation.pending_appeals(),
+                  held=moderation.held_posts(),
                   reasons=moderation.open_flags([p.id for p in flagged.items]))
 
 

@@ -1,13 +1,15 @@
 """Forum rules: threads for ideas, projects and the community; posts, edits with history, coups de cœur."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.orm import joinedload
 
-from ..access import require
+from ..access import can, require
+from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
+from ..pipeline.models import Idea
 from ..projects.models import Visibility
 from ..signals import post_changed, post_published
 from .models import Category, Post, PostRevision, Reaction, Thread
@@ -78,12 +80,41 @@ def start_thread(user, category: str, title: str, body: str) -> Thread:
     return thread
 
 
-def posts(thread: Thread, after: int = 0) -> list[Post]:
-    """The thread's posts in order, optionally only those after a post id (catch-up)."""
-    return list(db.session.scalars(
-        select(Post).where(Post.thread_id == thread.id, Post.id > after)
-        .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author))
-        .order_by(Post.id)))
+def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
+    """The thread's posts in order (after a post id for a catch-up); held posts only for their author
+    and the moderators."""
+    query = (select(Post).where(Post.thread_id == thread.id, Post.id > after)
+             .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author))
+             .order_by(Post.id))
+    if not can(viewer, "thread.moderate", thread):
+        mine = Post.author_id == viewer.id if viewer.is_authenticated else false()
+        query = query.where(Post.pending.is_(False) | mine)
+    return list(db.session.scalars(query))
+
+
+def _held(thread: Thread, user) -> bool:
+    """Is this the first post of a member in a project that holds first posts?"""
+    project = thread.project
+    if project is None or not project.hold_first_posts or can(user, "thread.moderate", thread):
+        return False
+    earlier = (select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id)
+               .outerjoin(Idea, Idea.id == Thread.idea_id)
+               .where(Post.author_id == user.id, Post.pending.is_(False),
+                      (Thread.project_id == project.id) | (Idea.project_id == project.id)))
+    return db.session.scalar(earlier) == 0
+
+
+def approve(post: Post, moderator) -> Post:
+    """Publish a held post: readers see it live and those it concerns are notified."""
+    if not post.pending:
+        raise Conflict(_l("This post is not waiting for approval."))
+    post.pending = False
+    audit.record(post.thread.project.id if post.thread.project else None, moderator, "post.approved",
+                 f"post #{post.id}")
+    db.session.commit()
+    post_changed.send(post)
+    post_published.send(post)
+    return post
 
 
 def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) -> Post:
@@ -94,13 +125,15 @@ def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) ->
     if reply_to_id and (reply_to is None or reply_to.thread_id != thread.id):
         raise Conflict(_l("The post you answer is not in this thread."))
     now = utcnow()
-    post = Post(thread_id=thread.id, author_id=user.id, body=body, reply_to=reply_to, created_at=now)
+    post = Post(thread_id=thread.id, author_id=user.id, body=body, reply_to=reply_to, created_at=now,
+                pending=_held(thread, user))
     db.session.add(post)
     db.session.execute(update(Thread).where(Thread.id == thread.id)
                        .values(post_count=Thread.post_count + 1, last_post_at=now))
     db.session.commit()
-    post_changed.send(post)
-    post_published.send(post)
+    if not post.pending:
+        post_changed.send(post)
+        post_published.send(post)
     return post
 
 

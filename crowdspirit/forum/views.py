@@ -72,7 +72,7 @@ def project_thread(slug: str):
 
 def _thread_page(thread, form=None, status=200):
     """The thread with its posts and the reply form."""
-    posts = services.posts(thread)
+    posts = services.posts(thread, current_user)
     form = form or PostForm(reply_to=request.args.get("reply_to", type=int))
     level = services.thread_level(thread)
     return render("forum/thread.html", status=status, thread=thread, posts=posts, form=form, level=level,

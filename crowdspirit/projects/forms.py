@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
@@ -52,6 +52,7 @@ class SettingsForm(FlaskForm):
     ])
     rnd_partner_id = SelectField(_l("Partner that takes ideas into R&D"), coerce=int,
                                  description=_l("Leave open to choose a partner idea by idea"))
+    hold_first_posts = BooleanField(_l("Hold a member's first post in this project's discussions for approval"))
     policy_idea = SelectField(_l("Who sees ideas in the idea stage"), choices=VISIBILITY_CHOICES)
     policy_vote = SelectField(_l("Who sees ideas in the vote stage"), choices=VISIBILITY_CHOICES)
     policy_spec = SelectField(_l("Who sees ideas and specifications in the spec stage"), choices=VISIBILITY_CHOICES)

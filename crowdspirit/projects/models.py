@@ -80,6 +80,8 @@ class Project(db.Model):
     promotion_decider: Mapped[str] = mapped_column(String(20), default=PromotionDecider.COMMUNITY)
     #: the organisation that takes ideas into partner R&D; None lets the owner choose one
     rnd_partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    #: hold a member's first post in the project's discussions until a moderator approves it
+    hold_first_posts: Mapped[bool] = mapped_column(default=False)
     #: who may see the project's ideas in each stage (see Visibility)
     policy_idea: Mapped[str] = mapped_column(String(20), server_default=Visibility.PUBLIC.value)
     policy_vote: Mapped[str] = mapped_column(String(20), server_default=Visibility.PUBLIC.value)

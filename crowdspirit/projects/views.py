@@ -111,7 +111,7 @@ def settings(slug: str):
             project, current_user, summary=form.summary.data, description=form.description.data,
             vote_opener=form.vote_opener.data, vote_threshold=form.vote_threshold.data,
             voting_days=form.voting_days.data, promotion_decider=form.promotion_decider.data,
-            rnd_partner_id=form.rnd_partner_id.data or None,
+            rnd_partner_id=form.rnd_partner_id.data or None, hold_first_posts=form.hold_first_posts.data,
             **{f"policy_{stage}": form[f"policy_{stage}"].data for stage in POLICY_STAGES})
         flash(_("Settings saved."), "success")
         return redirect_to(url_for("projects.show", slug=project.slug))
