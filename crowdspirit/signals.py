@@ -14,3 +14,5 @@ post_published = _signals.signal("post-published")
 post_moderated = _signals.signal("post-moderated")
 #: a member was suspended or banned: their live connections must close; sender: the user id
 member_restricted = _signals.signal("member-restricted")
+#: a thread was locked, unlocked, pinned or moved; sender: the Thread
+thread_changed = _signals.signal("thread-changed")

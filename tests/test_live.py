@@ -159,3 +159,14 @@ def test_presence_counts_readers(connect, make_user, make_idea):
     assert counts == [1, 2]
     second.disconnect()
     assert [e["args"][0]["readers"] for e in first.get_received() if e["name"] == "presence"] == [1]
+
+
+def test_lock_is_pushed_live(connect, make_user, make_idea):
+    """Locking a thread tells every open page at once (their reply forms close)."""
+    from crowdspirit.forum import moderation
+
+    thread = forum.thread_of_idea(make_idea())
+    socket = connect(make_user(), thread)
+    moderation.set_thread_state(thread, make_user(moderator=True), locked=True)
+    states = [e["args"][0] for e in socket.get_received() if e["name"] == "thread"]
+    assert states == [{"locked": True}]

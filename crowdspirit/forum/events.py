@@ -7,6 +7,7 @@ ones that lost access leave the room.
 """
 
 import threading
+from datetime import UTC
 import weakref
 from contextlib import nullcontext
 
@@ -19,7 +20,7 @@ from ..access import can
 from ..accounts.models import User
 from ..extensions import db, socketio
 from ..notifications.services import user_room
-from ..signals import access_changed, member_restricted, post_changed
+from ..signals import access_changed, member_restricted, post_changed, thread_changed
 from . import services
 from .models import Post, Thread
 
@@ -39,8 +40,9 @@ def room(thread_id: int, language: str) -> str:
 
 
 def render_post(post: Post) -> dict:
-    """The payload of a live post: its id and the neutral partial (no per-reader controls)."""
-    return {"id": post.id, "html": render_template("forum/_post.html", post=post, live=True, reacted=set())}
+    """The payload of a live post: its id, when it was written (epoch seconds) and the neutral partial."""
+    return {"id": post.id, "created": post.created_at.replace(tzinfo=UTC).timestamp(),
+            "html": render_template("forum/_post.html", post=post, live=True, reacted=set())}
 
 
 def _thread_from(auth) -> tuple[Thread | None, int]:
@@ -96,6 +98,13 @@ def push_post(post: Post, **_extra) -> None:
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
                 socketio.emit("post", render_post(post), to=room(post.thread_id, language))
+
+
+@thread_changed.connect
+def push_thread_state(thread: Thread, **_extra) -> None:
+    """Tell open pages that a thread was locked or unlocked (the reply form follows)."""
+    for language in current_app.config["LANGUAGES"]:
+        socketio.emit("thread", {"locked": thread.locked}, to=room(thread.id, language))
 
 
 @member_restricted.connect

@@ -14,7 +14,7 @@ from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
-from ..signals import member_restricted, post_changed, post_moderated
+from ..signals import member_restricted, post_changed, post_moderated, thread_changed
 from .models import Appeal, Category, Flag, Post, Thread
 
 
@@ -114,6 +114,7 @@ def set_thread_state(thread: Thread, moderator, *, locked: bool | None = None, p
             audit.record(_project_id(thread), moderator, f"thread.{name if value else 'un' + name}",
                          f"thread #{thread.id}")
     db.session.commit()
+    thread_changed.send(thread)
     return thread
 
 

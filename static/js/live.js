@@ -31,6 +31,11 @@
   socket.on("presence", ({ readers }) => {
     presence.textContent = presence.dataset.template.replace("{n}", readers);
   });
+  socket.on("thread", ({ locked }) => {
+    const form = document.getElementById("reply");
+    form?.querySelectorAll("textarea, button").forEach((control) => { control.disabled = locked; });
+    status.textContent = locked ? list.dataset.locked : "";
+  });
   socket.on("unread", ({ count }) => {
     document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
   });
