@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := crowdspirit/translations
 export FLASK_APP := wsgi
 
-.PHONY: run test serve lint translations extract-messages bench clean
+.PHONY: run test lint translations extract-messages bench bench-live clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ lint: $(STAMP)
 
 bench: translations
 	$(BIN)/python bench/pipeline_bench.py
+
+bench-live: translations
+	$(BIN)/python bench/fanout_bench.py
 
 clean:
 	rm -rf $(VENV) instance/crowdspirit.db* .pytest_cache
