@@ -7,9 +7,9 @@ ones that lost access leave the room.
 """
 
 import threading
-from datetime import UTC
 import weakref
 from contextlib import nullcontext
+from datetime import UTC
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale, get_locale
