@@ -33,3 +33,37 @@ def test_downgrade_to_base_and_upgrade_again(app, client):
     assert set(inspect(db.engine).get_table_names()) >= {t.name for t in db.metadata.sorted_tables}
     assert schema_differences() == []
     assert client.get("/").status_code == 200
+
+
+def test_upgrade_keeps_the_data_of_a_populated_database(app, client):
+    """A database created by the first migration and filled with data upgrades to the latest one intact."""
+    from sqlalchemy import text
+
+    db.session.remove()
+    try:
+        downgrade(revision="base")
+        upgrade(revision="62c909acb90f")  # the platform core schema
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, email, display_name, password_hash, profile_kind, skills, bio, is_moderator, "
+                "is_admin, created_at) VALUES (1, 'old@example.org', 'Old Timer', 'x', 'amateur', '', '', false, "
+                "false, '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO projects (id, slug, title, summary, description, kind, owner_id, vote_opener, "
+                "vote_threshold, voting_days, promotion_decider, created_at) VALUES (1, 'old', 'Old project', 's', "
+                "'', 'self_carried', 1, 'author', 3, 14, 'community', '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO ideas (id, project_id, author_id, title, summary, body, stage, vote_count, created_at, "
+                "updated_at) VALUES (1, 1, 1, 'Old idea', 's', '', 'archived', 0, '2026-01-01', '2026-01-01')"))
+            connection.execute(text(
+                "INSERT INTO stage_transitions (idea_id, actor_id, from_stage, to_stage, reason, created_at) "
+                "VALUES (1, 1, 'vote', 'archived', 'old', '2026-01-02')"))
+        db.engine.dispose()
+        upgrade()
+    finally:
+        upgrade()
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT display_name, banned FROM users")).one() == ("Old Timer", False)
+        assert connection.execute(text("SELECT policy_spec FROM projects")).scalar_one() == "project"
+        assert connection.execute(text("SELECT archived_from FROM ideas")).scalar_one() == "vote"

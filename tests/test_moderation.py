@@ -209,3 +209,15 @@ def test_bulk_hide_from_the_queue(client, login_as, make_user, thread_post):
         db.session.refresh(p)
         assert p.hidden_at is not None and p.hidden_reason == "Spam wave"
     assert client.post("/moderation/bulk", data={"reason": "x"}).status_code == 409
+
+
+def test_flagging_is_rate_limited(client, app, login_as, make_user, make_idea):
+    """Flag floods hit the same per-member limit as posting."""
+    app.config["POST_RATE_LIMIT"] = "2 per minute"
+    thread = forum.thread_of_idea(make_idea())
+    author = make_user()
+    posts = [forum.add_post(thread, author, f"post {n}") for n in range(3)]
+    login_as(make_user())
+    statuses = [client.post(f"/posts/{p.id}/flag", data={"reason": "spam"}).status_code for p in posts]
+    assert statuses == [303, 303, 429]
+    assert db.session.query(Flag).count() == 2

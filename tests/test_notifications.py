@@ -121,3 +121,21 @@ def test_daily_digest_is_written_once(app, tmp_path, make_user, make_idea):
     assert message["To"] == ana.email
     assert "Ben mentioned you" in text and f"/threads/{thread.id}#post-" in text
     assert "Digests sent: 0." in runner.invoke(args=["crowdspirit", "send-digests"]).output
+
+
+def test_badge_socket_on_any_page(app, make_user, make_idea):
+    """A signed-in member's page without a thread still gets the live unread count; visitors get no socket."""
+    thread = forum.thread_of_idea(make_idea())
+    ana = make_user(name="Ana")
+    http = app.test_client()
+    with http.session_transaction() as session:
+        session["_user_id"] = str(ana.id)
+    g.pop("_login_user", None)
+    badge = socketio.test_client(app, flask_test_client=http, auth={})
+    g.pop("_login_user", None)
+    assert badge.is_connected()
+    assert not socketio.test_client(app, auth={}).is_connected()
+    forum.add_post(thread, make_user(name="Ben"), "@Ana over here")
+    events = badge.get_received()
+    assert [e["args"][0]["count"] for e in events if e["name"] == "unread"] == [1]
+    assert not [e for e in events if e["name"] == "post"]  # no thread joined, no posts

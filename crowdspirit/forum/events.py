@@ -55,8 +55,14 @@ def _thread_from(auth) -> tuple[Thread | None, int]:
 
 @socketio.on("connect")
 def connect(auth=None):
-    """Accept a socket only for a thread the user may read; join its room and send what it missed."""
+    """Accept a socket only for a thread the user may read; join its room and send what it missed.
+
+    A signed-in member's page without a thread connects for the unread-notifications badge alone.
+    """
     request.environ.pop("crowdspirit.cache", None)  # a socket's environ outlives one event
+    if current_user.is_authenticated and not current_user.is_suspended and (auth or {}).get("thread") is None:
+        join_room(user_room(current_user.id))
+        return True
     thread, after = _thread_from(auth)
     if thread is None or not can(current_user, "thread.view", thread):
         return False

@@ -11,6 +11,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..web.rendering import page_number, redirect_to, render
 from . import moderation, services
+from .views import posting_limit
 from .models import Appeal
 
 bp = Blueprint("moderation", __name__)
@@ -23,6 +24,7 @@ def _back_to(post) -> str:
 
 @bp.post("/posts/<int:post_id>/flag")
 @login_required
+@posting_limit
 def flag(post_id: int):
     """Report a post to the moderators."""
     post = services.load_post(post_id, current_user, "post.flag")

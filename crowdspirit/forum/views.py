@@ -76,6 +76,7 @@ def _thread_page(thread, form=None, status=200):
     form = form or PostForm(reply_to=request.args.get("reply_to", type=int))
     level = services.thread_level(thread)
     return render("forum/thread.html", status=status, thread=thread, posts=posts, form=form, level=level,
+                  live_page=True,
                   audience=audience(thread.project, level) if thread.project else None,
                   reacted=services.reacted(current_user, [p.id for p in posts]),
                   may_post=can(current_user, "thread.post", thread) and not thread.locked,

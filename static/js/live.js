@@ -1,14 +1,23 @@
-// Live thread: receive server-rendered posts over Socket.IO and put them in place.
-// The socket tells the server the last post shown, so a reconnect catches up with exactly what was missed.
+// Live updates over Socket.IO. On a thread page: server-rendered posts put in place, presence, lock
+// state; the socket tells the server the last post shown, so a reconnect catches up with exactly what
+// was missed. On every page of a signed-in member: the unread-notifications badge.
 (() => {
+  const me = document.body.dataset.userId;
   const list = document.querySelector("[data-live-thread]");
-  if (!list || typeof io === "undefined") {
+  if ((!list && !me) || typeof io === "undefined") {
     return;
   }
-  const me = document.body.dataset.userId;
+  let last = Number(list?.dataset.lastPost || 0);
+  const socket = io({ auth: (send) => send(list ? { thread: list.dataset.liveThread, after: last } : {}) });
+
+  socket.on("unread", ({ count }) => {
+    document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
+  });
+  if (!list) {
+    return;
+  }
   const status = document.querySelector(".live-status");
-  let last = Number(list.dataset.lastPost || 0);
-  const socket = io({ auth: (send) => send({ thread: list.dataset.liveThread, after: last }) });
+  const presence = document.querySelector(".presence");
 
   socket.on("post", ({ id, html }) => {
     const holder = document.createElement("div");
@@ -27,7 +36,6 @@
     htmx.process(post);
     last = Math.max(last, id);
   });
-  const presence = document.querySelector(".presence");
   socket.on("presence", ({ readers }) => {
     presence.textContent = presence.dataset.template.replace("{n}", readers);
   });
@@ -35,9 +43,6 @@
     const form = document.getElementById("reply");
     form?.querySelectorAll("textarea, button").forEach((control) => { control.disabled = locked; });
     status.textContent = locked ? list.dataset.locked : "";
-  });
-  socket.on("unread", ({ count }) => {
-    document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
   });
   socket.on("connect", () => { status.textContent = ""; });
   socket.on("disconnect", () => { status.textContent = list.dataset.offline; });
