@@ -209,6 +209,24 @@ def make_project(app, make_user):
 
 
 @pytest.fixture
+def open_socket(app):
+    """A Socket.IO test client for a user (None: a visitor), with its own HTTP session; auth as the page sends."""
+    from crowdspirit.extensions import socketio
+
+    def open_(user, auth):
+        http = app.test_client()
+        if user is not None:
+            with http.session_transaction() as session:
+                session["_user_id"] = str(user.id)
+        g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
+        socket = socketio.test_client(app, flask_test_client=http, auth=auth)
+        g.pop("_login_user", None)
+        return socket
+
+    return open_
+
+
+@pytest.fixture
 def add_member(app):
     """Put a user in a project directly (the request and approval flow is tested in test_projects)."""
 

@@ -1,7 +1,6 @@
 """Live threads over Socket.IO: pushes, catch-up after a reconnect, and access enforced on the socket."""
 
 import pytest
-from flask import g
 
 from crowdspirit.extensions import socketio
 from crowdspirit.forum import services as forum
@@ -11,20 +10,9 @@ from crowdspirit.projects.models import Visibility
 
 
 @pytest.fixture
-def connect(app):
-    """Open a socket on a thread as a user (None: a visitor), with its own HTTP client and session."""
-
-    def open_socket(user, thread, after=0):
-        http = app.test_client()
-        g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
-        if user is not None:
-            with http.session_transaction() as session:
-                session["_user_id"] = str(user.id)
-        socket = socketio.test_client(app, flask_test_client=http, auth={"thread": thread.id, "after": after})
-        g.pop("_login_user", None)
-        return socket
-
-    return open_socket
+def connect(open_socket):
+    """Open a socket on a thread as a user (None: a visitor)."""
+    return lambda user, thread, after=0: open_socket(user, {"thread": thread.id, "after": after})
 
 
 def received_posts(socket) -> list[dict]:

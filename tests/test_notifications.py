@@ -4,10 +4,9 @@ import email
 import email.policy
 from pathlib import Path
 
-from flask import g
 from sqlalchemy import select
 
-from crowdspirit.extensions import db, socketio
+from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
 from crowdspirit.notifications.models import Notification
@@ -92,16 +91,11 @@ def test_follow_and_unfollow(client, login_as, make_user, make_idea):
     assert kinds_for(reader) == ["follow"]
 
 
-def test_unread_count_is_pushed_live(app, make_user, make_idea):
+def test_unread_count_is_pushed_live(open_socket, make_user, make_idea):
     """A mention updates the unread badge of the mentioned member's open page."""
     thread = forum.thread_of_idea(make_idea())
     ana = make_user(name="Ana")
-    http = app.test_client()
-    with http.session_transaction() as session:
-        session["_user_id"] = str(ana.id)
-    g.pop("_login_user", None)
-    socket = socketio.test_client(app, flask_test_client=http, auth={"thread": thread.id})
-    g.pop("_login_user", None)
+    socket = open_socket(ana, {"thread": thread.id})
     forum.add_post(thread, make_user(name="Ben"), "@Ana hello")
     counts = [e["args"][0]["count"] for e in socket.get_received() if e["name"] == "unread"]
     assert counts == [1]
@@ -123,18 +117,12 @@ def test_daily_digest_is_written_once(app, tmp_path, make_user, make_idea):
     assert "Digests sent: 0." in runner.invoke(args=["crowdspirit", "send-digests"]).output
 
 
-def test_badge_socket_on_any_page(app, make_user, make_idea):
+def test_badge_socket_on_any_page(open_socket, make_user, make_idea):
     """A signed-in member's page without a thread still gets the live unread count; visitors get no socket."""
     thread = forum.thread_of_idea(make_idea())
-    ana = make_user(name="Ana")
-    http = app.test_client()
-    with http.session_transaction() as session:
-        session["_user_id"] = str(ana.id)
-    g.pop("_login_user", None)
-    badge = socketio.test_client(app, flask_test_client=http, auth={})
-    g.pop("_login_user", None)
+    badge = open_socket(make_user(name="Ana"), {})
     assert badge.is_connected()
-    assert not socketio.test_client(app, auth={}).is_connected()
+    assert not open_socket(None, {}).is_connected()
     forum.add_post(thread, make_user(name="Ben"), "@Ana over here")
     events = badge.get_received()
     assert [e["args"][0]["count"] for e in events if e["name"] == "unread"] == [1]

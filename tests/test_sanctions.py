@@ -2,11 +2,10 @@
 
 import pytest
 from conftest import PASSWORD
-from flask import g
 from sqlalchemy import select
 
 from crowdspirit.audit.models import AuditEvent
-from crowdspirit.extensions import db, socketio
+from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post
 
@@ -35,21 +34,16 @@ def test_suspended_member_reads_but_cannot_post(client, login_as, make_user, mak
         "member.suspend", "member.lift"]
 
 
-def test_suspension_closes_live_sockets(app, client, login_as, make_user, make_idea):
+def test_suspension_closes_live_sockets(client, login_as, open_socket, make_user, make_idea):
     """A suspended member's open thread socket is closed at once and a new one is refused."""
     thread = forum.thread_of_idea(make_idea())
     member = make_user()
-    http = app.test_client()
-    with http.session_transaction() as session:
-        session["_user_id"] = str(member.id)
-    g.pop("_login_user", None)
-    socket = socketio.test_client(app, flask_test_client=http, auth={"thread": thread.id})
+    socket = open_socket(member, {"thread": thread.id})
     assert socket.is_connected()
     login_as(make_user(moderator=True))
     sanction(client, member, "suspend")
     assert not socket.is_connected()
-    g.pop("_login_user", None)
-    assert not socketio.test_client(app, flask_test_client=http, auth={"thread": thread.id}).is_connected()
+    assert not open_socket(member, {"thread": thread.id}).is_connected()
 
 
 def test_ban_ends_the_session_and_sign_in(client, login_as, make_user):
