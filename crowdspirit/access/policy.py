@@ -170,6 +170,15 @@ def flagger(user, post) -> bool:
     return post.author_id != user.id
 
 
+def post_visible(user, post) -> bool:
+    """A post follows its thread; a post held for approval shows only to its author and moderators."""
+    if not thread_visible(user, post):
+        return False
+    if not post.pending:
+        return True
+    return user.is_authenticated and (post.author_id == user.id or forum_moderator(user, post))
+
+
 def announcer(user, thread) -> bool:
     """Only platform moderators open threads in the announcements category."""
     return thread.category != "announcements" or user.is_moderator
@@ -274,7 +283,8 @@ RULES: dict[str, Rule] = {
     "thread.view": Rule(thread_visible, needs_account=False),
     "thread.create": Rule(announcer, _l("Only moderators post announcements.")),
     "thread.post": Rule(signed_in),
-    "post.view": Rule(thread_visible, needs_account=False),
+    "post.view": Rule(post_visible, needs_account=False),
+    "thread.follow": Rule(signed_in),
     "post.edit": Rule(author, _l("Only the author can edit this post.")),
     "post.react": Rule(signed_in),
     "post.flag": Rule(flagger, _l("You cannot flag your own post.")),

@@ -25,7 +25,7 @@ from . import services
 from .models import Post, Thread
 
 _lock = threading.Lock()
-#: per Socket.IO server: sid -> (user id or None, thread id, language), the sockets this process serves
+#: per Socket.IO server: sid -> (user id or None, thread id or None for a badge-only socket, language)
 _registry: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -62,6 +62,8 @@ def connect(auth=None):
     request.environ.pop("crowdspirit.cache", None)  # a socket's environ outlives one event
     if current_user.is_authenticated and not current_user.is_suspended and (auth or {}).get("thread") is None:
         join_room(user_room(current_user.id))
+        with _lock:
+            _sockets()[request.sid] = (current_user.id, None, str(get_locale()))
         return True
     thread, after = _thread_from(auth)
     if thread is None or not can(current_user, "thread.view", thread):
@@ -85,7 +87,7 @@ def disconnect(*_args):
     """Forget a socket that went away, and tell the others one reader fewer."""
     with _lock:
         gone = _sockets().pop(request.sid, None)
-    if gone is not None:
+    if gone is not None and gone[1] is not None:
         _announce_presence(gone[1])
 
 
@@ -100,6 +102,8 @@ def _announce_presence(thread_id: int) -> None:
 @post_changed.connect
 def push_post(post: Post, **_extra) -> None:
     """Send a new or changed post to every reader of its thread, rendered once per language."""
+    if post.pending:
+        return  # held for approval: readers get it when a moderator approves it
     with nullcontext() if has_request_context() else current_app.test_request_context("/"):
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
@@ -130,7 +134,7 @@ def recheck_readers(project_id: int, **_extra) -> None:
     with _lock:
         sockets = list(_sockets().items())
     for sid, (user_id, thread_id, language) in sockets:
-        thread = db.session.get(Thread, thread_id)
+        thread = db.session.get(Thread, thread_id) if thread_id is not None else None
         if thread is None or thread.project is None or thread.project.id != project_id:
             continue
         reader = db.session.get(User, user_id) if user_id else AnonymousUserMixin()

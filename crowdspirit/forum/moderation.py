@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..access import require, visible
 from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict
@@ -72,12 +73,14 @@ def unhide(post: Post, moderator) -> Post:
 
 
 def hide_many(post_ids: list[int], moderator, reason: str) -> int:
-    """Hide several posts with one reason (the queue's bulk action); returns how many were hidden."""
+    """Hide several posts with one reason (the queue's bulk action), each only if the moderator may."""
     if not post_ids:
         raise Conflict(_l("Select at least one post."))
     if not reason.strip():
         raise Conflict(_l("Give the author a reason."))
     posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids), Post.hidden_at.is_(None))))
+    for post in posts:
+        require(moderator, "post.moderate", post)
     for post in posts:
         hide(post, moderator, reason)
     return len(posts)
@@ -95,9 +98,14 @@ def move(thread: Thread, moderator, category: str) -> Thread:
     return thread
 
 
-def held_posts() -> list[Post]:
+def _readable(moderator):
+    """The ids of the threads this moderator may read (the queue shows nothing else)."""
+    return visible(select(Thread.id), moderator)
+
+
+def held_posts(moderator) -> list[Post]:
     """Newcomers' posts waiting for approval, oldest first."""
-    return list(db.session.scalars(select(Post).where(Post.pending.is_(True))
+    return list(db.session.scalars(select(Post).where(Post.pending.is_(True), Post.thread_id.in_(_readable(moderator)))
                                    .options(joinedload(Post.author), joinedload(Post.thread)).order_by(Post.id)))
 
 
@@ -156,19 +164,20 @@ def appeal_of(post: Post) -> Appeal | None:
     return db.session.scalar(select(Appeal).where(Appeal.post_id == post.id))
 
 
-def queue(page: int, per_page: int):
-    """Posts with open flags, most flagged first, for the moderators' queue."""
+def queue(moderator, page: int, per_page: int):
+    """Posts with open flags that the moderator may read, most flagged first."""
     counts = (select(Flag.post_id, func.count(Flag.id).label("flags")).where(Flag.resolved.is_(False))
               .group_by(Flag.post_id).subquery())
-    query = (select(Post).join(counts, counts.c.post_id == Post.id)
+    query = (select(Post).join(counts, counts.c.post_id == Post.id).where(Post.thread_id.in_(_readable(moderator)))
              .options(joinedload(Post.author), joinedload(Post.thread))
              .order_by(counts.c.flags.desc(), Post.id))
     return paginate(query, page, per_page)
 
 
-def pending_appeals() -> list[Appeal]:
-    """Appeals waiting for a decision, oldest first."""
-    return list(db.session.scalars(select(Appeal).where(Appeal.decision == "pending")
+def pending_appeals(moderator) -> list[Appeal]:
+    """Appeals waiting for a decision on posts the moderator may read, oldest first."""
+    return list(db.session.scalars(select(Appeal).join(Post, Post.id == Appeal.post_id)
+                                   .where(Appeal.decision == "pending", Post.thread_id.in_(_readable(moderator)))
                                    .options(joinedload(Appeal.post)).order_by(Appeal.id)))
 
 

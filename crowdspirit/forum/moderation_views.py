@@ -11,8 +11,8 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..web.rendering import page_number, redirect_to, render
 from . import moderation, services
-from .views import posting_limit
 from .models import Appeal
+from .views import posting_limit
 
 bp = Blueprint("moderation", __name__)
 
@@ -114,9 +114,9 @@ def appeal(post_id: int):
 def queue():
     """Flagged posts and pending appeals, for the platform's moderators."""
     require(current_user, "forum.queue", current_user)
-    flagged = moderation.queue(page_number(), current_app.config["PER_PAGE"])
-    return render("forum/queue.html", flagged=flagged, appeals=moderation.pending_appeals(),
-                  held=moderation.held_posts(),
+    flagged = moderation.queue(current_user, page_number(), current_app.config["PER_PAGE"])
+    return render("forum/queue.html", flagged=flagged, appeals=moderation.pending_appeals(current_user),
+                  held=moderation.held_posts(current_user),
                   reasons=moderation.open_flags([p.id for p in flagged.items]))
 
 

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, false, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..access import can, require
@@ -109,6 +110,7 @@ def approve(post: Post, moderator) -> Post:
     if not post.pending:
         raise Conflict(_l("This post is not waiting for approval."))
     post.pending = False
+    _count_post(post.thread_id, utcnow())
     audit.record(post.thread.project.id if post.thread.project else None, moderator, "post.approved",
                  f"post #{post.id}")
     db.session.commit()
@@ -122,19 +124,26 @@ def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) ->
     if thread.locked:
         raise Conflict(_l("This thread is locked: no new replies."))
     reply_to = db.session.get(Post, reply_to_id) if reply_to_id else None
-    if reply_to_id and (reply_to is None or reply_to.thread_id != thread.id):
+    if reply_to_id and (reply_to is None or reply_to.thread_id != thread.id or reply_to.pending
+                        or reply_to.hidden_at is not None):
         raise Conflict(_l("The post you answer is not in this thread."))
     now = utcnow()
     post = Post(thread_id=thread.id, author_id=user.id, body=body, reply_to=reply_to, created_at=now,
                 pending=_held(thread, user))
     db.session.add(post)
-    db.session.execute(update(Thread).where(Thread.id == thread.id)
-                       .values(post_count=Thread.post_count + 1, last_post_at=now))
+    if not post.pending:  # a held post counts once approved
+        _count_post(thread.id, now)
     db.session.commit()
     if not post.pending:
         post_changed.send(post)
         post_published.send(post)
     return post
+
+
+def _count_post(thread_id: int, when) -> None:
+    """One more visible post in the thread, and its latest activity."""
+    db.session.execute(update(Thread).where(Thread.id == thread_id)
+                       .values(post_count=Thread.post_count + 1, last_post_at=when))
 
 
 def edit_post(post: Post, body: str) -> Post:
@@ -165,7 +174,11 @@ def toggle_reaction(post: Post, user) -> bool:
     else:
         db.session.add(Reaction(post_id=post.id, user_id=user.id))
         db.session.execute(update(Post).where(Post.id == post.id).values(reaction_count=Post.reaction_count + 1))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click gave it twice at once: the first one stands
+        db.session.rollback()
+        return True
     post_changed.send(post)
     return not removed
 

@@ -65,7 +65,7 @@ def notify_new_post(post: Post, **_extra) -> None:
     """Notify those a new post concerns and may read it; its author now follows the thread."""
     for user_id, kind in _recipients(post).items():
         user = db.session.get(User, user_id)
-        if user is not None and can(user, "thread.view", post.thread):
+        if user is not None and not user.banned and can(user, "thread.view", post.thread):
             db.session.add(Notification(user_id=user_id, kind=kind, thread_id=post.thread_id, post_id=post.id,
                                         actor_id=post.author_id))
     if not is_following(post.thread, post.author):
@@ -126,7 +126,7 @@ def digest_batches() -> list[tuple[User, list[Notification]]]:
     user_ids = db.session.scalars(select(Notification.user_id).where(
         Notification.read_at.is_(None), Notification.emailed_at.is_(None)).distinct())
     batches = []
-    for user in db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)):
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids), User.banned.is_(False)).order_by(User.id)):
         items = list(db.session.scalars(_mine(user).where(Notification.read_at.is_(None),
                                                           Notification.emailed_at.is_(None))
                                         .order_by(Notification.id)))

@@ -31,7 +31,7 @@ def mark_read():
 @login_required
 def follow(thread_id: int):
     """Follow or stop following a thread."""
-    thread = load_thread(thread_id, current_user)
+    thread = load_thread(thread_id, current_user, "thread.follow")
     following = not services.is_following(thread, current_user)
     services.set_following(thread, current_user, following)
     flash(_("You follow this thread.") if following else _("You no longer follow this thread."), "info")
