@@ -221,3 +221,26 @@ def test_flagging_is_rate_limited(client, app, login_as, make_user, make_idea):
     statuses = [client.post(f"/posts/{p.id}/flag", data={"reason": "spam"}).status_code for p in posts]
     assert statuses == [303, 303, 429]
     assert db.session.query(Flag).count() == 2
+
+
+def test_project_moderators_have_their_own_queue(client, login_as, make_user, make_project, make_idea,
+                                                 add_member):
+    """A project moderator's queue lists the flags of their project only; members are refused it."""
+    project, other = make_project(title="Ours"), make_project(title="Theirs")
+    ours = forum.add_post(forum.thread_of_idea(make_idea(project=project)), make_user(), "Flag me here")
+    theirs = forum.add_post(forum.thread_of_idea(make_idea(project=other)), make_user(), "Flag me there")
+    for post in (ours, theirs):
+        db.session.add(Flag(post_id=post.id, user_id=make_user().id, reason="rude"))
+    db.session.commit()
+    moderator, member = make_user(), make_user()
+    add_member(project, moderator, "moderator")
+    add_member(project, member)
+    login_as(moderator)
+    page = client.get(f"/projects/{project.slug}/moderation").text
+    assert "Flag me here" in page and "Flag me there" not in page
+    response = client.post("/moderation/bulk", query_string={"next": f"/projects/{project.slug}/moderation"},
+                           data={"post": [ours.id], "reason": "Rude"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/moderation")
+    assert client.post("/moderation/bulk", data={"post": [theirs.id], "reason": "Rude"}).status_code == 403
+    login_as(member)
+    assert client.get(f"/projects/{project.slug}/moderation").status_code == 403

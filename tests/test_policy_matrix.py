@@ -212,8 +212,10 @@ RULES = {
     "moderation.approve": Rule(post(lambda w: f"/posts/{w.post.id}/approve"), allowed=MANAGERS, ok=409, login=True),
     "moderation.move": Rule(post(lambda w: f"/threads/{w.post.thread_id}/move", {"category": ""}),
                             allowed=MANAGERS, ok=409, login=True),
-    "moderation.bulk_hide": Rule(post(lambda w: "/moderation/bulk", {"reason": "x"}),
-                                 allowed={"platform moderator", "admin"}, ok=409, login=True, visibility="site"),
+    # With nothing selected everyone hears so (409); each selected post is checked on its own.
+    "moderation.bulk_hide": Rule(post(lambda w: "/moderation/bulk", {"reason": "x"}), ok=409, login=True,
+                                 visibility="none"),
+    "moderation.project_queue": Rule(get(lambda w: f"/projects/{S(w)}/moderation"), allowed=MANAGERS, **IN_PROJECT),
     "moderation.queue": Rule(get(lambda w: "/moderation"), allowed={"platform moderator", "admin"}, login=True,
                              visibility="site"),
     "attachments.download": Rule(get(lambda w: f"/attachments/{w.attachment.id}/{w.attachment.filename}")),

@@ -291,6 +291,7 @@ RULES: dict[str, Rule] = {
     "post.moderate": Rule(forum_moderator, _l("Only moderators can hide or show posts.")),
     "post.appeal": Rule(author, _l("Only the author of a hidden post can appeal.")),
     "thread.moderate": Rule(forum_moderator, _l("Only moderators can lock or pin threads.")),
+    "project.moderate": Rule(manager, _l("Only the project's owner and moderators moderate its discussions.")),
     "forum.queue": Rule(lambda user, obj: user.is_moderator, _l("Only moderators see the flag queue.")),
     "user.sanction": Rule(lambda user, target: user.is_moderator and not target.is_admin and target.id != user.id,
                           _l("Only moderators suspend or ban members (and never themselves or an admin).")),

@@ -15,6 +15,7 @@ from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
+from ..pipeline.models import Idea
 from ..signals import member_restricted, post_changed, post_moderated, thread_changed
 from .models import Appeal, Category, Flag, Post, Thread
 
@@ -98,14 +99,19 @@ def move(thread: Thread, moderator, category: str) -> Thread:
     return thread
 
 
-def _readable(moderator):
-    """The ids of the threads this moderator may read (the queue shows nothing else)."""
-    return visible(select(Thread.id), moderator)
+def _readable(moderator, project=None):
+    """The ids of the threads this moderator may read, within one project when given."""
+    query = visible(select(Thread.id), moderator)
+    if project is not None:
+        query = query.outerjoin(Idea, Idea.id == Thread.idea_id).where(
+            (Thread.project_id == project.id) | (Idea.project_id == project.id))
+    return query
 
 
-def held_posts(moderator) -> list[Post]:
+def held_posts(moderator, project=None) -> list[Post]:
     """Newcomers' posts waiting for approval, oldest first."""
-    return list(db.session.scalars(select(Post).where(Post.pending.is_(True), Post.thread_id.in_(_readable(moderator)))
+    return list(db.session.scalars(select(Post).where(Post.pending.is_(True),
+                                                      Post.thread_id.in_(_readable(moderator, project)))
                                    .options(joinedload(Post.author), joinedload(Post.thread)).order_by(Post.id)))
 
 
@@ -164,20 +170,22 @@ def appeal_of(post: Post) -> Appeal | None:
     return db.session.scalar(select(Appeal).where(Appeal.post_id == post.id))
 
 
-def queue(moderator, page: int, per_page: int):
-    """Posts with open flags that the moderator may read, most flagged first."""
+def queue(moderator, page: int, per_page: int, project=None):
+    """Posts with open flags that the moderator may read (in one project when given), most flagged first."""
     counts = (select(Flag.post_id, func.count(Flag.id).label("flags")).where(Flag.resolved.is_(False))
               .group_by(Flag.post_id).subquery())
-    query = (select(Post).join(counts, counts.c.post_id == Post.id).where(Post.thread_id.in_(_readable(moderator)))
+    query = (select(Post).join(counts, counts.c.post_id == Post.id)
+             .where(Post.thread_id.in_(_readable(moderator, project)))
              .options(joinedload(Post.author), joinedload(Post.thread))
              .order_by(counts.c.flags.desc(), Post.id))
     return paginate(query, page, per_page)
 
 
-def pending_appeals(moderator) -> list[Appeal]:
+def pending_appeals(moderator, project=None) -> list[Appeal]:
     """Appeals waiting for a decision on posts the moderator may read, oldest first."""
     return list(db.session.scalars(select(Appeal).join(Post, Post.id == Appeal.post_id)
-                                   .where(Appeal.decision == "pending", Post.thread_id.in_(_readable(moderator)))
+                                   .where(Appeal.decision == "pending",
+                                          Post.thread_id.in_(_readable(moderator, project)))
                                    .options(joinedload(Appeal.post)).order_by(Appeal.id)))
 
 

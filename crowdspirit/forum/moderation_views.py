@@ -9,7 +9,8 @@ from ..access import require
 from ..accounts.models import User
 from ..errors import Conflict, NotFound
 from ..extensions import db
-from ..web.rendering import page_number, redirect_to, render
+from ..projects.services import load_project
+from ..web.rendering import page_number, redirect_to, render, safe_next
 from . import moderation, services
 from .models import Appeal
 from .views import posting_limit
@@ -76,12 +77,11 @@ def move(thread_id: int):
 @bp.post("/moderation/bulk")
 @login_required
 def bulk_hide():
-    """Hide several flagged posts at once, with one reason."""
-    require(current_user, "forum.queue", current_user)
+    """Hide several flagged posts at once, with one reason (each post checked on its own)."""
     ids = request.form.getlist("post", type=int)
     count = moderation.hide_many(ids, current_user, request.form.get("reason", ""))
     flash(ngettext("%(num)d post hidden.", "%(num)d posts hidden.", count), "info")
-    return redirect_to(url_for("moderation.queue"))
+    return redirect_to(safe_next(url_for("moderation.queue")))
 
 
 @bp.post("/threads/<int:thread_id>/state")
@@ -109,15 +109,28 @@ def appeal(post_id: int):
     return render("forum/appeal.html", post=post, filed=moderation.appeal_of(post))
 
 
+def _queue_page(project=None):
+    """Flagged posts, held posts and pending appeals the moderator may act on (in one project if given)."""
+    flagged = moderation.queue(current_user, page_number(), current_app.config["PER_PAGE"], project)
+    return render("forum/queue.html", flagged=flagged, project=project,
+                  appeals=moderation.pending_appeals(current_user, project),
+                  held=moderation.held_posts(current_user, project),
+                  reasons=moderation.open_flags([p.id for p in flagged.items]))
+
+
 @bp.route("/moderation")
 @login_required
 def queue():
-    """Flagged posts and pending appeals, for the platform's moderators."""
+    """The platform moderators' queue: every thread they may read."""
     require(current_user, "forum.queue", current_user)
-    flagged = moderation.queue(current_user, page_number(), current_app.config["PER_PAGE"])
-    return render("forum/queue.html", flagged=flagged, appeals=moderation.pending_appeals(current_user),
-                  held=moderation.held_posts(current_user),
-                  reasons=moderation.open_flags([p.id for p in flagged.items]))
+    return _queue_page()
+
+
+@bp.route("/projects/<slug>/moderation")
+@login_required
+def project_queue(slug: str):
+    """A project's moderation queue, for its owner and project moderators."""
+    return _queue_page(load_project(slug, current_user, "project.moderate"))
 
 
 @bp.post("/appeals/<int:appeal_id>/decide")
@@ -130,7 +143,7 @@ def decide(appeal_id: int):
     require(current_user, "post.moderate", filed.post)
     moderation.decide_appeal(filed, current_user, request.form.get("overturn") == "1")
     flash(_("Appeal decided."), "success")
-    return redirect_to(url_for("moderation.queue") if current_user.is_moderator else _back_to(filed.post))
+    return redirect_to(safe_next(_back_to(filed.post)))
 
 
 @bp.post("/users/<int:user_id>/sanction")
