@@ -144,20 +144,33 @@ def project_visible(user, project) -> bool:
     return any(sees(user, project, project.policy(stage)) for stage in POLICY_STAGES)
 
 
+def level_of(obj) -> str:
+    """The visibility level that protects an idea (or its spec, history, files) or a thread (or its posts).
+
+    An idea follows the policy of its governing stage; a thread follows its idea, or its project's
+    open idea stage; community threads are public.
+    """
+    if isinstance(obj, Thread) or hasattr(obj, "thread"):
+        thread = obj if isinstance(obj, Thread) else obj.thread
+        if thread.idea_id is not None:
+            return level_of(thread.idea)
+        if thread.project_id is not None:
+            return thread.own_project.policy("idea")
+        return Visibility.PUBLIC
+    idea = obj if isinstance(obj, Idea) else obj.idea
+    return idea.project.policy(idea.governing_stage)
+
+
 def idea_visible(user, obj) -> bool:
     """An idea (and its spec, history, attachments) follows the policy of its governing stage."""
     idea = obj if isinstance(obj, Idea) else obj.idea
-    return sees(user, idea.project, idea.project.policy(idea.governing_stage))
+    return sees(user, idea.project, level_of(idea))
 
 
 def thread_visible(user, obj) -> bool:
-    """A thread (and its posts) follows its idea, or its project's open phase; community threads are public."""
+    """A thread (and its posts) is visible where its level allows."""
     thread = obj.thread if hasattr(obj, "thread") else obj
-    if thread.idea_id is not None:
-        return idea_visible(user, thread.idea)
-    if thread.project_id is not None:
-        return sees(user, thread.own_project, thread.own_project.policy("idea"))
-    return True
+    return thread.project is None or sees(user, thread.project, level_of(thread))
 
 
 def forum_moderator(user, obj) -> bool:

@@ -11,7 +11,6 @@ from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..pipeline.models import Idea
-from ..projects.models import Visibility
 from ..signals import post_changed, post_published
 from .models import Category, Post, PostRevision, Reaction, Thread
 
@@ -42,15 +41,6 @@ def _thread_for(column, owner_id: int, title: str) -> Thread:
         db.session.add(thread)
         db.session.commit()
     return thread
-
-
-def thread_level(thread: Thread) -> str:
-    """Who may read the thread: its idea's stage policy, its project's idea-stage policy, or public."""
-    if thread.idea_id is not None:
-        return thread.idea.project.policy(thread.idea.governing_stage)
-    if thread.project_id is not None:
-        return thread.own_project.policy("idea")
-    return Visibility.PUBLIC
 
 
 def load_thread(thread_id: int, user, action: str = "thread.view") -> Thread:

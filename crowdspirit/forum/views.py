@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import can
+from ..access import can, level_of
 from ..errors import DomainError
 from ..extensions import limiter
 from ..notifications.services import is_following
@@ -74,7 +74,7 @@ def _thread_page(thread, form=None, status=200):
     """The thread with its posts and the reply form."""
     posts = services.posts(thread, current_user)
     form = form or PostForm(reply_to=request.args.get("reply_to", type=int))
-    level = services.thread_level(thread)
+    level = level_of(thread)
     return render("forum/thread.html", status=status, thread=thread, posts=posts, form=form, level=level,
                   live_page=True,
                   audience=audience(thread.project, level) if thread.project else None,

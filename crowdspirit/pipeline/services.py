@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -199,10 +200,8 @@ def cast_vote(idea: Idea, user) -> int:
     db.session.commit()
     project = idea.project
     if project.promotion_decider == PromotionDecider.COMMUNITY and count >= project.vote_threshold:
-        try:
+        with suppress(Conflict):  # a simultaneous vote promoted it first; this vote is stored all the same
             _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
-        except Conflict:
-            pass  # a simultaneous vote promoted it first; this vote is stored all the same
     return count
 
 

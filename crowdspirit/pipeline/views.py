@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import can
+from ..access import can, level_of
 from ..accounts.services import get_organisation, organisations
 from ..attachments import services as attachments
 from ..database import paginate
@@ -69,7 +69,7 @@ def propose(slug: str):
 def show(idea_id: int):
     """An idea with its votes, who may see it, stage history, files, spec link and the user's possible moves."""
     idea = services.load_idea(idea_id, current_user)
-    level = idea.project.policy(idea.governing_stage)
+    level = level_of(idea)
     return render("pipeline/show.html", idea=idea, moves=services.next_moves(idea, current_user),
                   voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
                   spec=current_revision(idea), level=level, audience=audience(idea.project, level),

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import can, require
+from ..access import can, level_of, require
 from ..attachments import services as attachments
 from ..errors import DomainError, NotFound
 from ..pipeline.models import Stage
@@ -34,7 +34,7 @@ def show(idea_id: int):
     idea, current = _spec_of(idea_id)
     number = request.args.get("revision", type=int)
     revision = services.get_revision(idea, number) if number else current
-    level = idea.project.policy(idea.governing_stage)
+    level = level_of(idea)
     return render("specs/show.html", idea=idea, revision=revision, current=current,
                   sections=SECTIONS, labels=SECTION_LABELS, level=level, audience=audience(idea.project, level),
                   may_edit=can(current_user, "spec.edit", idea),
@@ -59,7 +59,7 @@ def edit(idea_id: int):
         else:
             flash(_("Specification saved as a new revision."), "success")
             return redirect_to(url_for("specs.show", idea_id=idea.id))
-    level = idea.project.policy(idea.governing_stage)
+    level = level_of(idea)
     return render("specs/edit.html", status=form_status(form), form=form, idea=idea,
                   current=current, sections=SECTIONS, level=level, audience=audience(idea.project, level))
 
