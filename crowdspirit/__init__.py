@@ -45,13 +45,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .projects.members_views import bp as members_bp
     from .projects.nda_views import bp as nda_bp
     from .projects.views import bp as projects_bp
+    from .search import init_app as init_search
+    from .search.views import bp as search_bp
     from .specs.views import bp as specs_bp
     from .web import errors, templating
     from .web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
-                      attachments_bp, forum_bp, moderation_bp, notifications_bp):
+                      attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp):
         app.register_blueprint(blueprint)
+    init_search(app)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(crowdspirit_cli)

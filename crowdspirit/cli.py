@@ -1,4 +1,7 @@
-"""`flask crowdspirit ...` commands: demo data and administrator accounts."""
+"""`flask crowdspirit ...` commands: demo data, administrator accounts, digests and the search index."""
+
+import signal
+import threading
 
 import click
 from flask import current_app
@@ -9,6 +12,9 @@ from . import demo
 from .accounts import services as accounts
 from .errors import Conflict
 from .extensions import db
+from .search import documents as search_documents
+from .search import indexer as search_indexer_loop
+from .search import maintenance as search_maintenance
 
 crowdspirit_cli = AppGroup("crowdspirit", help="CrowdSpirit administration commands.")
 
@@ -58,3 +64,41 @@ def send_digests():
         notifications.mark_emailed(items)
         sent += 1
     click.echo(f"Digests sent: {sent}.")
+
+
+@crowdspirit_cli.command("reindex")
+@click.option("--processes", default=2, show_default=True, help="Indexing processes (Whoosh multiprocess writer).")
+def reindex(processes):
+    """Rebuild the search index from the database beside the live one, then swap it in."""
+    with click.progressbar(length=search_documents.count_all(), label="Indexing") as bar:
+        count = search_maintenance.rebuild(progress=lambda: bar.update(1), processes=processes)
+    click.echo(f"Search index rebuilt: {count} documents.")
+
+
+@crowdspirit_cli.command("search-check")
+@click.option("--repair", is_flag=True, help="Rewrite the documents that differ from the database.")
+def search_check(repair):
+    """Compare the search index with the database and report (or repair) the drift."""
+    drift = search_maintenance.check(repair=repair)
+    click.echo(f"Checked {drift.checked} documents: {len(drift.missing)} missing, {len(drift.stale)} out of date, "
+               f"{len(drift.extra)} that should not be there, {len(drift.duplicated)} duplicated.")
+    for label, keys in (("missing", drift.missing), ("out of date", drift.stale), ("extra", drift.extra),
+                        ("duplicated", drift.duplicated)):
+        if keys:
+            click.echo(f"  {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
+    if drift.keys:
+        click.echo("Repaired." if repair else "Run with --repair to fix it.")
+        if not repair:
+            raise SystemExit(1)
+
+
+@crowdspirit_cli.command("search-indexer")
+def search_indexer():
+    """Run the search indexer in the foreground (scale-out: one such process, web workers SEARCH_INDEXER=off)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo("Search indexer running; Ctrl-C to stop.")
+    try:
+        search_indexer_loop.run_forever(current_app._get_current_object(), stop)
+    except KeyboardInterrupt:
+        stop.set()

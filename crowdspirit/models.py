@@ -7,10 +7,12 @@ from .forum.models import Appeal, Flag, Post, PostRevision, Reaction, Thread
 from .notifications.models import Notification, ThreadFollow
 from .pipeline.models import Idea, StageTransition, Tag, Vote
 from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
+from .search.models import SearchOutbox
 from .specs.models import SpecRevision
 
 __all__ = [
     "AccessVersion", "Appeal", "Attachment", "AuditEvent", "Flag", "Idea", "Invitation", "JoinRequest",
     "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Post", "PostRevision", "Project",
-    "ProjectMembership", "Reaction", "SpecRevision", "StageTransition", "Tag", "Thread", "ThreadFollow", "User", "Vote",
+    "ProjectMembership", "Reaction", "SearchOutbox", "SpecRevision", "StageTransition", "Tag", "Thread",
+    "ThreadFollow", "User", "Vote",
 ]

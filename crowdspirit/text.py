@@ -1,5 +1,6 @@
 """Text helpers shared by every domain: slugs and safe Markdown."""
 
+import html
 import re
 import unicodedata
 
@@ -21,6 +22,11 @@ def render_markdown(source: str) -> Markup:
     """Render user Markdown to HTML with no script, style or event handler surviving."""
     html = _markdown.render(source or "")
     return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow ugc"))
+
+
+def plain_text(source: str) -> str:
+    """Markdown as the words a reader sees, without markup (for snippets)."""
+    return html.unescape(nh3.clean(str(render_markdown(source)), tags=set())).strip()
 
 
 def spreadsheet_safe(value) -> str:

@@ -32,6 +32,7 @@ TEST_CONFIG = {
     "ARGON2_MEMORY_COST": 64,
     "SERVER_NAME": None,
     "PAGE_CACHE_SECONDS": 0,  # test_pagecache turns the micro-cache on where it is the subject
+    "SEARCH_INDEXER": "off",  # tests index when they choose (search.indexer.drain), or start the thread
 }
 
 
@@ -137,7 +138,8 @@ def _truncate_all(url: str) -> None:
 @pytest.fixture
 def app(database_url, tmp_path):
     """The application bound to this test's database, inside an app context."""
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SEARCH_INDEX_DIR": str(tmp_path / "search")})
     app.instance_path = str(tmp_path / "instance")
     limiter.reset()
     with app.app_context():

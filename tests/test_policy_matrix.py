@@ -20,6 +20,7 @@ from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
 from crowdspirit.projects.models import JoinRequest, ProjectMembership
+from crowdspirit.search import indexer as search_indexer
 from crowdspirit.specs import services as specs
 
 MARKER = "Zephyrquartz"
@@ -90,6 +91,7 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
     pipeline.cast_vote(world.ideas[Stage.VOTE], author)
     world.post = forum.add_post(forum.thread_of_idea(spec_idea), author, f"{MARKER} in the discussion")
     projects.remove_member(project, users["removed member"].id, owner)
+    search_indexer.drain()
     return world
 
 
@@ -163,6 +165,7 @@ IN_PROJECT = {"login": True, "visibility": "project"}  # sign-in first; members 
 RULES = {
     # Site-wide pages: always answer; the marker check guards what they list.
     "web.home": Rule(get(lambda w: "/"), visibility="list"),
+    "search.results": Rule(get(lambda w: f"/search?q={MARKER.lower()}"), visibility="list"),
     "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
     "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
     "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",
@@ -318,5 +321,7 @@ def test_policy_matrix(app, client, login_as, make_user, make_org, make_project,
                 if endpoint == "pipeline.index" and sees(role, policy) and "stage=spec" in url:
                     if MARKER not in body:
                         failures.append(f"{role} {method} {url}: a visible spec idea is missing from the list")
+                if endpoint == "search.results" and sees(role, policy) and MARKER not in body:
+                    failures.append(f"{role} {method} {url}: search does not find what the role may see")
     print(f"policy {policy}: {cells} requests over {len(RULES)} routes x {len(ROLES)} roles")
     assert failures == []

@@ -144,12 +144,19 @@ def project_visible(user, project) -> bool:
     return any(sees(user, project, project.policy(stage)) for stage in POLICY_STAGES)
 
 
+#: visibility levels from the widest audience to the narrowest
+LEVELS = (Visibility.PUBLIC, Visibility.COMMUNITY, Visibility.PROJECT, Visibility.CONFIDENTIAL)
+
+
 def level_of(obj) -> str:
-    """The visibility level that protects an idea (or its spec, history, files) or a thread (or its posts).
+    """The visibility level that protects an idea (or its spec, history, files), a thread (or its posts) or a project.
 
     An idea follows the policy of its governing stage; a thread follows its idea, or its project's
-    open idea stage; community threads are public.
+    open idea stage; community threads are public. A project's summary is as visible as its most
+    open stage.
     """
+    if isinstance(obj, Project):
+        return min((obj.policy(stage) for stage in POLICY_STAGES), key=LEVELS.index)
     if isinstance(obj, Thread) or hasattr(obj, "thread"):
         thread = obj if isinstance(obj, Thread) else obj.thread
         if thread.idea_id is not None:
@@ -159,6 +166,41 @@ def level_of(obj) -> str:
         return Visibility.PUBLIC
     idea = obj if isinstance(obj, Idea) else obj.idea
     return idea.project.policy(idea.governing_stage)
+
+
+def access_key(project_id: int | None, level: str) -> str:
+    """The key a search document carries for who may see it: the level, scoped to its project when narrow."""
+    if level in (Visibility.PUBLIC, Visibility.COMMUNITY):
+        return str(level)
+    return f"{project_id}:{level}"
+
+
+@dataclass(frozen=True)
+class SearchKeys:
+    """The access keys of what a user may see, for filtering the search index before ranking."""
+
+    keys: frozenset
+    #: platform moderators see every project-level document, whichever project
+    every_project_level: bool = False
+
+    def allows(self, key: str) -> bool:
+        """Is a document carrying this key visible?"""
+        return key in self.keys or (self.every_project_level and key.endswith(f":{Visibility.PROJECT}"))
+
+
+def search_keys(user) -> SearchKeys | None:
+    """What the user may find in search, as access keys mirroring `sees` (None: everything, for admins)."""
+    if not user.is_authenticated:
+        return SearchKeys(frozenset({access_key(None, Visibility.PUBLIC)}))
+    if user.is_admin:
+        return None
+    relations = scope(user)
+    sponsored = per_request(f"sponsored:{user.organisation_id}", lambda: frozenset(db.session.scalars(
+        select(Project.id).where(Project.organisation_id == user.organisation_id)))) if user.organisation_id else set()
+    keys = {Visibility.PUBLIC.value, Visibility.COMMUNITY.value}
+    keys |= {access_key(p, Visibility.PROJECT) for p in relations.member_of | sponsored}
+    keys |= {access_key(p, Visibility.CONFIDENTIAL) for p in relations.cleared | sponsored}
+    return SearchKeys(frozenset(keys), every_project_level=user.is_moderator)
 
 
 def idea_visible(user, obj) -> bool:

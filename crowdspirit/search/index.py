@@ -1,0 +1,127 @@
+"""The index on disk: one writer at a time across processes, readers that follow each commit and swap.
+
+Layout of SEARCH_INDEX_DIR: `current` is a symlink to the live `index-<stamp>` folder, replaced
+atomically when a rebuild finishes; `writer.lock` is held (flock) by whoever writes, so the
+indexer thread, a dedicated indexer process and a rebuild never write at once.
+"""
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app
+from whoosh import index as whoosh_index
+
+from .schema import build_schema
+
+KEEP_OLD = 1  # rebuilt-over folders kept for readers still on them, besides the live one
+
+
+class Busy(Exception):
+    """Another process holds the writer lock; try again later."""
+
+
+def root() -> Path:
+    """The folder holding the index (SEARCH_INDEX_DIR)."""
+    path = Path(current_app.config["SEARCH_INDEX_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextmanager
+def writer_lock(wait: bool = False):
+    """Hold the one-writer lock; raise Busy at once if someone else has it (unless wait)."""
+    with open(root() / "writer.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as error:
+            raise Busy from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _new_folder() -> Path:
+    folder = root() / f"index-{time.time_ns()}"
+    folder.mkdir()
+    return folder
+
+
+def swap_in(folder: Path) -> None:
+    """Make folder the live index atomically (symlink replace), and drop folders older than the previous one."""
+    link, temporary = root() / "current", root() / f".current-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(folder.name)
+    os.replace(temporary, link)
+    old = sorted(p for p in root().glob("index-*") if p.resolve() != folder.resolve())
+    for stale in old[:-KEEP_OLD] if KEEP_OLD else old:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def create_empty() -> Path:
+    """A new empty index folder (not yet live)."""
+    folder = _new_folder()
+    whoosh_index.create_in(str(folder), build_schema())
+    return folder
+
+
+def live_folder() -> Path | None:
+    """The folder `current` points to, if an index exists."""
+    link = root() / "current"
+    return link.resolve() if link.exists() else None
+
+
+def open_for_writing():
+    """The live index, created empty on first use; call with the writer lock held."""
+    folder = live_folder()
+    if folder is None:
+        folder = create_empty()
+        swap_in(folder)
+    return whoosh_index.open_dir(str(folder))
+
+
+class Reader:
+    """One open searcher per process and index folder, refreshed when the indexer commits.
+
+    Whoosh searchers are not safe to share between threads, so searches take turns on a lock;
+    per-generation caches (allowed document sets) live as long as the searcher.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.folder = None
+        self.searcher = None
+        self.cache: dict = {}
+
+    def current(self):
+        """The searcher for the live index (None before the first document was ever indexed)."""
+        folder = live_folder()
+        if folder is None:
+            return None
+        if folder != self.folder:
+            if self.searcher is not None:
+                self.searcher.close()
+            self.folder, self.searcher, self.cache = folder, whoosh_index.open_dir(str(folder)).searcher(), {}
+        elif not self.searcher.up_to_date():
+            self.searcher, self.cache = self.searcher.refresh(), {}
+        return self.searcher
+
+
+_readers: dict[str, Reader] = {}
+_readers_lock = threading.Lock()
+
+
+@contextmanager
+def reading():
+    """(searcher or None, per-generation cache) for the live index, this thread's turn."""
+    key = str(root())
+    with _readers_lock:
+        reader = _readers.setdefault(key, Reader())
+    with reader.lock:
+        searcher = reader.current()
+        yield searcher, reader.cache

@@ -1,0 +1,98 @@
+"""The one indexer: reads committed outbox rows, rewrites their documents, then deletes the rows.
+
+It runs as a thread in the embedded default (SEARCH_INDEXER=thread) or as its own process
+(`flask crowdspirit search-indexer`) in scale-out. Either way it writes only while holding the
+writer lock, so two of them never write at once; a row is deleted only after the index commit,
+so a crash replays it (rewriting a document is idempotent) and nothing is lost while it is down.
+"""
+
+import logging
+import threading
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from . import index
+from .documents import SOURCES
+from .models import SearchOutbox
+from .outbox import work_queued
+
+BATCH = 500
+POLL_SECONDS = 0.5
+log = logging.getLogger(__name__)
+
+
+def apply(writer, pairs) -> int:
+    """Write (key, document or None) pairs: update documents, delete keys whose document is gone.
+
+    Pairs are merged by key first (Whoosh does not replace a document added earlier in the same
+    batch), and every copy of a key is deleted (update_document would remove only the first one).
+    """
+    documents = dict(pairs)
+    for key, document in documents.items():
+        writer.delete_by_term("key", key)
+        if document is not None:
+            writer.add_document(**document)
+    return len(documents)
+
+
+def process_pending(limit: int = BATCH) -> int:
+    """Index one batch of outbox rows; returns how many rows were done (0 when idle or busy elsewhere)."""
+    try:
+        with index.writer_lock():
+            rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id)
+                                      .order_by(SearchOutbox.id).limit(limit)).all()
+            if not rows:
+                return 0
+            writer = index.open_for_writing().writer()
+            try:
+                work = dict.fromkeys((row.kind, row.object_id) for row in rows)
+                apply(writer, (pair for kind, object_id in work for pair in SOURCES[kind](object_id)))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
+            db.session.commit()
+            return len(rows)
+    except index.Busy:
+        return 0
+
+
+def drain() -> int:
+    """Index everything pending now (tests and commands); returns the number of rows done."""
+    done = total = process_pending()
+    while done:
+        done = process_pending()
+        total += done
+    return total
+
+
+def run_forever(app, stop: threading.Event) -> None:
+    """The indexer loop: wake on a local commit or every half second, index, repeat until stopped."""
+    while not stop.is_set():
+        work_queued.wait(POLL_SECONDS)
+        work_queued.clear()
+        with app.app_context():
+            try:
+                while process_pending() and not stop.is_set():
+                    pass
+            except Exception:  # a bad batch must not kill the indexer; it is retried on the next round
+                log.exception("search indexing failed; retrying")
+                stop.wait(5)
+
+
+_started: set[str] = set()
+_started_lock = threading.Lock()
+
+
+def start_thread() -> None:
+    """Start this process's indexer thread once per index folder (SEARCH_INDEXER=thread)."""
+    app = current_app._get_current_object()
+    key = str(index.root())
+    with _started_lock:
+        if key in _started:
+            return
+        _started.add(key)
+    threading.Thread(target=run_forever, args=(app, threading.Event()), name="search-indexer", daemon=True).start()

@@ -1,0 +1,66 @@
+"""The index schema: what each document holds, and how French and English text is analysed."""
+
+import re
+
+from whoosh.analysis import CharsetFilter, Filter, LanguageAnalyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+LANGUAGES = ("en", "fr")
+
+
+class FrenchPluralFilter(Filter):
+    """Drop the plural s/x the French Snowball stemmer keeps after a vowel ("vélos" -> "velo")."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if len(token.text) > 3 and token.text[-1] in "sx":
+                token.text = token.text[:-1]
+            yield token
+
+
+#: stemmed, accent-folded analysers, one per language; queries go through the same ones
+ANALYZERS = {
+    "en": StemmingAnalyzer() | CharsetFilter(accent_map),
+    "fr": LanguageAnalyzer("fr") | CharsetFilter(accent_map) | FrenchPluralFilter(),
+}
+#: whole words, lowercase and accent-folded, not stemmed: what prefixes and "did you mean" work on
+WORDS_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema() -> Schema:
+    """One flat schema for ideas, projects, specs, posts and people."""
+    text_fields = {}
+    for language in LANGUAGES:
+        text_fields[f"title_{language}"] = TEXT(analyzer=ANALYZERS[language], field_boost=2.0)
+        text_fields[f"body_{language}"] = TEXT(analyzer=ANALYZERS[language])
+    return Schema(
+        key=ID(stored=True, unique=True),  # "idea:12": kind and database id
+        digest=ID(stored=True),  # fingerprint of the indexed content, for search-check
+        kind=ID(sortable=True),
+        access=ID(),  # the access key (policy.access_key): filtered on before ranking
+        project=ID(sortable=True),
+        stage=ID(sortable=True),
+        tags=KEYWORD(commas=True, lowercase=True, scorable=False),
+        author=ID(),
+        created=DATETIME(sortable=True),
+        words=TEXT(analyzer=WORDS_ANALYZER, phrase=False),
+        **text_fields,
+    )
+
+
+_FRENCH = frozenset(
+    "le la les un une des du de et est sont pour dans avec sur pas qui que une au aux ce cette ces il elle nous vous "
+    "ils son sa ses leur mais ou donc plus très tout sans être avoir fait comme même aussi".split())
+_ENGLISH = frozenset(
+    "the a an and is are for in with on not who that this these it its we you they his her their but or so more "
+    "very all without be have has do does as also of to from by can will would".split())
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def detect_language(text: str) -> str:
+    """French or English, by which language's common words the text uses more (English on a tie)."""
+    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    french = sum(w in _FRENCH for w in words)
+    english = sum(w in _ENGLISH for w in words)
+    return "fr" if french > english else "en"
