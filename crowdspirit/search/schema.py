@@ -2,8 +2,9 @@
 
 import re
 
-from whoosh.analysis import CharsetFilter, Filter, LanguageAnalyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
 LANGUAGES = ("en", "fr")
@@ -19,11 +20,16 @@ class FrenchPluralFilter(Filter):
             yield token
 
 
-#: stemmed, accent-folded analysers, one per language; queries go through the same ones
-ANALYZERS = {
-    "en": StemmingAnalyzer() | CharsetFilter(accent_map),
-    "fr": LanguageAnalyzer("fr") | CharsetFilter(accent_map) | FrenchPluralFilter(),
-}
+def _analyzer(language: str):
+    """Words, lowercased, common words dropped (leaving their position empty, so phrases stay exact), stemmed,
+    accents folded."""
+    return (RegexTokenizer() | LowercaseFilter()
+            | StopFilter(stoplist=stopwords_for_language(language) | {"les"}, renumber=False)
+            | StemFilter(lang=language, cachesize=50_000) | CharsetFilter(accent_map))
+
+
+#: the analysers of the two languages; queries go through the same ones
+ANALYZERS = {"en": _analyzer("en"), "fr": _analyzer("fr") | FrenchPluralFilter()}
 #: whole words, lowercase and accent-folded, not stemmed: what prefixes and "did you mean" work on
 WORDS_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 

@@ -78,13 +78,14 @@ def _fold(text: str) -> list[str]:
 def _text_query(text: str, prefix: bool = False):
     """A word or phrase in any language's title or body (None when it is only common words)."""
     options = []
+    folded = _fold(text)
     for language in LANGUAGES:
         tokens = _tokens(language, text)
         if not tokens:
             continue
+        slop = 1 + len(folded) - len(tokens)  # common words left out of a phrase still take their place
         for fieldname in (f"title_{language}", f"body_{language}"):
-            options.append(wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens))
-    folded = _fold(text)
+            options.append(wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens, slop))
     if prefix and len(folded) == 1 and len(folded[0]) >= 2:
         options.append(wq.Prefix("words", folded[0]))
     return wq.Or(options) if options else None

@@ -1,0 +1,405 @@
+"""Search: relevance, query syntax, facets, and above all that nobody finds what they may not see."""
+
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import func, select
+
+from crowdspirit.extensions import db
+from crowdspirit.forum import moderation
+from crowdspirit.forum import services as forum
+from crowdspirit.pipeline import services as pipeline
+from crowdspirit.pipeline.models import Idea, Stage
+from crowdspirit.projects import nda
+from crowdspirit.projects import services as projects
+from crowdspirit.search import index, indexer, maintenance
+from crowdspirit.search.documents import idea_document
+from crowdspirit.search.models import SearchOutbox
+from crowdspirit.specs import services as specs
+
+MARKER = "Quixolotl"
+
+
+@pytest.fixture
+def propose(make_user, make_project):
+    """Propose an idea with the given text, indexed at once."""
+    default = {}
+
+    def make(title, body="", tags="", project=None, author=None, summary="An idea."):
+        if project is None:
+            project = default.setdefault("project", make_project(title="Open workshop"))
+        idea = pipeline.propose_idea(project, author or make_user(), title, summary, body, tags)
+        indexer.drain()
+        return idea
+
+    return make
+
+
+def search(client, query, **params):
+    """The results page's HTML for a query."""
+    response = client.get("/search", query_string={"q": query, **params})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def titles(html):
+    """The result titles shown, in order."""
+    return re.findall(r'<h3><a href="[^"]+">([^<]+)</a>', html)
+
+
+# --- Relevance --------------------------------------------------------------------------------------
+def test_english_stemming_matches_other_forms_of_a_word(client, propose):
+    propose("Charging batteries faster", "The charger balances the cells while charging.")
+    propose("Wooden toy train")
+    assert titles(search(client, "battery charge")) == ["Charging batteries faster"]
+
+
+def test_french_stemming_and_accents_are_ignored(client, propose):
+    propose("Des vélos électriques pour la ville", "Les vélos se rechargent dans les stations de quartier.")
+    propose("Une lampe de poche")
+    assert titles(search(client, "velo electrique")) == ["Des vélos électriques pour la ville"]
+    assert titles(search(client, "ÉLECTRIQUES")) == ["Des vélos électriques pour la ville"]
+
+
+def test_all_words_must_match(client, propose):
+    propose("Solar lantern", "A lantern for camping.")
+    propose("Solar charger", "A charger for phones.")
+    assert titles(search(client, "solar lantern")) == ["Solar lantern"]
+
+
+def test_exact_phrases_and_exclusions(client, propose):
+    propose("Pocket power bank", "A power bank for the pocket.")
+    propose("Bank of power cells", "Cells to power a bank of lights.")
+    assert titles(search(client, '"power bank"')) == ["Pocket power bank"]
+    assert titles(search(client, "power -pocket")) == ["Bank of power cells"]
+
+
+def test_prefix_matches_the_word_being_typed(client, propose):
+    propose("Replaceable battery door")
+    assert titles(search(client, "replaceable batt")) == ["Replaceable battery door"]
+    assert titles(search(client, "batt replaceable")) == []  # only the last word is a prefix
+
+
+def test_field_filters(client, propose, make_project, make_user, make_idea):
+    other = make_project(title="Kitchen lab")
+    author = make_user(name="Jeanne Dupont")
+    propose("Lamp with a dimmer", tags="hardware")
+    propose("Lamp for reading", tags="software", author=author)
+    propose("Lamp in the kitchen", project=other)
+    make_idea(project=other, title="Lamp on a vote", stage=Stage.VOTE)
+    indexer.drain()
+    assert titles(search(client, "lamp tag:hardware")) == ["Lamp with a dimmer"]
+    assert titles(search(client, "lamp author:dupont")) == ["Lamp for reading"]
+    assert sorted(titles(search(client, f"lamp project:{other.slug}"))) == ["Lamp in the kitchen", "Lamp on a vote"]
+    assert titles(search(client, "lamp stage:vote")) == ["Lamp on a vote"]
+    assert titles(search(client, "kitchen type:project")) == ["Kitchen lab"]
+    assert titles(search(client, "lamp project:no-such-project")) == []
+
+
+def test_forum_posts_specs_and_people_are_found(client, propose, make_user, make_idea):
+    user = make_user(name="Mireille Soudure")
+    idea = make_idea(title="Modular speaker", stage=Stage.SPEC)
+    specs.save_revision(idea, idea.author, 1, "draft", problem="Speakers die with their amplifier.",
+                        target_users="", features="", constraints="", target_price="")
+    forum.add_post(forum.thread_of_idea(idea), user, "I could design the crossover filter.")
+    indexer.drain()
+    html = search(client, "crossover")
+    assert "Modular speaker" in html and "<mark>crossover</mark>" in html and "Forum post" in html
+    assert "Specification" in search(client, "amplifier")
+    assert titles(search(client, "soudure")) == ["Mireille Soudure"]
+
+
+def test_snippets_highlight_matches_and_escape_html(client, propose):
+    propose("Safe markup", "Write <script>alert(1)</script> then the **keyword** appears.")
+    html = search(client, "keyword")
+    assert "<mark>keyword</mark>" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_facets_count_by_type_stage_and_tag_and_narrow_the_results(client, propose, make_idea, make_project):
+    project = make_project(title="Garden tools")
+    for n in range(3):
+        propose(f"Garden sensor {n}", tags="garden")
+    make_idea(project=project, title="Garden robot", stage=Stage.VOTE, tags="robot")
+    indexer.drain()
+    html = search(client, "garden")
+    assert "5 results" in html  # four ideas and the "Garden tools" project
+    assert "#garden</a> <small class=\"muted\">3</small>" in html
+    narrowed = search(client, "garden", tags="robot")
+    assert titles(narrowed) == ["Garden robot"]
+
+
+def test_sorting_by_date_and_pagination(client, propose):
+    for n in range(23):
+        propose(f"Kite design {n:02d}")
+    newest = titles(search(client, "kite", sort="date"))
+    assert newest[:2] == ["Kite design 22", "Kite design 21"] and len(newest) == 20
+    second = search(client, "kite", sort="date", page=2)
+    assert titles(second) == ["Kite design 02", "Kite design 01", "Kite design 00"]
+    assert "23 results" in second
+    assert titles(search(client, "kite", page="abc"))  # a malformed page number is page 1
+
+
+def test_did_you_mean_offers_a_visible_word(client, propose):
+    propose("Battery charger")
+    html = search(client, "baterry")
+    assert "Did you mean" in html and "<em>battery</em>" in html
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "Search ideas, projects"),
+    ("x" * 1000, "only its first 200 characters"),
+    ('"unclosed phrase', "A quote was not closed"),
+    ("lamp colour:red", "Unknown filter « colour: »"),
+    ("-lamp", "Say what to look for"),
+    ("the of and", "Nothing found"),
+    ("tag:", "Search ideas, projects"),
+    ("*** ??? (((", "Search ideas, projects"),
+])
+def test_odd_queries_get_a_helpful_page(client, propose, query, message):
+    propose("Lamp")
+    assert message in search(client, query)
+
+
+def test_search_as_you_type_gets_the_fragment_and_the_header_box_keeps_the_query(client, propose):
+    propose("Lamp")
+    fragment = client.get("/search?q=lam", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="search-page">') and "<html" not in fragment
+    page = search(client, "lam")
+    assert 'value="lam"' in page and 'hx-trigger="input changed delay:300ms, search"' in page
+
+
+# --- Nothing leaks ---------------------------------------------------------------------------------
+@pytest.fixture
+def secret_world(make_user, make_org, make_project, make_idea, add_member):
+    """A sponsored project whose spec and R&D stages are confidential under an NDA, with the marker inside."""
+    org = make_org()
+    owner = make_user(name="Olga Owner", organisation=org)
+    project = make_project(owner=owner, title="Helios lab", kind="sponsored", policy_spec="confidential",
+                           policy_partner_rnd="confidential")
+    signer, member = make_user(name="Sid Signer"), make_user(name="Mona Member")
+    add_member(project, signer)
+    add_member(project, member)
+    nda.publish(project, owner, "Keep it to yourself.")
+    nda.accept(project, signer, 1)
+    idea = make_idea(project=project, author=signer, title=f"{MARKER} earbuds", stage=Stage.SPEC)
+    specs.save_revision(idea, signer, 1, "draft", problem=f"The {MARKER} driver overheats.", target_users="",
+                        features="", constraints="", target_price="")
+    forum.add_post(forum.thread_of_idea(idea), signer, f"Our {MARKER} supplier quoted 4 EUR.")
+    public = make_idea(project=project, author=signer, title="Open earbuds case")
+    indexer.drain()
+    return {"project": project, "idea": idea, "public": public, "signer": signer, "member": member,
+            "sponsor": make_user(name="Sam Sponsor", organisation=org), "outsider": make_user(name="Otto")}
+
+
+OUTSIDERS = [None, "outsider", "member"]
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_confidential_content_is_never_found_counted_suggested_or_quoted(client, login_as, secret_world, who):
+    if who:
+        login_as(secret_world[who])
+    for query in (MARKER, MARKER.lower(), f"{MARKER} driver", "supplier quoted", f'"{MARKER} earbuds"',
+                  MARKER[:5].lower(), "quixolotel", "earbuds", f"type:spec {MARKER}"):
+        html = search(client, query).lower()
+        region = re.sub(r"<h1>.*?</h1>", "", html.split('<div id="search-page">')[1].split("<footer")[0])
+        region = re.sub(r"\?q=[^&\"]*", "", region)  # links repeat the query as typed
+        assert MARKER.lower() not in region, query
+        assert MARKER.lower() not in html.split('<div id="search-page">')[0].replace(escape(query).lower(), "")
+    earbuds = search(client, "earbuds")
+    assert titles(earbuds) == ["Open earbuds case"] and "1 result" in earbuds
+    assert "Specifications" not in earbuds and "Forum posts" not in earbuds  # no facet counts the hidden ones
+
+
+@pytest.mark.parametrize("who", ["signer", "sponsor"])
+def test_those_inside_find_it(client, login_as, secret_world, who):
+    login_as(secret_world[who])
+    assert sorted(titles(search(client, MARKER))) == [f"{MARKER} earbuds"] * 3  # the idea, its spec, the post
+    assert "Did you mean" in search(client, "quixolotel")
+
+
+def test_a_stage_becoming_confidential_leaves_outsiders_reach_and_comes_back_when_public(
+        client, login_as, secret_world):
+    login_as(secret_world["outsider"])
+    public, project = secret_world["public"], secret_world["project"]
+    forum.add_post(forum.thread_of_idea(public), secret_world["signer"], "Thoughts on the hinge?")
+    indexer.drain()
+    assert "Open earbuds case" in search(client, "hinge")
+    pipeline._move(public, Stage.VOTE, None, "")
+    pipeline._move(public, Stage.SPEC, None, "")
+    assert titles(search(client, "earbuds case")) == []  # not yet re-indexed: each hit is checked again anyway
+    indexer.drain()
+    assert titles(search(client, "earbuds case")) == [] and titles(search(client, "hinge")) == []
+    projects.update_settings(project, project.owner, policy_spec="public")
+    indexer.drain()
+    assert titles(search(client, "hinge")) == ["Open earbuds case"]
+    assert f"{MARKER} earbuds" in titles(search(client, MARKER))
+
+
+def test_hidden_and_held_posts_leave_search(client, login_as, make_user, make_idea):
+    idea = make_idea(title="Folding kayak")
+    author, moderator = make_user(), make_user(moderator=True)
+    post = forum.add_post(forum.thread_of_idea(idea), author, "The hull uses a tarpaulin skin.")
+    indexer.drain()
+    assert "Folding kayak" in search(client, "tarpaulin")
+    moderation.hide(post, moderator, "spam")
+    indexer.drain()
+    assert titles(search(client, "tarpaulin")) == []
+
+
+def test_a_banned_member_leaves_people_search(client, make_user):
+    user = make_user(name="Bertrand Banni")
+    indexer.drain()
+    assert titles(search(client, "bertrand")) == ["Bertrand Banni"]
+    user.banned = True
+    db.session.commit()
+    indexer.drain()
+    assert titles(search(client, "bertrand")) == []
+
+
+# --- Indexing follows commits ------------------------------------------------------------------------
+def test_a_rolled_back_change_never_reaches_the_outbox(app, make_project, make_user):
+    project, user = make_project(), make_user()
+    indexer.drain()
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            db.session.add(Idea(project=project, author=user, title="Ghost", summary="", body=""))
+            db.session.flush()
+            raise RuntimeError("abort")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
+
+
+def test_votes_do_not_queue_reindexing(app, make_idea, make_user):
+    idea, voter = make_idea(stage=Stage.VOTE), make_user()
+    indexer.drain()
+    pipeline.cast_vote(idea, voter)
+    assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
+
+
+def test_edits_reach_the_index(client, propose, make_user):
+    idea = propose("Camping stove")
+    pipeline.edit_idea(idea, "Camping kettle", idea.summary, idea.body, "")
+    indexer.drain()
+    assert titles(search(client, "kettle")) == ["Camping kettle"] and titles(search(client, "stove")) == []
+
+
+def test_the_indexer_thread_makes_a_new_post_searchable_soon_after_its_commit(app, client, make_user, make_idea):
+    idea = make_idea(title="Solar oven")
+    indexer.drain()
+    stop = threading.Event()
+    worker = threading.Thread(target=indexer.run_forever, args=(app, stop))
+    worker.start()
+    try:
+        forum.add_post(forum.thread_of_idea(idea), make_user(), "Mirrors of polished aluminium.")
+        committed = time.monotonic()
+        while titles(search(client, "aluminium")) != ["Solar oven"]:
+            assert time.monotonic() - committed < 10, "the indexer thread did not index the post"
+            stop.wait(0.02)
+    finally:
+        stop.set()
+        worker.join()
+    assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
+
+
+# --- Commands ---------------------------------------------------------------------------------------
+def test_reindex_rebuilds_beside_and_swaps(app, client, propose):
+    propose("Hand-cranked radio")
+    before = index.live_folder()
+    result = app.test_cli_runner().invoke(args=["crowdspirit", "reindex", "--processes", "1"])
+    assert result.exit_code == 0 and "Search index rebuilt: " in result.output
+    assert index.live_folder() != before and titles(search(client, "radio")) == ["Hand-cranked radio"]
+
+
+def test_search_check_reports_and_repairs_drift(app, client, propose):
+    propose("Wind turbine kit")
+    stale = propose("Tide clock")
+    with index.writer_lock():  # damage the index behind the indexer's back
+        writer = index.open_for_writing().writer()
+        writer.delete_by_term("key", "idea:1")
+        writer.add_document(**{**idea_document(stale), "digest": "0", "key": "idea:999"})
+        writer.add_document(**idea_document(stale))
+        writer.commit()
+    runner = app.test_cli_runner()
+    report = runner.invoke(args=["crowdspirit", "search-check"])
+    assert report.exit_code == 1
+    assert "1 missing, 0 out of date, 1 that should not be there, 1 duplicated" in report.output
+    assert titles(search(client, "wind")) == []
+    repaired = runner.invoke(args=["crowdspirit", "search-check", "--repair"])
+    assert repaired.exit_code == 0 and "Repaired." in repaired.output
+    assert titles(search(client, "wind")) == ["Wind turbine kit"] and titles(search(client, "tide")) == ["Tide clock"]
+    assert runner.invoke(args=["crowdspirit", "search-check"]).exit_code == 0
+
+
+def test_an_indexer_that_finds_the_lock_taken_waits_its_turn(app, client, make_idea):
+    make_idea(title="Bamboo bicycle frame")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(index.root() / "writer.lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert indexer.process_pending() == 0  # busy elsewhere: no error, nothing lost
+        assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) > 0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert indexer.drain() > 0 and titles(search(client, "bamboo")) == ["Bamboo bicycle frame"]
+
+
+HOLD_LOCK = """
+import fcntl, sys, time
+handle = open(sys.argv[1], "a")
+fcntl.flock(handle, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+# --- Several processes --------------------------------------------------------------------------------
+WORKER = """
+import json, sys
+from flask_login import AnonymousUserMixin
+from crowdspirit import create_app
+from crowdspirit.extensions import db
+from crowdspirit.pipeline import services as pipeline
+from crowdspirit.accounts.models import User
+from crowdspirit.projects.models import Project
+from crowdspirit.search import indexer, services
+config, role, number, project_id, author_id = json.loads(sys.argv[1])
+app = create_app(config)
+with app.test_request_context():
+    if role == "writer":
+        for n in range(12):
+            idea = pipeline.propose_idea(db.session.get(Project, project_id), db.session.get(User, author_id),
+                                         f"Nimbostratus {number}-{n}", "Clouds.", "", "")
+            if n % 4 == 0:
+                pipeline.edit_idea(idea, f"Nimbostratus {number}-{n} edited", "Clouds.", "", "")
+            indexer.process_pending(limit=5)  # every writer indexes too: they take turns on the lock
+    else:
+        seen = [services.search(AnonymousUserMixin(), "nimbostratus").page.total for _ in range(40)]
+        print(json.dumps(seen))
+"""
+
+
+def test_processes_writing_and_searching_at_once_leave_no_drift(app, client, make_project, make_user):
+    project, author = make_project(title="Weather station"), make_user()
+    config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SEARCH_INDEX_DIR", "SECRET_KEY")}
+    config["SEARCH_INDEXER"] = "off"
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER,
+                                 json.dumps([config, role, number, project.id, author.id])],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for number, role in enumerate(["writer", "writer", "writer", "searcher", "searcher"])]
+    outputs = [worker.communicate(timeout=240) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * 5, [err[-2000:] for _, err in outputs]
+    counts = [json.loads(out) for out, _ in outputs[3:]]
+    assert all(0 <= count <= 36 for run in counts for count in run)
+    indexer.drain()
+    drift = maintenance.check()
+    assert drift.checked > 36 and drift.keys == []
+    assert "36 results" in search(client, "nimbostratus")
+    assert "9 results" in search(client, "nimbostratus edited")
