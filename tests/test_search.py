@@ -156,7 +156,7 @@ def test_did_you_mean_offers_a_visible_word(client, propose):
     ("", "Search ideas, projects"),
     ("x" * 1000, "only its first 200 characters"),
     ('"unclosed phrase', "A quote was not closed"),
-    ("lamp colour:red", "Unknown filter « colour: »"),
+    ("lamp colour:red", "Unknown filter “colour:”"),
     ("-lamp", "Say what to look for"),
     ("the of and", "Nothing found"),
     ("tag:", "Search ideas, projects"),

@@ -49,7 +49,7 @@ def parse(text: str) -> ParsedQuery:
         value = (phrase if phrase is not None else word).strip()
         name = name.lower() if name else None
         if name and name not in FILTERS:
-            parsed.notes.append(_l("Unknown filter « %(name)s: »; use tag:, stage:, project:, author: or type:.",
+            parsed.notes.append(_l("Unknown filter “%(name)s:”; use tag:, stage:, project:, author: or type:.",
                                    name=name))
             continue
         if not re.search(r"\w", value):

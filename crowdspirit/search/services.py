@@ -41,6 +41,8 @@ STAGE_ALIASES = {"rnd": "partner_rnd", "r&d": "partner_rnd", "voting": "vote", "
 SNIPPET_CHARS = 220
 KIND_LABELS = {"idea": _l("Ideas"), "project": _l("Projects"), "spec": _l("Specifications"), "post": _l("Forum posts"),
                "person": _l("People")}
+HIT_LABELS = {"idea": _l("Idea"), "project": _l("Project"), "spec": _l("Specification"), "post": _l("Forum post"),
+              "person": _l("Member")}
 
 
 @dataclass

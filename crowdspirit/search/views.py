@@ -24,4 +24,5 @@ def results():
     projects = {p.id: p for p in db.session.scalars(visible(select(Project).where(Project.id.in_(project_ids)),
                                                             current_user))} if project_ids else {}
     return render("search/results.html", "search/_results.html", text=text, found=found, selected=selected,
-                  sort=sort, projects=projects, kinds=services.KIND_LABELS)
+                  sort=sort, projects=projects, kinds=services.KIND_LABELS,
+                  hit_labels=services.HIT_LABELS)
