@@ -105,7 +105,8 @@ def _inflections(language: str) -> list[str]:
     """Real content words with some inflected forms (plurals, -ing/-ed, feminine), for the stemmers."""
     nouns, adjectives, verbs = NOUNS[language], ADJECTIVES[language], VERBS[language]
     if language == "en":
-        plural = [n[:-1] + "ies" if n.endswith("y") and n[-2] not in "aeiou" else n + "s" for n in nouns]
+        plural = [n[:-1] + "ies" if n.endswith("y") and n[-2] not in "aeiou"
+                  else n + "es" if n.endswith(("s", "x", "ch", "sh")) else n + "s" for n in nouns]
         forms = [v.rstrip("e") + "ing" for v in verbs] + [v.rstrip("e") + "ed" for v in verbs]
     else:
         plural = [n + "x" if n.endswith(("eau", "eu")) else n if n.endswith(("s", "x")) else n + "s" for n in nouns]
@@ -119,7 +120,7 @@ class TextMaker:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.words, self.cumulative, self.content = {}, {}, {}
+        self.words, self.cumulative, self.content = {}, {}, {}  # content: (words, cumulative) without function words
         for language in ("en", "fr"):
             real = list(dict.fromkeys(_inflections(language)))
             rng.shuffle(real)
@@ -130,18 +131,16 @@ class TextMaker:
             content = real + sorted(pseudo - set(real))
             rng.shuffle(content[len(real):])
             words = FUNCTION[language] + content
-            self.words[language] = words
-            self.cumulative[language] = list(accumulate(1.0 / (rank + 2.7) for rank in range(1, len(words) + 1)))
-            self.content[language] = len(FUNCTION[language])
+            weights = [1.0 / (rank + 2.7) for rank in range(1, len(words) + 1)]
+            self.words[language], self.cumulative[language] = words, list(accumulate(weights))
+            self.content[language] = (content, list(accumulate(weights[len(FUNCTION[language]):])))
 
     def language(self) -> str:
         return "fr" if self.rng.random() < FRENCH_SHARE else "en"
 
     def _draw(self, language: str, count: int, content_only: bool = False) -> list[str]:
-        words, cumulative = self.words[language], self.cumulative[language]
-        if content_only:
-            start = self.content[language]
-            words, cumulative = words[start:], [c - cumulative[start - 1] for c in cumulative[start:]]
+        words, cumulative = self.content[language] if content_only else (self.words[language],
+                                                                          self.cumulative[language])
         return self.rng.choices(words, cum_weights=cumulative, k=count)
 
     def text(self, language: str, count: int) -> str:
@@ -169,6 +168,13 @@ class TextMaker:
             first, second = self._draw(language, 2, content_only=True)
             if first != second:
                 return f"{first} {second}"
+
+
+def queries(seed: int, count: int) -> list[str]:
+    """count two-word queries over the vocabulary build(seed) wrote with, in the corpus's language mix."""
+    maker = TextMaker(random.Random(seed + 8))
+    maker.rng = random.Random(seed + 9)
+    return [maker.query(maker.language()) for _ in range(count)]
 
 
 def build(path: str, size: Size, seed: int = 42) -> dict:
@@ -235,5 +241,4 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
     con.close()
     return {"member_id": member_id, "admin_id": ADMIN_ID, "member_projects": member_projects,
             "french": sum(v == "fr" for v in languages.values()) / len(languages), "users": users + 1,
-            "vocabulary": sum(len(w) for w in maker.words.values()), "maker": maker,
-            "seconds": time.perf_counter() - t0}
+            "vocabulary": sum(len(w) for w in maker.words.values()), "seconds": time.perf_counter() - t0}

@@ -67,3 +67,10 @@ def test_upgrade_keeps_the_data_of_a_populated_database(app, client):
         assert connection.execute(text("SELECT display_name, banned FROM users")).one() == ("Old Timer", False)
         assert connection.execute(text("SELECT policy_spec FROM projects")).scalar_one() == "project"
         assert connection.execute(text("SELECT archived_from FROM ideas")).scalar_one() == "vote"
+        # content written before search existed is queued once for the indexer, and then found
+        assert sorted(connection.execute(text("SELECT kind, object_id FROM search_outbox")).all()) == [
+            ("idea", 1), ("project", 1), ("user", 1)]
+    from crowdspirit.search import indexer
+
+    indexer.drain()
+    assert "Old idea" in client.get("/search?q=old").get_data(as_text=True)

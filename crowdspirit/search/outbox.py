@@ -18,7 +18,7 @@ from .models import SearchOutbox
 
 #: per model: the attributes the index holds, and the outbox kind a change to them queues
 WATCHED = {
-    Idea: ("idea", {"title", "summary", "body", "tags", "project_id"}),
+    Idea: ("idea", {"title", "summary", "body", "tags"}),
     Project: ("project", {"slug", "title", "summary", "description"}),
     Post: ("post", {"body", "hidden_at", "pending", "thread_id"}),
     Thread: ("thread", {"title", "idea_id", "project_id", "category"}),
@@ -26,7 +26,7 @@ WATCHED = {
 }
 #: changes that move who may see a whole subtree: the idea's spec and thread, the project's everything
 CASCADES = {
-    Idea: ("idea_all", {"archived_from", "stage"}),
+    Idea: ("idea_all", {"archived_from", "stage", "project_id"}),
     Project: ("project_all", {f"policy_{stage}" for stage in POLICY_STAGES}),
 }
 
