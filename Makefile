@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := crowdspirit/translations
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations extract-messages bench bench-live clean
+.PHONY: run test lint translations extract-messages bench bench-live bench-search clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: translations
 
 bench-live: translations
 	$(BIN)/python bench/fanout_bench.py
+
+bench-search: translations
+	$(BIN)/python bench/search_bench.py
 
 clean:
 	rm -rf $(VENV) instance/crowdspirit.db* .pytest_cache

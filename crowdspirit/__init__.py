@@ -35,6 +35,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
 
     from .accounts.views import bp as accounts_bp
+    from .api.token_views import bp as tokens_bp
+    from .api.views import bp as api_bp
     from .attachments.views import bp as attachments_bp
     from .audit.views import bp as audit_bp
     from .cli import crowdspirit_cli
@@ -52,7 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
-                      attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp):
+                      attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp, api_bp, tokens_bp):
         app.register_blueprint(blueprint)
     init_search(app)
     errors.register(app)

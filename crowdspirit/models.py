@@ -1,6 +1,7 @@
 """Imports every domain's models so that SQLAlchemy and Alembic see the whole schema."""
 
 from .accounts.models import Organisation, User
+from .api.models import ApiCall, ApiToken
 from .attachments.models import Attachment
 from .audit.models import AccessVersion, AuditEvent
 from .forum.models import Appeal, Flag, Post, PostRevision, Reaction, Thread
@@ -11,7 +12,8 @@ from .search.models import SearchOutbox
 from .specs.models import SpecRevision
 
 __all__ = [
-    "AccessVersion", "Appeal", "Attachment", "AuditEvent", "Flag", "Idea", "Invitation", "JoinRequest",
+    "AccessVersion", "ApiCall", "ApiToken", "Appeal", "Attachment", "AuditEvent", "Flag", "Idea", "Invitation",
+    "JoinRequest",
     "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Post", "PostRevision", "Project",
     "ProjectMembership", "Reaction", "SearchOutbox", "SpecRevision", "StageTransition", "Tag", "Thread",
     "ThreadFollow", "User", "Vote",

@@ -166,6 +166,24 @@ RULES = {
     # Site-wide pages: always answer; the marker check guards what they list.
     "web.home": Rule(get(lambda w: "/"), visibility="list"),
     "search.results": Rule(get(lambda w: f"/search?q={MARKER.lower()}"), visibility="list"),
+    # The JSON API: the same answers as the pages (a session reads; writes need a token, so 401 here).
+    "api.projects": Rule(get(lambda w: "/api/v1/projects"), visibility="list"),
+    "api.project": Rule(get(lambda w: f"/api/v1/projects/{S(w)}"), visibility="project"),
+    "api.ideas": Rule(get(lambda w: "/api/v1/ideas?limit=100&stage=spec"), visibility="list"),
+    "api.idea": Rule(get(lambda w: f"/api/v1/ideas/{w.ideas[Stage.SPEC].id}")),
+    "api.spec": Rule(get(lambda w: f"/api/v1/ideas/{w.ideas[Stage.SPEC].id}/spec")),
+    "api.posts": Rule(get(lambda w: f"/api/v1/threads/{w.post.thread_id}/posts")),
+    "api.search_view": Rule(get(lambda w: f"/api/v1/search?q={MARKER.lower()}"), visibility="list"),
+    "api.notifications": Rule(get(lambda w: "/api/v1/notifications"), allowed=set(ROLES) - {"anonymous"},
+                              refused=401, visibility="site"),
+    "api.propose": Rule(post(lambda w: f"/api/v1/projects/{S(w)}/ideas"), allowed=set(), refused=401,
+                        visibility="site"),
+    "api.vote": Rule(post(lambda w: f"/api/v1/ideas/{w.ideas[Stage.VOTE].id}/vote"), allowed=set(), refused=401,
+                     visibility="site"),
+    "api.openapi": Rule(get(lambda w: "/api/v1/openapi.json"), visibility="list"),
+    "api.reference": Rule(get(lambda w: "/api/v1/docs"), visibility="list"),
+    "tokens.index": Rule(get(lambda w: "/settings/tokens"), login=True, visibility="none"),
+    "tokens.revoke": Rule(post(lambda w: "/settings/tokens/999/revoke"), ok=404, login=True, visibility="none"),
     "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
     "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
     "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",
@@ -321,7 +339,8 @@ def test_policy_matrix(app, client, login_as, make_user, make_org, make_project,
                 if endpoint == "pipeline.index" and sees(role, policy) and "stage=spec" in url:
                     if MARKER not in body:
                         failures.append(f"{role} {method} {url}: a visible spec idea is missing from the list")
-                if endpoint == "search.results" and sees(role, policy) and MARKER not in body:
+                if endpoint in ("search.results", "api.search_view", "api.ideas") and sees(role, policy) \
+                        and MARKER not in body:
                     failures.append(f"{role} {method} {url}: search does not find what the role may see")
     print(f"policy {policy}: {cells} requests over {len(RULES)} routes x {len(ROLES)} roles")
     assert failures == []

@@ -1,6 +1,6 @@
 """One place turns domain errors and HTTP errors into pages or htmx fragments."""
 
-from flask import flash, redirect, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError
@@ -19,8 +19,16 @@ TITLES = {
 }
 
 
-def _error_response(status: int, message: str):
-    """The error page, or for htmx an alert swapped into the page's message area."""
+#: the API's error codes for each status (a DomainError may name a more precise one)
+API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+
+
+def _error_response(status: int, message: str, code: str | None = None, field: str | None = None):
+    """The error page, for htmx an alert swapped into the page's message area, for the API an error object."""
+    if request.path.startswith("/api/"):
+        error = {"code": code or API_CODES.get(status, "error"), "message": str(message), "field": field}
+        return jsonify(error=error), status
     response = render("errors/error.html", "errors/_alert.html", status=status,
                       status_code=status, title=TITLES.get(status, _("Error")), message=message)
     if is_htmx():
@@ -43,9 +51,10 @@ def _sign_in(message: str):
 
 def handle_domain_error(error: DomainError):
     """A domain rule refused the request: 4xx with the rule's own explanation."""
-    if isinstance(error, SignInRequired):
+    if isinstance(error, SignInRequired) and not request.path.startswith("/api/"):
         return _sign_in(str(error.message))
-    return _error_response(error.status, str(error.message))
+    return _error_response(error.status, str(error.message), getattr(error, "code", None),
+                           getattr(error, "field", None))
 
 
 def handle_http_error(error: HTTPException):

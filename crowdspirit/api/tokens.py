@@ -1,0 +1,92 @@
+"""Creating, listing, revoking and checking personal access tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..database import utcnow
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from .models import ApiCall, ApiToken
+
+PREFIX = "cs_"
+SCOPES = ("read", "write")
+EXPIRY_DAYS = (30, 90, 365)
+
+
+class TokenError(DomainError):
+    """A missing, unknown, expired or revoked token, or one without the scope the call needs."""
+
+    status = 401
+
+    def __init__(self, code: str, message, status: int = 401):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user, name: str, write: bool, days: int | None) -> tuple[ApiToken, str]:
+    """A new token for the user; the plain token is returned once and never stored."""
+    plain = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name.strip()[:80], token_hash=_digest(plain), prefix=plain[:10],
+                     scopes="read write" if write else "read",
+                     expires_at=utcnow() + timedelta(days=days) if days else None)
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def user_tokens(user) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked ones included, greyed out by the page)."""
+    return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.id.desc())).all()
+
+
+def revoke(user, token_id: int) -> ApiToken:
+    """Revoke one of the user's tokens (404 for someone else's)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_l("This token does not exist."))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    return token
+
+
+def authenticate(header: str) -> ApiToken:
+    """The active token an `Authorization: Bearer ...` header carries, or TokenError."""
+    scheme, _, plain = header.partition(" ")
+    if scheme.lower() != "bearer" or not plain.strip():
+        raise TokenError("invalid_token", _l("Send the token as: Authorization: Bearer <token>."))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain.strip())))
+    if token is None:
+        raise TokenError("invalid_token", _l("This token is not valid."))
+    if token.revoked_at is not None:
+        raise TokenError("revoked_token", _l("This token was revoked."))
+    if not token.active:
+        raise TokenError("expired_token", _l("This token has expired."))
+    if token.user.banned:
+        raise TokenError("invalid_token", _l("This account is closed."))
+    return token
+
+
+def require_scope(token: ApiToken | None, scope: str) -> None:
+    """Writes need a token with the write scope (a browser session never writes through the API)."""
+    if token is None:
+        raise TokenError("token_required", _l("This call needs a personal access token."))
+    if scope not in token.scope_list:
+        raise TokenError("insufficient_scope", _l("This token lacks the %(scope)s scope.", scope=scope), 403)
+
+
+def record_call(token: ApiToken, method: str, path: str, status: int) -> None:
+    """Log a call made with a token, and when the token was last used."""
+    now = utcnow()
+    db.session.add(ApiCall(token_id=token.id, method=method, path=path[:300], status=status, created_at=now))
+    token.last_used_at = now
+    db.session.commit()

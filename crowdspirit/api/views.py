@@ -1,0 +1,260 @@
+"""The JSON API, /api/v1: what the pages show, under the same access policy, for tools and bots."""
+
+import base64
+import json
+
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import and_, or_, select
+
+from ..access import visible
+from ..errors import DomainError, NotFound
+from ..extensions import csrf, db, limiter
+from ..forum import services as forum
+from ..notifications.models import Notification
+from ..pipeline import services as pipeline
+from ..pipeline.forms import IdeaForm
+from ..pipeline.models import Idea, Stage
+from ..projects.models import Project
+from ..projects.services import load_project
+from ..search import services as search
+from ..specs.models import SECTIONS
+from ..specs.services import current_revision
+from . import schemas, tokens
+from .openapi import document, operation, page_of, ref
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookie-authenticated writes: every write needs a bearer token
+
+MAX_LIMIT = 100
+INTEGER, STRING = {"type": "integer"}, {"type": "string"}
+PAGING = {"limit": ({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Items per page (default 20)"),
+          "cursor": (STRING, "The next_cursor of the previous page")}
+
+
+class InvalidInput(DomainError):
+    """A parameter or body field the API cannot use: 400 (or 422) naming the field."""
+
+    def __init__(self, field: str, message, status: int = 400, code: str = "invalid_parameter"):
+        super().__init__(message)
+        self.field, self.status, self.code = field, status, code
+
+
+def _token_key() -> str:
+    """Rate limits count per token, or per address without one."""
+    token = g.get("api_token")
+    return f"token:{token.id}" if token else f"address:{request.remote_addr}"
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(bp)
+
+
+@bp.before_request
+def authenticate():
+    """A bearer token makes its owner the user of this request, without touching the session."""
+    header = request.headers.get("Authorization")
+    g.api_token = tokens.authenticate(header) if header else None
+    if g.api_token is not None:
+        g._login_user = g.api_token.user  # Flask-Login's per-request user: the session stays untouched
+
+
+@bp.after_request
+def finish(response):
+    """Log token calls; answer If-None-Match with 304 on unchanged reads; never cache across users."""
+    if g.get("api_token") is not None:
+        tokens.record_call(g.api_token, request.method, request.path, response.status_code)
+    if request.method == "GET" and response.status_code == 200:
+        response.add_etag()
+        response.make_conditional(request)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.update(("Authorization", "Cookie"))
+    return response
+
+
+def _limit() -> int:
+    value = request.args.get("limit", "20")
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise InvalidInput("limit", _l("limit must be a whole number from 1 to %(max)d.", max=MAX_LIMIT))
+    return int(value)
+
+
+def _cursor() -> list | None:
+    """The decoded cursor (a list of key values), or None on the first page."""
+    raw = request.args.get("cursor")
+    if not raw:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+        assert isinstance(values, list) and all(isinstance(v, int) for v in values) and values
+        return values
+    except (ValueError, AssertionError):
+        raise InvalidInput("cursor", _l("This cursor is not one the API gave.")) from None
+
+
+def _page(query, keys, serialize):
+    """One page of a keyset-ordered query (descending on keys): items plus the cursor of the next page."""
+    limit, cursor = _limit(), _cursor()
+    if cursor is not None:
+        if len(cursor) != len(keys):
+            raise InvalidInput("cursor", _l("This cursor is not one the API gave."))
+        query = query.where(or_(*[and_(*[k == v for k, v in zip(keys[:i], cursor[:i], strict=True)],
+                                       keys[i] < cursor[i]) for i in range(len(keys))]))
+    rows = db.session.scalars(query.limit(limit + 1)).all()
+    items, more = rows[:limit], len(rows) > limit
+    next_cursor = None
+    if more:
+        last = [getattr(items[-1], key.key) for key in keys]
+        next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode().rstrip("=")
+    return jsonify(items=[serialize(item) for item in items], next_cursor=next_cursor)
+
+
+@operation(bp, "/projects", "Projects you may see, newest first", page_of("Project"), query=PAGING)
+def projects():
+    """List visible projects."""
+    return _page(visible(select(Project).order_by(Project.id.desc()), current_user), [Project.id],
+                 schemas.project_json)
+
+
+@operation(bp, "/projects/<slug>", "One project", ref("Project"))
+def project(slug: str):
+    """One visible project."""
+    return jsonify(schemas.project_json(load_project(slug, current_user)))
+
+
+IDEA_FILTERS = {"project": (STRING, "A project's slug"), "stage": ({"type": "string", "enum": list(Stage)}, "Stage"),
+                "tag": (STRING, "A tag"), "sort": ({"type": "string", "enum": ["newest", "votes"]}, "Order")}
+
+
+@operation(bp, "/ideas", "Ideas you may see, filtered like the idea list", page_of("Idea"),
+           query={**IDEA_FILTERS, **PAGING})
+def ideas():
+    """List visible ideas, by votes or newest first."""
+    stage, sort = request.args.get("stage") or None, request.args.get("sort", "votes")
+    if stage and stage not in list(Stage):
+        raise InvalidInput("stage", _l("Unknown stage."))
+    if sort not in ("newest", "votes"):
+        raise InvalidInput("sort", _l("sort must be newest or votes."))
+    slug = request.args.get("project")
+    project_id = load_project(slug, current_user).id if slug else None
+    query = pipeline.ideas_query(current_user, project_id=project_id, stage=stage,
+                                 tag=request.args.get("tag", "").strip().lower(), sort=sort)
+    keys = [Idea.id] if sort == "newest" else [Idea.vote_count, Idea.id]
+    return _page(query, keys, schemas.idea_json)
+
+
+@operation(bp, "/ideas/<int:idea_id>", "One idea with its text and stage history", ref("IdeaDetail"))
+def idea(idea_id: int):
+    """One visible idea."""
+    return jsonify(schemas.idea_detail_json(pipeline.load_idea(idea_id, current_user)))
+
+
+@operation(bp, "/ideas/<int:idea_id>/spec", "The current specification of an idea", ref("Spec"))
+def spec(idea_id: int):
+    """The idea's current specification revision."""
+    found = pipeline.load_idea(idea_id, current_user, "spec.view")
+    revision = current_revision(found)
+    if revision is None:
+        raise NotFound(_l("This idea has no specification yet."))
+    return jsonify(schemas.spec_json(found, revision, SECTIONS))
+
+
+@operation(bp, "/threads/<int:thread_id>/posts", "A thread's posts, oldest first", page_of("Post"),
+           query={"after": (INTEGER, "Only posts after this post id"), "limit": PAGING["limit"]})
+def posts(thread_id: int):
+    """A visible thread's published posts, after a post id."""
+    thread = forum.load_thread(thread_id, current_user)
+    after = request.args.get("after", "0")
+    if not after.isdigit():
+        raise InvalidInput("after", _l("after must be a post id."))
+    shown = [p for p in forum.posts(thread, current_user, int(after)) if p.hidden_at is None and not p.pending]
+    limit = _limit()
+    return jsonify(items=[schemas.post_json(p) for p in shown[:limit]],
+                   next_cursor=str(shown[limit - 1].id) if len(shown) > limit else None)
+
+
+SEARCH_PARAMETERS = {"q": (STRING, "The query"), "type": (STRING, "idea, project, spec, post or person"),
+                     "page": (INTEGER, "Page number")}
+
+
+@operation(bp, "/search", "Full-text search over what you may see (the search page's syntax)",
+           ref("SearchResults"), query=SEARCH_PARAMETERS)
+def search_view():
+    """Search, as the search page does."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise InvalidInput("page", _l("page must be a whole number from 1."))
+    found = search.search(current_user, request.args.get("q", ""), {"kind": request.args.get("type", "")},
+                          page=int(page))
+    return jsonify(schemas.search_json(found))
+
+
+@operation(bp, "/notifications", "Your notifications, newest first (a token or a session)",
+           page_of("Notification"), query=PAGING)
+def notifications():
+    """The caller's notifications about threads they may still read."""
+    if not current_user.is_authenticated:
+        raise tokens.TokenError("token_required", _l("This call needs a personal access token."))
+    query = visible(select(Notification).where(Notification.user_id == current_user.id)
+                    .order_by(Notification.id.desc()), current_user)
+    return _page(query, [Notification.id], schemas.notification_json)
+
+
+def _json_body(allowed: set[str]) -> dict:
+    """The request's JSON object, refusing other types and unknown fields."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("body", _l("Send a JSON object (Content-Type: application/json)."), code="invalid_body")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise InvalidInput(unknown[0], _l("Unknown field: %(name)s.", name=unknown[0]), code="unknown_field")
+    wrong = [name for name, value in body.items() if not isinstance(value, str)]
+    if wrong:
+        raise InvalidInput(wrong[0], _l("%(name)s must be a string.", name=wrong[0]), 422, "invalid_type")
+    return body
+
+
+IDEA_BODY = {"type": "object", "additionalProperties": False, "required": ["title", "summary"], "properties": {
+    "title": STRING, "summary": STRING, "body": STRING, "tags": {"type": "string", "description": "comma separated"}}}
+
+
+@operation(bp, "/projects/<slug>/ideas", "Propose an idea (write scope)", ref("IdeaDetail"), method="POST",
+           scope="write", body=IDEA_BODY, status=201)
+def propose(slug: str):
+    """Propose an idea, validated like the page's form."""
+    tokens.require_scope(g.api_token, "write")
+    target = load_project(slug, current_user, "idea.propose")
+    form = IdeaForm(data=_json_body(set(IDEA_BODY["properties"])), meta={"csrf": False})
+    if not form.validate():
+        name, errors = next(iter(form.errors.items()))
+        raise InvalidInput(name, errors[0], 422, "invalid")
+    created = pipeline.propose_idea(target, current_user, form.title.data, form.summary.data, form.body.data or "",
+                                    form.tags.data or "")
+    response = jsonify(schemas.idea_detail_json(created))
+    response.status_code, response.headers["Location"] = 201, url_for("api.idea", idea_id=created.id)
+    return response
+
+
+@operation(bp, "/ideas/<int:idea_id>/vote", "Vote for an idea in the vote stage (write scope)", ref("Vote"),
+           method="POST", scope="write")
+def vote(idea_id: int):
+    """Cast the caller's vote (voting twice changes nothing)."""
+    tokens.require_scope(g.api_token, "write")
+    target = pipeline.load_idea(idea_id, current_user, "idea.vote")
+    return jsonify(schemas.vote_json(target, pipeline.cast_vote(target, current_user), True))
+
+
+def _server() -> str:
+    return url_for("api.projects", _external=True).rsplit("/", 1)[0]
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document of this API, generated from the code."""
+    return jsonify(document(_server()))
+
+
+@bp.route("/docs")
+def reference():
+    """A readable reference of the API, from the same OpenAPI document."""
+    return render_template("api/reference.html", spec=document(_server()))

@@ -1,0 +1,223 @@
+"""The JSON API: tokens, reads under the access policy, writes with the write scope, errors, the OpenAPI document."""
+
+from datetime import timedelta
+
+import jsonschema
+import pytest
+from sqlalchemy import func, select
+
+from crowdspirit.api import tokens
+from crowdspirit.api.models import ApiCall, ApiToken
+from crowdspirit.database import utcnow
+from crowdspirit.extensions import db
+from crowdspirit.forum import services as forum
+from crowdspirit.pipeline.models import Idea, Stage
+from crowdspirit.projects import nda
+from crowdspirit.specs import services as specs
+
+SECRET = "Quantumbrise"
+
+
+@pytest.fixture
+def openapi(client):
+    """The served OpenAPI document, checked against the OpenAPI 3.1 meta-schema's basics."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0" and document["paths"]
+    return document
+
+
+def check(openapi, response, schema_name=None):
+    """Validate a JSON response against the schema the document gives for it."""
+    schema = {"$ref": f"#/components/schemas/{schema_name}"} if schema_name else None
+    resolver_root = {"components": openapi["components"], **(schema or {})}
+    jsonschema.validate(response.get_json(), resolver_root if schema else {}, cls=jsonschema.Draft202012Validator)
+    return response.get_json()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def token_for(app):
+    """A token for a user (write scope on request)."""
+    def make(user, write=False, days=90):
+        return tokens.create_token(user, "bot", write, days)[1]
+    return make
+
+
+# --- Tokens page -------------------------------------------------------------------------------------
+def test_a_member_creates_a_token_sees_it_once_and_revokes_it(client, login_as, make_user):
+    login_as(make_user())
+    page = client.post("/settings/tokens", data={"name": "Lab dashboard", "days": "30"}).get_data(as_text=True)
+    assert "Copy your new token now" in page
+    plain = page.split('<code class="token-value">')[1].split("<")[0]
+    stored = db.session.scalar(select(ApiToken))
+    assert plain.startswith("cs_") and plain not in stored.token_hash and stored.scopes == "read"
+    assert plain not in client.get("/settings/tokens").get_data(as_text=True)  # shown once
+    assert client.get("/api/v1/projects", headers=bearer(plain)).status_code == 200
+    revoked = client.post(f"/settings/tokens/{stored.id}/revoke", follow_redirects=True)
+    assert "revoked: calls with it now fail" in revoked.get_data(as_text=True)
+    refused = client.get("/api/v1/projects", headers=bearer(plain))
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "revoked_token"
+
+
+def test_the_tokens_page_refuses_an_empty_name_and_other_peoples_tokens(client, login_as, make_user, token_for):
+    other = make_user()
+    token_for(other)
+    login_as(make_user())
+    response = client.post("/settings/tokens", data={"name": "", "days": "30"})
+    assert response.status_code == 422 and "This field is required." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
+    assert client.post("/settings/tokens/1/revoke").status_code == 404
+
+
+# --- Reads follow the access policy -----------------------------------------------------------------------
+@pytest.fixture
+def secret_project(make_user, make_org, make_project, make_idea, add_member):
+    """A project whose spec stage is confidential, with the secret word in a spec idea, its spec and a post."""
+    org = make_org()
+    owner = make_user(organisation=org)
+    project = make_project(owner=owner, title="Helios", kind="sponsored", policy_spec="confidential")
+    signer = make_user()
+    add_member(project, signer)
+    nda.publish(project, owner, "Keep it secret.")
+    nda.accept(project, signer, 1)
+    idea = make_idea(project=project, author=signer, title=f"{SECRET} amplifier", stage=Stage.SPEC)
+    specs.save_revision(idea, signer, 1, "draft", problem=f"{SECRET} inside", target_users="", features="",
+                        constraints="", target_price="")
+    forum.add_post(forum.thread_of_idea(idea), signer, f"{SECRET} in the thread")
+    open_idea = make_idea(project=project, title="Open amplifier", stage=Stage.VOTE)
+    return {"project": project, "idea": idea, "open": open_idea, "signer": signer}
+
+
+def test_outsiders_read_the_open_content_and_never_the_confidential(client, openapi, make_user, token_for,
+                                                                   secret_project):
+    idea = secret_project["idea"]
+    outsider = bearer(token_for(make_user()))
+    for headers in ({}, outsider):
+        listing = client.get("/api/v1/ideas?limit=100", headers=headers)
+        assert [i["title"] for i in check(openapi, listing, None)["items"]] == ["Open amplifier"]
+        for url in (f"/api/v1/ideas/{idea.id}", f"/api/v1/ideas/{idea.id}/spec",
+                    f"/api/v1/threads/{forum.thread_of_idea(idea).id}/posts", f"/api/v1/search?q={SECRET}"):
+            response = client.get(url, headers=headers)
+            assert SECRET not in response.get_data(as_text=True).replace(f"q={SECRET}", "")
+            assert response.status_code in (200, 404)
+        missing = client.get(f"/api/v1/ideas/{idea.id}", headers=headers)
+        assert missing.status_code == 404 and check(openapi, missing, "Error")["error"]["code"] == "not_found"
+
+
+def test_a_signer_reads_it_all_with_a_token(client, openapi, token_for, secret_project):
+    headers, idea = bearer(token_for(secret_project["signer"])), secret_project["idea"]
+    detail = check(openapi, client.get(f"/api/v1/ideas/{idea.id}", headers=headers), "IdeaDetail")
+    assert detail["title"] == f"{SECRET} amplifier" and [h["to"] for h in detail["history"]] == ["idea", "vote", "spec"]
+    spec = check(openapi, client.get(f"/api/v1/ideas/{idea.id}/spec", headers=headers), "Spec")
+    assert spec["sections"]["problem"] == f"{SECRET} inside" and spec["revision"] == 2
+    posts = client.get(f"/api/v1/threads/{forum.thread_of_idea(idea).id}/posts", headers=headers).get_json()
+    assert [p["body"] for p in posts["items"]] == [f"{SECRET} in the thread"]
+    project = check(openapi, client.get(f"/api/v1/projects/{secret_project['project'].slug}", headers=headers),
+                    "Project")
+    assert project["title"] == "Helios"
+    assert db.session.scalar(select(func.count()).select_from(ApiCall)) == 4  # every call logged with its token
+
+
+def test_cursor_pagination_walks_every_idea_once(client, make_project, make_idea):
+    project = make_project()
+    for n in range(7):
+        make_idea(project=project, title=f"Idea {n}")
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/ideas", query_string={"limit": 3, "sort": "newest",
+                                                          **({"cursor": cursor} if cursor else {})}).get_json()
+        seen += [i["title"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"Idea {n}" for n in range(6, -1, -1)]
+
+
+def test_etags_answer_unchanged_reads_with_304(client, make_idea):
+    idea = make_idea()
+    first = client.get(f"/api/v1/ideas/{idea.id}")
+    assert first.headers["ETag"] and "Authorization" in first.headers["Vary"]
+    again = client.get(f"/api/v1/ideas/{idea.id}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+@pytest.mark.parametrize("query, field", [
+    ("limit=0", "limit"), ("limit=abc", "limit"), ("limit=101", "limit"), ("cursor=%%%", "cursor"),
+    ("cursor=WzFd", "cursor"), ("stage=nowhere", "stage"), ("sort=random", "sort"),
+])
+def test_bad_parameters_get_an_error_object_naming_the_field(client, openapi, query, field):
+    response = client.get(f"/api/v1/ideas?{query}")
+    assert response.status_code == 400 and check(openapi, response, "Error")["error"]["field"] == field
+
+
+def test_unknown_expired_or_malformed_tokens_are_refused(client, openapi, make_user, token_for):
+    user = make_user()
+    expired = token_for(user)
+    db.session.scalar(select(ApiToken)).expires_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    for header, code in ((bearer(expired), "expired_token"), (bearer("cs_nonsense"), "invalid_token"),
+                         ({"Authorization": "Basic abc"}, "invalid_token")):
+        response = client.get("/api/v1/projects", headers=header)
+        assert response.status_code == 401 and check(openapi, response, "Error")["error"]["code"] == code
+    assert client.get("/api/v1/notifications").status_code == 401
+
+
+# --- Writes need the write scope ------------------------------------------------------------------------
+def test_a_bot_proposes_an_idea_and_votes_with_a_write_token(client, openapi, make_user, make_project, make_idea,
+                                                              token_for):
+    project, user = make_project(), make_user()
+    headers = bearer(token_for(user, write=True))
+    created = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers,
+                          json={"title": "Bot idea", "summary": "Proposed by a bot.", "tags": "bots"})
+    assert created.status_code == 201 and created.headers["Location"].endswith(f"/ideas/{created.get_json()['id']}")
+    assert check(openapi, created, "IdeaDetail")["tags"] == ["bots"]
+    voting = make_idea(project=project, stage=Stage.VOTE)
+    voted = client.post(f"/api/v1/ideas/{voting.id}/vote", headers=headers)
+    assert check(openapi, voted, "Vote") == {"idea": voting.id, "votes": 1, "voted": True}
+    again = client.post(f"/api/v1/ideas/{voting.id}/vote", headers=headers)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize("body, status, field", [
+    ({"title": "Fine", "summary": "Fine.", "colour": "red"}, 400, "colour"),
+    ({"title": 12, "summary": "Fine."}, 422, "title"),
+    ({"title": "", "summary": "Fine."}, 422, "title"),
+    (["not", "an", "object"], 400, "body"),
+])
+def test_bad_bodies_are_refused_and_nothing_is_written(client, openapi, make_user, make_project, token_for,
+                                                       body, status, field):
+    project, headers = make_project(), bearer(token_for(make_user(), write=True))
+    response = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers, json=body)
+    assert response.status_code == status and check(openapi, response, "Error")["error"]["field"] == field
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 0
+
+
+def test_writes_need_a_token_with_the_write_scope(client, login_as, make_user, make_project, token_for):
+    project, user = make_project(), make_user()
+    body = {"title": "Sneaky", "summary": "No."}
+    read_only = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=bearer(token_for(user)), json=body)
+    assert read_only.status_code == 403 and read_only.get_json()["error"]["code"] == "insufficient_scope"
+    login_as(user)  # a browser session (cookie) never writes through the API
+    session = client.post(f"/api/v1/projects/{project.slug}/ideas", json=body)
+    assert session.status_code == 401 and session.get_json()["error"]["code"] == "token_required"
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 0
+
+
+# --- The document and its reference page ----------------------------------------------------------------
+def test_the_openapi_document_lists_every_api_route_and_its_schemas_are_valid(app, openapi):
+    documented = {(method.upper(), path) for path, methods in openapi["paths"].items() for method in methods}
+    routes = {(method, rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}"))
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+              and rule.endpoint not in ("api.openapi", "api.reference")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == routes
+    for schema in openapi["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_the_reference_page_reads_the_document(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/api/v1/ideas/{idea_id}" in page and "Propose an idea (write scope)" in page
