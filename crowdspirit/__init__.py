@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     from . import models  # noqa: F401  (every table registered before Migrate looks)
+    from .api import webhooks as _webhooks  # noqa: F401  (listens to new ideas, stage changes and posts)
     from .forum import events  # noqa: F401  (socket handlers, registered before init_app binds them)
     from .notifications import services as _notifications  # noqa: F401  (listens to new posts)
     from .web import locale
@@ -35,8 +36,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
 
     from .accounts.views import bp as accounts_bp
+    from .api import init_app as init_api
     from .api.token_views import bp as tokens_bp
     from .api.views import bp as api_bp
+    from .api.webhook_views import bp as webhooks_bp
     from .attachments.views import bp as attachments_bp
     from .audit.views import bp as audit_bp
     from .cli import crowdspirit_cli
@@ -54,9 +57,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
-                      attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp, api_bp, tokens_bp):
+                      attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp, api_bp, tokens_bp,
+                      webhooks_bp):
         app.register_blueprint(blueprint)
     init_search(app)
+    init_api(app)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(crowdspirit_cli)

@@ -56,6 +56,8 @@ def from_environment(instance_path: str) -> dict:
         #: redis://... lets several server processes (and CLI jobs) share Socket.IO rooms
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", 1)),
+        "WEBHOOKS_DELIVERY": os.environ.get("WEBHOOKS_DELIVERY", "thread"),
+        "WEBHOOKS_ALLOW_INSECURE": os.environ.get("WEBHOOKS_ALLOW_INSECURE") == "1",
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or os.path.join(instance_path, "search"),
         "SEARCH_INDEXER": os.environ.get("SEARCH_INDEXER", "thread"),

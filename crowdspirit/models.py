@@ -1,7 +1,7 @@
 """Imports every domain's models so that SQLAlchemy and Alembic see the whole schema."""
 
 from .accounts.models import Organisation, User
-from .api.models import ApiCall, ApiToken
+from .api.models import ApiCall, ApiToken, Webhook, WebhookDelivery
 from .attachments.models import Attachment
 from .audit.models import AccessVersion, AuditEvent
 from .forum.models import Appeal, Flag, Post, PostRevision, Reaction, Thread
@@ -16,5 +16,5 @@ __all__ = [
     "JoinRequest",
     "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Post", "PostRevision", "Project",
     "ProjectMembership", "Reaction", "SearchOutbox", "SpecRevision", "StageTransition", "Tag", "Thread",
-    "ThreadFollow", "User", "Vote",
+    "ThreadFollow", "User", "Vote", "Webhook", "WebhookDelivery",
 ]

@@ -16,3 +16,7 @@ post_moderated = _signals.signal("post-moderated")
 member_restricted = _signals.signal("member-restricted")
 #: a thread was locked, unlocked, pinned or moved; sender: the Thread
 thread_changed = _signals.signal("thread-changed")
+#: an idea was proposed; sender: the Idea
+idea_created = _signals.signal("idea-created")
+#: an idea moved to another stage; sender: the Idea, with source=the stage it left
+stage_changed = _signals.signal("stage-changed")

@@ -33,6 +33,7 @@ TEST_CONFIG = {
     "SERVER_NAME": None,
     "PAGE_CACHE_SECONDS": 0,  # test_pagecache turns the micro-cache on where it is the subject
     "SEARCH_INDEXER": "off",  # tests index when they choose (search.indexer.drain), or start the thread
+    "WEBHOOKS_DELIVERY": "off",  # tests send deliveries when they choose (api.webhooks.deliver_due)
 }
 
 

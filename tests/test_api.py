@@ -206,6 +206,56 @@ def test_writes_need_a_token_with_the_write_scope(client, login_as, make_user, m
     assert db.session.scalar(select(func.count()).select_from(Idea)) == 0
 
 
+def test_a_bot_replies_in_a_thread_and_moves_a_stage_under_the_same_rules(client, openapi, make_user, make_project,
+                                                                          make_idea, token_for):
+    author, stranger = make_user(), make_user()
+    project = make_project()
+    idea = make_idea(project=project, author=author)
+    thread = forum.thread_of_idea(idea)
+    posted = client.post(f"/api/v1/threads/{thread.id}/posts", headers=bearer(token_for(stranger, write=True)),
+                         json={"body": "Have you tried **graphene**?"})
+    assert posted.status_code == 201 and check(openapi, posted, "Post")["body"] == "Have you tried **graphene**?"
+    refused = client.post(f"/api/v1/ideas/{idea.id}/transitions", headers=bearer(token_for(stranger, write=True)),
+                          json={"to": "vote"})
+    assert refused.status_code == 403 and "open voting" in refused.get_json()["error"]["message"]
+    moved = client.post(f"/api/v1/ideas/{idea.id}/transitions", headers=bearer(token_for(author, write=True)),
+                        json={"to": "vote", "reason": "Ready"})
+    assert check(openapi, moved, "IdeaDetail")["stage"] == "vote"
+    again = client.post(f"/api/v1/ideas/{idea.id}/transitions", headers=bearer(token_for(author, write=True)),
+                        json={"to": "nowhere"})
+    assert again.status_code in (404, 409) and check(openapi, again, "Error")
+    empty = client.post(f"/api/v1/threads/{thread.id}/posts", headers=bearer(token_for(stranger, write=True)),
+                        json={"body": ""})
+    assert empty.status_code == 422 and empty.get_json()["error"]["field"] == "body"
+
+
+def test_an_organisation_token_is_shared_by_its_members_and_dies_with_its_creators_membership(
+        client, login_as, make_user, make_org):
+    org = make_org()
+    creator, colleague = make_user(organisation=org), make_user(organisation=org)
+    login_as(creator)
+    page = client.post("/settings/tokens", data={"name": "PLM sync", "days": "90", "for_organisation": "y"})
+    plain = page.get_data(as_text=True).split('<code class="token-value">')[1].split("<")[0]
+    login_as(colleague)
+    assert "PLM sync" in client.get("/settings/tokens").get_data(as_text=True)
+    assert client.get("/api/v1/projects", headers=bearer(plain)).status_code == 200
+    creator.organisation_id = None
+    db.session.commit()
+    assert client.get("/api/v1/projects", headers=bearer(plain)).status_code == 401
+    token = db.session.scalar(select(ApiToken))
+    assert client.post(f"/settings/tokens/{token.id}/revoke").status_code == 303
+
+
+def test_rate_limits_count_per_token(app, client, make_user, token_for):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    first, second = bearer(token_for(make_user())), bearer(token_for(make_user()))
+    statuses = [client.get("/api/v1/projects", headers=first).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get("/api/v1/projects", headers=first).get_json()
+    assert limited["error"]["code"] == "rate_limited"
+    assert client.get("/api/v1/projects", headers=second).status_code == 200
+
+
 # --- The document and its reference page ----------------------------------------------------------------
 def test_the_openapi_document_lists_every_api_route_and_its_schemas_are_valid(app, openapi):
     documented = {(method.upper(), path) for path, methods in openapi["paths"].items() for method in methods}

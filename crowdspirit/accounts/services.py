@@ -85,3 +85,8 @@ def get_organisation(org_id: int) -> Organisation | None:
     """The organisation with this id, or None."""
     return db.session.get(Organisation, org_id)
 
+
+
+def get_organisation_by_slug(slug: str) -> Organisation | None:
+    """The organisation with this slug, or None."""
+    return db.session.scalar(select(Organisation).where(Organisation.slug == slug))

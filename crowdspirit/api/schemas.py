@@ -30,7 +30,7 @@ def page_of(name: str) -> dict:
         "items": {"type": "array", "items": ref(name)}, "next_cursor": {"type": ["string", "null"]}}}
 
 
-def _when(moment) -> str | None:
+def when(moment) -> str | None:
     return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
@@ -43,7 +43,7 @@ _schema("Project", {"slug": STRING, "title": STRING, "summary": STRING, "kind": 
 
 def project_json(project) -> dict:
     return {"slug": project.slug, "title": project.title, "summary": project.summary, "kind": project.kind,
-            "url": url_for("projects.show", slug=project.slug, _external=True), "created_at": _when(project.created_at)}
+            "url": url_for("projects.show", slug=project.slug, _external=True), "created_at": when(project.created_at)}
 
 
 _schema("Idea", {"id": INTEGER, "project": STRING, "title": STRING, "summary": STRING, "stage": STAGE,
@@ -55,7 +55,7 @@ def idea_json(idea) -> dict:
     return {"id": idea.id, "project": idea.project.slug, "title": idea.title, "summary": idea.summary,
             "stage": idea.stage, "votes": idea.vote_count, "tags": [t.name for t in idea.tags],
             "author": idea.author.display_name, "url": url_for("pipeline.show", idea_id=idea.id, _external=True),
-            "created_at": _when(idea.created_at)}
+            "created_at": when(idea.created_at)}
 
 
 _schema("Transition", {"from": {"type": ["string", "null"]}, "to": STAGE, "reason": STRING, "at": DATETIME})
@@ -64,7 +64,7 @@ _schema("IdeaDetail", {**SCHEMAS["Idea"]["properties"], "body": STRING,
 
 
 def idea_detail_json(idea) -> dict:
-    history = [{"from": t.from_stage, "to": t.to_stage, "reason": t.reason, "at": _when(t.created_at)}
+    history = [{"from": t.from_stage, "to": t.to_stage, "reason": t.reason, "at": when(t.created_at)}
                for t in idea.history]
     return {**idea_json(idea), "body": idea.body, "history": history}
 
@@ -75,7 +75,7 @@ _schema("Spec", {"idea": INTEGER, "revision": INTEGER, "note": STRING, "author":
 
 def spec_json(idea, revision, sections) -> dict:
     return {"idea": idea.id, "revision": revision.number, "note": revision.note, "author": revision.author.display_name,
-            "created_at": _when(revision.created_at), "sections": {name: revision.section(name) for name in sections}}
+            "created_at": when(revision.created_at), "sections": {name: revision.section(name) for name in sections}}
 
 
 _schema("Post", {"id": INTEGER, "thread": INTEGER, "author": STRING, "body": STRING, "reply_to": {
@@ -84,7 +84,7 @@ _schema("Post", {"id": INTEGER, "thread": INTEGER, "author": STRING, "body": STR
 
 def post_json(post) -> dict:
     return {"id": post.id, "thread": post.thread_id, "author": post.author.display_name, "body": post.body,
-            "reply_to": post.reply_to_id, "created_at": _when(post.created_at), "edited_at": _when(post.edited_at)}
+            "reply_to": post.reply_to_id, "created_at": when(post.created_at), "edited_at": when(post.edited_at)}
 
 
 _schema("SearchHit", {"kind": {"type": "string", "enum": ["idea", "project", "spec", "post", "person"]},
@@ -98,7 +98,7 @@ _schema("SearchResults", {"total": INTEGER, "page": INTEGER, "pages": INTEGER, "
 def search_json(found) -> dict:
     items = [{"kind": hit.kind, "title": hit.title, "url": url_for("web.home", _external=True).rstrip("/") + hit.url,
               "snippet": str(hit.snippet), "project": hit.project.slug if hit.project else None, "stage": hit.stage,
-              "created_at": _when(hit.created)} for hit in found.page.items]
+              "created_at": when(hit.created)} for hit in found.page.items]
     return {"total": found.page.total, "page": found.page.page, "pages": found.page.pages if found.page.total else 0,
             "suggestion": found.suggestion, "notes": [str(n) for n in found.parsed.notes], "items": items}
 
@@ -110,7 +110,7 @@ _schema("Notification", {"id": INTEGER, "kind": STRING, "thread": {"type": ["int
 def notification_json(notification) -> dict:
     return {"id": notification.id, "kind": notification.kind, "thread": notification.thread_id,
             "post": notification.post_id, "read": notification.read_at is not None,
-            "created_at": _when(notification.created_at)}
+            "created_at": when(notification.created_at)}
 
 
 _schema("Vote", {"idea": INTEGER, "votes": INTEGER, "voted": BOOLEAN})

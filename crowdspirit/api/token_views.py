@@ -20,7 +20,9 @@ class TokenForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("What uses it, e.g. “lab dashboard”"))
-    write = BooleanField(_l("May write (propose ideas, vote)"))
+    write = BooleanField(_l("May write (propose ideas, vote, reply, move stages)"))
+    for_organisation = BooleanField(_l("For my organisation's tools"),
+                                    description=_l("Every member of your organisation sees and may revoke it."))
     days = SelectField(_l("Expires"), coerce=int, default=90, choices=[
         SelectChoice(30, _l("in 30 days")), SelectChoice(90, _l("in 90 days")), SelectChoice(365, _l("in a year")),
         SelectChoice(0, _l("never"))])
@@ -32,7 +34,8 @@ def index():
     """Your tokens, and the form to create one (its value is shown once, on this page)."""
     form, created = TokenForm(), None
     if form.validate_on_submit():
-        token, created = tokens.create_token(current_user, form.name.data, form.write.data, form.days.data)
+        token, created = tokens.create_token(current_user, form.name.data, form.write.data, form.days.data,
+                                             form.for_organisation.data and current_user.is_sponsor)
         form = TokenForm(formdata=None)
     return render("api/tokens.html", status=form_status(form), form=form, created=created,
                   tokens=tokens.user_tokens(current_user))

@@ -31,10 +31,12 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user, name: str, write: bool, days: int | None) -> tuple[ApiToken, str]:
-    """A new token for the user; the plain token is returned once and never stored."""
+def create_token(user, name: str, write: bool, days: int | None, for_organisation: bool = False
+                 ) -> tuple[ApiToken, str]:
+    """A new token for the user (or the user's organisation); the plain token is returned once and never stored."""
     plain = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name.strip()[:80], token_hash=_digest(plain), prefix=plain[:10],
+    token = ApiToken(user_id=user.id, organisation_id=user.organisation_id if for_organisation else None,
+                     name=name.strip()[:80], token_hash=_digest(plain), prefix=plain[:10],
                      scopes="read write" if write else "read",
                      expires_at=utcnow() + timedelta(days=days) if days else None)
     db.session.add(token)
@@ -42,16 +44,25 @@ def create_token(user, name: str, write: bool, days: int | None) -> tuple[ApiTok
     return token, plain
 
 
+def _manages(user, token: ApiToken) -> bool:
+    """A personal token is its creator's; an organisation's token belongs to all its members."""
+    if token.organisation_id is not None:
+        return token.organisation_id == user.organisation_id
+    return token.user_id == user.id
+
+
 def user_tokens(user) -> list[ApiToken]:
-    """The user's tokens, newest first (revoked ones included, greyed out by the page)."""
-    return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                              .order_by(ApiToken.id.desc())).all()
+    """The user's personal tokens and their organisation's, newest first (revoked ones included)."""
+    mine = (ApiToken.user_id == user.id) & ApiToken.organisation_id.is_(None)
+    if user.organisation_id:
+        mine |= ApiToken.organisation_id == user.organisation_id
+    return db.session.scalars(select(ApiToken).where(mine).order_by(ApiToken.id.desc())).all()
 
 
 def revoke(user, token_id: int) -> ApiToken:
-    """Revoke one of the user's tokens (404 for someone else's)."""
+    """Revoke a token the user manages (404 for anyone else's)."""
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    if token is None or not _manages(user, token):
         raise NotFound(_l("This token does not exist."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
@@ -73,6 +84,8 @@ def authenticate(header: str) -> ApiToken:
         raise TokenError("expired_token", _l("This token has expired."))
     if token.user.banned:
         raise TokenError("invalid_token", _l("This account is closed."))
+    if token.organisation_id is not None and token.user.organisation_id != token.organisation_id:
+        raise TokenError("invalid_token", _l("This organisation token's creator no longer acts for it."))
     return token
 
 

@@ -9,15 +9,18 @@ from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
 from ..access import visible
+from ..accounts.services import get_organisation_by_slug
 from ..errors import DomainError, NotFound
 from ..extensions import csrf, db, limiter
 from ..forum import services as forum
+from ..forum.forms import PostForm
 from ..notifications.models import Notification
 from ..pipeline import services as pipeline
 from ..pipeline.forms import IdeaForm
 from ..pipeline.models import Idea, Stage
 from ..projects.models import Project
 from ..projects.services import load_project
+from ..requestcache import per_request
 from ..search import services as search
 from ..specs.models import SECTIONS
 from ..specs.services import current_revision
@@ -41,29 +44,47 @@ class InvalidInput(DomainError):
         self.field, self.status, self.code = field, status, code
 
 
+def current_token():
+    """The request's bearer token, checked once per request (rate limits ask before the views do), or None.
+
+    A token makes its owner the user of this request without touching the session.
+    """
+    header = request.headers.get("Authorization")
+    token = per_request("api-token", lambda: tokens.authenticate(header)) if header else None
+    if token is not None:
+        g._login_user = token.user  # Flask-Login's user for this request
+    return token
+
+
 def _token_key() -> str:
     """Rate limits count per token, or per address without one."""
-    token = g.get("api_token")
+    token = current_token()
     return f"token:{token.id}" if token else f"address:{request.remote_addr}"
 
 
+def _writer_key() -> str:
+    """Posting limits count per member, whichever token they use."""
+    token = current_token()
+    return f"user:{token.user_id}" if token else f"address:{request.remote_addr}"
+
+
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(bp)
+posting_limit = limiter.limit(lambda: current_app.config["POST_RATE_LIMIT"], key_func=_writer_key)
 
 
 @bp.before_request
 def authenticate():
-    """A bearer token makes its owner the user of this request, without touching the session."""
-    header = request.headers.get("Authorization")
-    g.api_token = tokens.authenticate(header) if header else None
-    if g.api_token is not None:
-        g._login_user = g.api_token.user  # Flask-Login's per-request user: the session stays untouched
+    """Check the bearer token, if any, before anything else reads the user."""
+    current_token()
 
 
 @bp.after_request
 def finish(response):
     """Log token calls; answer If-None-Match with 304 on unchanged reads; never cache across users."""
-    if g.get("api_token") is not None:
-        tokens.record_call(g.api_token, request.method, request.path, response.status_code)
+    token = per_request("api-token", lambda: None) if request.headers.get("Authorization") else None
+    if token is not None:
+        tokens.record_call(token, request.method, request.path, response.status_code)
+        g.pop("_login_user", None)  # the token's user ends with this request
     if request.method == "GET" and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)
@@ -222,7 +243,7 @@ IDEA_BODY = {"type": "object", "additionalProperties": False, "required": ["titl
            scope="write", body=IDEA_BODY, status=201)
 def propose(slug: str):
     """Propose an idea, validated like the page's form."""
-    tokens.require_scope(g.api_token, "write")
+    tokens.require_scope(current_token(), "write")
     target = load_project(slug, current_user, "idea.propose")
     form = IdeaForm(data=_json_body(set(IDEA_BODY["properties"])), meta={"csrf": False})
     if not form.validate():
@@ -239,9 +260,56 @@ def propose(slug: str):
            method="POST", scope="write")
 def vote(idea_id: int):
     """Cast the caller's vote (voting twice changes nothing)."""
-    tokens.require_scope(g.api_token, "write")
+    tokens.require_scope(current_token(), "write")
     target = pipeline.load_idea(idea_id, current_user, "idea.vote")
     return jsonify(schemas.vote_json(target, pipeline.cast_vote(target, current_user), True))
+
+
+TRANSITION_BODY = {"type": "object", "additionalProperties": False, "required": ["to"], "properties": {
+    "to": {"type": "string", "enum": [s.value for s in Stage]}, "reason": STRING,
+    "partner": {"type": "string", "description": "the partner organisation's slug, for partner_rnd"}}}
+
+
+@operation(bp, "/ideas/<int:idea_id>/transitions", "Move an idea to another stage, where you may (write scope)",
+           ref("IdeaDetail"), method="POST", scope="write", body=TRANSITION_BODY)
+def move(idea_id: int):
+    """Move an idea through the pipeline, with the same rules and gates as the page."""
+    tokens.require_scope(current_token(), "write")
+    body = _json_body(set(TRANSITION_BODY["properties"]))
+    target = pipeline.load_idea(idea_id, current_user)
+    if "to" not in body:
+        raise InvalidInput("to", _l("Say which stage to move to."), 422, "missing_field")
+    partner = get_organisation_by_slug(body["partner"]) if body.get("partner") else None
+    if body.get("partner") and partner is None:
+        raise InvalidInput("partner", _l("No organisation has this slug."), 422, "invalid")
+    moved = pipeline.transition(target, pipeline.check_move(target, body["to"], current_user), current_user,
+                                body.get("reason", ""), partner)
+    return jsonify(schemas.idea_detail_json(moved))
+
+
+REPLY_BODY = {"type": "object", "additionalProperties": False, "required": ["body"], "properties": {
+    "body": {"type": "string", "description": "Markdown"}, "reply_to": {"type": "string", "description": "a post id"}}}
+
+
+@operation(bp, "/threads/<int:thread_id>/posts", "Reply in a thread (write scope)", ref("Post"), method="POST",
+           scope="write", body=REPLY_BODY, status=201)
+@posting_limit
+def reply(thread_id: int):
+    """Post a reply, validated like the page's form; readers see it live."""
+    tokens.require_scope(current_token(), "write")
+    thread = forum.load_thread(thread_id, current_user, "thread.post")
+    body = _json_body(set(REPLY_BODY["properties"]))
+    form = PostForm(data={**body, "reply_to": None}, meta={"csrf": False})
+    if not form.validate():
+        name, errors = next(iter(form.errors.items()))
+        raise InvalidInput(name, errors[0], 422, "invalid")
+    reply_to = body.get("reply_to")
+    if reply_to is not None and not reply_to.isdigit():
+        raise InvalidInput("reply_to", _l("reply_to must be a post id."), 422, "invalid")
+    post = forum.add_post(thread, current_user, form.body.data, int(reply_to) if reply_to else None)
+    response = jsonify(schemas.post_json(post))
+    response.status_code = 201
+    return response
 
 
 def _server() -> str:

@@ -19,7 +19,7 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..projects.models import Project, PromotionDecider
-from ..signals import access_changed
+from ..signals import access_changed, idea_created, stage_changed
 from ..specs.services import start_spec
 from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
@@ -76,6 +76,7 @@ def propose_idea(project: Project, author, title, summary, body, tags_text) -> I
     idea.history.append(StageTransition(actor=author, from_stage=None, to_stage=Stage.IDEA))
     db.session.add(idea)
     db.session.commit()
+    idea_created.send(idea)
     return idea
 
 
@@ -284,6 +285,7 @@ def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
     db.session.commit()
     db.session.refresh(idea)
     access_changed.send(idea.project_id)
+    stage_changed.send(idea, source=source)
     return idea
 
 

@@ -6,12 +6,11 @@ writer lock, so two of them never write at once; a row is deleted only after the
 so a crash replays it (rewriting a document is idempotent) and nothing is lost while it is down.
 """
 
-import logging
 import threading
 
-from flask import current_app
 from sqlalchemy import delete, select
 
+from ..background import run_loop, start_once
 from ..extensions import db
 from . import index
 from .documents import SOURCES
@@ -20,7 +19,6 @@ from .outbox import work_queued
 
 BATCH = 500
 POLL_SECONDS = 0.5
-log = logging.getLogger(__name__)
 
 
 def apply(writer, pairs) -> int:
@@ -71,28 +69,9 @@ def drain() -> int:
 
 def run_forever(app, stop: threading.Event) -> None:
     """The indexer loop: wake on a local commit or every half second, index, repeat until stopped."""
-    while not stop.is_set():
-        work_queued.wait(POLL_SECONDS)
-        work_queued.clear()
-        with app.app_context():
-            try:
-                while process_pending() and not stop.is_set():
-                    pass
-            except Exception:  # a bad batch must not kill the indexer; it is retried on the next round
-                log.exception("search indexing failed; retrying")
-                stop.wait(5)
-
-
-_started: set[str] = set()
-_started_lock = threading.Lock()
+    run_loop(app, process_pending, work_queued, stop, POLL_SECONDS)
 
 
 def start_thread() -> None:
     """Start this process's indexer thread once per index folder (SEARCH_INDEXER=thread)."""
-    app = current_app._get_current_object()
-    key = str(index.root())
-    with _started_lock:
-        if key in _started:
-            return
-        _started.add(key)
-    threading.Thread(target=run_forever, args=(app, threading.Event()), name="search-indexer", daemon=True).start()
+    start_once(f"search-indexer:{index.root()}", process_pending, work_queued, POLL_SECONDS)

@@ -1,0 +1,241 @@
+"""Webhooks: events queued as deliveries for the hooks whose owner may see them, signed, retried with backoff.
+
+A delivery carries only what the user who registered the hook may see (checked with the access
+policy when the event happens). A background loop sends due deliveries; a compare-and-set on
+`next_attempt_at` claims each one, so two processes never send the same attempt.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+
+from ..access import can
+from ..background import start_once
+from ..database import utcnow
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..projects.models import Project
+from ..signals import idea_created, post_published, stage_changed
+from . import schemas
+from .models import Webhook, WebhookDelivery
+
+EVENTS = {"idea.created": _l("An idea is proposed"), "idea.stage_changed": _l("An idea changes stage"),
+          "post.created": _l("A forum post is published")}
+#: seconds to wait after each failed attempt; after the last one the delivery is marked failed
+BACKOFF = (30, 120, 600, 3600, 21600)
+LEASE_SECONDS = 60
+TIMEOUT_SECONDS = 5
+POLL_SECONDS = 2.0
+deliveries_queued = threading.Event()
+
+
+class InvalidHook(DomainError):
+    """A hook that cannot be registered (bad address, no event)."""
+
+    status = 422
+
+
+def check_url(url: str) -> str:
+    """An https address whose host is public (internal addresses would let hooks probe our network)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    insecure = current_app.config["WEBHOOKS_ALLOW_INSECURE"]
+    if parts.scheme != "https" and not (insecure and parts.scheme == "http"):
+        raise InvalidHook(_l("The address must start with https://."))
+    if not parts.hostname:
+        raise InvalidHook(_l("The address has no host name."))
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise InvalidHook(_l("The host name of this address does not resolve.")) from None
+    if not insecure and any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
+        raise InvalidHook(_l("The address points to a private network."))
+    return url
+
+
+def register(user, target, url: str, events: list[str]) -> tuple[Webhook, str]:
+    """A new hook on a project the user owns or on their organisation; returns it and its secret (shown once)."""
+    if not events or not set(events) <= set(EVENTS):
+        raise InvalidHook(_l("Choose at least one event."))
+    hook = Webhook(created_by_id=user.id, url=check_url(url), secret=secrets.token_hex(32), events=" ".join(events))
+    if isinstance(target, Project):
+        hook.project_id = target.id
+    else:
+        hook.organisation_id = target.id
+    db.session.add(hook)
+    db.session.commit()
+    return hook, hook.secret
+
+
+def managed_hooks(user) -> list[Webhook]:
+    """Hooks on the projects the user owns and on the user's organisation."""
+    owned = select(Project.id).where(Project.owner_id == user.id)
+    mine = [Webhook.project_id.in_(owned)]
+    if user.organisation_id:
+        mine.append(Webhook.organisation_id == user.organisation_id)
+    return db.session.scalars(select(Webhook).where(or_(*mine)).order_by(Webhook.id.desc())).all()
+
+
+def _manages(user, hook: Webhook) -> bool:
+    if hook.project_id is not None:
+        return hook.project.owner_id == user.id
+    return hook.organisation_id == user.organisation_id
+
+
+def load_hook(user, hook_id: int) -> Webhook:
+    """A hook the user manages (404 otherwise)."""
+    hook = db.session.get(Webhook, hook_id)
+    if hook is None or not _manages(user, hook):
+        raise NotFound(_l("This webhook does not exist."))
+    return hook
+
+
+def delete(user, hook_id: int) -> Webhook:
+    """Remove a hook and its deliveries."""
+    hook = load_hook(user, hook_id)
+    db.session.delete(hook)
+    db.session.commit()
+    return hook
+
+
+def recent_deliveries(hook: Webhook, limit: int = 20) -> list[WebhookDelivery]:
+    """The hook's latest deliveries."""
+    return db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
+                              .order_by(WebhookDelivery.id.desc()).limit(limit)).all()
+
+
+def replay(user, delivery_id: int) -> WebhookDelivery:
+    """Send a past delivery's payload again, as a new delivery."""
+    original = db.session.get(WebhookDelivery, delivery_id)
+    if original is None or not _manages(user, original.webhook):
+        raise NotFound(_l("This delivery does not exist."))
+    again = WebhookDelivery(webhook_id=original.webhook_id, event=original.event, payload=original.payload)
+    db.session.add(again)
+    db.session.commit()
+    deliveries_queued.set()
+    return again
+
+
+# --- Events become deliveries ---------------------------------------------------------------------
+def _viewer(hook: Webhook):
+    """Whose eyes a hook sees with: who registered it, while they still own its project or act for its organisation."""
+    user = hook.created_by
+    if user.banned or not _manages(user, hook):
+        return None
+    return user
+
+
+def _queue(event: str, project: Project | None, action: str, obj, payload) -> None:
+    """A delivery for each hook listening to this event on this project whose viewer may see obj."""
+    if project is None:
+        return
+    hooks = db.session.scalars(select(Webhook).where(or_(
+        Webhook.project_id == project.id,
+        Webhook.organisation_id == project.organisation_id if project.organisation_id else False))).all()
+    queued = False
+    for hook in hooks:
+        viewer = _viewer(hook)
+        if event in hook.event_list and viewer is not None and can(viewer, action, obj):
+            body = json.dumps({"event": event, "created_at": schemas.when(utcnow()), **_with_urls(payload)})
+            db.session.add(WebhookDelivery(webhook_id=hook.id, event=event, payload=body))
+            queued = True
+    if queued:
+        db.session.commit()
+        deliveries_queued.set()
+
+
+def _with_urls(payload):
+    """Build the payload where url_for can make absolute links (outside a request, from SITE_URL)."""
+    if has_request_context():
+        return payload()
+    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
+        return payload()
+
+
+@idea_created.connect
+def _idea_created(idea, **_extra) -> None:
+    _queue("idea.created", idea.project, "idea.view", idea, lambda: {"idea": schemas.idea_json(idea)})
+
+
+@stage_changed.connect
+def _stage_changed(idea, source: str, **_extra) -> None:
+    _queue("idea.stage_changed", idea.project, "idea.view", idea,
+           lambda: {"idea": schemas.idea_json(idea), "from": source, "to": idea.stage})
+
+
+@post_published.connect
+def _post_published(post, **_extra) -> None:
+    _queue("post.created", post.thread.project, "post.view", post, lambda: {"post": schemas.post_json(post)})
+
+
+# --- Sending -------------------------------------------------------------------------------------
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def _send(delivery: WebhookDelivery) -> tuple[int, str]:
+    """POST one delivery; (HTTP status or 0, error text)."""
+    hook, body = delivery.webhook, delivery.payload.encode()
+    try:
+        check_url(hook.url)
+    except InvalidHook as error:
+        return 0, str(error.message)
+    request = urllib.request.Request(hook.url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": "CrowdSpirit-Webhooks/1",
+        "CrowdSpirit-Event": delivery.event, "CrowdSpirit-Delivery": str(delivery.id),
+        "CrowdSpirit-Signature": signature(hook.secret, int(time.time()), body)})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (checked above)
+            return response.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, error.reason if isinstance(error.reason, str) else ""
+    except (urllib.error.URLError, OSError) as error:
+        return 0, str(getattr(error, "reason", error))[:300]
+
+
+def deliver_due(limit: int = 20) -> int:
+    """Send the deliveries that are due; returns how many were attempted."""
+    now = utcnow()
+    due = db.session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.id).limit(limit)).all()
+    attempted = 0
+    for delivery in due:
+        claimed = db.session.execute(update(WebhookDelivery).where(
+            WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
+            .values(next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))).rowcount
+        db.session.commit()
+        if not claimed:
+            continue  # another process took it
+        status, error = _send(delivery)
+        delivery.attempts += 1
+        delivery.last_status, delivery.last_error = status or None, error[:300]
+        if 200 <= status < 300:
+            delivery.status, delivery.delivered_at = "delivered", utcnow()
+        elif delivery.attempts > len(BACKOFF):
+            delivery.status = "failed"
+        else:
+            delivery.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF[delivery.attempts - 1])
+        db.session.commit()
+        attempted += 1
+    return attempted
+
+
+def start_thread() -> None:
+    """Start this process's delivery thread (WEBHOOKS_DELIVERY=thread)."""
+    start_once("webhook-deliveries", deliver_due, deliveries_queued, POLL_SECONDS)

@@ -1,0 +1,169 @@
+"""Webhooks against a real HTTP receiver: signed, retried, replayable, never carrying what the owner may not see."""
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select, update
+
+from crowdspirit.api import webhooks
+from crowdspirit.api.models import Webhook, WebhookDelivery
+from crowdspirit.database import utcnow
+from crowdspirit.extensions import db
+from crowdspirit.forum import services as forum
+from crowdspirit.pipeline import services as pipeline
+from crowdspirit.pipeline.models import Stage
+
+SECRET_WORD = "Vorticelle"
+
+
+class Receiver:
+    """A local HTTP server that records what it receives and answers with the statuses it is given."""
+
+    def __init__(self):
+        self.calls, self.statuses = [], []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.calls.append((self.headers, body))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def payloads(self):
+        return [json.loads(body) for _, body in self.calls]
+
+
+@pytest.fixture
+def receiver(app):
+    app.config["WEBHOOKS_ALLOW_INSECURE"] = True  # the receiver is plain http on 127.0.0.1
+    server = Receiver()
+    yield server
+    server.server.shutdown()
+
+
+def make_due():
+    """Let every waiting delivery's backoff elapse (instead of sleeping through it)."""
+    db.session.execute(update(WebhookDelivery).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_the_settings_page_registers_a_hook_and_shows_its_secret_once(client, login_as, make_user, make_project,
+                                                                     receiver):
+    owner = make_user()
+    project = make_project(owner=owner, title="Kite lab")
+    login_as(owner)
+    page = client.post("/settings/webhooks", data={"target": f"project:{project.id}", "url": receiver.url,
+                                                   "events": ["idea.created", "post.created"]})
+    html = page.get_data(as_text=True)
+    hook = db.session.scalar(select(Webhook))
+    assert page.status_code == 200 and hook.secret in html and hook.event_list == ["idea.created", "post.created"]
+    assert hook.secret not in client.get("/settings/webhooks").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url, message", [
+    ("ftp://example.org/hook", "must start with https://"),
+    ("https://", "has no host name"),
+    ("https://no-such-host.invalid/hook", "does not resolve"),
+    ("https://127.0.0.1/hook", "private network"),
+])
+def test_bad_addresses_are_refused_with_a_reason(client, login_as, make_user, make_project, url, message):
+    owner = make_user()
+    project = make_project(owner=owner)
+    login_as(owner)
+    page = client.post("/settings/webhooks", data={"target": f"project:{project.id}", "url": url,
+                                                   "events": ["idea.created"]})
+    assert page.status_code == 422 and message in page.get_data(as_text=True)
+    assert db.session.scalar(select(Webhook)) is None
+
+
+def test_deliveries_are_signed_and_carry_the_event(app, make_user, make_project, make_idea, receiver):
+    owner = make_user()
+    project = make_project(owner=owner, title="Kite lab")
+    hook, secret = webhooks.register(owner, project, receiver.url, list(webhooks.EVENTS))
+    idea = make_idea(project=project, title="Foil kite")
+    forum.add_post(forum.thread_of_idea(idea), owner, "Which fabric?")
+    pipeline._move(idea, Stage.VOTE, owner, "ready")
+    assert webhooks.deliver_due() == 3
+    assert [p["event"] for p in receiver.payloads()] == ["idea.created", "post.created", "idea.stage_changed"]
+    assert receiver.payloads()[0]["idea"]["title"] == "Foil kite" and receiver.payloads()[2]["to"] == "vote"
+    headers, body = receiver.calls[0]
+    timestamp, signature = (part.split("=", 1)[1] for part in headers["CrowdSpirit-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(signature, expected) and headers["CrowdSpirit-Event"] == "idea.created"
+    statuses = [d.status for d in db.session.scalars(select(WebhookDelivery))]
+    assert statuses == ["delivered"] * 3
+
+
+def test_failures_are_retried_with_backoff_then_given_up_and_replayable(app, client, login_as, make_user,
+                                                                        make_project, make_idea, receiver):
+    owner = make_user()
+    project = make_project(owner=owner)
+    webhooks.register(owner, project, receiver.url, ["idea.created"])
+    receiver.statuses = [500, 503]
+    make_idea(project=project, title="Wing")
+    assert webhooks.deliver_due() == 1 and webhooks.deliver_due() == 0  # waits for its backoff
+    delivery = db.session.scalar(select(WebhookDelivery))
+    assert delivery.status == "pending" and delivery.attempts == 1 and delivery.last_status == 500
+    assert delivery.next_attempt_at > utcnow() + timedelta(seconds=20)
+    make_due()
+    webhooks.deliver_due()
+    make_due()
+    webhooks.deliver_due()
+    db.session.refresh(delivery)
+    assert delivery.status == "delivered" and delivery.attempts == 3 and len(receiver.calls) == 3
+    receiver.statuses = [500] * 10
+    login_as(owner)
+    client.post(f"/settings/webhooks/deliveries/{delivery.id}/replay")
+    for _ in range(len(webhooks.BACKOFF) + 1):
+        make_due()
+        webhooks.deliver_due()
+    replayed = db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()[-1]
+    assert replayed.status == "failed" and replayed.attempts == len(webhooks.BACKOFF) + 1
+    assert "failed" in client.get("/settings/webhooks").get_data(as_text=True)
+
+
+def test_hooks_never_receive_what_their_owner_may_not_see(app, make_user, make_org, make_project, make_idea,
+                                                          add_member, receiver):
+    org = make_org()
+    sponsor, owner = make_user(organisation=org), make_user(organisation=org)
+    project = make_project(owner=owner, kind="sponsored", policy_spec="confidential")
+    webhooks.register(sponsor, org, receiver.url, ["idea.stage_changed", "post.created"])
+    contributor = make_user()
+    add_member(project, contributor)
+    idea = make_idea(project=project, title=f"{SECRET_WORD} speaker", stage=Stage.SPEC)
+    forum.add_post(forum.thread_of_idea(idea), contributor, f"{SECRET_WORD} notes")
+    webhooks.deliver_due()
+    sponsor_saw = json.dumps(receiver.payloads())
+    assert SECRET_WORD in sponsor_saw  # the sponsor's team sees confidential stages
+    receiver.calls.clear()
+    sponsor.organisation_id = None  # who registered it left the organisation: its hook now sees nothing
+    db.session.commit()
+    forum.add_post(forum.thread_of_idea(idea), contributor, f"More {SECRET_WORD} notes")
+    webhooks.deliver_due()
+    assert receiver.calls == []
+
+
+def test_other_organisations_and_former_owners_hear_nothing(app, make_user, make_org, make_project, make_idea,
+                                                            receiver):
+    helios, rival = make_org("Helios"), make_org("Rival")
+    owner, spy = make_user(organisation=helios), make_user(organisation=rival)
+    project = make_project(owner=owner, kind="sponsored")
+    webhooks.register(spy, rival, receiver.url, list(webhooks.EVENTS))
+    webhooks.register(owner, project, receiver.url, ["idea.created"])
+    project.owner_id = make_user().id  # the project changed hands: its former owner's hook falls silent
+    db.session.commit()
+    make_idea(project=project, title=f"{SECRET_WORD} lamp")
+    assert webhooks.deliver_due() == 0 and receiver.calls == []
