@@ -258,7 +258,8 @@ def test_rate_limits_count_per_token(app, client, make_user, token_for):
 
 # --- The document and its reference page ----------------------------------------------------------------
 def test_the_openapi_document_lists_every_api_route_and_its_schemas_are_valid(app, openapi):
-    documented = {(method.upper(), path) for path, methods in openapi["paths"].items() for method in methods}
+    documented = {(method.upper(), "/api/v1" + path) for path, methods in openapi["paths"].items()
+                  for method in methods}
     routes = {(method, rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}"))
               for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
               and rule.endpoint not in ("api.openapi", "api.reference")

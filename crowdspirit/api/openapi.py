@@ -13,7 +13,7 @@ class Operation:
     """One documented API call."""
 
     method: str
-    rule: str
+    rule: str  # relative to the blueprint's prefix, as OpenAPI paths are to the server URL
     endpoint: str
     summary: str
     response: dict
@@ -31,8 +31,7 @@ def operation(bp, rule: str, summary: str, response: dict, method: str = "GET", 
     """Register a view as an API route and as an operation of the OpenAPI document."""
     def decorate(view):
         bp.add_url_rule(rule, view_func=view, methods=[method])
-        OPERATIONS.append(Operation(method, bp.url_prefix + rule, f"{bp.name}.{view.__name__}", summary, response,
-                                    **options))
+        OPERATIONS.append(Operation(method, rule, f"{bp.name}.{view.__name__}", summary, response, **options))
         return view
     return decorate
 

@@ -31,7 +31,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated writes: every write needs a bearer token
 
 MAX_LIMIT = 100
-INTEGER, STRING = {"type": "integer"}, {"type": "string"}
+INTEGER = {"type": "integer"}
+STRING = {"type": "string", "pattern": "^[^\\u0000]*$"}  # no NUL byte: no text field or parameter takes one
 PAGING = {"limit": ({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Items per page (default 20)"),
           "cursor": (STRING, "The next_cursor of the previous page")}
 
@@ -232,11 +233,14 @@ def _json_body(allowed: set[str]) -> dict:
     wrong = [name for name, value in body.items() if not isinstance(value, str)]
     if wrong:
         raise InvalidInput(wrong[0], _l("%(name)s must be a string.", name=wrong[0]), 422, "invalid_type")
+    broken = [name for name, value in body.items() if "\x00" in value]
+    if broken:
+        raise InvalidInput(broken[0], _l("The request contains an invalid character."), 422, "invalid")
     return body
 
 
 IDEA_BODY = {"type": "object", "additionalProperties": False, "required": ["title", "summary"], "properties": {
-    "title": STRING, "summary": STRING, "body": STRING, "tags": {"type": "string", "description": "comma separated"}}}
+    "title": STRING, "summary": STRING, "body": STRING, "tags": {**STRING, "description": "comma separated"}}}
 
 
 @operation(bp, "/projects/<slug>/ideas", "Propose an idea (write scope)", ref("IdeaDetail"), method="POST",
@@ -267,7 +271,7 @@ def vote(idea_id: int):
 
 TRANSITION_BODY = {"type": "object", "additionalProperties": False, "required": ["to"], "properties": {
     "to": {"type": "string", "enum": [s.value for s in Stage]}, "reason": STRING,
-    "partner": {"type": "string", "description": "the partner organisation's slug, for partner_rnd"}}}
+    "partner": {**STRING, "description": "the partner organisation's slug, for partner_rnd"}}}
 
 
 @operation(bp, "/ideas/<int:idea_id>/transitions", "Move an idea to another stage, where you may (write scope)",
@@ -288,7 +292,7 @@ def move(idea_id: int):
 
 
 REPLY_BODY = {"type": "object", "additionalProperties": False, "required": ["body"], "properties": {
-    "body": {"type": "string", "description": "Markdown"}, "reply_to": {"type": "string", "description": "a post id"}}}
+    "body": {**STRING, "description": "Markdown"}, "reply_to": {**STRING, "description": "a post id"}}}
 
 
 @operation(bp, "/threads/<int:thread_id>/posts", "Reply in a thread (write scope)", ref("Post"), method="POST",
@@ -325,4 +329,4 @@ def openapi():
 @bp.route("/docs")
 def reference():
     """A readable reference of the API, from the same OpenAPI document."""
-    return render_template("api/reference.html", spec=document(_server()))
+    return render_template("api/reference.html", spec=document(_server()), base=bp.url_prefix)
