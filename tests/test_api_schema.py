@@ -1,12 +1,11 @@
 """The whole API tested from its own OpenAPI document (Schemathesis): no 5xx, no answer outside the schema."""
 
-from hypothesis import HealthCheck, given, settings
-
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
+
 from crowdspirit.api import tokens
 from crowdspirit.pipeline.models import Stage
-
 
 #: what the issue asks of every answer: never a 5xx, always a documented status, content type and body shape
 #: (not "positive_data_acceptance": a well-formed but made-up cursor or id is rightly refused with a 4xx)
