@@ -113,12 +113,18 @@ def test_a_signer_reads_it_all_with_a_token(client, openapi, token_for, secret_p
     assert detail["title"] == f"{SECRET} amplifier" and [h["to"] for h in detail["history"]] == ["idea", "vote", "spec"]
     spec = check(openapi, client.get(f"/api/v1/ideas/{idea.id}/spec", headers=headers), "Spec")
     assert spec["sections"]["problem"] == f"{SECRET} inside" and spec["revision"] == 2
+    first = check(openapi, client.get(f"/api/v1/ideas/{idea.id}/spec?revision=1", headers=headers), "Spec")
+    assert first["revision"] == 1 and SECRET not in first["sections"]["problem"]
+    listed = client.get(f"/api/v1/ideas/{idea.id}/spec/revisions", headers=headers).get_json()
+    assert [r["revision"] for r in listed] == [2, 1]
+    thread = check(openapi, client.get(f"/api/v1/threads/{forum.thread_of_idea(idea).id}", headers=headers), "Thread")
+    assert thread["idea"] == idea.id and thread["posts"] == 1
     posts = client.get(f"/api/v1/threads/{forum.thread_of_idea(idea).id}/posts", headers=headers).get_json()
     assert [p["body"] for p in posts["items"]] == [f"{SECRET} in the thread"]
     project = check(openapi, client.get(f"/api/v1/projects/{secret_project['project'].slug}", headers=headers),
                     "Project")
     assert project["title"] == "Helios"
-    assert db.session.scalar(select(func.count()).select_from(ApiCall)) == 4  # every call logged with its token
+    assert db.session.scalar(select(func.count()).select_from(ApiCall)) == 7  # every call logged with its token
 
 
 def test_cursor_pagination_walks_every_idea_once(client, make_project, make_idea):
@@ -192,6 +198,15 @@ def test_bad_bodies_are_refused_and_nothing_is_written(client, openapi, make_use
     project, headers = make_project(), bearer(token_for(make_user(), write=True))
     response = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers, json=body)
     assert response.status_code == status and check(openapi, response, "Error")["error"]["field"] == field
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 0
+
+
+def test_an_oversize_body_gets_an_error_object_and_nothing_is_written(app, client, make_user, make_project,
+                                                                     token_for):
+    project, headers = make_project(), bearer(token_for(make_user(), write=True))
+    response = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers,
+                           json={"title": "Big", "summary": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
     assert db.session.scalar(select(func.count()).select_from(Idea)) == 0
 
 

@@ -172,6 +172,8 @@ RULES = {
     "api.ideas": Rule(get(lambda w: "/api/v1/ideas?limit=100&stage=spec"), visibility="list"),
     "api.idea": Rule(get(lambda w: f"/api/v1/ideas/{w.ideas[Stage.SPEC].id}")),
     "api.spec": Rule(get(lambda w: f"/api/v1/ideas/{w.ideas[Stage.SPEC].id}/spec")),
+    "api.revisions": Rule(get(lambda w: f"/api/v1/ideas/{w.ideas[Stage.SPEC].id}/spec/revisions")),
+    "api.thread": Rule(get(lambda w: f"/api/v1/threads/{w.post.thread_id}")),
     "api.posts": Rule(get(lambda w: f"/api/v1/threads/{w.post.thread_id}/posts")),
     "api.search_view": Rule(get(lambda w: f"/api/v1/search?q={MARKER.lower()}"), visibility="list"),
     "api.notifications": Rule(get(lambda w: "/api/v1/notifications"), allowed=set(ROLES) - {"anonymous"},

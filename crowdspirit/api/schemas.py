@@ -78,6 +78,26 @@ def spec_json(idea, revision, sections) -> dict:
             "created_at": when(revision.created_at), "sections": {name: revision.section(name) for name in sections}}
 
 
+_schema("RevisionSummary", {"revision": INTEGER, "note": STRING, "author": STRING, "created_at": DATETIME})
+
+
+def revision_summary_json(revision) -> dict:
+    return {"revision": revision.number, "note": revision.note, "author": revision.author.display_name,
+            "created_at": when(revision.created_at)}
+
+
+_schema("Thread", {"id": INTEGER, "title": STRING, "idea": {"type": ["integer", "null"]},
+                   "project": {"type": ["string", "null"]}, "category": {"type": ["string", "null"]},
+                   "posts": INTEGER, "locked": BOOLEAN, "last_post_at": DATETIME, "url": STRING})
+
+
+def thread_json(thread) -> dict:
+    return {"id": thread.id, "title": thread.title, "idea": thread.idea_id,
+            "project": thread.project.slug if thread.project else None, "category": thread.category,
+            "posts": thread.post_count, "locked": thread.locked, "last_post_at": when(thread.last_post_at),
+            "url": url_for("forum.thread", thread_id=thread.id, _external=True)}
+
+
 _schema("Post", {"id": INTEGER, "thread": INTEGER, "author": STRING, "body": STRING, "reply_to": {
     "type": ["integer", "null"]}, "created_at": DATETIME, "edited_at": NULLABLE_DATETIME})
 

@@ -22,8 +22,8 @@ from ..projects.models import Project
 from ..projects.services import load_project
 from ..requestcache import per_request
 from ..search import services as search
+from ..specs import services as specs
 from ..specs.models import SECTIONS
-from ..specs.services import current_revision
 from . import schemas, tokens
 from .openapi import document, operation, page_of, ref
 
@@ -171,14 +171,32 @@ def idea(idea_id: int):
     return jsonify(schemas.idea_detail_json(pipeline.load_idea(idea_id, current_user)))
 
 
-@operation(bp, "/ideas/<int:idea_id>/spec", "The current specification of an idea", ref("Spec"))
+@operation(bp, "/ideas/<int:idea_id>/spec", "An idea's specification: the current revision, or the one asked for",
+           ref("Spec"), query={"revision": (INTEGER, "A revision number (default: the current one)")})
 def spec(idea_id: int):
-    """The idea's current specification revision."""
+    """One revision of the idea's specification (the current one by default)."""
     found = pipeline.load_idea(idea_id, current_user, "spec.view")
-    revision = current_revision(found)
+    number = request.args.get("revision")
+    if number is not None and not number.isdigit():
+        raise InvalidInput("revision", _l("revision must be a revision number."))
+    revision = specs.get_revision(found, int(number)) if number else specs.current_revision(found)
     if revision is None:
         raise NotFound(_l("This idea has no specification yet."))
     return jsonify(schemas.spec_json(found, revision, SECTIONS))
+
+
+@operation(bp, "/ideas/<int:idea_id>/spec/revisions", "Every revision of an idea's specification, newest first",
+           {"type": "array", "items": ref("RevisionSummary")})
+def revisions(idea_id: int):
+    """The list of the spec's revisions (read one with /spec?revision=N)."""
+    found = pipeline.load_idea(idea_id, current_user, "spec.view")
+    return jsonify([schemas.revision_summary_json(r) for r in specs.revisions(found)])
+
+
+@operation(bp, "/threads/<int:thread_id>", "One forum thread", ref("Thread"))
+def thread(thread_id: int):
+    """A visible thread's title, place and counts."""
+    return jsonify(schemas.thread_json(forum.load_thread(thread_id, current_user)))
 
 
 @operation(bp, "/threads/<int:thread_id>/posts", "A thread's posts, oldest first", page_of("Post"),
