@@ -137,9 +137,16 @@ def _advance(idea, target: Stage, people: dict, rng: random.Random) -> None:
     specs.save_revision(
         idea, idea.author, revision.number, "First full draft",
         problem=idea.body, target_users="Urban commuters, students and makers.",
+        use_cases="- On the way to work\n- At home, shared with the family",
         features="- Must: " + idea.title.lower() + "\n- Should: open repair guide\n- Could: app",
-        constraints="Repairable with common tools; CE marking.", target_price="Under 120 EUR")
-    if target == Stage.PARTNER_RND:
+        constraints="Repairable with common tools; CE marking.",
+        bom_estimate="About 35 EUR at 10,000 units (case, board, battery, assembly).", target_price="Under 120 EUR",
+        open_questions="- [x] Which certification?\n- [ ] Which battery chemistry?")
+    if target == Stage.PARTNER_RND:  # settle the last question and gather the approvals the gate asks for
+        specs.save_revision(idea, idea.author, revision.number + 1, "Battery chosen",
+                            open_questions="- [x] Which certification?\n- [x] Which battery chemistry? LiFePO4.")
+        for approver in voters[:idea.project.spec_approvals_needed]:
+            specs.approve(idea, approver)
         org = idea.project.rnd_partner or people["hana"].organisation
         pipeline.transition(idea, Stage.PARTNER_RND, people["admin"], "Partner agreed.", org)
 

@@ -156,6 +156,7 @@ def fresh_attachment(w):
 
 S = lambda w: w.project.slug  # noqa: E731
 EDITORS = MEMBERS | {"sponsor", "admin"}
+SPEC_EDITORS = {"project moderator", "sponsor", "admin"}  # besides the idea's author, who is not a matrix role
 MEMBER_VIEW = MEMBERS | {"sponsor", "admin"}
 NON_MEMBERS = {"outsider", "removed member", "sponsor", "platform moderator", "admin"}
 OWNER_ONLY = {"admin"}  # the owner is not one of the matrix roles
@@ -265,8 +266,16 @@ RULES = {
         ("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/move/archived", None),
         ("POST", f"/ideas/{w.ideas[Stage.VOTE].id}/move/archived", {"reason": ""}),
     ], allowed=MANAGERS, ok=(200, 409), login=True),
-    "specs.edit": Rule(lambda w: [("GET", f"/ideas/{w.ideas[Stage.SPEC].id}/spec/edit", None)], allowed=EDITORS,
-                       login=True),
+    "specs.edit": Rule(lambda w: [("GET", f"/ideas/{w.ideas[Stage.SPEC].id}/spec/edit", None)],
+                       allowed=SPEC_EDITORS, login=True),
+    "specs.restore": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/restore/1"), allowed=SPEC_EDITORS,
+                          ok=303, login=True),
+    "specs.amend": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/amendments/new"), allowed=EDITORS,
+                        login=True),
+    "specs.decide": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/amendments/999/reject"),
+                         allowed=SPEC_EDITORS, ok=404, login=True),
+    "specs.approve": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/approve"), allowed=EDITORS, ok=303,
+                          login=True),
     "attachments.upload": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/attachments"), allowed=EDITORS,
                                ok=400, login=True),
     "attachments.delete": Rule(lambda w: [("POST", f"/attachments/{fresh_attachment(w).id}/delete", {})],

@@ -33,10 +33,10 @@ def save(client, idea, base_number=1, note="First pass", **changes):
 
 @pytest.fixture
 def member(make_user, make_idea, login_as):
-    """A signed-in member of the project of an idea in the spec stage (the idea is member.idea)."""
+    """A signed-in project moderator (one of the spec's editors) of an idea in the spec stage (member.idea)."""
     idea = make_idea(stage="spec")
     user = login_as(make_user(name="Mia Member"))
-    db.session.add(ProjectMembership(project=idea.project, user=user, role="contributor"))
+    db.session.add(ProjectMembership(project=idea.project, user=user, role="moderator"))
     db.session.commit()
     user.idea = idea
     return user
@@ -68,20 +68,22 @@ def test_member_edit_creates_revision_two(client, member):
     assert "Revision 2" in page and "Urban cyclists" in page and "49 EUR" in page
 
 
-def test_stale_base_number_is_refused(client, login_as, make_user, member, add_member):
-    """Saving over a revision someone else saved meanwhile is refused inline; nothing is written."""
+def test_stale_base_number_is_refused_with_a_merge_view(client, login_as, make_user, member, add_member):
+    """Saving over a revision someone saved meanwhile shows their changes beside the kept text; saving again works."""
     idea = member.idea
     assert save(client, idea).status_code == 303
     other = login_as(make_user())
-    add_member(idea.project, other)
+    add_member(idea.project, other, "moderator")
     response = save(client, idea, base_number=1, problem="My stale version")
     page = html(response)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "Someone saved revision 2 while you were editing" in page
-    assert 'name="problem"' in page  # the form is shown again, with the user's text
-    assert "My stale version" in page
+    assert "What Mia Member saved meanwhile (revision 2)" in page and "<ins>+ Urban cyclists</ins>" in page
+    assert 'name="problem"' in page and "My stale version" in page  # the form keeps the user's text
+    assert 'name="base_number" type="hidden" value="2"' in page
     assert revisions(idea) == [(1, idea.author_id), (2, member.id)]
-    assert other.id not in [author for _, author in revisions(idea)]
+    assert save(client, idea, base_number=2, problem="My merged version").status_code == 303
+    assert revisions(idea)[-1] == (3, other.id)
 
 
 @pytest.fixture
@@ -93,11 +95,11 @@ def sponsored_spec(make_user, make_org, make_project, make_idea):
 
 
 @pytest.mark.parametrize("who, status", [
-    ("owner", 303), ("author", 303), ("contributor", 303), ("project moderator", 303),
+    ("owner", 303), ("author", 303), ("contributor", 403), ("project moderator", 303),
     ("sponsor team", 303), ("platform moderator", 403), ("admin", 303), ("outsider", 403),
 ])
 def test_who_may_edit_the_spec(client, login_as, make_user, sponsored_spec, who, status):
-    """Members, the author and the sponsor's team may edit; an outsider gets 403, nothing saved."""
+    """The author, the project's managers and the sponsor's team edit; contributors propose amendments instead."""
     idea, project = sponsored_spec, sponsored_spec.project
     users = {
         "owner": lambda: project.owner, "author": lambda: idea.author,
@@ -116,17 +118,18 @@ def test_who_may_edit_the_spec(client, login_as, make_user, sponsored_spec, who,
     assert len(revisions(idea)) == (2 if status == 303 else 1)
 
 
-def test_outsider_refused_until_joining(client, login_as, make_user, make_idea, add_member):
-    """A non-member gets 403 with a hint to join; once a member of the project they may edit."""
+def test_outsider_refused_until_joining_then_proposes_amendments(client, login_as, make_user, make_idea, add_member):
+    """A non-member may neither edit nor amend (with a hint to join); a contributor amends but does not edit."""
     idea = make_idea(stage="spec")
     outsider = login_as(make_user())
     response = save(client, idea)
-    assert response.status_code == 403
-    assert "join the project first" in html(response)
-    assert len(revisions(idea)) == 1
+    assert response.status_code == 403 and "propose an amendment instead" in html(response)
+    refused = client.get(f"/ideas/{idea.id}/spec/amendments/new")
+    assert refused.status_code == 403 and "join the project first" in html(refused)
     add_member(idea.project, outsider)
-    assert save(client, idea).status_code == 303
-    assert revisions(idea)[-1] == (2, outsider.id)
+    assert save(client, idea).status_code == 403
+    assert client.get(f"/ideas/{idea.id}/spec/amendments/new").status_code == 200
+    assert len(revisions(idea)) == 1
 
 
 def test_anonymous_edit_goes_to_sign_in(client, make_idea):

@@ -11,8 +11,11 @@ from crowdspirit.extensions import db
 from crowdspirit.pipeline.models import StageTransition, Vote
 from crowdspirit.projects.models import ProjectMembership
 from crowdspirit.projects.services import update_settings
+from crowdspirit.specs import services as specs
+from crowdspirit.specs.models import SECTIONS
 
 REASON = "Because the panel agreed"
+READY_SPEC = {**{name: f"The {name}" for name in SECTIONS}, "open_questions": "- [x] Settled"}
 
 
 @pytest.fixture
@@ -25,7 +28,7 @@ def world(make_user, make_org, make_project, make_idea):
     helios, labs = make_org("Helios Audio"), make_org("Partner Labs")
     owner = make_user(name="Olga Owner", organisation=helios)
     project = make_project(owner=owner, kind="sponsored", rnd_partner_id=labs.id,
-                           promotion_decider="moderator", vote_threshold=3)
+                           promotion_decider="moderator", vote_threshold=3, spec_approvals_needed=0)
     makers = {
         "author": lambda: make_user(name="Ann Author"),
         "moderator": lambda: make_user(name="Mo Moderator"),
@@ -51,7 +54,10 @@ def world(make_user, make_org, make_project, make_idea):
     def idea(stage="idea", **gates):
         if gates:
             update_settings(project, project.owner, **gates)
-        return make_idea(project=project, author=people["author"], stage=stage)
+        made = make_idea(project=project, author=people["author"], stage=stage)
+        if stage == "spec":  # a spec that meets its readiness checklist (test_spec_stage tests the checklist)
+            specs.save_revision(made, owner, 1, "ready", **READY_SPEC)
+        return made
 
     return SimpleNamespace(project=project, people=people, orgs={"helios": helios, "labs": labs},
                            idea=idea)
@@ -240,6 +246,8 @@ def test_history_is_stored_and_shown(client, login_as, world):
              ("partner", "partner_rnd", "We will prototype it", world.orgs["labs"])]
     for role, target, reason, partner in steps:
         login_as(world.people[role])
+        if target == "partner_rnd":
+            specs.save_revision(idea, idea.author, 1, "ready", **READY_SPEC)
         assert move(client, idea, target, reason, partner).status_code == 303
     p = world.people
     assert history(idea) == [

@@ -276,6 +276,11 @@ def author_or_member(user, obj) -> bool:
     return author(user, obj) or member(user, obj)
 
 
+def spec_editor(user, idea) -> bool:
+    """The idea's author, the project's managers and the sponsor's team edit the spec and decide amendments."""
+    return author(user, idea) or member_manager(user, idea) or sponsor_team(user, _project(idea))
+
+
 def uploader_or_manager(user, attachment) -> bool:
     return attachment.uploader_id == user.id or manager(user, attachment)
 
@@ -333,8 +338,11 @@ RULES: dict[str, Rule] = {
     "idea.start_rnd": Rule(rnd_taker, _l("Only the project's R&D partner can take this idea into partner R&D.")),
     "idea.archive": Rule(manager, _l("Only the project's managers can archive an idea.")),
     "spec.view": Rule(idea_visible, needs_account=False),
-    "spec.edit": Rule(author_or_member, _l(
-        "Only the project's members can edit this specification; join the project first.")),
+    "spec.edit": Rule(spec_editor, _l("Only the idea's author, the project's managers and the sponsor's team edit "
+                                      "this specification; propose an amendment instead.")),
+    "spec.amend": Rule(author_or_member, _l(
+        "Only the project's members can propose amendments to this specification; join the project first.")),
+    "spec.approve": Rule(member, _l("Only the project's members approve the specification.")),
     "thread.view": Rule(thread_visible, needs_account=False),
     "thread.create": Rule(announcer, _l("Only moderators post announcements.")),
     "thread.post": Rule(signed_in),

@@ -20,7 +20,7 @@ from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..projects.models import Project, PromotionDecider
 from ..signals import access_changed, idea_created, stage_changed
-from ..specs.services import start_spec
+from ..specs.services import readiness, start_spec
 from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
 
@@ -236,6 +236,8 @@ def _check_gate(idea: Idea, target: Stage, reason: str, partner) -> None:
             raise Conflict(_l("Choose the partner organisation that takes this idea into R&D."))
         if project.rnd_partner_id is not None and partner.id != project.rnd_partner_id:
             raise Conflict(_l("This project's R&D partner is %(name)s.", name=project.rnd_partner.name))
+        if not readiness(idea).ready:
+            raise Conflict(_l("The specification is not ready for partner R&D yet: see its readiness checklist."))
     if target == Stage.ARCHIVED and not reason.strip():
         raise Conflict(_l("Say why the idea is archived."))
 

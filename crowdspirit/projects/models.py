@@ -78,6 +78,8 @@ class Project(db.Model):
     #: how long an idea stays open for votes once voting opens
     voting_days: Mapped[int] = mapped_column(default=14)
     promotion_decider: Mapped[str] = mapped_column(String(20), default=PromotionDecider.COMMUNITY)
+    #: members' approvals of the current spec revision needed before partner R&D
+    spec_approvals_needed: Mapped[int] = mapped_column(default=2, server_default="2")
     #: the organisation that takes ideas into partner R&D; None lets the owner choose one
     rnd_partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     #: hold a member's first post in the project's discussions until a moderator approves it

@@ -1,16 +1,26 @@
-"""Specification rules: the first revision at promotion, new revisions, and diffs."""
+"""Specification rules: revisions and diffs, restore, amendments, approvals and the readiness checklist."""
 
 import difflib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, NotFound
+from ..database import utcnow
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea, Stage
-from .models import SECTIONS, SpecRevision
+from .models import SECTIONS, Amendment, SpecApproval, SpecRevision
+
+
+class StaleEdit(Conflict):
+    """Someone saved since the revision the editor started from; carries what they saved, for the merge view."""
+
+    def __init__(self, message, latest: SpecRevision):
+        super().__init__(message)
+        self.latest = latest
 
 
 def start_spec(idea: Idea) -> SpecRevision:
@@ -55,16 +65,18 @@ def check_editable(idea: Idea) -> None:
 
 
 def save_revision(idea: Idea, author, base_number: int, note: str, **sections) -> SpecRevision:
-    """Save the sections as a new revision, refusing if someone saved since base_number."""
+    """Save the sections as a new revision (sections not given keep their text), refusing if someone saved
+    since base_number."""
     check_editable(idea)
     latest = db.session.scalar(
         select(func.max(SpecRevision.number)).where(SpecRevision.idea_id == idea.id)
     ) or 0
     if base_number != latest:
-        raise Conflict(_l("Someone saved revision %(n)d while you were editing; "
-                          "copy your changes, reload and apply them again.", n=latest))
-    revision = SpecRevision(idea_id=idea.id, number=latest + 1, author_id=author.id,
-                            note=note.strip(), **{name: sections[name] for name in SECTIONS})
+        raise StaleEdit(_l("Someone saved revision %(n)d while you were editing. Nothing was lost: compare "
+                           "below, adjust your text, and save again.", n=latest), current_revision(idea))
+    current = current_revision(idea)
+    revision = SpecRevision(idea_id=idea.id, number=latest + 1, author_id=author.id, note=note.strip()[:200],
+                            **{name: sections.get(name, current.section(name) if current else "") for name in SECTIONS})
     db.session.add(revision)
     try:
         db.session.commit()
@@ -82,12 +94,137 @@ class DiffLine:
     text: str
 
 
+def section_diff(old: str, new: str) -> list[DiffLine]:
+    """The unified diff of one section's text (empty when nothing changed)."""
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2))
+    return [DiffLine(line[0], line[1:]) for line in lines[2:]]
+
+
 def diff(old: SpecRevision, new: SpecRevision) -> dict[str, list[DiffLine]]:
     """Per section, the unified diff from old to new (sections without changes are left out)."""
-    result = {}
-    for name in SECTIONS:
-        lines = list(difflib.unified_diff(old.section(name).splitlines(),
-                                          new.section(name).splitlines(), lineterm="", n=2))
-        if lines:
-            result[name] = [DiffLine(line[0], line[1:]) for line in lines[2:]]
-    return result
+    changes = {name: section_diff(old.section(name), new.section(name)) for name in SECTIONS}
+    return {name: lines for name, lines in changes.items() if lines}
+
+
+def restore(idea: Idea, author, number: int) -> SpecRevision:
+    """Save an older revision's text again as the newest revision."""
+    old = get_revision(idea, number)
+    current = current_revision(idea)
+    return save_revision(idea, author, current.number, str(_l("Restored revision %(n)d.", n=number)),
+                         **{name: old.section(name) for name in SECTIONS})
+
+
+# --- Amendments ------------------------------------------------------------------------------------
+def propose_amendment(idea: Idea, author, section: str, text: str, reason: str) -> Amendment:
+    """A contributor proposes new text for one section."""
+    check_editable(idea)
+    if section not in SECTIONS:
+        raise DomainError(_l("Choose a section of the specification."))
+    current = current_revision(idea)
+    if text.strip() == current.section(section).strip():
+        raise DomainError(_l("The proposed text is the same as the current one."))
+    amendment = Amendment(idea_id=idea.id, author_id=author.id, section=section, text=text,
+                          reason=reason.strip()[:500], base_number=current.number)
+    db.session.add(amendment)
+    db.session.commit()
+    return amendment
+
+
+def amendments(idea: Idea) -> list[Amendment]:
+    """The spec's amendments, pending first, then newest first."""
+    return list(db.session.scalars(select(Amendment).where(Amendment.idea_id == idea.id)
+                                   .order_by((Amendment.status != "pending"), Amendment.id.desc())))
+
+
+def get_amendment(idea: Idea, amendment_id: int) -> Amendment:
+    amendment = db.session.get(Amendment, amendment_id)
+    if amendment is None or amendment.idea_id != idea.id:
+        raise NotFound(_l("This amendment does not exist."))
+    return amendment
+
+
+def decide_amendment(idea: Idea, amendment: Amendment, editor, accept: bool, reason: str) -> Amendment:
+    """An editor accepts (the section becomes the amendment's text, in a new revision) or rejects, with a reason."""
+    check_editable(idea)
+    if amendment.status != "pending":
+        raise Conflict(_l("This amendment was already decided."))
+    if not accept and not reason.strip():
+        raise DomainError(_l("Say why you reject it: its author will read your reason."))
+    amendment.status = "accepted" if accept else "rejected"
+    amendment.decided_by_id, amendment.decision_reason, amendment.decided_at = editor.id, reason.strip()[:500], utcnow()
+    if not accept:
+        db.session.commit()
+        return amendment
+    current = current_revision(idea)
+    sections = {name: current.section(name) for name in SECTIONS}
+    sections[amendment.section] = amendment.text
+    amendment.revision_number = current.number + 1
+    try:  # the decision and the new revision are one commit
+        save_revision(idea, editor, current.number,
+                      str(_l("Amendment by %(name)s accepted.", name=amendment.author.display_name)), **sections)
+    except DomainError:
+        db.session.rollback()
+        raise
+    return amendment
+
+
+def credited(idea: Idea) -> list:
+    """Who had amendments accepted, with how many (the spec's credits)."""
+    from ..accounts.models import User
+
+    return db.session.execute(
+        select(User, func.count(Amendment.id)).join(Amendment, Amendment.author_id == User.id)
+        .where(Amendment.idea_id == idea.id, Amendment.status == "accepted")
+        .group_by(User.id).order_by(func.count(Amendment.id).desc())).all()
+
+
+# --- Readiness -----------------------------------------------------------------------------------
+_OPEN_QUESTION = re.compile(r"^\s*[-*]\s*\[ \]", re.MULTILINE)
+
+
+@dataclass
+class Readiness:
+    """The checklist that gates partner R&D: sections filled, questions settled, enough approvals."""
+
+    empty_sections: list[str] = field(default_factory=list)
+    open_questions: int = 0
+    approvals: int = 0
+    needed: int = 0
+
+    @property
+    def ready(self) -> bool:
+        return not self.empty_sections and not self.open_questions and self.approvals >= self.needed
+
+
+def readiness(idea: Idea) -> Readiness:
+    """Where the current revision stands on the checklist."""
+    current = current_revision(idea)
+    if current is None:
+        return Readiness(list(SECTIONS), 0, 0, idea.project.spec_approvals_needed)
+    return Readiness(
+        [name for name in SECTIONS if name != "open_questions" and not current.section(name).strip()],
+        len(_OPEN_QUESTION.findall(current.open_questions)),
+        db.session.scalar(select(func.count()).select_from(SpecApproval).where(
+            SpecApproval.idea_id == idea.id, SpecApproval.revision_number == current.number)),
+        idea.project.spec_approvals_needed)
+
+
+def approve(idea: Idea, user) -> None:
+    """A member approves the current revision (approving twice changes nothing)."""
+    check_editable(idea)
+    number = current_revision(idea).number
+    exists = db.session.scalar(select(SpecApproval.id).where(
+        SpecApproval.idea_id == idea.id, SpecApproval.user_id == user.id, SpecApproval.revision_number == number))
+    if exists is None:
+        db.session.add(SpecApproval(idea_id=idea.id, user_id=user.id, revision_number=number))
+        try:
+            db.session.commit()
+        except IntegrityError:  # a double click: the approval is there all the same
+            db.session.rollback()
+
+
+def approvers(idea: Idea) -> list:
+    """Who approved the current revision."""
+    number = current_revision(idea).number
+    return [a.user for a in db.session.scalars(select(SpecApproval).where(
+        SpecApproval.idea_id == idea.id, SpecApproval.revision_number == number).order_by(SpecApproval.id))]
