@@ -9,11 +9,11 @@ from .notifications.models import Notification, ThreadFollow
 from .pipeline.models import Idea, StageTransition, Tag, Vote
 from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
 from .search.models import SearchOutbox
-from .specs.models import Amendment, SpecApproval, SpecRevision
+from .specs.models import Amendment, FeatureRating, SpecApproval, SpecRevision
 
 __all__ = [
-    "AccessVersion", "Amendment", "ApiCall", "ApiToken", "Appeal", "Attachment", "AuditEvent", "Flag", "Idea",
-    "Invitation", "JoinRequest",
+    "AccessVersion", "Amendment", "ApiCall", "ApiToken", "Appeal", "Attachment", "AuditEvent", "FeatureRating",
+    "Flag", "Idea", "Invitation", "JoinRequest",
     "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Post", "PostRevision", "Project",
     "ProjectMembership", "Reaction", "SearchOutbox", "SpecApproval", "SpecRevision", "StageTransition", "Tag", "Thread",
     "ThreadFollow", "User", "Vote", "Webhook", "WebhookDelivery",

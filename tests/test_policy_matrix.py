@@ -274,6 +274,8 @@ RULES = {
                         login=True),
     "specs.decide": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/amendments/999/reject"),
                          allowed=SPEC_EDITORS, ok=404, login=True),
+    "specs.rate": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/features/rate",
+                            {"feature": "nothing", "rating": "must"}), ok=404, login=True),
     "specs.approve": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/approve"), allowed=EDITORS, ok=303,
                           login=True),
     "attachments.upload": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/attachments"), allowed=EDITORS,

@@ -131,3 +131,29 @@ def test_a_new_revision_needs_fresh_approvals(client, login_as, spec_world):
     login_as(spec_world["outsider"])
     refused = client.post(f"/ideas/{idea.id}/spec/approve")
     assert refused.status_code == 403 and "members approve the specification" in refused.get_data(as_text=True)
+
+
+def test_members_rate_features_and_see_where_the_community_leans(client, login_as, make_user, spec_world):
+    idea = spec_world["idea"]
+    specs.save_revision(idea, spec_world["author"], 1, "features",
+                        features="- Must: replaceable battery\n- Could: app\nNot a feature line")
+    assert [(f.name, f.priority) for f in specs.features(idea)] == [("replaceable battery", "must"), ("app", "could")]
+    for user in (spec_world["contributor"], spec_world["other"], make_user()):
+        login_as(user)
+        response = client.post(f"/ideas/{idea.id}/spec/features/rate", data={"feature": "app", "rating": "must"},
+                               headers={"HX-Request": "true"})
+        assert response.status_code == 200 and 'aria-pressed="true">Must</button>' in response.get_data(as_text=True)
+    client.post(f"/ideas/{idea.id}/spec/features/rate", data={"feature": "app", "rating": "should"})  # changed mind
+    app_feature = specs.features(idea)[1]
+    assert app_feature.counts == {"must": 2, "should": 1} and app_feature.community_choice == "must"
+    assert "The community leans to Must" in page(client, idea)
+
+
+@pytest.mark.parametrize("data, status", [({"feature": "app", "rating": "maybe"}, 400),
+                                          ({"feature": "teleporter", "rating": "must"}, 404)])
+def test_bad_ratings_are_refused(client, login_as, spec_world, data, status):
+    idea = spec_world["idea"]
+    specs.save_revision(idea, spec_world["author"], 1, "features", features="- Could: app")
+    login_as(spec_world["contributor"])
+    assert client.post(f"/ideas/{idea.id}/spec/features/rate", data=data).status_code == status
+    assert specs.features(idea)[0].counts == {}

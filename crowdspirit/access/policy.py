@@ -343,6 +343,7 @@ RULES: dict[str, Rule] = {
     "spec.amend": Rule(author_or_member, _l(
         "Only the project's members can propose amendments to this specification; join the project first.")),
     "spec.approve": Rule(member, _l("Only the project's members approve the specification.")),
+    "spec.rate": Rule(signed_in),
     "thread.view": Rule(thread_visible, needs_account=False),
     "thread.create": Rule(announcer, _l("Only moderators post announcements.")),
     "thread.post": Rule(signed_in),

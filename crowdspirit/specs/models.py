@@ -85,3 +85,18 @@ class SpecApproval(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class FeatureRating(db.Model):
+    """A member's view of how much one feature of the spec matters (must, should or could)."""
+
+    __tablename__ = "spec_feature_ratings"
+    __table_args__ = (UniqueConstraint("idea_id", "feature", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    #: the feature's text as the spec lists it, lowercased (a renamed feature starts a new poll)
+    feature: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rating: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,7 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea, Stage
-from .models import SECTIONS, Amendment, SpecApproval, SpecRevision
+from .models import SECTIONS, Amendment, FeatureRating, SpecApproval, SpecRevision
 
 
 class StaleEdit(Conflict):
@@ -228,3 +228,62 @@ def approvers(idea: Idea) -> list:
     number = current_revision(idea).number
     return [a.user for a in db.session.scalars(select(SpecApproval).where(
         SpecApproval.idea_id == idea.id, SpecApproval.revision_number == number).order_by(SpecApproval.id))]
+
+
+# --- Feature polls -------------------------------------------------------------------------------
+RATINGS = ("must", "should", "could")
+_FEATURE = re.compile(r"^\s*(?:[-*]\s*)?(must|should|could|won'?t)\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Feature:
+    """A feature of the spec with its MoSCoW priority and the community's ratings."""
+
+    name: str
+    priority: str
+    counts: dict = field(default_factory=dict)
+    mine: str | None = None
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.name.lower().split())[:200]
+
+    @property
+    def community_choice(self) -> str | None:
+        """The rating most members gave (None before anyone rated)."""
+        return max(RATINGS, key=lambda r: self.counts.get(r, 0)) if any(self.counts.values()) else None
+
+
+def features(idea: Idea, user=None) -> list[Feature]:
+    """The features the current revision lists ("Must: ..." lines), with the ratings they received."""
+    current = current_revision(idea)
+    listed = [Feature(name, priority.lower().replace("'", "")) for priority, name in
+              _FEATURE.findall(current.features if current else "")]
+    rows = db.session.execute(select(FeatureRating.feature, FeatureRating.rating, func.count())
+                              .where(FeatureRating.idea_id == idea.id)
+                              .group_by(FeatureRating.feature, FeatureRating.rating)).all()
+    mine = dict(db.session.execute(select(FeatureRating.feature, FeatureRating.rating).where(
+        FeatureRating.idea_id == idea.id, FeatureRating.user_id == user.id)).all()) if user is not None else {}
+    for feature in listed:
+        feature.counts = {rating: count for key, rating, count in rows if key == feature.key}
+        feature.mine = mine.get(feature.key)
+    return listed
+
+
+def rate_feature(idea: Idea, user, feature_key: str, rating: str) -> None:
+    """Record (or change) the user's rating of a feature the spec lists."""
+    check_editable(idea)
+    if rating not in RATINGS:
+        raise DomainError(_l("Rate a feature must, should or could."))
+    if feature_key not in {f.key for f in features(idea)}:
+        raise NotFound(_l("The specification no longer lists this feature."))
+    existing = db.session.scalar(select(FeatureRating).where(
+        FeatureRating.idea_id == idea.id, FeatureRating.feature == feature_key, FeatureRating.user_id == user.id))
+    if existing is None:
+        db.session.add(FeatureRating(idea_id=idea.id, feature=feature_key, user_id=user.id, rating=rating))
+    else:
+        existing.rating = rating
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click raced itself: the first rating stands
+        db.session.rollback()

@@ -10,7 +10,7 @@ from ..errors import DomainError, NotFound
 from ..pipeline.models import Stage
 from ..pipeline.services import load_idea
 from ..projects.services import audience
-from ..web.rendering import form_status, redirect_to, render
+from ..web.rendering import form_status, is_htmx, redirect_to, render
 from . import services
 from .forms import SECTION_LABELS, AmendmentForm, DecisionForm, SpecForm
 from .models import SECTIONS
@@ -46,7 +46,9 @@ def show(idea_id: int):
                   amendments=amendments, credited=services.credited(idea),
                   changes={a.id: services.section_diff(current.section(a.section), a.text) for a in amendments
                            if a.status == "pending"},
-                  decision_form=DecisionForm(),
+                  decision_form=DecisionForm(), features=services.features(idea, current_user if
+                                                                           current_user.is_authenticated else None),
+                  may_rate=open_for_work and can(current_user, "spec.rate", idea),
                   attachments=attachments.of_idea(idea, "spec"),
                   may_attach=can(current_user, "attachment.add", idea) and idea.stage != Stage.ARCHIVED)
 
@@ -121,6 +123,18 @@ def decide(idea_id: int, amendment_id: int, decision: str):
         flash(_("Amendment accepted: it is now revision %(n)d.", n=amendment.revision_number)
               if decision == "accept" else _("Amendment rejected; its author sees your reason."), "success")
     return redirect_to(url_for("specs.show", idea_id=idea.id, _anchor="amendments"))
+
+
+@bp.post("/ideas/<int:idea_id>/spec/features/rate")
+@login_required
+def rate(idea_id: int):
+    """Rate one of the spec's features must, should or could (htmx swaps the poll in place)."""
+    idea, _current = _spec_of(idea_id, "spec.rate")
+    services.rate_feature(idea, current_user, request.form.get("feature", ""), request.form.get("rating", ""))
+    if is_htmx():
+        return render("specs/_features.html", idea=idea, features=services.features(idea, current_user),
+                      may_rate=True)
+    return redirect_to(url_for("specs.show", idea_id=idea.id, _anchor="feature-poll"))
 
 
 @bp.post("/ideas/<int:idea_id>/spec/approve")

@@ -1,8 +1,8 @@
-"""Specification stage: use cases, bill of materials and open questions sections; amendments; approvals
+"""Specification stage: use cases, bill of materials and open questions sections; amendments; approvals; feature polls
 
-Revision ID: ff1768c25a5b
+Revision ID: 5f3e68e2def5
 Revises: f8c0c3dc491e
-Create Date: 2026-11-26 10:01:04.479578
+Create Date: 2026-11-26 10:09:50.715730
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ff1768c25a5b'
+revision = '5f3e68e2def5'
 down_revision = 'f8c0c3dc491e'
 branch_labels = None
 depends_on = None
@@ -55,6 +55,21 @@ def upgrade():
     with op.batch_alter_table('spec_approvals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_spec_approvals_idea_id'), ['idea_id'], unique=False)
 
+    op.create_table('spec_feature_ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('feature', sa.String(length=200), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('rating', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_spec_feature_ratings_idea_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_spec_feature_ratings_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spec_feature_ratings')),
+    sa.UniqueConstraint('idea_id', 'feature', 'user_id', name=op.f('uq_spec_feature_ratings_idea_id'))
+    )
+    with op.batch_alter_table('spec_feature_ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_spec_feature_ratings_idea_id'), ['idea_id'], unique=False)
+
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.add_column(sa.Column('spec_approvals_needed', sa.Integer(), server_default='2', nullable=False))
 
@@ -76,6 +91,10 @@ def downgrade():
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.drop_column('spec_approvals_needed')
 
+    with op.batch_alter_table('spec_feature_ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_spec_feature_ratings_idea_id'))
+
+    op.drop_table('spec_feature_ratings')
     with op.batch_alter_table('spec_approvals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_spec_approvals_idea_id'))
 
