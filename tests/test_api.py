@@ -142,6 +142,24 @@ def test_cursor_pagination_walks_every_idea_once(client, make_project, make_idea
     assert seen == [f"Idea {n}" for n in range(6, -1, -1)]
 
 
+def test_posts_are_paged_with_the_cursor_the_api_gives(client, make_user, make_idea):
+    idea, author = make_idea(), make_user()
+    thread = forum.thread_of_idea(idea)
+    for n in range(5):
+        forum.add_post(thread, author, f"Post {n}")
+    seen, cursor = [], None
+    while True:
+        page = client.get(f"/api/v1/threads/{thread.id}/posts", query_string={
+            "limit": 2, **({"cursor": cursor} if cursor else {})}).get_json()
+        seen += [p["body"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"Post {n}" for n in range(5)]
+    for url in ("/api/v1/search?page=²", f"/api/v1/ideas/{idea.id}/spec?revision=²"):
+        assert client.get(url).status_code == 400
+
+
 def test_etags_answer_unchanged_reads_with_304(client, make_idea):
     idea = make_idea()
     first = client.get(f"/api/v1/ideas/{idea.id}")
@@ -151,7 +169,8 @@ def test_etags_answer_unchanged_reads_with_304(client, make_idea):
 
 
 @pytest.mark.parametrize("query, field", [
-    ("limit=0", "limit"), ("limit=abc", "limit"), ("limit=101", "limit"), ("cursor=%%%", "cursor"),
+    ("limit=0", "limit"), ("limit=abc", "limit"), ("limit=101", "limit"), ("limit=²", "limit"),
+    ("cursor=%%%", "cursor"),
     ("cursor=WzFd", "cursor"), ("stage=nowhere", "stage"), ("sort=random", "sort"),
 ])
 def test_bad_parameters_get_an_error_object_naming_the_field(client, openapi, query, field):
@@ -259,6 +278,19 @@ def test_an_organisation_token_is_shared_by_its_members_and_dies_with_its_creato
     assert client.get("/api/v1/projects", headers=bearer(plain)).status_code == 401
     token = db.session.scalar(select(ApiToken))
     assert client.post(f"/settings/tokens/{token.id}/revoke").status_code == 303
+
+
+def test_wrong_tokens_are_rate_limited_by_address(app, client):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    statuses = [client.get("/api/v1/projects", headers=bearer("cs_wrong")).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_moderators_may_not_create_organisation_tokens(client, login_as, make_user, make_org):
+    login_as(make_user(organisation=make_org(), moderator=True))
+    page = client.post("/settings/tokens", data={"name": "Shared", "days": "30", "for_organisation": "y"})
+    assert page.status_code == 422 and "would carry their rights" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
 
 def test_rate_limits_count_per_token(app, client, make_user, token_for):

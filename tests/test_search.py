@@ -15,7 +15,7 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
 from crowdspirit.pipeline import services as pipeline
-from crowdspirit.pipeline.models import Idea, Stage
+from crowdspirit.pipeline.models import Idea, Stage, Tag
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
 from crowdspirit.search import index, indexer, maintenance
@@ -100,6 +100,7 @@ def test_field_filters(client, propose, make_project, make_user, make_idea):
     assert titles(search(client, "lamp stage:vote")) == ["Lamp on a vote"]
     assert titles(search(client, "kitchen type:project")) == ["Kitchen lab"]
     assert titles(search(client, "lamp project:no-such-project")) == []
+    assert sorted(titles(search(client, f"lamp -tag:hardware -project:{other.slug}"))) == ["Lamp for reading"]
 
 
 def test_forum_posts_specs_and_people_are_found(client, propose, make_user, make_idea):
@@ -240,6 +241,32 @@ def test_a_stage_becoming_confidential_leaves_outsiders_reach_and_comes_back_whe
     indexer.drain()
     assert titles(search(client, "hinge")) == ["Open earbuds case"]
     assert f"{MARKER} earbuds" in titles(search(client, MARKER))
+
+
+def test_nothing_leaks_while_a_change_waits_for_the_indexer(client, login_as, secret_world):
+    """Between a stage move and its reindexing, the moved idea is neither listed, counted, faceted nor suggested."""
+    login_as(secret_world["outsider"])
+    public = secret_world["public"]
+    public.tags.append(Tag(name="zyrconbolt"))
+    public.body = "The zyrconbolt hinge."
+    db.session.commit()
+    indexer.drain()
+    assert titles(search(client, "zyrconbolt")) == ["Open earbuds case"]
+    pipeline._move(public, Stage.VOTE, None, "")
+    pipeline._move(public, Stage.SPEC, None, "")  # confidential now; the indexer has not run
+    for query in ("zyrconbolt", "zyrconbolts", "earbuds", "tag:zyrconbolt"):
+        html = search(client, query)
+        assert "0 results" in html or "Search ideas, projects" in html, query
+        assert "#zyrconbolt" not in html and "Did you mean" not in html, query
+
+
+def test_a_policy_change_takes_effect_in_search_without_reindexing(client, login_as, secret_world):
+    login_as(secret_world["outsider"])
+    project = secret_world["project"]
+    projects.update_settings(project, project.owner, policy_spec="public")
+    assert f"{MARKER} earbuds" in titles(search(client, MARKER))  # no drain: keys are decided at query time
+    projects.update_settings(project, project.owner, policy_spec="confidential")
+    assert titles(search(client, MARKER)) == []
 
 
 def test_hidden_and_held_posts_leave_search(client, login_as, make_user, make_idea):

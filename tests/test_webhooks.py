@@ -167,3 +167,57 @@ def test_other_organisations_and_former_owners_hear_nothing(app, make_user, make
     db.session.commit()
     make_idea(project=project, title=f"{SECRET_WORD} lamp")
     assert webhooks.deliver_due() == 0 and receiver.calls == []
+
+
+def test_redirects_are_not_followed_and_broken_answers_count_as_failed_attempts(app, make_user, make_project,
+                                                                                 make_idea, receiver):
+    inside = Receiver()  # stands for a server of our own network that a redirect would reach
+    owner = make_user()
+    project = make_project(owner=owner)
+    webhooks.register(owner, project, receiver.url, ["idea.created"])
+    receiver.statuses = [302]
+    make_idea(project=project, title="Lamp")
+    assert webhooks.deliver_due() == 1
+    delivery = db.session.scalar(select(WebhookDelivery))
+    assert delivery.last_status == 302 and delivery.status == "pending" and inside.calls == []
+    db.session.execute(update(Webhook).values(url="http://127.0.0.1:9/a b"))  # bypassing the form's checks
+    db.session.commit()
+    make_due()
+    assert webhooks.deliver_due() == 1  # no exception escapes: the attempt is counted
+    db.session.refresh(delivery)
+    assert delivery.attempts == 2 and "spaces" in delivery.last_error
+    inside.server.shutdown()
+
+
+def test_payload_links_come_from_site_url_not_the_request(app, client, make_user, make_project, receiver):
+    app.config["SITE_URL"] = "https://crowdspirit.example"
+    owner = make_user()
+    project = make_project(owner=owner)
+    webhooks.register(owner, project, receiver.url, ["idea.created"])
+    from crowdspirit.api import tokens
+    plain = tokens.create_token(make_user(), "bot", True, 30)[1]
+    client.post(f"/api/v1/projects/{project.slug}/ideas", headers={"Authorization": f"Bearer {plain}",
+                                                                   "Host": "evil.example"},
+                json={"title": "Phishing bait", "summary": "No."})
+    webhooks.deliver_due()
+    assert receiver.payloads()[0]["idea"]["url"].startswith("https://crowdspirit.example/ideas/")
+
+
+def test_retries_and_replays_stop_once_the_hooks_owner_lost_access(app, client, login_as, make_user, make_org,
+                                                                     make_project, make_idea, receiver):
+    org = make_org()
+    sponsor = make_user(organisation=org)
+    project = make_project(owner=make_user(organisation=org), kind="sponsored")
+    webhooks.register(sponsor, org, receiver.url, ["idea.created"])
+    receiver.statuses = [500]
+    make_idea(project=project)
+    webhooks.deliver_due()
+    sponsor.organisation_id = None
+    db.session.commit()
+    make_due()
+    webhooks.deliver_due()
+    delivery = db.session.scalar(select(WebhookDelivery))
+    assert delivery.status == "failed" and "no longer" in delivery.last_error and len(receiver.calls) == 1
+    colleague = make_user(organisation=org)
+    login_as(colleague)
+    assert client.post(f"/settings/webhooks/deliveries/{delivery.id}/replay").status_code == 409

@@ -148,59 +148,55 @@ def project_visible(user, project) -> bool:
 LEVELS = (Visibility.PUBLIC, Visibility.COMMUNITY, Visibility.PROJECT, Visibility.CONFIDENTIAL)
 
 
-def level_of(obj) -> str:
-    """The visibility level that protects an idea (or its spec, history, files), a thread (or its posts) or a project.
+def governed_by(obj) -> tuple[Project | None, str]:
+    """Whose policy, for which stage, protects an idea (or its spec, history, files) or a thread (or its posts).
 
-    An idea follows the policy of its governing stage; a thread follows its idea, or its project's
-    open idea stage; community threads are public. A project's summary is as visible as its most
-    open stage.
+    An idea follows its governing stage; a thread follows its idea, or its project's open idea
+    stage; community threads are governed by no project (public).
     """
-    if isinstance(obj, Project):
-        return min((obj.policy(stage) for stage in POLICY_STAGES), key=LEVELS.index)
     if isinstance(obj, Thread) or hasattr(obj, "thread"):
         thread = obj if isinstance(obj, Thread) else obj.thread
         if thread.idea_id is not None:
-            return level_of(thread.idea)
+            return governed_by(thread.idea)
         if thread.project_id is not None:
-            return thread.own_project.policy("idea")
-        return Visibility.PUBLIC
+            return thread.own_project, "idea"
+        return None, Visibility.PUBLIC.value
     idea = obj if isinstance(obj, Idea) else obj.idea
-    return idea.project.policy(idea.governing_stage)
+    return idea.project, idea.governing_stage
 
 
-def access_key(project_id: int | None, level: str) -> str:
-    """The key a search document carries for who may see it: the level, scoped to its project when narrow."""
-    if level in (Visibility.PUBLIC, Visibility.COMMUNITY):
-        return str(level)
-    return f"{project_id}:{level}"
+def level_of(obj) -> str:
+    """The visibility level that protects an object; a project's summary is as visible as its most open stage."""
+    if isinstance(obj, Project):
+        return min((obj.policy(stage) for stage in POLICY_STAGES), key=LEVELS.index)
+    project, stage = governed_by(obj)
+    return Visibility.PUBLIC if project is None else project.policy(stage)
 
 
-@dataclass(frozen=True)
-class SearchKeys:
-    """The access keys of what a user may see, for filtering the search index before ranking."""
-
-    keys: frozenset
-    #: platform moderators see every project-level document, whichever project
-    every_project_level: bool = False
-
-    def allows(self, key: str) -> bool:
-        """Is a document carrying this key visible?"""
-        return key in self.keys or (self.every_project_level and key.endswith(f":{Visibility.PROJECT}"))
+def access_key(obj) -> str:
+    """The key a search document carries: where its visibility is decided (project and stage), not the level
+    itself, so that a policy change takes effect in search at once, without reindexing."""
+    if isinstance(obj, Project):
+        return f"{obj.id}:any"
+    project, stage = governed_by(obj)
+    return Visibility.PUBLIC.value if project is None else f"{project.id}:{stage}"
 
 
-def search_keys(user) -> SearchKeys | None:
-    """What the user may find in search, as access keys mirroring `sees` (None: everything, for admins)."""
-    if not user.is_authenticated:
-        return SearchKeys(frozenset({access_key(None, Visibility.PUBLIC)}))
-    if user.is_admin:
+def search_keys(user) -> frozenset | None:
+    """The access keys of everything the user may see, from the current policies (None: everything, for admins)."""
+    if user.is_authenticated and user.is_admin:
         return None
-    relations = scope(user)
-    sponsored = per_request(f"sponsored:{user.organisation_id}", lambda: frozenset(db.session.scalars(
-        select(Project.id).where(Project.organisation_id == user.organisation_id)))) if user.organisation_id else set()
-    keys = {Visibility.PUBLIC.value, Visibility.COMMUNITY.value}
-    keys |= {access_key(p, Visibility.PROJECT) for p in relations.member_of | sponsored}
-    keys |= {access_key(p, Visibility.CONFIDENTIAL) for p in relations.cleared | sponsored}
-    return SearchKeys(frozenset(keys), every_project_level=user.is_moderator)
+
+    def compute() -> frozenset:
+        keys = {Visibility.PUBLIC.value}
+        for project in db.session.scalars(select(Project)):
+            keys.update(f"{project.id}:{stage}" for stage in (*POLICY_STAGES, "archived")
+                        if sees(user, project, project.policy(stage)))
+            if project_visible(user, project):
+                keys.add(f"{project.id}:any")
+        return frozenset(keys)
+
+    return per_request(f"search-keys:{user.get_id()}", compute)
 
 
 def idea_visible(user, obj) -> bool:

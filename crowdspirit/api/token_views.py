@@ -9,6 +9,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ..errors import DomainError
 from ..web.rendering import form_status, redirect_to, render
 from . import tokens
 
@@ -34,9 +35,12 @@ def index():
     """Your tokens, and the form to create one (its value is shown once, on this page)."""
     form, created = TokenForm(), None
     if form.validate_on_submit():
-        token, created = tokens.create_token(current_user, form.name.data, form.write.data, form.days.data,
-                                             form.for_organisation.data and current_user.is_sponsor)
-        form = TokenForm(formdata=None)
+        try:
+            _token, created = tokens.create_token(current_user, form.name.data, form.write.data, form.days.data,
+                                                  form.for_organisation.data and current_user.is_sponsor)
+            form = TokenForm(formdata=None)
+        except DomainError as error:
+            form.for_organisation.errors.append(str(error.message))
     return render("api/tokens.html", status=form_status(form), form=form, created=created,
                   tokens=tokens.user_tokens(current_user))
 

@@ -1,17 +1,20 @@
 """Creating, listing, revoking and checking personal access tokens."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..database import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from .models import ApiCall, ApiToken
 
+log = logging.getLogger(__name__)
 PREFIX = "cs_"
 SCOPES = ("read", "write")
 EXPIRY_DAYS = (30, 90, 365)
@@ -34,6 +37,9 @@ def _digest(token: str) -> str:
 def create_token(user, name: str, write: bool, days: int | None, for_organisation: bool = False
                  ) -> tuple[ApiToken, str]:
     """A new token for the user (or the user's organisation); the plain token is returned once and never stored."""
+    if for_organisation and (user.is_admin or user.is_moderator):
+        raise DomainError(_l("Moderators and administrators may not create organisation tokens: a shared tool "
+                             "would carry their rights."))
     plain = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, organisation_id=user.organisation_id if for_organisation else None,
                      name=name.strip()[:80], token_hash=_digest(plain), prefix=plain[:10],
@@ -98,8 +104,13 @@ def require_scope(token: ApiToken | None, scope: str) -> None:
 
 
 def record_call(token: ApiToken, method: str, path: str, status: int) -> None:
-    """Log a call made with a token, and when the token was last used."""
+    """Log a call made with a token, and when the token was last used (best effort: the answer is already decided,
+    so a failed log write is reported, never turned into an error for the caller)."""
     now = utcnow()
-    db.session.add(ApiCall(token_id=token.id, method=method, path=path[:300], status=status, created_at=now))
-    token.last_used_at = now
-    db.session.commit()
+    try:
+        db.session.add(ApiCall(token_id=token.id, method=method, path=path[:300], status=status, created_at=now))
+        token.last_used_at = now
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not log API call %s %s with token %s", method, path, token.id)

@@ -57,15 +57,23 @@ def current_token():
     return token
 
 
+def _valid_token():
+    """The token if it is valid (rate-limit keys never raise: a bad token counts against its address)."""
+    try:
+        return current_token()
+    except tokens.TokenError:
+        return None
+
+
 def _token_key() -> str:
-    """Rate limits count per token, or per address without one."""
-    token = current_token()
+    """Rate limits count per token, or per address without a valid one."""
+    token = _valid_token()
     return f"token:{token.id}" if token else f"address:{request.remote_addr}"
 
 
 def _writer_key() -> str:
     """Posting limits count per member, whichever token they use."""
-    token = current_token()
+    token = _valid_token()
     return f"user:{token.user_id}" if token else f"address:{request.remote_addr}"
 
 
@@ -82,23 +90,30 @@ def authenticate():
 @bp.after_request
 def finish(response):
     """Log token calls; answer If-None-Match with 304 on unchanged reads; never cache across users."""
+    if request.method == "GET" and response.status_code == 200:
+        response.add_etag()
+        response.make_conditional(request)
     token = per_request("api-token", lambda: None) if request.headers.get("Authorization") else None
     if token is not None:
         tokens.record_call(token, request.method, request.path, response.status_code)
         g.pop("_login_user", None)  # the token's user ends with this request
-    if request.method == "GET" and response.status_code == 200:
-        response.add_etag()
-        response.make_conditional(request)
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.update(("Authorization", "Cookie"))
     return response
 
 
-def _limit() -> int:
-    value = request.args.get("limit", "20")
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
-        raise InvalidInput("limit", _l("limit must be a whole number from 1 to %(max)d.", max=MAX_LIMIT))
+def _number(name: str, value: str | None, message, low: int = 0, high: int = 2**31 - 1) -> int | None:
+    """A whole-number parameter (ASCII digits only), or 400 naming it; None when absent."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise InvalidInput(name, message)
     return int(value)
+
+
+def _limit() -> int:
+    return _number("limit", request.args.get("limit", "20"),
+                   _l("limit must be a whole number from 1 to %(max)d.", max=MAX_LIMIT), 1, MAX_LIMIT)
 
 
 def _cursor() -> list | None:
@@ -124,11 +139,13 @@ def _page(query, keys, serialize):
                                        keys[i] < cursor[i]) for i in range(len(keys))]))
     rows = db.session.scalars(query.limit(limit + 1)).all()
     items, more = rows[:limit], len(rows) > limit
-    next_cursor = None
-    if more:
-        last = [getattr(items[-1], key.key) for key in keys]
-        next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode().rstrip("=")
+    next_cursor = _encode([getattr(items[-1], key.key) for key in keys]) if more else None
     return jsonify(items=[serialize(item) for item in items], next_cursor=next_cursor)
+
+
+def _encode(values: list[int]) -> str:
+    """An opaque cursor for key values."""
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
 @operation(bp, "/projects", "Projects you may see, newest first", page_of("Project"), query=PAGING)
@@ -176,10 +193,8 @@ def idea(idea_id: int):
 def spec(idea_id: int):
     """One revision of the idea's specification (the current one by default)."""
     found = pipeline.load_idea(idea_id, current_user, "spec.view")
-    number = request.args.get("revision")
-    if number is not None and not number.isdigit():
-        raise InvalidInput("revision", _l("revision must be a revision number."))
-    revision = specs.get_revision(found, int(number)) if number else specs.current_revision(found)
+    number = _number("revision", request.args.get("revision"), _l("revision must be a revision number."), 1)
+    revision = specs.get_revision(found, number) if number else specs.current_revision(found)
     if revision is None:
         raise NotFound(_l("This idea has no specification yet."))
     return jsonify(schemas.spec_json(found, revision, SECTIONS))
@@ -199,18 +214,16 @@ def thread(thread_id: int):
     return jsonify(schemas.thread_json(forum.load_thread(thread_id, current_user)))
 
 
-@operation(bp, "/threads/<int:thread_id>/posts", "A thread's posts, oldest first", page_of("Post"),
-           query={"after": (INTEGER, "Only posts after this post id"), "limit": PAGING["limit"]})
+@operation(bp, "/threads/<int:thread_id>/posts", "A thread's published posts, oldest first", page_of("Post"),
+           query=PAGING)
 def posts(thread_id: int):
-    """A visible thread's published posts, after a post id."""
+    """A visible thread's published posts, in pages."""
     thread = forum.load_thread(thread_id, current_user)
-    after = request.args.get("after", "0")
-    if not after.isdigit():
-        raise InvalidInput("after", _l("after must be a post id."))
-    shown = [p for p in forum.posts(thread, current_user, int(after)) if p.hidden_at is None and not p.pending]
+    after = (_cursor() or [0])[0]
     limit = _limit()
-    return jsonify(items=[schemas.post_json(p) for p in shown[:limit]],
-                   next_cursor=str(shown[limit - 1].id) if len(shown) > limit else None)
+    shown = forum.published_posts(thread, after, limit + 1)
+    next_cursor = _encode([shown[limit - 1].id]) if len(shown) > limit else None
+    return jsonify(items=[schemas.post_json(p) for p in shown[:limit]], next_cursor=next_cursor)
 
 
 SEARCH_PARAMETERS = {"q": (STRING, "The query"), "type": (STRING, "idea, project, spec, post or person"),
@@ -221,11 +234,9 @@ SEARCH_PARAMETERS = {"q": (STRING, "The query"), "type": (STRING, "idea, project
            ref("SearchResults"), query=SEARCH_PARAMETERS)
 def search_view():
     """Search, as the search page does."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        raise InvalidInput("page", _l("page must be a whole number from 1."))
+    page = _number("page", request.args.get("page", "1"), _l("page must be a whole number from 1."), 1)
     found = search.search(current_user, request.args.get("q", ""), {"kind": request.args.get("type", "")},
-                          page=int(page))
+                          page=page)
     return jsonify(schemas.search_json(found))
 
 
@@ -326,7 +337,7 @@ def reply(thread_id: int):
         name, errors = next(iter(form.errors.items()))
         raise InvalidInput(name, errors[0], 422, "invalid")
     reply_to = body.get("reply_to")
-    if reply_to is not None and not reply_to.isdigit():
+    if reply_to is not None and not (reply_to.isascii() and reply_to.isdigit()):
         raise InvalidInput("reply_to", _l("reply_to must be a post id."), 422, "invalid")
     post = forum.add_post(thread, current_user, form.body.data, int(reply_to) if reply_to else None)
     response = jsonify(schemas.post_json(post))

@@ -18,14 +18,14 @@ import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from ..access import can
 from ..background import start_once
 from ..database import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..projects.models import Project
 from ..signals import idea_created, post_published, stage_changed
@@ -39,6 +39,7 @@ BACKOFF = (30, 120, 600, 3600, 21600)
 LEASE_SECONDS = 60
 TIMEOUT_SECONDS = 5
 POLL_SECONDS = 2.0
+NO_VIEWER = _l("Whoever registered this webhook no longer owns the project or acts for the organisation.")
 deliveries_queued = threading.Event()
 
 
@@ -51,6 +52,8 @@ class InvalidHook(DomainError):
 def check_url(url: str) -> str:
     """An https address whose host is public (internal addresses would let hooks probe our network)."""
     url = url.strip()
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise InvalidHook(_l("The address may not contain spaces or control characters."))
     parts = urlsplit(url)
     insecure = current_app.config["WEBHOOKS_ALLOW_INSECURE"]
     if parts.scheme != "https" and not (insecure and parts.scheme == "http"):
@@ -118,10 +121,12 @@ def recent_deliveries(hook: Webhook, limit: int = 20) -> list[WebhookDelivery]:
 
 
 def replay(user, delivery_id: int) -> WebhookDelivery:
-    """Send a past delivery's payload again, as a new delivery."""
+    """Send a past delivery's payload again, as a new delivery (while who registered the hook may still see it)."""
     original = db.session.get(WebhookDelivery, delivery_id)
     if original is None or not _manages(user, original.webhook):
         raise NotFound(_l("This delivery does not exist."))
+    if _viewer(original.webhook) is None:
+        raise Conflict(NO_VIEWER)
     again = WebhookDelivery(webhook_id=original.webhook_id, event=original.event, payload=original.payload)
     db.session.add(again)
     db.session.commit()
@@ -158,9 +163,7 @@ def _queue(event: str, project: Project | None, action: str, obj, payload) -> No
 
 
 def _with_urls(payload):
-    """Build the payload where url_for can make absolute links (outside a request, from SITE_URL)."""
-    if has_request_context():
-        return payload()
+    """Build the payload with absolute links from SITE_URL (never from a request's Host header)."""
     with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
         return payload()
 
@@ -188,24 +191,35 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not an invitation: following it could lead a hook into our own network."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def _send(delivery: WebhookDelivery) -> tuple[int, str]:
-    """POST one delivery; (HTTP status or 0, error text)."""
+    """POST one delivery; (HTTP status or 0, error text). Never raises: any failure is an attempt that failed."""
     hook, body = delivery.webhook, delivery.payload.encode()
+    if _viewer(hook) is None:
+        return 0, str(NO_VIEWER)
     try:
         check_url(hook.url)
+        request = urllib.request.Request(hook.url, data=body, method="POST", headers={
+            "Content-Type": "application/json", "User-Agent": "CrowdSpirit-Webhooks/1",
+            "CrowdSpirit-Event": delivery.event, "CrowdSpirit-Delivery": str(delivery.id),
+            "CrowdSpirit-Signature": signature(hook.secret, int(time.time()), body)})
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (address checked above)
+            return response.status, ""
     except InvalidHook as error:
         return 0, str(error.message)
-    request = urllib.request.Request(hook.url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "CrowdSpirit-Webhooks/1",
-        "CrowdSpirit-Event": delivery.event, "CrowdSpirit-Delivery": str(delivery.id),
-        "CrowdSpirit-Signature": signature(hook.secret, int(time.time()), body)})
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (checked above)
-            return response.status, ""
-    except urllib.error.HTTPError as error:
+    except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
         return error.code, error.reason if isinstance(error.reason, str) else ""
-    except (urllib.error.URLError, OSError) as error:
-        return 0, str(getattr(error, "reason", error))[:300]
+    except Exception as error:  # unreachable, timeout, malformed answer...: a failed attempt, retried later
+        return 0, f"{type(error).__name__}: {getattr(error, 'reason', error)}"[:300]
 
 
 def deliver_due(limit: int = 20) -> int:
@@ -216,21 +230,24 @@ def deliver_due(limit: int = 20) -> int:
         .order_by(WebhookDelivery.id).limit(limit)).all()
     attempted = 0
     for delivery in due:
+        lease = now + timedelta(seconds=LEASE_SECONDS)
         claimed = db.session.execute(update(WebhookDelivery).where(
             WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
-            .values(next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))).rowcount
+            .values(next_attempt_at=lease)).rowcount
         db.session.commit()
         if not claimed:
             continue  # another process took it
         status, error = _send(delivery)
-        delivery.attempts += 1
-        delivery.last_status, delivery.last_error = status or None, error[:300]
+        attempts = delivery.attempts + 1
+        outcome = {"attempts": attempts, "last_status": status or None, "last_error": error[:300]}
         if 200 <= status < 300:
-            delivery.status, delivery.delivered_at = "delivered", utcnow()
-        elif delivery.attempts > len(BACKOFF):
-            delivery.status = "failed"
+            outcome.update(status="delivered", delivered_at=utcnow())
+        elif attempts > len(BACKOFF) or error == str(NO_VIEWER):
+            outcome.update(status="failed")
         else:
-            delivery.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF[delivery.attempts - 1])
+            outcome.update(next_attempt_at=utcnow() + timedelta(seconds=BACKOFF[attempts - 1]))
+        db.session.execute(update(WebhookDelivery).where(  # only while our lease holds: no double outcome
+            WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == lease).values(**outcome))
         db.session.commit()
         attempted += 1
     return attempted

@@ -71,6 +71,13 @@ def start_thread(user, category: str, title: str, body: str) -> Thread:
     return thread
 
 
+def published_posts(thread: Thread, after: int, limit: int) -> list[Post]:
+    """The thread's published posts (neither held nor hidden) after a post id, oldest first."""
+    return list(db.session.scalars(select(Post).where(
+        Post.thread_id == thread.id, Post.id > after, Post.hidden_at.is_(None), Post.pending.is_(False))
+        .order_by(Post.id).limit(limit)))
+
+
 def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
     """The thread's posts in order (after a post id for a catch-up); held posts only for their author
     and the moderators."""

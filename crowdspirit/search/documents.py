@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..access import access_key, level_of
+from ..access import access_key
 from ..accounts.models import User
 from ..extensions import db
 from ..forum.models import Post, Thread
@@ -23,12 +23,13 @@ BATCH = 1000
 
 
 def _document(key: str, access: str, title: str, body: str, created, project=None, stage="", tags=(),
-              author=None) -> dict:
+              author=None, idea=None, thread=None) -> dict:
     """A document in the index's shape, its text in the field of its detected language."""
     language = detect_language(f"{title}\n{body}")
     document = {
         "key": key, "kind": key.split(":")[0], "access": access, "project": str(project or ""), "stage": stage or "",
-        "tags": ",".join(tags), "author": str(author or ""), "created": created,
+        "tags": ",".join(tags), "author": str(author or ""), "created": created, "idea": str(idea or ""),
+        "thread": str(thread or ""),
         f"title_{language}": title, f"body_{language}": body, "words": f"{title}\n{body}",
     }
     document["digest"] = hashlib.blake2b(repr(sorted(document.items())).encode(), digest_size=8).hexdigest()
@@ -36,19 +37,18 @@ def _document(key: str, access: str, title: str, body: str, created, project=Non
 
 
 def idea_document(idea: Idea) -> dict:
-    return _document(f"idea:{idea.id}", access_key(idea.project_id, level_of(idea)), idea.title,
-                     f"{idea.summary}\n{idea.body}", idea.created_at, idea.project_id, idea.stage,
-                     [t.name for t in idea.tags], idea.author_id)
+    return _document(f"idea:{idea.id}", access_key(idea), idea.title, f"{idea.summary}\n{idea.body}",
+                     idea.created_at, idea.project_id, idea.stage, [t.name for t in idea.tags], idea.author_id, idea.id)
 
 
 def spec_document(idea: Idea, revision: SpecRevision) -> dict:
     body = "\n".join(revision.section(name) for name in SECTIONS)
-    return _document(f"spec:{idea.id}", access_key(idea.project_id, level_of(idea)), idea.title, body,
-                     revision.created_at, idea.project_id, idea.stage, [t.name for t in idea.tags], idea.author_id)
+    return _document(f"spec:{idea.id}", access_key(idea), idea.title, body, revision.created_at, idea.project_id,
+                     idea.stage, [t.name for t in idea.tags], idea.author_id, idea.id)
 
 
 def project_document(project: Project) -> dict:
-    return _document(f"project:{project.id}", access_key(project.id, level_of(project)), project.title,
+    return _document(f"project:{project.id}", access_key(project), project.title,
                      f"{project.summary}\n{project.description}", project.created_at, project.id,
                      author=project.owner_id)
 
@@ -59,10 +59,10 @@ def post_document(post: Post) -> dict | None:
         return None
     thread = post.thread
     project = thread.project
-    access = access_key(project.id, level_of(thread)) if project else Visibility.PUBLIC.value
     stage = thread.idea.stage if thread.idea_id else ""
-    return _document(f"post:{post.id}", access, thread.title, post.body, post.created_at,
-                     project.id if project else None, stage, author=post.author_id)
+    return _document(f"post:{post.id}", access_key(thread), thread.title, post.body, post.created_at,
+                     project.id if project else None, stage, author=post.author_id, idea=thread.idea_id,
+                     thread=thread.id)
 
 
 def person_document(user: User) -> dict | None:
@@ -97,15 +97,6 @@ def _thread_posts(thread_ids) -> Iterator[tuple[str, dict | None]]:
         yield f"post:{post.id}", post_document(post)
 
 
-def _project(project_id: int, cascade: bool) -> Iterator[tuple[str, dict | None]]:
-    project = db.session.get(Project, project_id)
-    yield f"project:{project_id}", project and project_document(project)
-    if project is not None and cascade:
-        for idea_id in db.session.scalars(select(Idea.id).where(Idea.project_id == project_id)):
-            yield from _idea(idea_id, with_thread=True)
-        yield from _thread_posts(select(Thread.id).where(Thread.project_id == project_id))
-
-
 def _single(model, builder, prefix):
     def documents(object_id: int):
         obj = db.session.get(model, object_id)
@@ -113,12 +104,12 @@ def _single(model, builder, prefix):
     return documents
 
 
-#: outbox kind -> the (key, document or None to remove) pairs to rewrite for one object id
+#: outbox kind -> the (key, document or None to remove) pairs to rewrite for one object id (a policy change
+#: rewrites nothing: documents carry where their visibility is decided, not the level)
 SOURCES = {
     "idea": lambda i: _idea(i, with_thread=False),
     "idea_all": lambda i: _idea(i, with_thread=True),
-    "project": lambda i: _project(i, cascade=False),
-    "project_all": lambda i: _project(i, cascade=True),
+    "project": _single(Project, project_document, "project"),
     "post": _single(Post, post_document, "post"),
     "thread": lambda i: _thread_posts([i]),
     "user": _single(User, person_document, "person"),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..forum.models import Post, Thread
 from ..pipeline.models import Idea, StageTransition
-from ..projects.models import POLICY_STAGES, Project
+from ..projects.models import Project
 from ..specs.models import SpecRevision
 from .models import SearchOutbox
 
@@ -24,11 +24,9 @@ WATCHED = {
     Thread: ("thread", {"title", "idea_id", "project_id", "category"}),
     User: ("user", {"display_name", "skills", "bio", "profile_kind", "banned"}),
 }
-#: changes that move who may see a whole subtree: the idea's spec and thread, the project's everything
-CASCADES = {
-    Idea: ("idea_all", {"archived_from", "stage", "project_id"}),
-    Project: ("project_all", {f"policy_{stage}" for stage in POLICY_STAGES}),
-}
+#: changes that move an idea's whole subtree (its spec and thread) to another access key; a policy change
+#: needs nothing: keys name the project and stage, and who may see those is decided at query time
+CASCADES = {Idea: ("idea_all", {"archived_from", "stage", "project_id"})}
 
 #: set after a commit that queued work, so that an indexer thread in this process wakes at once
 work_queued = threading.Event()

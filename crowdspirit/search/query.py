@@ -23,6 +23,8 @@ class ParsedQuery:
     phrases: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
+    #: -tag:x and the like: results matching them are left out
+    excluded_filters: dict[str, list[str]] = field(default_factory=dict)
     notes: list = field(default_factory=list)
     #: the last word, typed without a space after it: matched as a prefix too
     prefix: str | None = None
@@ -59,7 +61,7 @@ def parse(text: str) -> ParsedQuery:
             parsed.notes.append(_l("Only the first %(count)d words and filters were used.", count=MAX_TERMS))
             break
         if name:
-            parsed.filters.setdefault(name, []).append(value.lower())
+            (parsed.excluded_filters if negated else parsed.filters).setdefault(name, []).append(value.lower())
         elif negated:
             parsed.excluded.append(value)
         elif phrase is not None:
@@ -68,14 +70,19 @@ def parse(text: str) -> ParsedQuery:
             parsed.words.append(value)
     if parsed.words and not text.endswith((" ", '"')) and parsed.words[-1] == text.split()[-1]:
         parsed.prefix = parsed.words[-1]
-    if not parsed.searchable and parsed.excluded:
+    if not parsed.searchable and (parsed.excluded or parsed.excluded_filters):
         parsed.notes.append(_l("Say what to look for, not only what to leave out."))
     return parsed
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if " " in text else text
 
 
 def unparse(parsed: ParsedQuery, replace: dict[str, str]) -> str:
     """The query text again with some words replaced (for "did you mean")."""
     parts = [replace.get(w, w) for w in parsed.words]
-    parts += [f'"{p}"' for p in parsed.phrases] + [f"-{e}" if " " not in e else f'-"{e}"' for e in parsed.excluded]
-    parts += [f"{name}:{value}" for name, values in parsed.filters.items() for value in values]
+    parts += [f'"{p}"' for p in parsed.phrases] + [f"-{_quoted(e)}" for e in parsed.excluded]
+    for sign, filters in (("", parsed.filters), ("-", parsed.excluded_filters)):
+        parts += [f"{sign}{name}:{_quoted(value)}" for name, values in filters.items() for value in values]
     return " ".join(parts)

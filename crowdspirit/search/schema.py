@@ -45,6 +45,8 @@ def build_schema() -> Schema:
         digest=ID(stored=True),  # fingerprint of the indexed content, for search-check
         kind=ID(sortable=True),
         access=ID(),  # the access key (policy.access_key): filtered on before ranking
+        idea=ID(),  # the idea a document belongs to (idea, spec, its thread's posts): hidden while a change waits
+        thread=ID(),
         project=ID(sortable=True),
         stage=ID(sortable=True),
         tags=KEYWORD(commas=True, lowercase=True, scorable=False),

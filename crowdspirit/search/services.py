@@ -1,8 +1,9 @@
 """Search: the query runs only over what the user may see, then every hit is checked again.
 
-Access keys (`access.search_keys`) become a set of allowed (or, when smaller, denied) document
-numbers, cached per searcher generation, and Whoosh applies it while matching: totals, facets,
-snippets and "did you mean" never see a document the user may not.
+Access keys (`access.search_keys`, computed from the current policies) become a set of allowed
+(or, when smaller, denied) document numbers, cached per searcher generation, and Whoosh applies it
+while matching: totals, facets, snippets and "did you mean" never see a document the user may not.
+Documents whose source has a change waiting in the outbox are hidden until the indexer rewrites them.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from functools import lru_cache
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.analysis import RegexTokenizer
@@ -27,6 +28,7 @@ from ..projects.models import Project
 from ..specs.models import SECTIONS
 from ..text import plain_text
 from . import index
+from .models import SearchOutbox
 from .query import ParsedQuery, parse, unparse
 from .schema import ANALYZERS, LANGUAGES, WORDS_ANALYZER
 
@@ -106,7 +108,7 @@ def _filter_terms(name: str, values: list[str]):
         terms = [wq.Term("project", str(i)) for i in ids]
     else:  # author: members whose name contains the text (names are public, on profiles)
         ids = db.session.scalars(select(User.id).where(
-            func.lower(User.display_name).contains(values[0], autoescape=True)).limit(50))
+            or_(*[func.lower(User.display_name).contains(v, autoescape=True) for v in values])).limit(50))
         terms = [wq.Term("author", str(i)) for i in ids]
     return wq.Or(terms) if terms else wq.NullQuery
 
@@ -123,7 +125,31 @@ def build_query(parsed: ParsedQuery, selected: dict[str, str]):
     required += [wq.Term(name, value) for name, value in selected.items() if value]
     combined = wq.And(required) if required else wq.Every()
     excluded = [q for q in (_text_query(text) for text in parsed.excluded) if q is not None]
-    return wq.AndNot(combined, wq.Or(excluded)) if excluded else combined
+    excluded += [_filter_terms(name, values) for name, values in parsed.excluded_filters.items()]
+    for unwanted in excluded:  # one AndNot each: Whoosh drops matches when an Or of keyword terms is excluded
+        combined = wq.AndNot(combined, unwanted)
+    return combined
+
+
+#: outbox kind -> the index term of the documents a waiting change may make stale
+_PENDING_TERMS = {"idea": lambda i: ("idea", str(i)), "idea_all": lambda i: ("idea", str(i)),
+                  "post": lambda i: ("key", f"post:{i}"), "thread": lambda i: ("thread", str(i)),
+                  "user": lambda i: ("key", f"person:{i}"), "project": lambda i: ("key", f"project:{i}")}
+CACHE_ENTRIES = 64  # access sets kept per index generation (one per distinct set of access keys)
+
+
+def _postings(reader, terms) -> set:
+    docs = set()
+    for term in terms:
+        if term in reader:
+            docs.update(reader.postings(*term).all_ids())
+    return docs
+
+
+def _waiting_docs(reader) -> set:
+    """Documents whose source changed and waits in the outbox: their access key may be stale, so they hide."""
+    rows = db.session.execute(select(SearchOutbox.kind, SearchOutbox.object_id).limit(10_000)).all()
+    return _postings(reader, {_PENDING_TERMS[kind](object_id) for kind, object_id in rows if kind in _PENDING_TERMS})
 
 
 def _access_docs(searcher, cache: dict, user):
@@ -135,17 +161,20 @@ def _access_docs(searcher, cache: dict, user):
     if "access" not in cache:
         cache["access"] = {term: reader.doc_frequency("access", term) for term in reader.field_terms("access")}
     frequencies = cache["access"]
-    allowed = frozenset(term for term in frequencies if keys.allows(term))
+    allowed = frozenset(term for term in frequencies if term in keys)
     denied = frozenset(frequencies) - allowed
     use_mask = sum(frequencies[t] for t in denied) < sum(frequencies[t] for t in allowed)
     terms = denied if use_mask else allowed
     key = ("mask" if use_mask else "filter", terms)
     if key not in cache:
-        docs = set()
-        for term in terms:
-            docs.update(reader.postings("access", term).all_ids())
-        cache[key] = docs
-    return (None, cache[key]) if use_mask else (cache[key], None)
+        if len(cache) > CACHE_ENTRIES:
+            cache.clear()
+            cache["access"] = frequencies
+        cache[key] = _postings(reader, {("access", term) for term in terms})
+    waiting = _waiting_docs(reader)
+    if use_mask:
+        return None, cache[key] | waiting if waiting else cache[key]
+    return (cache[key] - waiting if waiting else cache[key]), None
 
 
 def _visible_count(searcher, q, allowed, denied) -> int:
@@ -197,7 +226,8 @@ def search(user, text: str, selected: dict[str, str] | None = None, sort: str = 
         keys = [hit["key"] for hit in found[(page - 1) * per_page:page * per_page]]
         if total == 0 and parsed.words:
             results.suggestion = _suggest(searcher, parsed, allowed, denied)
-    results.page = Page(_hits(user, keys, parsed), page, per_page, total, False, total > page * per_page)
+    shown = min(total, MAX_PAGE * per_page)  # deeper pages are not served: refine the search instead
+    results.page = Page(_hits(user, keys, parsed), page, per_page, shown, total > shown, shown > page * per_page)
     return results
 
 
