@@ -82,8 +82,11 @@ def test_exact_phrases_and_exclusions(client, propose):
 
 def test_prefix_matches_the_word_being_typed(client, propose):
     propose("Replaceable battery door")
-    assert titles(search(client, "replaceable batt")) == ["Replaceable battery door"]
-    assert titles(search(client, "batt replaceable")) == []  # only the last word is a prefix
+    typing = {"HX-Request": "true"}  # search-as-you-type: the header box asks with htmx
+    assert titles(client.get("/search?q=replaceable+batt", headers=typing).get_data(as_text=True)) == [
+        "Replaceable battery door"]
+    assert titles(client.get("/search?q=batt+replaceable", headers=typing).get_data(as_text=True)) == []
+    assert titles(search(client, "replaceable batt")) == []  # a submitted search means whole words
 
 
 def test_field_filters(client, propose, make_project, make_user, make_idea):

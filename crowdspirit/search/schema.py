@@ -2,6 +2,7 @@
 
 import re
 
+from whoosh import columns
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.lang import stopwords_for_language
@@ -43,12 +44,12 @@ def build_schema() -> Schema:
     return Schema(
         key=ID(stored=True, unique=True),  # "idea:12": kind and database id
         digest=ID(stored=True),  # fingerprint of the indexed content, for search-check
-        kind=ID(sortable=True),
+        kind=ID(sortable=columns.RefBytesColumn()),  # few distinct values: facets read them from a compact column
         access=ID(),  # the access key (policy.access_key): filtered on before ranking
         idea=ID(),  # the idea a document belongs to (idea, spec, its thread's posts): hidden while a change waits
         thread=ID(),
-        project=ID(sortable=True),
-        stage=ID(sortable=True),
+        project=ID(sortable=columns.RefBytesColumn()),
+        stage=ID(sortable=columns.RefBytesColumn()),
         tags=KEYWORD(commas=True, lowercase=True, scorable=False),
         author=ID(),
         created=DATETIME(sortable=True),

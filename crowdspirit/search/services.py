@@ -14,6 +14,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.analysis import RegexTokenizer
@@ -22,7 +23,7 @@ from ..access import can, search_keys
 from ..accounts.models import User
 from ..database import Page
 from ..extensions import db
-from ..forum.models import Post
+from ..forum.models import Post, Thread
 from ..pipeline.models import Idea
 from ..projects.models import Project
 from ..specs.models import SECTIONS
@@ -90,7 +91,7 @@ def _text_query(text: str, prefix: bool = False):
         slop = 1 + len(folded) - len(tokens)  # common words left out of a phrase still take their place
         for fieldname in (f"title_{language}", f"body_{language}"):
             options.append(wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens, slop))
-    if prefix and len(folded) == 1 and len(folded[0]) >= 2:
+    if prefix and len(folded) == 1 and len(folded[0]) >= 3:
         options.append(wq.Prefix("words", folded[0]))
     return wq.Or(options) if options else None
 
@@ -177,6 +178,38 @@ def _access_docs(searcher, cache: dict, user):
     return (cache[key] - waiting if waiting else cache[key]), None
 
 
+class _TagsCategorizer(sorting.OverlappingCategorizer):
+    """Whoosh rebuilds every document's tag list on each faceted search; segments never change, so keep them."""
+
+    lists: dict = {}
+
+    def set_searcher(self, segment_searcher, docoffset):
+        reader = segment_searcher.reader()
+        key = (str(index.root()), reader.segment().segment_id())
+        if key not in self.lists:
+            if len(self.lists) > 256:
+                self.lists.clear()
+            tags: dict[int, list[str]] = {}
+            for text in reader.field_terms(self._fieldname):
+                for docnum in reader.postings(self._fieldname, text).all_ids():
+                    tags.setdefault(docnum, []).append(text)
+            self.lists[key] = tags
+        self._tags = self.lists[key]
+
+    def keys_for(self, matcher, docid):
+        return self._tags.get(docid) or [None]
+
+
+class _TagsFacet(sorting.FieldFacet):
+    """Counts per tag (a document has several)."""
+
+    def __init__(self):
+        super().__init__("tags", allow_overlap=True)
+
+    def categorizer(self, global_searcher):
+        return _TagsCategorizer(global_searcher, self.fieldname)
+
+
 def _visible_count(searcher, q, allowed, denied) -> int:
     return len(searcher.search(q, limit=1, filter=allowed, mask=denied))
 
@@ -199,9 +232,10 @@ def _suggest(searcher, parsed: ParsedQuery, allowed, denied) -> str | None:
 
 
 def search(user, text: str, selected: dict[str, str] | None = None, sort: str = "relevance",
-           page: int = 1, per_page: int = PER_PAGE) -> SearchResults:
-    """Search what the user may see; `selected` holds facet picks (kind, project, stage, tags)."""
-    parsed = parse(text)
+           page: int = 1, per_page: int = PER_PAGE, typing: bool = False) -> SearchResults:
+    """Search what the user may see; `selected` holds facet picks (kind, project, stage, tags); while typing,
+    the last word also matches as a prefix."""
+    parsed = parse(text, typing)
     page = min(max(page, 1), MAX_PAGE)
     results = SearchResults(parsed, Page([], page, per_page, 0, False, False))
     selected = {k: v for k, v in (selected or {}).items() if k in FACETS and v}
@@ -215,8 +249,9 @@ def search(user, text: str, selected: dict[str, str] | None = None, sort: str = 
         if allowed is not None and not allowed:
             return results  # an empty filter means "no filter" to Whoosh: nothing is visible, say so
         facets = sorting.Facets()
-        for name in FACETS:
-            facets.add_field(name, allow_overlap=(name == "tags"))
+        for name in FACETS[:-1]:
+            facets.add_field(name)
+        facets.add_facet("tags", _TagsFacet())
         found = searcher.search(q, limit=page * per_page, filter=allowed, mask=denied, groupedby=facets,
                                 maptype=sorting.Count, sortedby="created" if sort == "date" else None,
                                 reverse=(sort == "date"))
@@ -240,9 +275,16 @@ def _load(keys: list[str]) -> dict[str, object]:
     loaded = {}
     for kind, model in (("idea", Idea), ("spec", Idea), ("project", Project), ("post", Post), ("person", User)):
         if ids.get(kind):
-            for obj in db.session.scalars(select(model).where(model.id.in_(ids[kind]))):
+            query = select(model).where(model.id.in_(ids[kind])).options(*_EAGER.get(kind, ()))
+            for obj in db.session.scalars(query):
                 loaded[f"{kind}:{obj.id}"] = obj
     return loaded
+
+
+#: what each kind of hit displays and checks, loaded with it rather than one query per hit
+_EAGER = {"idea": (selectinload(Idea.project),), "spec": (selectinload(Idea.project),),
+          "post": (selectinload(Post.thread).selectinload(Thread.idea).selectinload(Idea.project),
+                   selectinload(Post.thread).selectinload(Thread.own_project))}
 
 
 def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
@@ -283,7 +325,7 @@ def _highlight_terms(parsed: ParsedQuery) -> tuple[frozenset, str | None]:
     stems = {token for text in parsed.words + parsed.phrases for language in LANGUAGES
              for token in _tokens(language, text)}
     prefix = _fold(parsed.prefix) if parsed.prefix else []
-    return frozenset(stems), (prefix[0] if len(prefix) == 1 and len(prefix[0]) >= 2 else None)
+    return frozenset(stems), (prefix[0] if len(prefix) == 1 and len(prefix[0]) >= 3 else None)
 
 
 @lru_cache(maxsize=50_000)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..access import visible
 from ..extensions import db
 from ..projects.models import Project
-from ..web.rendering import page_number, render
+from ..web.rendering import is_htmx, page_number, render
 from . import services
 
 bp = Blueprint("search", __name__)
@@ -19,7 +19,7 @@ def results():
     text = request.args.get("q", "")
     selected = {name: request.args.get(name, "")[:80] for name in services.FACETS}
     sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "relevance"
-    found = services.search(current_user, text, selected, sort, page_number())
+    found = services.search(current_user, text, selected, sort, page_number(), typing=is_htmx())
     project_ids = [int(value) for value, _ in found.facets.get("project", []) if value.isdigit()]
     projects = {p.id: p for p in db.session.scalars(visible(select(Project).where(Project.id.in_(project_ids)),
                                                             current_user))} if project_ids else {}
