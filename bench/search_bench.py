@@ -134,36 +134,31 @@ def rebuild(args, app) -> dict:
 
 
 # --- 3. FTS5 -------------------------------------------------------------------------------------
-IDEA_LEVEL = ("CASE coalesce(i.archived_from, i.stage) WHEN 'idea' THEN p.policy_idea WHEN 'vote' THEN p.policy_vote "
-              "WHEN 'spec' THEN p.policy_spec WHEN 'partner_rnd' THEN p.policy_partner_rnd ELSE 'confidential' END")
-POLICIES = "(p.policy_idea, p.policy_vote, p.policy_spec, p.policy_partner_rnd)"
-PROJECT_LEVEL = (f"CASE WHEN 'public' IN {POLICIES} THEN 'public' WHEN 'community' IN {POLICIES} THEN 'community' "
-                 f"WHEN 'project' IN {POLICIES} THEN 'project' ELSE 'confidential' END")
-THREAD_LEVEL = (f"CASE WHEN t.idea_id IS NOT NULL THEN {IDEA_LEVEL} WHEN t.project_id IS NOT NULL "
-                "THEN p.policy_idea ELSE 'public' END")
+IDEA_KEY = "i.project_id || ':' || coalesce(i.archived_from, i.stage)"  # access.access_key: project and stage
+THREAD_KEY = (f"CASE WHEN t.idea_id IS NOT NULL THEN {IDEA_KEY} WHEN t.project_id IS NOT NULL "
+              "THEN t.project_id || ':idea' ELSE 'public' END")
 
 
-def key_sql(level: str) -> str:
-    """access.access_key in SQL: the level, scoped to its project when narrower than community."""
-    return f"CASE WHEN {level} IN ('public', 'community') THEN {level} ELSE p.id || ':' || {level} END"
+def fts_sources() -> list[str]:
+    """SELECTs of (key, access key, title, body): the same documents as search.documents, the same access keys."""
+    from crowdspirit.specs.models import SECTIONS
+
+    spec_body = " || char(10) || ".join(f"r.{name}" for name in SECTIONS)
+    return [
+        "SELECT 'project:' || p.id, p.id || ':any', p.title, p.summary || char(10) || p.description "
+        "FROM src.projects p",
+        f"SELECT 'idea:' || i.id, {IDEA_KEY}, i.title, i.summary || char(10) || i.body FROM src.ideas i",
+        f"SELECT 'spec:' || i.id, {IDEA_KEY}, i.title, {spec_body} FROM src.spec_revisions r "
+        "JOIN src.ideas i ON i.id = r.idea_id "
+        "WHERE r.number = (SELECT max(number) FROM src.spec_revisions WHERE idea_id = r.idea_id)",
+        f"SELECT 'post:' || po.id, {THREAD_KEY}, t.title, po.body FROM src.posts po "
+        "JOIN src.threads t ON t.id = po.thread_id LEFT JOIN src.ideas i ON i.id = t.idea_id "
+        "WHERE NOT po.pending AND po.hidden_at IS NULL",
+        "SELECT 'person:' || u.id, 'public', u.display_name, u.skills || char(10) || u.bio FROM src.users u "
+        "WHERE NOT u.banned",
+    ]
 
 
-FTS_SOURCES = [  # the same documents as search.documents, with the same access keys
-    f"SELECT 'project:' || p.id, {key_sql(PROJECT_LEVEL)}, p.title, p.summary || char(10) || p.description "
-    "FROM src.projects p",
-    f"SELECT 'idea:' || i.id, {key_sql(IDEA_LEVEL)}, i.title, i.summary || char(10) || i.body "
-    "FROM src.ideas i JOIN src.projects p ON p.id = i.project_id",
-    f"SELECT 'spec:' || i.id, {key_sql(IDEA_LEVEL)}, i.title, r.problem || char(10) || r.target_users || char(10) "
-    "|| r.features || char(10) || r.constraints || char(10) || r.target_price FROM src.spec_revisions r "
-    "JOIN src.ideas i ON i.id = r.idea_id JOIN src.projects p ON p.id = i.project_id "
-    "WHERE r.number = (SELECT max(number) FROM src.spec_revisions WHERE idea_id = r.idea_id)",
-    f"SELECT 'post:' || po.id, {key_sql(THREAD_LEVEL)}, t.title, po.body FROM src.posts po "
-    "JOIN src.threads t ON t.id = po.thread_id LEFT JOIN src.ideas i ON i.id = t.idea_id "
-    "LEFT JOIN src.projects p ON p.id = coalesce(i.project_id, t.project_id) "
-    "WHERE NOT po.pending AND po.hidden_at IS NULL",
-    "SELECT 'person:' || u.id, 'public', u.display_name, u.skills || char(10) || u.bio FROM src.users u "
-    "WHERE NOT u.banned",
-]
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
@@ -180,7 +175,7 @@ def build_fts(args, db_path: Path, fts_path: Path) -> dict:
     con.execute(f"CREATE VIRTUAL TABLE docs USING fts5(key UNINDEXED, access UNINDEXED, title, body, "
                 f"tokenize = '{FTS_TOKENIZER}')")
     con.execute("INSERT INTO docs (docs, rank) VALUES ('rank', 'bm25(0.0, 0.0, 2.0, 1.0)')")  # title boost 2
-    for source in FTS_SOURCES:
+    for source in fts_sources():
         con.execute(f"INSERT INTO docs (key, access, title, body) {source}")
     con.execute("COMMIT")
     seconds = time.perf_counter() - t0
@@ -236,9 +231,8 @@ def time_whoosh(app, user_id: int, queries: list[str], part: str) -> tuple[list[
 
 
 def fts_query(text: str) -> str:
-    """The FTS5 form of a search box query: every word required, the last one also as a prefix."""
-    words = [f'"{w}"' for w in text.split()]
-    return " ".join(words[:-1] + [words[-1] + "*"])
+    """The FTS5 form of a submitted search: every word required (quoted: no FTS5 syntax)."""
+    return " ".join(f'"{w}"' for w in text.split())
 
 
 def time_fts(fts_path: Path, queries: list[str], keys: list[str] | None) -> tuple[list[float], list[int]]:
@@ -269,7 +263,7 @@ def member_keys(app, member_id: int) -> tuple[list[str], int]:
         with index.reading() as (searcher, cache):
             allowed, denied = services._access_docs(searcher, cache, user)
             visible = len(allowed) if allowed is not None else searcher.doc_count() - len(denied)
-    return sorted(keys.keys), visible
+    return sorted(keys), visible
 
 
 def query_bench(args, app, facts: dict, fts_path: Path, documents: int) -> dict:
@@ -283,8 +277,7 @@ def query_bench(args, app, facts: dict, fts_path: Path, documents: int) -> dict:
     con.close()
     say(f"\nQueries: {len(measured)} two-word queries ({sum(not q.isascii() for q in measured)} with accents; "
         f"~{search_dataset.FRENCH_SHARE:.0%} French), words drawn by corpus frequency, seed {args.seed}; "
-        f"{WARMUP_QUERIES} other queries warm each row up. Typed as in the search box: the last word is "
-        f"also a prefix.")
+        f"{WARMUP_QUERIES} other queries warm each row up; as submitted (no prefix: that is only while typing).")
     say(f"  member: {len(facts['member_projects'])} of {args.size.projects} projects, {len(keys)} access keys; "
         f"may see {visible:,} of {documents:,} Whoosh documents ({visible / documents:.1%}), FTS5 "
         f"{fts_visible:,} (public profiles included; projects differ in size)")
