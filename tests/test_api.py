@@ -286,11 +286,23 @@ def test_wrong_tokens_are_rate_limited_by_address(app, client):
     assert statuses == [401, 401, 429]
 
 
-def test_moderators_may_not_create_organisation_tokens(client, login_as, make_user, make_org):
-    login_as(make_user(organisation=make_org(), moderator=True))
-    page = client.post("/settings/tokens", data={"name": "Shared", "days": "30", "for_organisation": "y"})
-    assert page.status_code == 422 and "would carry their rights" in page.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+def test_an_organisation_token_reads_with_the_organisations_rights_not_its_creators(
+        client, login_as, make_user, make_org, make_project, make_idea, add_member):
+    """The creator signed a rival project's NDA and moderates the platform; the shared token carries neither."""
+    org = make_org("Helios Audio")
+    creator = make_user(organisation=org, moderator=True)
+    rival = make_project(title="Rival lab", policy_spec="confidential")
+    add_member(rival, creator)
+    secret = make_idea(project=rival, title="Rival secret", stage=Stage.SPEC)
+    login_as(creator)
+    page = client.post("/settings/tokens", data={"name": "PLM", "days": "30", "for_organisation": "y", "write": "y"})
+    plain = page.get_data(as_text=True).split('<code class="token-value">')[1].split("<")[0]
+    assert db.session.scalar(select(ApiToken)).scopes == "read"  # organisation tokens never write
+    assert client.get(f"/api/v1/ideas/{secret.id}", headers=bearer(plain)).status_code == 404
+    assert client.get("/api/v1/notifications", headers=bearer(plain)).status_code == 401
+    own = make_project(owner=creator, title="Helios lab", kind="sponsored", policy_spec="confidential")
+    mine = make_idea(project=own, title="Helios secret", stage=Stage.SPEC)
+    assert client.get(f"/api/v1/ideas/{mine.id}", headers=bearer(plain)).status_code == 200  # the sponsor's team
 
 
 def test_rate_limits_count_per_token(app, client, make_user, token_for):

@@ -71,9 +71,28 @@ def _load_scope(user_id: int) -> Scope:
     )
 
 
+class OrganisationActor:
+    """Who an organisation's token reads as: the organisation's team, without its creator's personal memberships,
+    NDA signatures or platform roles (the token outlives what its creator personally may see)."""
+
+    is_authenticated, is_active, is_anonymous = True, True, False
+    is_admin = is_moderator = banned = False
+
+    def __init__(self, creator):
+        self.id, self.organisation_id = creator.id, creator.organisation_id
+        self.display_name, self.is_suspended = creator.display_name, creator.is_suspended
+
+    @property
+    def is_sponsor(self) -> bool:
+        return True
+
+    def get_id(self) -> str:
+        return f"organisation:{self.organisation_id}"
+
+
 def scope(user) -> Scope:
-    """The user's project relations for this request (empty for visitors)."""
-    if not user.is_authenticated:
+    """The user's project relations for this request (empty for visitors and organisation actors)."""
+    if not user.is_authenticated or isinstance(user, OrganisationActor):
         return Scope()
     return per_request(f"access-scope:{user.id}", lambda: _load_scope(user.id))
 

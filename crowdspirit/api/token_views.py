@@ -22,8 +22,9 @@ class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("What uses it, e.g. “lab dashboard”"))
     write = BooleanField(_l("May write (propose ideas, vote, reply, move stages)"))
-    for_organisation = BooleanField(_l("For my organisation's tools"),
-                                    description=_l("Every member of your organisation sees and may revoke it."))
+    for_organisation = BooleanField(_l("For my organisation's tools"), description=_l(
+        "Read only, with the organisation's rights (not your own memberships or NDAs); every member of your "
+        "organisation sees and may revoke it."))
     days = SelectField(_l("Expires"), coerce=int, default=90, choices=[
         SelectChoice(30, _l("in 30 days")), SelectChoice(90, _l("in 90 days")), SelectChoice(365, _l("in a year")),
         SelectChoice(0, _l("never"))])

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..access import OrganisationActor
 from ..database import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -37,13 +38,10 @@ def _digest(token: str) -> str:
 def create_token(user, name: str, write: bool, days: int | None, for_organisation: bool = False
                  ) -> tuple[ApiToken, str]:
     """A new token for the user (or the user's organisation); the plain token is returned once and never stored."""
-    if for_organisation and (user.is_admin or user.is_moderator):
-        raise DomainError(_l("Moderators and administrators may not create organisation tokens: a shared tool "
-                             "would carry their rights."))
     plain = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, organisation_id=user.organisation_id if for_organisation else None,
                      name=name.strip()[:80], token_hash=_digest(plain), prefix=plain[:10],
-                     scopes="read write" if write else "read",
+                     scopes="read write" if write and not for_organisation else "read",
                      expires_at=utcnow() + timedelta(days=days) if days else None)
     db.session.add(token)
     db.session.commit()
@@ -93,6 +91,11 @@ def authenticate(header: str) -> ApiToken:
     if token.organisation_id is not None and token.user.organisation_id != token.organisation_id:
         raise TokenError("invalid_token", _l("This organisation token's creator no longer acts for it."))
     return token
+
+
+def actor(token: ApiToken):
+    """Whom a token acts as: its creator, or for an organisation's token the organisation's team only."""
+    return OrganisationActor(token.user) if token.organisation_id is not None else token.user
 
 
 def require_scope(token: ApiToken | None, scope: str) -> None:

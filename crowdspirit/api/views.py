@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
-from ..access import visible
+from ..access import OrganisationActor, visible
 from ..accounts.services import get_organisation_by_slug
 from ..errors import DomainError, NotFound
 from ..extensions import csrf, db, limiter
@@ -53,7 +53,7 @@ def current_token():
     header = request.headers.get("Authorization")
     token = per_request("api-token", lambda: tokens.authenticate(header)) if header else None
     if token is not None:
-        g._login_user = token.user  # Flask-Login's user for this request
+        g._login_user = tokens.actor(token)  # Flask-Login's user for this request
     return token
 
 
@@ -244,7 +244,7 @@ def search_view():
            page_of("Notification"), query=PAGING)
 def notifications():
     """The caller's notifications about threads they may still read."""
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or isinstance(current_user._get_current_object(), OrganisationActor):
         raise tokens.TokenError("token_required", _l("This call needs a personal access token."))
     query = visible(select(Notification).where(Notification.user_id == current_user.id)
                     .order_by(Notification.id.desc()), current_user)
