@@ -166,6 +166,7 @@ IN_PROJECT = {"login": True, "visibility": "project"}  # sign-in first; members 
 RULES = {
     # Site-wide pages: always answer; the marker check guards what they list.
     "web.home": Rule(get(lambda w: "/"), visibility="list"),
+    "web.dashboard": Rule(get(lambda w: "/dashboard"), login=True, visibility="none"),
     "search.results": Rule(get(lambda w: f"/search?q={MARKER.lower()}"), visibility="list"),
     # The JSON API: the same answers as the pages (a session reads; writes need a token, so 401 here).
     "api.projects": Rule(get(lambda w: "/api/v1/projects"), visibility="list"),
