@@ -296,6 +296,20 @@ def spec_editor(user, idea) -> bool:
     return author(user, idea) or member_manager(user, idea) or sponsor_team(user, _project(idea))
 
 
+def token_holder(user, token) -> bool:
+    """A personal token is its creator's; an organisation's token belongs to all the organisation's members."""
+    if token.organisation_id is not None:
+        return token.organisation_id == user.organisation_id
+    return token.user_id == user.id
+
+
+def hook_manager(user, hook) -> bool:
+    """A project's webhooks are its owner's; an organisation's webhooks belong to all its members."""
+    if hook.project_id is not None:
+        return hook.project.owner_id == user.id
+    return hook.organisation_id == user.organisation_id
+
+
 def uploader_or_manager(user, attachment) -> bool:
     return attachment.uploader_id == user.id or manager(user, attachment)
 
@@ -375,17 +389,19 @@ RULES: dict[str, Rule] = {
     "user.sanction": Rule(lambda user, target: user.is_moderator and not target.is_admin and target.id != user.id,
                           _l("Only moderators suspend or ban members (and never themselves or an admin).")),
     "attachment.view": Rule(idea_visible, needs_account=False),
+    "token.manage": Rule(token_holder),
+    "webhook.manage": Rule(hook_manager),
     "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
     "attachment.delete": Rule(uploader_or_manager, _l("Only who uploaded a file, or a manager, can remove it.")),
 }
 
 #: what a suspended member may still do: read
 READ_ACTIONS = frozenset(action for action, rule in RULES.items() if action.endswith(".view")) | {
-    "project.members", "project.audit", "forum.queue"}
+    "project.members", "project.audit", "forum.queue", "token.manage", "webhook.manage"}
 
 #: which rule decides whether a user may know that an object of each kind exists
 VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view",
-               "Thread": "thread.view", "Post": "post.view"}
+               "Thread": "thread.view", "Post": "post.view", "ApiToken": "token.manage", "Webhook": "webhook.manage"}
 
 
 def can(user, action: str, obj) -> bool:

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..access import OrganisationActor
+from ..access import OrganisationActor, require
 from ..database import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import db
 from .models import ApiCall, ApiToken
 
@@ -48,13 +48,6 @@ def create_token(user, name: str, write: bool, days: int | None, for_organisatio
     return token, plain
 
 
-def _manages(user, token: ApiToken) -> bool:
-    """A personal token is its creator's; an organisation's token belongs to all its members."""
-    if token.organisation_id is not None:
-        return token.organisation_id == user.organisation_id
-    return token.user_id == user.id
-
-
 def user_tokens(user) -> list[ApiToken]:
     """The user's personal tokens and their organisation's, newest first (revoked ones included)."""
     mine = (ApiToken.user_id == user.id) & ApiToken.organisation_id.is_(None)
@@ -65,9 +58,7 @@ def user_tokens(user) -> list[ApiToken]:
 
 def revoke(user, token_id: int) -> ApiToken:
     """Revoke a token the user manages (404 for anyone else's)."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or not _manages(user, token):
-        raise NotFound(_l("This token does not exist."))
+    token = require(user, "token.manage", db.session.get(ApiToken, token_id))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()

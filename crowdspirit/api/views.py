@@ -268,6 +268,14 @@ def _json_body(allowed: set[str]) -> dict:
     return body
 
 
+def _validated(form):
+    """The form if the page's own rules accept the body, else 422 naming the first refused field."""
+    if not form.validate():
+        name, errors = next(iter(form.errors.items()))
+        raise InvalidInput(name, errors[0], 422, "invalid")
+    return form
+
+
 IDEA_BODY = {"type": "object", "additionalProperties": False, "required": ["title", "summary"], "properties": {
     "title": STRING, "summary": STRING, "body": STRING, "tags": {**STRING, "description": "comma separated"}}}
 
@@ -278,10 +286,7 @@ def propose(slug: str):
     """Propose an idea, validated like the page's form."""
     tokens.require_scope(current_token(), "write")
     target = load_project(slug, current_user, "idea.propose")
-    form = IdeaForm(data=_json_body(set(IDEA_BODY["properties"])), meta={"csrf": False})
-    if not form.validate():
-        name, errors = next(iter(form.errors.items()))
-        raise InvalidInput(name, errors[0], 422, "invalid")
+    form = _validated(IdeaForm(data=_json_body(set(IDEA_BODY["properties"])), meta={"csrf": False}))
     created = pipeline.propose_idea(target, current_user, form.title.data, form.summary.data, form.body.data or "",
                                     form.tags.data or "")
     response = jsonify(schemas.idea_detail_json(created))
@@ -332,10 +337,7 @@ def reply(thread_id: int):
     tokens.require_scope(current_token(), "write")
     thread = forum.load_thread(thread_id, current_user, "thread.post")
     body = _json_body(set(REPLY_BODY["properties"]))
-    form = PostForm(data={**body, "reply_to": None}, meta={"csrf": False})
-    if not form.validate():
-        name, errors = next(iter(form.errors.items()))
-        raise InvalidInput(name, errors[0], 422, "invalid")
+    form = _validated(PostForm(data={**body, "reply_to": None}, meta={"csrf": False}))
     reply_to = body.get("reply_to")
     if reply_to is not None and not (reply_to.isascii() and reply_to.isdigit()):
         raise InvalidInput("reply_to", _l("reply_to must be a post id."), 422, "invalid")

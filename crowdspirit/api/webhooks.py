@@ -22,10 +22,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
-from ..access import can
+from ..access import can, require
 from ..background import start_once
 from ..database import utcnow
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..projects.models import Project
 from ..signals import idea_created, post_published, stage_changed
@@ -92,18 +92,9 @@ def managed_hooks(user) -> list[Webhook]:
     return db.session.scalars(select(Webhook).where(or_(*mine)).order_by(Webhook.id.desc())).all()
 
 
-def _manages(user, hook: Webhook) -> bool:
-    if hook.project_id is not None:
-        return hook.project.owner_id == user.id
-    return hook.organisation_id == user.organisation_id
-
-
 def load_hook(user, hook_id: int) -> Webhook:
     """A hook the user manages (404 otherwise)."""
-    hook = db.session.get(Webhook, hook_id)
-    if hook is None or not _manages(user, hook):
-        raise NotFound(_l("This webhook does not exist."))
-    return hook
+    return require(user, "webhook.manage", db.session.get(Webhook, hook_id))
 
 
 def delete(user, hook_id: int) -> Webhook:
@@ -123,8 +114,7 @@ def recent_deliveries(hook: Webhook, limit: int = 20) -> list[WebhookDelivery]:
 def replay(user, delivery_id: int) -> WebhookDelivery:
     """Send a past delivery's payload again, as a new delivery (while who registered the hook may still see it)."""
     original = db.session.get(WebhookDelivery, delivery_id)
-    if original is None or not _manages(user, original.webhook):
-        raise NotFound(_l("This delivery does not exist."))
+    require(user, "webhook.manage", original and original.webhook)
     if _viewer(original.webhook) is None:
         raise Conflict(NO_VIEWER)
     again = WebhookDelivery(webhook_id=original.webhook_id, event=original.event, payload=original.payload)
@@ -138,9 +128,7 @@ def replay(user, delivery_id: int) -> WebhookDelivery:
 def _viewer(hook: Webhook):
     """Whose eyes a hook sees with: who registered it, while they still own its project or act for its organisation."""
     user = hook.created_by
-    if user.banned or not _manages(user, hook):
-        return None
-    return user
+    return None if user.banned or not can(user, "webhook.manage", hook) else user
 
 
 def _queue(event: str, project: Project | None, action: str, obj, payload) -> None:

@@ -17,6 +17,7 @@ from ..forum.models import Post, Thread
 from ..pipeline.models import Idea
 from ..projects.models import Project, Visibility
 from ..specs.models import SECTIONS, SpecRevision
+from ..specs.services import current_revision
 from .schema import detect_language
 
 BATCH = 1000
@@ -73,11 +74,6 @@ def person_document(user: User) -> dict | None:
                      f"{user.skills}\n{user.bio}", user.created_at, author=user.id)
 
 
-def _current_revision(idea_id: int) -> SpecRevision | None:
-    return db.session.scalar(select(SpecRevision).where(SpecRevision.idea_id == idea_id)
-                             .order_by(SpecRevision.number.desc()).limit(1))
-
-
 def _idea(idea_id: int, with_thread: bool) -> Iterator[tuple[str, dict | None]]:
     idea = db.session.get(Idea, idea_id)
     if idea is None:
@@ -85,7 +81,7 @@ def _idea(idea_id: int, with_thread: bool) -> Iterator[tuple[str, dict | None]]:
         yield f"spec:{idea_id}", None
         return
     yield f"idea:{idea_id}", idea_document(idea)
-    revision = _current_revision(idea_id)
+    revision = current_revision(idea)
     yield f"spec:{idea_id}", revision and spec_document(idea, revision)
     if with_thread:
         yield from _thread_posts(select(Thread.id).where(Thread.idea_id == idea_id))

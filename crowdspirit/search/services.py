@@ -27,6 +27,7 @@ from ..forum.models import Post, Thread
 from ..pipeline.models import Idea
 from ..projects.models import Project
 from ..specs.models import SECTIONS
+from ..specs.services import current_revision
 from ..text import plain_text
 from . import index
 from .models import SearchOutbox
@@ -290,8 +291,6 @@ _EAGER = {"idea": (selectinload(Idea.project),), "spec": (selectinload(Idea.proj
 
 def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
     """Displayable hits, each checked again with the access policy (a stale index never shows more)."""
-    from ..specs.services import current_revision
-
     loaded = _load(keys)
     terms = _highlight_terms(parsed)
     hits = []

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
+from ..pipeline.models import Idea
 
 #: the spec's Markdown sections, in display order
 SECTIONS = ("problem", "target_users", "use_cases", "features", "constraints", "bom_estimate", "target_price",
@@ -68,6 +69,7 @@ class Amendment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 
+    idea: Mapped[Idea] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -170,8 +171,6 @@ def decide_amendment(idea: Idea, amendment: Amendment, editor, accept: bool, rea
 
 def credited(idea: Idea) -> list:
     """Who had amendments accepted, with how many (the spec's credits)."""
-    from ..accounts.models import User
-
     return db.session.execute(
         select(User, func.count(Amendment.id)).join(Amendment, Amendment.author_id == User.id)
         .where(Amendment.idea_id == idea.id, Amendment.status == "accepted")

@@ -44,11 +44,12 @@ def dashboard(user) -> Dashboard:
         "accepted": _count(Amendment, Amendment.author_id == user.id, Amendment.status == "accepted"),
         "approvals": _count(SpecApproval, SpecApproval.user_id == user.id),
     }
-    pending = db.session.scalars(select(Amendment).where(Amendment.status == "pending")
-                                 .order_by(Amendment.id).limit(500)).all()
-    amendments = [a for a in pending if can(user, "spec.edit", db.session.get(Idea, a.idea_id))][:LIMIT]
+    pending = db.session.scalars(select(Amendment).where(Amendment.status == "pending").order_by(Amendment.id)
+                                 .options(joinedload(Amendment.idea).joinedload(Idea.project),
+                                          joinedload(Amendment.author)).limit(500)).all()
+    amendments = [a for a in pending if can(user, "spec.edit", a.idea)][:LIMIT]
     managing = scope(user).managing
     join_requests = db.session.scalars(select(JoinRequest).where(
         JoinRequest.status == "pending", JoinRequest.project_id.in_(managing)).order_by(JoinRequest.id)
-        .limit(LIMIT)).all() if managing else []
+        .options(joinedload(JoinRequest.user), joinedload(JoinRequest.project)).limit(LIMIT)).all() if managing else []
     return Dashboard(ideas[:LIMIT], Counter(i.stage for i in ideas), contributions, amendments, join_requests)
