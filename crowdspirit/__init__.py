@@ -50,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .projects.members_views import bp as members_bp
     from .projects.nda_views import bp as nda_bp
     from .projects.views import bp as projects_bp
+    from .rnd.views import bp as rnd_bp
     from .search import init_app as init_search
     from .search.views import bp as search_bp
     from .specs.views import bp as specs_bp
@@ -58,7 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
                       attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp, api_bp, tokens_bp,
-                      webhooks_bp):
+                      webhooks_bp, rnd_bp):
         app.register_blueprint(blueprint)
     init_search(app)
     init_api(app)

@@ -60,6 +60,12 @@ class Page:
             previous = number
 
 
+def page_of(items: list, page: int, per_page: int) -> Page:
+    """One page of a list already in memory."""
+    start = (page - 1) * per_page
+    return Page(items[start:start + per_page], page, per_page, len(items), False, start + per_page < len(items))
+
+
 def paginate(query, page: int, per_page: int) -> Page:
     """One page of a select(); a page past the end is empty rather than an error.
 

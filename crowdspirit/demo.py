@@ -1,6 +1,7 @@
 """Demo content for `flask crowdspirit seed-demo`: organisations, people, projects and ideas."""
 
 import random
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -11,7 +12,9 @@ from .pipeline import services as pipeline
 from .pipeline.models import Stage
 from .projects import nda
 from .projects import services as projects
-from .projects.models import MemberRole, ProjectMembership, PromotionDecider
+from .projects.models import MemberRole, ProjectMembership, PromotionDecider, Visibility
+from .rnd import services as rnd
+from .rnd.models import IpArrangement
 from .specs import services as specs
 
 DEMO_PASSWORD = "crowdspirit-demo"
@@ -147,8 +150,30 @@ def _advance(idea, target: Stage, people: dict, rng: random.Random) -> None:
                             open_questions="- [x] Which certification?\n- [x] Which battery chemistry? LiFePO4.")
         for approver in voters[:idea.project.spec_approvals_needed]:
             specs.approve(idea, approver)
-        org = idea.project.rnd_partner or people["hana"].organisation
-        pipeline.transition(idea, Stage.PARTNER_RND, people["admin"], "Partner agreed.", org)
+        _partner(idea, idea.project.rnd_partner or people["hana"].organisation, people)
+    elif idea.project.policy_spec == Visibility.COMMUNITY:  # an open specification attracts an offer
+        rnd.express_interest(idea, people["dora"], "Domia Labs would build this into its next product line.",
+                             "Two engineers for six months, prototypes and user tests in our lab.", 300_000, "EUR",
+                             IpArrangement.LICENCE)
+
+
+def _partner(idea, org, people) -> None:
+    """A sponsor's offer, selected by the idea's author and accepted; then some work in the R&D workspace."""
+    team = [p for p in people.values() if p.organisation_id == org.id]
+    lead, engineer = team[0], team[-1]
+    interest = rnd.express_interest(idea, lead, "Our lab can turn this into a product within a year.",
+                                    "We fund tooling, prototypes and certification, then a pilot run of 500 units.",
+                                    500_000, "EUR", IpArrangement.ASSIGNMENT)
+    rnd.select_interest(interest, idea.author)
+    partnership = rnd.accept(interest, lead, "Partner agreed.")
+    milestone = rnd.add_milestone(partnership, "Working prototype", engineer.id, date.today() + timedelta(days=60))
+    for text in ("Choose the battery supplier", "First PCB revision", "Field test with ten members"):
+        rnd.add_task(milestone, text)
+    rnd.toggle_task(milestone, milestone.tasks[0].id, engineer)
+    rnd.add_milestone(partnership, "Pilot run of 500 units", lead.id, date.today() + timedelta(days=240))
+    rnd.record_decision(partnership, engineer, "LiFePO4 cells", "Safer and longer-lived: worth the extra weight.")
+    rnd.publish_update(partnership, lead, "A prototype is under way",
+                       "Thanks to the community's specification, our lab is building the first prototypes.")
 
 
 # The Helios project keeps specification and R&D confidential under an NDA (the CEA "bike of the

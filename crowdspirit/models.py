@@ -8,13 +8,25 @@ from .forum.models import Appeal, Flag, Post, PostRevision, Reaction, Thread
 from .notifications.models import Notification, ThreadFollow
 from .pipeline.models import Idea, StageTransition, Tag, Vote
 from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
+from .rnd.models import (
+    Decision,
+    Document,
+    DocumentVersion,
+    Interest,
+    Milestone,
+    Partnership,
+    StatusUpdate,
+    Task,
+    WorkspaceMember,
+)
 from .search.models import SearchOutbox
 from .specs.models import Amendment, FeatureRating, SpecApproval, SpecRevision
 
 __all__ = [
-    "AccessVersion", "Amendment", "ApiCall", "ApiToken", "Appeal", "Attachment", "AuditEvent", "FeatureRating",
-    "Flag", "Idea", "Invitation", "JoinRequest",
-    "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Post", "PostRevision", "Project",
-    "ProjectMembership", "Reaction", "SearchOutbox", "SpecApproval", "SpecRevision", "StageTransition", "Tag", "Thread",
-    "ThreadFollow", "User", "Vote", "Webhook", "WebhookDelivery",
+    "AccessVersion", "Amendment", "ApiCall", "ApiToken", "Appeal", "Attachment", "AuditEvent", "Decision", "Document",
+    "DocumentVersion", "FeatureRating", "Flag", "Idea", "Interest", "Invitation", "JoinRequest", "Milestone",
+    "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Partnership", "Post", "PostRevision", "Project",
+    "ProjectMembership", "Reaction", "SearchOutbox", "SpecApproval", "SpecRevision", "StageTransition",
+    "StatusUpdate", "Tag", "Task", "Thread", "ThreadFollow", "User", "Vote", "Webhook", "WebhookDelivery",
+    "WorkspaceMember",
 ]

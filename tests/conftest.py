@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import g
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from crowdspirit import create_app
 from crowdspirit.accounts import services as accounts
@@ -21,6 +21,8 @@ from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import services as projects
 from crowdspirit.projects.models import POLICY_STAGES, ProjectMembership
+from crowdspirit.rnd import services as rnd
+from crowdspirit.rnd.models import Interest
 
 PASSWORD = "correct horse battery"
 OPEN_POLICIES = {f"policy_{stage}": "public" for stage in POLICY_STAGES}
@@ -229,6 +231,32 @@ def open_socket(app):
     return open_
 
 
+#: a sponsor's offer as the partners page's form posts it
+OFFER = {"pitch": "Our lab can build it.", "terms": "Prototypes within six months.", "reward_pool": "1500.00",
+         "currency": "EUR", "ip_arrangement": "assignment"}
+
+
+@pytest.fixture
+def take_into_rnd(client, login_as):
+    """The partnership flow over HTTP: the sponsor offers, the chooser selects it, the sponsor accepts.
+
+    Returns the answer to the acceptance (303 to the workspace when the idea entered partner R&D).
+    """
+
+    def run(idea, sponsor, chooser, message="", **offer):
+        login_as(sponsor)
+        response = client.post(f"/ideas/{idea.id}/partners", data={**OFFER, **offer})
+        assert response.status_code == 303, response.get_data(as_text=True)[-800:]
+        interest = db.session.scalar(select(Interest).where(Interest.idea_id == idea.id,
+                                                            Interest.organisation_id == sponsor.organisation_id))
+        login_as(chooser)
+        assert client.post(f"/interests/{interest.id}/select").status_code == 303
+        login_as(sponsor)
+        return client.post(f"/interests/{interest.id}/accept", data={"message": message})
+
+    return run
+
+
 @pytest.fixture
 def add_member(app):
     """Put a user in a project directly (the request and approval flow is tested in test_projects)."""
@@ -257,6 +285,7 @@ def make_idea(app, make_user, make_project, make_org):
         for target in paths[Stage(stage)]:
             if target == Stage.PARTNER_RND:
                 partner = partner or project.rnd_partner or make_org("Partner Labs")
+                rnd.open_partnership(idea, partner.id)
             pipeline._move(idea, target, None, "set up by the test", partner)
         return idea
 

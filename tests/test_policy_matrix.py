@@ -7,10 +7,12 @@ not see the project's content must never find it in any response, whatever the r
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 
 from crowdspirit.accounts import services as accounts
+from crowdspirit.accounts.models import Organisation
 from crowdspirit.attachments import services as attachments
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
@@ -20,6 +22,8 @@ from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
 from crowdspirit.projects.models import JoinRequest, ProjectMembership
+from crowdspirit.rnd import services as rnd
+from crowdspirit.rnd.models import Interest
 from crowdspirit.search import indexer as search_indexer
 from crowdspirit.specs import services as specs
 
@@ -59,6 +63,8 @@ class World:
     users: dict
     ideas: dict = field(default_factory=dict)
     attachment: object = None
+    interest: object = None
+    milestone: object = None
     post: object = None
 
 
@@ -90,6 +96,9 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
         nda.accept(project, users[role], 1)
     pipeline.cast_vote(world.ideas[Stage.VOTE], author)
     world.post = forum.add_post(forum.thread_of_idea(spec_idea), author, f"{MARKER} in the discussion")
+    world.interest = rnd.express_interest(spec_idea, users["sponsor"], "We want it", "Prototypes", 0, "EUR", "open")
+    partnership = rnd.partnership_of(world.ideas[Stage.PARTNER_RND])
+    world.milestone = rnd.add_milestone(partnership, f"{MARKER} prototype", users["sponsor"].id, date(2030, 1, 1))
     projects.remove_member(project, users["removed member"].id, owner)
     search_indexer.drain()
     return world
@@ -102,7 +111,7 @@ class Rule:
     requests: object  # (world) -> list of (method, url, data)
     allowed: object = None  # roles that may act (None: anyone who sees), for action routes
     ok: int = 200
-    refused: int = 403
+    refused: int | dict = 403  # or role -> status, 404 for the roles it does not name
     login: bool = False  # the route asks anonymous visitors to sign in before anything else
     visibility: str = "item"  # "item": follows the policy; "project": also open to members and the sponsor's team;
     # "none": any signed-in user; "site": the role alone decides; "feed": what anonymous visitors see;
@@ -141,6 +150,24 @@ def fresh_request(w):
 
 def fresh_invitation(w):
     return projects.invite(w.project, w.project.owner)
+
+
+def fresh_interest(w):
+    """An offer on the spec idea from a new organisation (so that selecting it always finds it pending)."""
+    org = Organisation(slug=f"bidder-{next(THROWAWAYS)}", name="Bidder")
+    bidder = accounts.register(f"bidder{next(THROWAWAYS)}@example.org", "Bidder", "x" * 12, "professional",
+                               organisation=org)
+    interest = Interest(idea=w.ideas[Stage.SPEC], organisation=org, user=bidder, pitch="pitch", terms="terms")
+    db.session.add(interest)
+    db.session.commit()
+    return interest
+
+
+def workspace(path=""):
+    return lambda w: f"/ideas/{w.ideas[Stage.PARTNER_RND].id}/workspace{path}"
+
+
+PARTNER = {"sponsor", "admin"}  # the partner's team works in the workspace; nobody else knows it
 
 
 def fresh_appeal(w):
@@ -196,6 +223,35 @@ RULES = {
     "webhooks.delete": Rule(post(lambda w: "/settings/webhooks/999/delete"), ok=404, login=True, visibility="none"),
     "webhooks.replay": Rule(post(lambda w: "/settings/webhooks/deliveries/999/replay"), ok=404, login=True,
                             visibility="none"),
+    # Partner R&D: offers are known to the sponsor that made them and to those who choose; workspaces to the
+    # partner's team (invited contributors are tested in test_rnd.py).
+    "rnd.scouting": Rule(get(lambda w: "/scouting"), allowed=PARTNER, login=True, visibility="site"),
+    "rnd.partners": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/partners"),
+                         allowed={"sponsor", "project moderator", "admin"}, login=True),
+    "rnd.answer": Rule(lambda w: [("POST", f"/interests/{fresh_interest(w).id}/select", {})],
+                       allowed={"project moderator", "admin"}, ok=(303, 409), refused=404, login=True,
+                       visibility="site"),
+    "rnd.accept": Rule(get(lambda w: f"/interests/{w.interest.id}/accept"), allowed=PARTNER, ok=409,
+                       refused={"project moderator": 403}, login=True, visibility="site"),
+    "rnd.workspace": Rule(get(workspace()), allowed=PARTNER, refused=404, login=True, visibility="site"),
+    "rnd.invite": Rule(post(workspace("/members")), allowed=PARTNER, ok=422, refused=404, login=True,
+                       visibility="site"),
+    "rnd.remove": Rule(post(workspace("/members/999/remove")), allowed=PARTNER, ok=404, refused=404, login=True,
+                       visibility="site"),
+    "rnd.add_milestone": Rule(post(workspace("/milestones")), allowed=PARTNER, ok=422, refused=404, login=True,
+                              visibility="site"),
+    "rnd.upload": Rule(post(workspace("/documents")), allowed=PARTNER, ok=422, refused=404, login=True,
+                       visibility="site"),
+    "rnd.decide": Rule(post(workspace("/decisions")), allowed=PARTNER, ok=422, refused=404, login=True,
+                       visibility="site"),
+    "rnd.publish": Rule(post(workspace("/updates")), allowed=PARTNER, ok=422, refused=404, login=True,
+                        visibility="site"),
+    "rnd.milestone": Rule(post(lambda w: f"/milestones/{w.milestone.id}/complete"), allowed=PARTNER, ok=(303, 409),
+                          refused=404, login=True, visibility="site"),
+    "rnd.add_task": Rule(post(lambda w: f"/milestones/{w.milestone.id}/tasks"), allowed=PARTNER, ok=400,
+                         refused=404, login=True, visibility="site"),
+    "rnd.toggle_task": Rule(post(lambda w: f"/milestones/{w.milestone.id}/tasks/999/toggle"), allowed=PARTNER,
+                            ok=404, refused=404, login=True, visibility="site"),
     "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
     "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
     "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",
@@ -307,6 +363,10 @@ RULES = {
 }
 
 
+def refusal(rule: Rule, role: str) -> int:
+    return rule.refused.get(role, 404) if isinstance(rule.refused, dict) else rule.refused
+
+
 def expected(rule: Rule, role: str, policy: str) -> set[int]:
     """The statuses this role may get on this route when the project follows this policy."""
     ok = set(rule.ok) if isinstance(rule.ok, tuple) else {rule.ok}
@@ -317,7 +377,7 @@ def expected(rule: Rule, role: str, policy: str) -> set[int]:
     if rule.visibility == "none":
         return ok
     if rule.visibility == "site":  # not about the project: only the role decides
-        return ok if role in rule.allowed else {rule.refused}
+        return ok if role in rule.allowed else {refusal(rule, role)}
     if rule.visibility == "feed":
         return ok if policy == "public" else {404}
     if not (knows if rule.visibility == "project" else sees)(role, policy):
@@ -327,7 +387,7 @@ def expected(rule: Rule, role: str, policy: str) -> set[int]:
     if role == "anonymous":
         return {303}  # sent to sign in
     allowed = rule.allowed(role, policy) if callable(rule.allowed) else role in rule.allowed
-    return ok if allowed else {rule.refused}
+    return ok if allowed else {refusal(rule, role)}
 
 
 def test_every_route_has_a_rule(app):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from crowdspirit.extensions import db
 from crowdspirit.pipeline.models import Stage
+from crowdspirit.rnd.models import Interest, Partnership
 from crowdspirit.specs import services as specs
 from crowdspirit.specs.models import SECTIONS, Amendment, SpecApproval
 
@@ -99,12 +100,12 @@ def test_an_older_revision_can_be_restored(client, login_as, spec_world):
     assert restored.note == "Restored revision 1."
 
 
-def test_partner_rnd_waits_for_the_readiness_checklist(client, login_as, spec_world):
+def test_partner_rnd_waits_for_the_readiness_checklist(client, login_as, spec_world, take_into_rnd):
     idea, partner = spec_world["idea"], spec_world["partner"]
-    login_as(partner)
-    move = {"reason": "Let us build it", "partner_id": partner.organisation_id}
-    refused = client.post(f"/ideas/{idea.id}/move/partner_rnd", data=move)
+    refused = take_into_rnd(idea, partner, spec_world["author"], "Let us build it")
     assert refused.status_code == 409 and "readiness checklist" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Partnership)) == 0
+    assert db.session.scalar(select(Interest.status)) == "selected"  # the selection waits for the spec
     specs.save_revision(idea, spec_world["author"], 1, "complete", **{**READY, "open_questions": "- [ ] Battery"})
     readiness = specs.readiness(idea)
     assert readiness.empty_sections == [] and readiness.open_questions == 1 and not readiness.ready
@@ -117,7 +118,8 @@ def test_partner_rnd_waits_for_the_readiness_checklist(client, login_as, spec_wo
     html = page(client, idea)
     assert "2 of 2 approvals of this revision" in html and ">Ready<" in html
     login_as(partner)
-    assert client.post(f"/ideas/{idea.id}/move/partner_rnd", data=move).status_code == 303
+    interest_id = db.session.scalar(select(Interest.id))
+    assert client.post(f"/interests/{interest_id}/accept", data={"message": "Let us build it"}).status_code == 303
     assert db.session.get(type(idea), idea.id).stage == Stage.PARTNER_RND
 
 

@@ -77,12 +77,9 @@ def history(idea) -> list[tuple]:
         .where(StageTransition.idea_id == idea.id).order_by(StageTransition.id))]
 
 
-def move(client, idea, target, reason=REASON, partner=None):
+def move(client, idea, target, reason=REASON):
     """Post the move form as a browser would."""
-    data = {"reason": reason}
-    if partner is not None:
-        data["partner_id"] = partner.id
-    return client.post(f"/ideas/{idea.id}/move/{target}", data=data)
+    return client.post(f"/ideas/{idea.id}/move/{target}", data={"reason": reason})
 
 
 NO_RND = {"rnd_partner_id": None}
@@ -111,25 +108,16 @@ MOVES = [
     *[({"promotion_decider": "community"}, "vote", "spec", role, None, 409)
       for role in ("author", "owner", "admin")],
     ({"promotion_decider": "community"}, "vote", "spec", "member", None, 403),
-    # partner R&D with a fixed partner organisation
-    ({}, "spec", "partner_rnd", "partner", "labs", 303),
-    ({}, "spec", "partner_rnd", "admin", "labs", 303),
-    *[({}, "spec", "partner_rnd", role, "labs", 403) for role in ("owner", "sponsor", "member", "author")],
-    ({}, "spec", "partner_rnd", "partner", "helios", 409),
-    ({}, "spec", "partner_rnd", "partner", None, 409),
-    # partner R&D chosen by the owner when the project has no fixed partner
-    (NO_RND, "spec", "partner_rnd", "owner", "helios", 303),
-    (NO_RND, "spec", "partner_rnd", "owner", "labs", 303),
-    (NO_RND, "spec", "partner_rnd", "owner", None, 409),
-    *[(NO_RND, "spec", "partner_rnd", role, "labs", 403) for role in ("sponsor", "partner", "member")],
+    # partner R&D is never a direct move: it starts when the selected sponsor accepts (tests/test_rnd.py)
+    *[({}, "spec", "partner_rnd", role, None, 409) for role in ("partner", "owner", "admin")],
     # archiving, from every live stage, by managers
     *[({}, stage, "archived", "owner", None, 303) for stage in ("idea", "vote", "spec", "partner_rnd")],
     *[({}, "vote", "archived", role, None, 303) for role in ("moderator", "platform_moderator", "admin")],
     *[({}, "vote", "archived", role, None, 403) for role in ("author", "member", "sponsor", "partner")],
     # illegal source stages, tried by someone who could make the move from the right stage
     ({}, "idea", "spec", "owner", None, 409),
-    ({}, "idea", "partner_rnd", "partner", "labs", 409),
-    ({}, "vote", "partner_rnd", "partner", "labs", 409),
+    ({}, "idea", "partner_rnd", "partner", None, 409),
+    ({}, "vote", "partner_rnd", "partner", None, 409),
     ({}, "spec", "vote", "owner", None, 409),
     ({}, "partner_rnd", "spec", "owner", None, 409),
     ({}, "partner_rnd", "vote", "admin", None, 409),
@@ -155,7 +143,7 @@ def test_move_table(client, login_as, world, gates, stage, target, role, partner
     idea = world.idea(stage, **gates)
     before = history(idea)
     actor = login_as(world.people[role])
-    response = move(client, idea, target, partner=world.orgs.get(partner))
+    response = move(client, idea, target)
     assert response.status_code == status, html(response)[-600:]
     db.session.refresh(idea)
     if status == 303:
@@ -181,7 +169,6 @@ def test_archive_without_reason_is_409(client, login_as, world):
 @pytest.mark.parametrize("stage, target, role, expected", [
     ("idea", "vote", "author", ["Confirm"]),
     ("vote", "spec", "moderator", ["Confirm"]),
-    ("spec", "partner_rnd", "partner", ["Confirm", "Partner organisation", "Partner Labs"]),
     ("vote", "archived", "owner", ["Confirm", "say why"]),
 ])
 def test_confirmation_page(client, login_as, world, stage, target, role, expected):
@@ -198,22 +185,10 @@ def test_confirmation_page(client, login_as, world, stage, target, role, expecte
     assert idea.stage == stage and history(idea) == before
 
 
-def test_confirmation_offers_only_the_fixed_partner(client, login_as, world):
-    """With a fixed R&D partner the form offers that organisation alone; without, all of them."""
-    idea = world.idea("spec")
-    login_as(world.people["partner"])
-    page = html(client.get(f"/ideas/{idea.id}/move/partner_rnd"))
-    assert "Partner Labs" in page and "Helios Audio</option>" not in page
-    other = world.idea("spec", rnd_partner_id=None)
-    login_as(world.people["owner"])
-    page = html(client.get(f"/ideas/{other.id}/move/partner_rnd"))
-    assert "Partner Labs</option>" in page and "Helios Audio</option>" in page
-
-
 @pytest.mark.parametrize("stage, target, role, status, message", [
     ("idea", "vote", "member", 403, "Only the author or the project&#39;s managers can open voting"),
     ("vote", "spec", "author", 403, "promotion to specification is decided by someone else"),
-    ("spec", "partner_rnd", "sponsor", 403, "Only the project&#39;s R&amp;D partner can take this idea"),
+    ("spec", "partner_rnd", "partner", 409, "An idea enters partner R&amp;D when the sponsor chosen by its author"),
     ("vote", "archived", "member", 403, "Only the project&#39;s managers can archive an idea."),
     ("spec", "vote", "owner", 409, "An idea in stage “Specification” cannot move to “Voting”."),
     ("idea", "bogus", "owner", 409, "An idea cannot be moved to this stage."),
@@ -238,17 +213,16 @@ def test_anonymous_move_goes_to_sign_in(client, world):
     assert idea.stage == "idea"
 
 
-def test_history_is_stored_and_shown(client, login_as, world):
+def test_history_is_stored_and_shown(client, login_as, world, take_into_rnd):
     """Every move stores who, from, to and why, and the idea page shows the steps."""
     idea = world.idea("idea")
-    steps = [("author", "vote", "Ready for the crowd", None),
-             ("moderator", "spec", "Clear support in the vote", None),
-             ("partner", "partner_rnd", "We will prototype it", world.orgs["labs"])]
-    for role, target, reason, partner in steps:
+    for role, target, reason in [("author", "vote", "Ready for the crowd"),
+                                 ("moderator", "spec", "Clear support in the vote")]:
         login_as(world.people[role])
-        if target == "partner_rnd":
-            specs.save_revision(idea, idea.author, 1, "ready", **READY_SPEC)
-        assert move(client, idea, target, reason, partner).status_code == 303
+        assert move(client, idea, target, reason).status_code == 303
+    specs.save_revision(idea, idea.author, 1, "ready", **READY_SPEC)
+    assert take_into_rnd(idea, world.people["partner"], world.people["author"],
+                         "We will prototype it").status_code == 303
     p = world.people
     assert history(idea) == [
         (p["author"].id, None, "idea", ""),
@@ -283,14 +257,13 @@ def test_community_needs_threshold_then_lets_author_promote(client, login_as, ma
 
 @pytest.mark.parametrize("gates, role, org", [
     ({}, "partner", "labs"),
-    (NO_RND, "owner", "helios"),
+    (NO_RND, "sponsor", "helios"),
 ])
-def test_partner_and_start_date_shown_after_rnd(app, client, login_as, world, gates, role, org):
-    """After the move into R&D, the idea stores and shows its partner and start date."""
+def test_partner_and_start_date_shown_after_rnd(app, client, login_as, world, take_into_rnd, gates, role, org):
+    """After the partnership is accepted, the idea stores and shows its partner and start date."""
     idea = world.idea("spec", **gates)
     partner = world.orgs[org]
-    login_as(world.people[role])
-    assert move(client, idea, "partner_rnd", partner=partner).status_code == 303
+    assert take_into_rnd(idea, world.people[role], world.people["moderator"]).status_code == 303
     db.session.refresh(idea)
     assert idea.partner_id == partner.id and idea.rnd_started_at is not None
     page = unescape(html(client.get(f"/ideas/{idea.id}")))

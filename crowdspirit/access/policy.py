@@ -31,6 +31,7 @@ from ..projects.models import (
     VoteOpener,
 )
 from ..requestcache import forget, per_request
+from ..rnd.models import Interest, InterestStatus, Partnership, WorkspaceMember
 
 
 class SignInRequired(DomainError):
@@ -163,6 +164,8 @@ def project_visible(user, project) -> bool:
     return any(sees(user, project, project.policy(stage)) for stage in POLICY_STAGES)
 
 
+#: the level of what an R&D workspace holds: its participants only, whatever the project's policies
+WORKSPACE = "workspace"
 #: visibility levels from the widest audience to the narrowest
 LEVELS = (Visibility.PUBLIC, Visibility.COMMUNITY, Visibility.PROJECT, Visibility.CONFIDENTIAL)
 
@@ -171,10 +174,12 @@ def governed_by(obj) -> tuple[Project | None, str]:
     """Whose policy, for which stage, protects an idea (or its spec, history, files) or a thread (or its posts).
 
     An idea follows its governing stage; a thread follows its idea, or its project's open idea
-    stage; community threads are governed by no project (public).
+    stage; an R&D workspace's thread follows the workspace; community threads are governed by no project (public).
     """
     if isinstance(obj, Thread) or hasattr(obj, "thread"):
         thread = obj if isinstance(obj, Thread) else obj.thread
+        if thread.partnership_id is not None:
+            return thread.project, WORKSPACE
         if thread.idea_id is not None:
             return governed_by(thread.idea)
         if thread.project_id is not None:
@@ -189,15 +194,19 @@ def level_of(obj) -> str:
     if isinstance(obj, Project):
         return min((obj.policy(stage) for stage in POLICY_STAGES), key=LEVELS.index)
     project, stage = governed_by(obj)
+    if stage == WORKSPACE:
+        return WORKSPACE
     return Visibility.PUBLIC if project is None else project.policy(stage)
 
 
 def access_key(obj) -> str:
-    """The key a search document carries: where its visibility is decided (project and stage), not the level
-    itself, so that a policy change takes effect in search at once, without reindexing."""
+    """The key a search document carries: where its visibility is decided (project and stage, or workspace), not
+    the level itself, so that a policy change takes effect in search at once, without reindexing."""
     if isinstance(obj, Project):
         return f"{obj.id}:any"
     project, stage = governed_by(obj)
+    if stage == WORKSPACE:
+        return f"{WORKSPACE}:{(obj if isinstance(obj, Thread) else obj.thread).partnership_id}"
     return Visibility.PUBLIC.value if project is None else f"{project.id}:{stage}"
 
 
@@ -213,20 +222,28 @@ def search_keys(user) -> frozenset | None:
                         if sees(user, project, project.policy(stage)))
             if project_visible(user, project):
                 keys.add(f"{project.id}:any")
+        keys.update(f"{WORKSPACE}:{partnership}" for partnership in workspaces(user))
         return frozenset(keys)
 
     return per_request(f"search-keys:{user.get_id()}", compute)
 
 
 def idea_visible(user, obj) -> bool:
-    """An idea (and its spec, history, attachments) follows the policy of its governing stage."""
+    """An idea (and its spec, history, attachments) follows the policy of its governing stage; its R&D partner's
+    team always sees it."""
     idea = obj if isinstance(obj, Idea) else obj.idea
+    if user.is_authenticated and idea.partner_id is not None and user.organisation_id == idea.partner_id:
+        return True
     return sees(user, idea.project, level_of(idea))
 
 
 def thread_visible(user, obj) -> bool:
-    """A thread (and its posts) is visible where its level allows."""
+    """A thread (and its posts) is visible where its level allows; a workspace's thread to its participants only."""
     thread = obj.thread if hasattr(obj, "thread") else obj
+    if thread.partnership_id is not None:
+        return thread.partnership_id in workspaces(user)
+    if thread.idea_id is not None:
+        return idea_visible(user, thread.idea)
     return thread.project is None or sees(user, thread.project, level_of(thread))
 
 
@@ -331,12 +348,79 @@ def promoter(user, idea) -> bool:
     return manager(user, idea) or author(user, idea)  # community: anyone in charge, at threshold
 
 
-def rnd_taker(user, idea) -> bool:
-    """The project's R&D partner takes ideas into R&D; without one, the owner picks a partner."""
-    partner = _project(idea).rnd_partner_id
-    if partner is not None:
-        return user.organisation_id == partner
-    return owner(user, idea)
+def nda_cleared(user, project) -> bool:
+    """Bound by the project's current NDA: its owner, who accepted it, or anyone when the project has none."""
+    if project.id in scope(user).cleared:
+        return True
+    with_nda = per_request("projects-with-nda", lambda: frozenset(db.session.scalars(
+        select(NdaVersion.project_id).distinct())))
+    return project.id not in with_nda
+
+
+def workspaces(user) -> frozenset:
+    """The partnerships whose workspace the user works in: their organisation's, and those they are invited to
+    once bound by the project's NDA."""
+    if not user.is_authenticated or isinstance(user, OrganisationActor):
+        return frozenset()
+
+    def compute() -> frozenset:
+        invited = select(WorkspaceMember.partnership_id).where(WorkspaceMember.user_id == user.id)
+        own = Partnership.organisation_id == user.organisation_id if user.organisation_id else false()
+        rows = db.session.execute(select(Partnership.id, Partnership.organisation_id, Idea.project_id)
+                                  .join(Idea, Idea.id == Partnership.idea_id)
+                                  .where(or_(own, Partnership.id.in_(invited)))).all()
+        projects = {p.id: p for p in db.session.scalars(select(Project).where(
+            Project.id.in_({row.project_id for row in rows})))}
+        return frozenset(row.id for row in rows if row.organisation_id == user.organisation_id
+                         or nda_cleared(user, projects[row.project_id]))
+
+    return per_request(f"workspaces:{user.id}", compute)
+
+
+def partner_team(user, obj) -> bool:
+    """The team of the organisation behind an interest or a partnership."""
+    return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+
+def invited_or_team(user, partnership) -> bool:
+    """Who may know a workspace exists: the partner's team and the contributors invited into it."""
+    return partner_team(user, partnership) or db.session.scalar(select(WorkspaceMember.id).where(
+        WorkspaceMember.partnership_id == partnership.id, WorkspaceMember.user_id == user.id)) is not None
+
+
+def participant(user, partnership) -> bool:
+    """Who works in a workspace: the partner's team, and invited contributors bound by the project's NDA."""
+    return partnership.id in workspaces(user)
+
+
+def chooser(user, obj) -> bool:
+    """The idea's author and the project's owner and moderators choose among interested sponsors."""
+    idea = obj if isinstance(obj, Idea) else obj.idea
+    return author(user, idea) or member_manager(user, idea)
+
+
+def interest_party(user, interest) -> bool:
+    """An interest is known to the sponsor that expressed it and to those who choose."""
+    return partner_team(user, interest) or chooser(user, interest)
+
+
+def selected_sponsor(user, idea) -> bool:
+    """The team of the sponsor selected for the idea (or accepting, in the transaction that moves it)."""
+    return user.organisation_id is not None and db.session.scalar(select(Interest.id).where(
+        Interest.idea_id == idea.id, Interest.organisation_id == user.organisation_id,
+        Interest.status.in_((InterestStatus.SELECTED, InterestStatus.ACCEPTED)))) is not None
+
+
+def sponsor(user, obj) -> bool:
+    return user.organisation_id is not None
+
+
+def attachment_visible(user, attachment) -> bool:
+    """A file follows its idea; the files of an R&D workspace are its participants' only."""
+    if attachment.part != "rnd":
+        return idea_visible(user, attachment)
+    return user.is_authenticated and db.session.scalar(select(Partnership.id).where(
+        Partnership.idea_id == attachment.idea_id)) in workspaces(user)
 
 
 @dataclass(frozen=True)
@@ -347,6 +431,8 @@ class Rule:
     refusal: object = None
     needs_account: bool = True
 
+
+CHOOSERS_ONLY = _l("Only the idea's author and the project's owner and moderators choose its R&D partner.")
 
 RULES: dict[str, Rule] = {
     "project.view": Rule(project_visible, needs_account=False),
@@ -364,7 +450,21 @@ RULES: dict[str, Rule] = {
     "idea.open_vote": Rule(vote_opener, _l("Only the author or the project's managers can open voting on this idea.")),
     "idea.promote": Rule(promoter, _l(
         "In this project, promotion to specification is decided by someone else (see the project's rules).")),
-    "idea.start_rnd": Rule(rnd_taker, _l("Only the project's R&D partner can take this idea into partner R&D.")),
+    "idea.start_rnd": Rule(selected_sponsor, _l(
+        "Only the sponsor selected by the idea's author and the project's moderators takes it into partner R&D.")),
+    "idea.express_interest": Rule(sponsor, _l("Only sponsors' R&D teams express interest in ideas.")),
+    "idea.choose_partner": Rule(chooser, CHOOSERS_ONLY),
+    "idea.partners": Rule(lambda user, idea: sponsor(user, idea) or chooser(user, idea), _l(
+        "Offers of partnership are seen by sponsors, the idea's author and the project's owner and moderators.")),
+    "interest.view": Rule(interest_party),
+    "interest.select": Rule(chooser, CHOOSERS_ONLY),
+    "interest.respond": Rule(partner_team, _l("Only the sponsor that expressed this interest can answer for it.")),
+    "rnd.scout": Rule(sponsor, _l("The scouting board is for sponsors' R&D teams.")),
+    "workspace.know": Rule(invited_or_team),
+    "workspace.view": Rule(participant, _l("Accept the project's current NDA to enter this R&D workspace.")),
+    "workspace.work": Rule(participant, _l("Only the workspace's participants work in it.")),
+    "workspace.invite": Rule(partner_team, _l("Only the partner's team invites contributors into the workspace.")),
+    "workspace.publish": Rule(partner_team, _l("Only the partner's team publishes status updates.")),
     "idea.archive": Rule(manager, _l("Only the project's managers can archive an idea.")),
     "spec.view": Rule(idea_visible, needs_account=False),
     "spec.edit": Rule(spec_editor, _l("Only the idea's author, the project's managers and the sponsor's team edit "
@@ -388,7 +488,7 @@ RULES: dict[str, Rule] = {
     "forum.queue": Rule(lambda user, obj: user.is_moderator, _l("Only moderators see the flag queue.")),
     "user.sanction": Rule(lambda user, target: user.is_moderator and not target.is_admin and target.id != user.id,
                           _l("Only moderators suspend or ban members (and never themselves or an admin).")),
-    "attachment.view": Rule(idea_visible, needs_account=False),
+    "attachment.view": Rule(attachment_visible, needs_account=False),
     "token.manage": Rule(token_holder),
     "webhook.manage": Rule(hook_manager),
     "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
@@ -397,11 +497,13 @@ RULES: dict[str, Rule] = {
 
 #: what a suspended member may still do: read
 READ_ACTIONS = frozenset(action for action, rule in RULES.items() if action.endswith(".view")) | {
-    "project.members", "project.audit", "forum.queue", "token.manage", "webhook.manage"}
+    "project.members", "project.audit", "forum.queue", "token.manage", "webhook.manage", "interest.view",
+    "workspace.know", "rnd.scout"}
 
 #: which rule decides whether a user may know that an object of each kind exists
 VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view",
-               "Thread": "thread.view", "Post": "post.view", "ApiToken": "token.manage", "Webhook": "webhook.manage"}
+               "Thread": "thread.view", "Post": "post.view", "ApiToken": "token.manage", "Webhook": "webhook.manage",
+               "Interest": "interest.view", "Partnership": "workspace.know"}
 
 
 def can(user, action: str, obj) -> bool:
@@ -440,8 +542,10 @@ def visible(query, user):
     entity = query.column_descriptions[0]["entity"]
     if entity is Idea:
         policy_project = aliased(Project)
-        return (query.join(policy_project, policy_project.id == Idea.project_id)
-                .where(_sees_sql(user, policy_project, idea_level(policy_project))))
+        allowed = _sees_sql(user, policy_project, idea_level(policy_project))
+        if user.is_authenticated and user.organisation_id:
+            allowed = or_(allowed, Idea.partner_id == user.organisation_id)
+        return query.join(policy_project, policy_project.id == Idea.project_id).where(allowed)
     if entity is Project:
         belongs = []
         if user.is_authenticated:
@@ -461,4 +565,5 @@ def _readable_threads(user):
     """SQL on threads mirroring thread_visible: community threads, and those whose idea or project is visible."""
     ideas = visible(select(Idea.id), user)
     projects = select(Project.id).where(_sees_sql(user, Project, Project.policy_idea))
-    return or_(Thread.category.is_not(None), Thread.idea_id.in_(ideas), Thread.project_id.in_(projects))
+    return or_(Thread.category.is_not(None), Thread.idea_id.in_(ideas), Thread.project_id.in_(projects),
+               Thread.partnership_id.in_(workspaces(user)))

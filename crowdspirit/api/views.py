@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
 from ..access import OrganisationActor, visible
-from ..accounts.services import get_organisation_by_slug
 from ..errors import DomainError, NotFound
 from ..extensions import csrf, db, limiter
 from ..forum import services as forum
@@ -304,8 +303,9 @@ def vote(idea_id: int):
 
 
 TRANSITION_BODY = {"type": "object", "additionalProperties": False, "required": ["to"], "properties": {
-    "to": {"type": "string", "enum": [s.value for s in Stage]}, "reason": STRING,
-    "partner": {**STRING, "description": "the partner organisation's slug, for partner_rnd"}}}
+    "to": {"type": "string", "enum": [s.value for s in Stage], "description":
+           "partner_rnd is refused: an idea enters partner R&D when its selected sponsor accepts, on the site"},
+    "reason": STRING}}
 
 
 @operation(bp, "/ideas/<int:idea_id>/transitions", "Move an idea to another stage, where you may (write scope)",
@@ -317,11 +317,7 @@ def move(idea_id: int):
     target = pipeline.load_idea(idea_id, current_user)
     if "to" not in body:
         raise InvalidInput("to", _l("Say which stage to move to."), 422, "missing_field")
-    partner = get_organisation_by_slug(body["partner"]) if body.get("partner") else None
-    if body.get("partner") and partner is None:
-        raise InvalidInput("partner", _l("No organisation has this slug."), 422, "invalid")
-    moved = pipeline.transition(target, pipeline.check_move(target, body["to"], current_user), current_user,
-                                body.get("reason", ""), partner)
+    moved = pipeline.transition(target, body["to"], current_user, body.get("reason", ""))
     return jsonify(schemas.idea_detail_json(moved))
 
 

@@ -22,7 +22,8 @@ SIGNATURES = [
 ]
 #: text files are accepted by extension when their content is UTF-8 text without NUL bytes
 TEXT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".csv": "text/csv"}
-PARTS = ("idea", "spec")
+PARTS = ("idea", "spec")  # the pages that list attachments anyone allowed may add to
+WORKSPACE_PART = "rnd"  # files of an R&D workspace's documents: added through the workspace only
 
 
 def _sniff(filename: str, content: bytes) -> str:
@@ -55,7 +56,7 @@ def storage_dir() -> Path:
 
 def attach(idea: Idea, uploader, part: str, filename: str, content: bytes) -> Attachment:
     """Store a file for an idea or its spec after checking its size and real type."""
-    if part not in PARTS:
+    if part not in (*PARTS, WORKSPACE_PART):
         raise DomainError(_l("Unknown attachment place."))
     if idea.stage == Stage.ARCHIVED:
         raise Conflict(_l("Files cannot be attached to an archived idea."))

@@ -15,7 +15,8 @@ bp = Blueprint("attachments", __name__)
 
 def _back_to(idea, part: str) -> str:
     """The page that lists the attachments of this part."""
-    return url_for("specs.show", idea_id=idea.id) if part == "spec" else url_for("pipeline.show", idea_id=idea.id)
+    endpoint = {"spec": "specs.show", services.WORKSPACE_PART: "rnd.workspace"}.get(part, "pipeline.show")
+    return url_for(endpoint, idea_id=idea.id)
 
 
 @bp.post("/ideas/<int:idea_id>/attachments")
@@ -24,6 +25,8 @@ def upload(idea_id: int):
     """Attach a file to an idea or to its specification."""
     idea = load_idea(idea_id, current_user, "attachment.add")
     part = request.form.get("part", "idea")
+    if part not in services.PARTS:
+        raise DomainError(_("Unknown attachment place."))
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         raise DomainError(_("Choose a file to attach."))

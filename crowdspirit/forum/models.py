@@ -33,9 +33,12 @@ class Thread(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(160))
-    #: exactly one of idea_id, project_id (a project's own thread) or category is set
+    #: exactly one of idea_id, project_id (a project's own thread), partnership_id (an R&D workspace's private
+    #: thread) or category is set
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"),
+                                                       unique=True)
     category: Mapped[str | None] = mapped_column(String(20))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     locked: Mapped[bool] = mapped_column(default=False)
@@ -47,10 +50,13 @@ class Thread(db.Model):
     idea: Mapped[Idea | None] = relationship()
     own_project: Mapped[Project | None] = relationship(foreign_keys=[project_id])
     author: Mapped[User | None] = relationship()
+    partnership = relationship("Partnership")
 
     @property
     def project(self) -> Project | None:
-        """The project whose policy protects the thread (None for community threads)."""
+        """The project the thread belongs to (None for community threads)."""
+        if self.partnership_id:
+            return self.partnership.idea.project
         return self.idea.project if self.idea_id else self.own_project
 
 

@@ -33,6 +33,11 @@ def thread_of_project(project) -> Thread:
     return _thread_for(Thread.project_id, project.id, project.title)
 
 
+def thread_of_partnership(partnership) -> Thread:
+    """The private thread of a partnership's R&D workspace, opened on first use."""
+    return _thread_for(Thread.partnership_id, partnership.id, partnership.idea.title)
+
+
 def _thread_for(column, owner_id: int, title: str) -> Thread:
     """The thread whose idea_id or project_id (column) is owner_id, created when missing."""
     thread = db.session.scalar(select(Thread).where(column == owner_id))
@@ -93,7 +98,8 @@ def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
 def _held(thread: Thread, user) -> bool:
     """Is this the first post of a member in a project that holds first posts?"""
     project = thread.project
-    if project is None or not project.hold_first_posts or can(user, "thread.moderate", thread):
+    if (project is None or not project.hold_first_posts or thread.partnership_id is not None
+            or can(user, "thread.moderate", thread)):
         return False
     earlier = (select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id)
                .outerjoin(Idea, Idea.id == Thread.idea_id)

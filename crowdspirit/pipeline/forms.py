@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..errors import DomainError
@@ -29,7 +29,6 @@ class IdeaForm(FlaskForm):
 
 
 class TransitionForm(FlaskForm):
-    """Confirm a stage change, with a reason and (for partner R&D) the partner."""
+    """Confirm a stage change, with a reason."""
 
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
-    partner_id = SelectField(_l("Partner organisation"), coerce=int, validate_choice=False)

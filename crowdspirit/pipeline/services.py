@@ -32,17 +32,19 @@ STAGE_ORDER = [Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND, Stage.ARCH
 
 @dataclass(frozen=True)
 class Transition:
-    """A legal move: the stages it leaves from and the access action that decides who may."""
+    """A legal move: the stages it leaves from, the access action that decides who may, and whether the move
+    page offers it (partner R&D starts only when a selected sponsor accepts the partnership)."""
 
     sources: frozenset
     action: str
+    direct: bool = True
 
 
 #: the state machine: target stage -> where it may come from and who may move it there
 TRANSITIONS = {
     Stage.VOTE: Transition(frozenset({Stage.IDEA}), "idea.open_vote"),
     Stage.SPEC: Transition(frozenset({Stage.VOTE}), "idea.promote"),
-    Stage.PARTNER_RND: Transition(frozenset({Stage.SPEC}), "idea.start_rnd"),
+    Stage.PARTNER_RND: Transition(frozenset({Stage.SPEC}), "idea.start_rnd", direct=False),
     Stage.ARCHIVED: Transition(
         frozenset({Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND}), "idea.archive"
     ),
@@ -232,8 +234,6 @@ def _check_gate(idea: Idea, target: Stage, reason: str, partner) -> None:
                                          "This idea needs %(num)d votes to be promoted; it has %(c)d.",
                                          project.vote_threshold, c=idea.vote_count))
     if target == Stage.PARTNER_RND:
-        if partner is None:
-            raise Conflict(_l("Choose the partner organisation that takes this idea into R&D."))
         if project.rnd_partner_id is not None and partner.id != project.rnd_partner_id:
             raise Conflict(_l("This project's R&D partner is %(name)s.", name=project.rnd_partner.name))
         if not readiness(idea).ready:
@@ -242,12 +242,15 @@ def _check_gate(idea: Idea, target: Stage, reason: str, partner) -> None:
         raise Conflict(_l("Say why the idea is archived."))
 
 
-def check_move(idea: Idea, target: str, actor) -> Stage:
-    """The target stage if this actor may move the idea there from its current stage."""
+def check_move(idea: Idea, target: str, actor, direct: bool = True) -> Stage:
+    """The target stage if this actor may move the idea there from its current stage (directly: by the move page)."""
     try:
         move = TRANSITIONS[Stage(target)]
     except (ValueError, KeyError):
         raise Conflict(_l("An idea cannot be moved to this stage.")) from None
+    if direct and not move.direct:
+        raise Conflict(_l("An idea enters partner R&D when the sponsor chosen by its author and the project's "
+                          "moderators accepts the partnership: see the idea's R&D partners."))
     require(actor, move.action, idea)
     if idea.stage not in move.sources:
         raise Conflict(_l("An idea in stage “%(current)s” cannot move to “%(target)s”.",
@@ -255,9 +258,12 @@ def check_move(idea: Idea, target: str, actor) -> Stage:
     return Stage(target)
 
 
-def transition(idea: Idea, target: str, actor, reason: str = "", partner=None) -> Idea:
-    """Move an idea to target if the actor may and the gate allows; 403/409 with a reason if not."""
-    stage = check_move(idea, target, actor)
+def transition(idea: Idea, target: str, actor, reason: str = "", partner=None, direct: bool = True) -> Idea:
+    """Move an idea to target if the actor may and the gate allows; 403/409 with a reason if not.
+
+    Objects the caller added to the session (a partnership) are committed with the move, or rolled back with it.
+    """
+    stage = check_move(idea, target, actor, direct)
     _check_gate(idea, stage, reason, partner)
     return _move(idea, stage, actor, reason, partner)
 
@@ -308,4 +314,4 @@ def stage_label(stage: str) -> str:
 def next_moves(idea: Idea, user) -> list[Stage]:
     """The stages this user may try to move the idea to now (the buttons on the idea page)."""
     return [target for target, move in TRANSITIONS.items()
-            if idea.stage in move.sources and can(user, move.action, idea)]
+            if move.direct and idea.stage in move.sources and can(user, move.action, idea)]

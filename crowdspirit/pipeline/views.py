@@ -3,14 +3,13 @@
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 
 from ..access import can, level_of
-from ..accounts.services import get_organisation, organisations
 from ..attachments import services as attachments
 from ..database import paginate
 from ..errors import Conflict, DomainError
 from ..projects.services import audience, load_project
+from ..rnd import services as rnd
 from ..specs.services import current_revision
 from ..web.pagecache import cached_for_visitors
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
@@ -70,7 +69,10 @@ def show(idea_id: int):
     """An idea with its votes, who may see it, stage history, files, spec link and the user's possible moves."""
     idea = services.load_idea(idea_id, current_user)
     level = level_of(idea)
-    return render("pipeline/show.html", idea=idea, moves=services.next_moves(idea, current_user),
+    partnership = rnd.partnership_of(idea)
+    return render("pipeline/show.html", idea=idea, partnership=partnership,
+                  updates=rnd.updates_of(partnership) if partnership else [],
+                  moves=services.next_moves(idea, current_user),
                   voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
                   spec=current_revision(idea), level=level, audience=audience(idea.project, level),
                   attachments=attachments.of_idea(idea, "idea"),
@@ -130,12 +132,6 @@ def unvote(idea_id: int):
     return _change_vote(idea_id, services.withdraw_vote)
 
 
-def _partner_choices(idea) -> list[SelectChoice]:
-    """Organisations that may take the idea into R&D (the project's partner when it has one)."""
-    partner = idea.project.rnd_partner
-    return [SelectChoice(o.id, o.name) for o in ([partner] if partner else organisations())]
-
-
 @bp.route("/ideas/<int:idea_id>/move/<target>", methods=["GET", "POST"])
 @login_required
 def move(idea_id: int, target: str):
@@ -143,10 +139,8 @@ def move(idea_id: int, target: str):
     idea = services.load_idea(idea_id, current_user)
     target = services.check_move(idea, target, current_user)
     form = TransitionForm()
-    form.partner_id.choices = _partner_choices(idea)
     if form.validate_on_submit():
-        partner = get_organisation(form.partner_id.data) if form.partner_id.data else None
-        services.transition(idea, target, current_user, form.reason.data or "", partner)
+        services.transition(idea, target, current_user, form.reason.data or "")
         flash(_("The idea is now in stage “%(stage)s”.", stage=services.stage_label(target)),
               "success")
         return redirect_to(url_for("pipeline.show", idea_id=idea.id))

@@ -50,8 +50,8 @@ class SettingsForm(FlaskForm):
         SelectChoice(PromotionDecider.SPONSOR.value, _l("The sponsor")),
         SelectChoice(PromotionDecider.MODERATOR.value, _l("The project's moderators")),
     ])
-    rnd_partner_id = SelectField(_l("Partner that takes ideas into R&D"), coerce=int,
-                                 description=_l("Leave open to choose a partner idea by idea"))
+    rnd_partner_id = SelectField(_l("Sponsors that may take ideas into R&D"), coerce=int,
+                                 description=_l("Leave open to let any sponsor offer a partnership"))
     hold_first_posts = BooleanField(_l("Hold a member's first post in this project's discussions for approval"))
     policy_idea = SelectField(_l("Who sees ideas in the idea stage"), choices=VISIBILITY_CHOICES)
     policy_vote = SelectField(_l("Who sees ideas in the vote stage"), choices=VISIBILITY_CHOICES)

@@ -80,7 +80,7 @@ class Project(db.Model):
     promotion_decider: Mapped[str] = mapped_column(String(20), default=PromotionDecider.COMMUNITY)
     #: members' approvals of the current spec revision needed before partner R&D
     spec_approvals_needed: Mapped[int] = mapped_column(default=2, server_default="2")
-    #: the organisation that takes ideas into partner R&D; None lets the owner choose one
+    #: the only organisation that may take ideas into partner R&D; None lets any sponsor express interest
     rnd_partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     #: hold a member's first post in the project's discussions until a moderator approves it
     hold_first_posts: Mapped[bool] = mapped_column(default=False)

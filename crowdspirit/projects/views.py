@@ -12,6 +12,7 @@ from ..database import paginate
 from ..errors import Conflict
 from ..pipeline import services as pipeline
 from ..pipeline.views import idea_list_context
+from ..rnd import services as rnd
 from ..web.pagecache import cached_for_visitors
 from ..web.rendering import csv_download, form_status, is_htmx, page_number, redirect_to, render
 from . import nda, services
@@ -69,7 +70,8 @@ def show(slug: str):
                   invitation=services.invitation_to(project, current_user),
                   may_edit=can(current_user, "project.edit", project),
                   may_audit=can(current_user, "project.audit", project),
-                  may_see_members=can(current_user, "project.members", project), **context)
+                  may_see_members=can(current_user, "project.members", project),
+                  outcomes=rnd.project_updates(project, limit=5), **context)
 
 
 def stage_access(project, user) -> list[dict]:
@@ -102,7 +104,7 @@ def settings(slug: str):
     """The owner sets the project's description and pipeline gates."""
     project = services.load_project(slug, current_user, "project.edit")
     form = SettingsForm(obj=project)
-    form.rnd_partner_id.choices = [SelectChoice(0, _l("Chosen idea by idea"))] + [
+    form.rnd_partner_id.choices = [SelectChoice(0, _l("Any sponsor, chosen idea by idea"))] + [
         SelectChoice(org.id, org.name) for org in organisations()]
     if request.method == "GET":
         form.rnd_partner_id.data = project.rnd_partner_id or 0

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forum.models import Post
 from ..pipeline.models import Idea, Vote
 from ..projects.models import JoinRequest
+from ..rnd import services as rnd
 from ..specs.models import Amendment, SpecApproval
 
 LIMIT = 50
@@ -26,6 +27,11 @@ class Dashboard:
     contributions: dict
     amendments: list
     join_requests: list
+    #: sponsors' offers waiting for the user's choice, and selections waiting for the user's organisation
+    offers: list
+    selections: list
+    #: (partnership, may enter) for the R&D workspaces the user works in or is invited to
+    workspaces: list
 
 
 def _count(model, *where) -> int:
@@ -52,4 +58,6 @@ def dashboard(user) -> Dashboard:
     join_requests = db.session.scalars(select(JoinRequest).where(
         JoinRequest.status == "pending", JoinRequest.project_id.in_(managing)).order_by(JoinRequest.id)
         .options(joinedload(JoinRequest.user), joinedload(JoinRequest.project)).limit(LIMIT)).all() if managing else []
-    return Dashboard(ideas[:LIMIT], Counter(i.stage for i in ideas), contributions, amendments, join_requests)
+    partners = rnd.awaiting(user)
+    return Dashboard(ideas[:LIMIT], Counter(i.stage for i in ideas), contributions, amendments, join_requests,
+                     partners["choose"][:LIMIT], partners["answer"][:LIMIT], rnd.my_workspaces(user)[:LIMIT])

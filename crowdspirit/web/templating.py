@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from babel import dates as babel_dates
 from flask import request
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -69,6 +69,16 @@ def format_day(moment: datetime) -> str:
     return _format_day(moment.date(), str(get_locale()))
 
 
+def format_date(day: date) -> str:
+    """Jinja filter `day`: a calendar date (not a timestamp), in the request's language."""
+    return _format_day(day, str(get_locale()))
+
+
+def format_money(cents: int, currency: str) -> str:
+    """Jinja filter `money`: an amount stored in cents, in the request's language (e.g. 1 500,00 €)."""
+    return format_currency(cents / 100, currency)
+
+
 def request_globals() -> dict:
     """Names that depend on the request, available in every template."""
     return {"current_locale": str(get_locale()), "unread_notifications": lambda: unread_count(current_user)}
@@ -80,7 +90,8 @@ def register(app):
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
-                                 date=format_day, number=format_decimal)
+                                 date=format_day, number=format_decimal, money=format_money,
+                                 day=format_date)
     app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS, stage_badge=stage_badge, can=can,
                                  PROFILE_KIND_LABELS=PROFILE_KIND_LABELS)
     app.context_processor(request_globals)
