@@ -58,6 +58,12 @@ def test_upgrade_keeps_the_data_of_a_populated_database(app, client):
             connection.execute(text(
                 "INSERT INTO stage_transitions (idea_id, actor_id, from_stage, to_stage, reason, created_at) "
                 "VALUES (1, 1, 'vote', 'archived', 'old', '2026-01-02')"))
+            connection.execute(text("INSERT INTO organisations (id, slug, name, description, created_at) "
+                                    "VALUES (1, 'labs', 'Labs', '', '2026-01-01')"))
+            connection.execute(text(
+                "INSERT INTO ideas (id, project_id, author_id, title, summary, body, stage, vote_count, created_at, "
+                "updated_at, partner_id, rnd_started_at) VALUES (2, 1, 1, 'Partnered idea', 's', '', 'partner_rnd', "
+                "0, '2026-01-01', '2026-01-01', 1, '2026-02-01')"))
         db.engine.dispose()
         upgrade()
     finally:
@@ -66,10 +72,13 @@ def test_upgrade_keeps_the_data_of_a_populated_database(app, client):
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT display_name, banned FROM users")).one() == ("Old Timer", False)
         assert connection.execute(text("SELECT policy_spec FROM projects")).scalar_one() == "project"
-        assert connection.execute(text("SELECT archived_from FROM ideas")).scalar_one() == "vote"
+        assert connection.execute(text("SELECT archived_from FROM ideas WHERE id = 1")).scalar_one() == "vote"
         # content written before search existed is queued once for the indexer, and then found
         assert sorted(connection.execute(text("SELECT kind, object_id FROM search_outbox")).all()) == [
-            ("idea", 1), ("project", 1), ("user", 1)]
+            ("idea", 1), ("idea", 2), ("project", 1), ("user", 1)]
+        # an idea already in partner R&D gets its partnership, with its author in the workspace
+        assert connection.execute(text("SELECT idea_id, organisation_id FROM partnerships")).one() == (2, 1)
+        assert connection.execute(text("SELECT user_id FROM workspace_members")).scalar_one() == 1
     from crowdspirit.search import indexer
 
     indexer.drain()
