@@ -51,9 +51,9 @@ PROJECTS = [
     ("sponsor", "Portable audio of 2030", "Helios asks the community what the next pocket audio "
      "device should be.", True, PromotionDecider.SPONSOR, 5),
     ("victor", "The bike of the future", "Veloce and the community reinvent urban cycling, "
-     "from frames to connected locks.", True, PromotionDecider.COMMUNITY, 6),
+     "from frames to connected locks.", True, PromotionDecider.VETO, 6),
     ("dora", "Calm smart home", "Domia looks for home devices that help rather than nag.",
-     True, PromotionDecider.MODERATOR, 5),
+     True, PromotionDecider.SHORTLIST, 5),
     ("leo", "Open-source e-reader", "A repairable e-ink reader with open firmware, carried by "
      "its community.", False, PromotionDecider.COMMUNITY, 4),
     ("chloe", "Modular kitchen tools", "Kitchen tools that share one motor base.", False,

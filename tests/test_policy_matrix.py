@@ -223,6 +223,8 @@ RULES = {
     "webhooks.delete": Rule(post(lambda w: "/settings/webhooks/999/delete"), ok=404, login=True, visibility="none"),
     "webhooks.replay": Rule(post(lambda w: "/settings/webhooks/deliveries/999/replay"), ok=404, login=True,
                             visibility="none"),
+    "pipeline.veto": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/veto", {"reason": "no"}),
+                          allowed={"admin"}, ok=409, login=True),  # the matrix project lets the crowd decide alone
     # Partner R&D: offers are known to the sponsor that made them and to those who choose; workspaces to the
     # partner's team (invited contributors are tested in test_rnd.py).
     "rnd.scouting": Rule(get(lambda w: "/scouting"), allowed=PARTNER, login=True, visibility="site"),

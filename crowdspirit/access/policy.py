@@ -341,11 +341,16 @@ def vote_opener(user, idea) -> bool:
 def promoter(user, idea) -> bool:
     """Who decides promotion to spec follows the project's setting."""
     decider = _project(idea).promotion_decider
-    if decider == PromotionDecider.SPONSOR:
+    if decider in (PromotionDecider.SPONSOR, PromotionDecider.SHORTLIST):
         return sponsor_team(user, _project(idea))
     if decider == PromotionDecider.MODERATOR:
         return manager(user, idea)
-    return manager(user, idea) or author(user, idea)  # community: anyone in charge, at threshold
+    return manager(user, idea) or author(user, idea)  # the crowd decides: anyone in charge, at threshold
+
+
+def vetoer(user, idea) -> bool:
+    """Under the veto model, the sponsor's team may veto what the crowd promoted."""
+    return _project(idea).promotion_decider == PromotionDecider.VETO and sponsor_team(user, _project(idea))
 
 
 def nda_cleared(user, project) -> bool:
@@ -450,6 +455,8 @@ RULES: dict[str, Rule] = {
     "idea.open_vote": Rule(vote_opener, _l("Only the author or the project's managers can open voting on this idea.")),
     "idea.promote": Rule(promoter, _l(
         "In this project, promotion to specification is decided by someone else (see the project's rules).")),
+    "idea.veto": Rule(vetoer, _l("Only the sponsor may veto, and only in projects where the crowd decides under "
+                                 "the sponsor's veto.")),
     "idea.start_rnd": Rule(selected_sponsor, _l(
         "Only the sponsor selected by the idea's author and the project's moderators takes it into partner R&D.")),
     "idea.express_interest": Rule(sponsor, _l("Only sponsors' R&D teams express interest in ideas.")),

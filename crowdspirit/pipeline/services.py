@@ -7,8 +7,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
@@ -18,7 +18,7 @@ from ..audit import services as audit
 from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
-from ..projects.models import Project, PromotionDecider
+from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
 from ..signals import access_changed, idea_created, stage_changed
 from ..specs.services import readiness, start_spec
 from ..text import spreadsheet_safe
@@ -202,7 +202,7 @@ def cast_vote(idea: Idea, user) -> int:
     ).scalar_one()
     db.session.commit()
     project = idea.project
-    if project.promotion_decider == PromotionDecider.COMMUNITY and count >= project.vote_threshold:
+    if project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold:
         with suppress(Conflict):  # a simultaneous vote promoted it first; this vote is stored all the same
             _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
     return count
@@ -228,7 +228,7 @@ def withdraw_vote(idea: Idea, user) -> int:
 def _check_gate(idea: Idea, target: Stage, reason: str, partner) -> None:
     """Refuse with a reason when the project's gate for this move is not met."""
     project = idea.project
-    if target == Stage.SPEC and project.promotion_decider == PromotionDecider.COMMUNITY:
+    if target == Stage.SPEC and project.promotion_decider in (*CROWD_DECIDERS, PromotionDecider.SHORTLIST):
         if idea.vote_count < project.vote_threshold:
             raise Conflict(lazy_ngettext("This idea needs %(num)d vote to be promoted; it has %(c)d.",
                                          "This idea needs %(num)d votes to be promoted; it has %(c)d.",
@@ -266,6 +266,37 @@ def transition(idea: Idea, target: str, actor, reason: str = "", partner=None, d
     stage = check_move(idea, target, actor, direct)
     _check_gate(idea, stage, reason, partner)
     return _move(idea, stage, actor, reason, partner)
+
+
+def veto_deadline(idea: Idea):
+    """Until when the sponsor may veto the idea's promotion by the crowd (None: no veto possible)."""
+    if idea.stage != Stage.SPEC or idea.project.promotion_decider != PromotionDecider.VETO:
+        return None
+    promotion = db.session.scalar(select(StageTransition).where(
+        StageTransition.idea_id == idea.id, StageTransition.to_stage == Stage.SPEC)
+        .order_by(StageTransition.id.desc()).limit(1))
+    if promotion is None or promotion.actor_id is not None:
+        return None  # promoted by someone in charge, not by the crowd's votes
+    return promotion.created_at + timedelta(days=idea.project.veto_days)
+
+
+def veto_open_until(idea: Idea):
+    """The veto deadline while it is still ahead (None once passed, or when no veto applies)."""
+    deadline = veto_deadline(idea)
+    return deadline if deadline is not None and deadline > utcnow() else None
+
+
+def veto(idea: Idea, sponsor, reason: str) -> Idea:
+    """The sponsor vetoes the crowd's promotion within the project's veto window: the idea is archived, with why."""
+    require(sponsor, "idea.veto", idea)
+    deadline = veto_deadline(idea)
+    if deadline is None:
+        raise Conflict(_l("Only an idea the crowd has just promoted to specification can be vetoed."))
+    if deadline <= utcnow():
+        raise Conflict(_l("The veto window closed on %(date)s.", date=format_datetime(deadline, "short")))
+    if not reason.strip():
+        raise Conflict(_l("Say why the sponsor vetoes this idea."))
+    return _move(idea, Stage.ARCHIVED, sponsor, str(_l("Vetoed by the sponsor: %(reason)s", reason=reason.strip())))
 
 
 def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:

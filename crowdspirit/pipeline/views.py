@@ -72,7 +72,7 @@ def show(idea_id: int):
     partnership = rnd.partnership_of(idea)
     return render("pipeline/show.html", idea=idea, partnership=partnership,
                   updates=rnd.updates_of(partnership) if partnership else [],
-                  moves=services.next_moves(idea, current_user),
+                  moves=services.next_moves(idea, current_user), veto_until=services.veto_open_until(idea),
                   voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
                   spec=current_revision(idea), level=level, audience=audience(idea.project, level),
                   attachments=attachments.of_idea(idea, "idea"),
@@ -146,3 +146,13 @@ def move(idea_id: int, target: str):
         return redirect_to(url_for("pipeline.show", idea_id=idea.id))
     return render("pipeline/move.html", "pipeline/_move_form.html", form_status(form),
                   form=form, idea=idea, target=target, target_label=services.stage_label(target))
+
+
+@bp.post("/ideas/<int:idea_id>/veto")
+@login_required
+def veto(idea_id: int):
+    """The sponsor vetoes what the crowd promoted, within the project's veto window, saying why."""
+    idea = services.load_idea(idea_id, current_user, "idea.veto")
+    services.veto(idea, current_user, request.form.get("reason", "")[:2000])
+    flash(_("The idea is vetoed and archived; the reason is in its history."), "info")
+    return redirect_to(url_for("pipeline.show", idea_id=idea.id))

@@ -48,8 +48,14 @@ class SettingsForm(FlaskForm):
     promotion_decider = SelectField(_l("Who decides promotion to specification"), choices=[
         SelectChoice(PromotionDecider.COMMUNITY.value, _l("The community: automatic at the vote threshold")),
         SelectChoice(PromotionDecider.SPONSOR.value, _l("The sponsor")),
-        SelectChoice(PromotionDecider.MODERATOR.value, _l("The project's moderators")),
+        SelectChoice(PromotionDecider.MODERATOR.value, _l("The project's moderators, as a jury")),
+        SelectChoice(PromotionDecider.SHORTLIST.value,
+                     _l("The community shortlists (vote threshold), then the sponsor picks")),
+        SelectChoice(PromotionDecider.VETO.value,
+                     _l("The community, automatic at the threshold, under the sponsor's veto")),
     ])
+    veto_days = IntegerField(_l("Days the sponsor has to veto a crowd promotion"),
+                             validators=[Optional(), NumberRange(min=1, max=90)])
     rnd_partner_id = SelectField(_l("Sponsors that may take ideas into R&D"), coerce=int,
                                  description=_l("Leave open to let any sponsor offer a partnership"))
     hold_first_posts = BooleanField(_l("Hold a member's first post in this project's discussions for approval"))

@@ -30,7 +30,15 @@ class PromotionDecider(enum.StrEnum):
 
     COMMUNITY = "community"  # automatically when the vote threshold is reached
     SPONSOR = "sponsor"  # the sponsoring organisation's members
-    MODERATOR = "moderator"  # the project's moderators (and owner)
+    MODERATOR = "moderator"  # the project's moderators (and owner), as a jury
+    SHORTLIST = "shortlist"  # the crowd shortlists (ideas at the vote threshold), the sponsor picks among them
+    VETO = "veto"  # automatically at the vote threshold, but the sponsor may veto within veto_days
+
+
+#: the deciders that give the sponsoring organisation a say (sponsored projects only)
+SPONSOR_DECIDERS = (PromotionDecider.SPONSOR, PromotionDecider.SHORTLIST, PromotionDecider.VETO)
+#: the deciders under which reaching the vote threshold promotes an idea at once
+CROWD_DECIDERS = (PromotionDecider.COMMUNITY, PromotionDecider.VETO)
 
 
 class Visibility(enum.StrEnum):
@@ -78,6 +86,8 @@ class Project(db.Model):
     #: how long an idea stays open for votes once voting opens
     voting_days: Mapped[int] = mapped_column(default=14)
     promotion_decider: Mapped[str] = mapped_column(String(20), default=PromotionDecider.COMMUNITY)
+    #: under the veto decider: days after a crowd promotion during which the sponsor may veto it
+    veto_days: Mapped[int] = mapped_column(default=7, server_default="7")
     #: members' approvals of the current spec revision needed before partner R&D
     spec_approvals_needed: Mapped[int] = mapped_column(default=2, server_default="2")
     #: the only organisation that may take ideas into partner R&D; None lets any sponsor express interest

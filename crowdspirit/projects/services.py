@@ -11,13 +11,14 @@ from ..access import forget_scope, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
 from ..database import paginate, utcnow
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..signals import access_changed
 from ..text import slugify
 from .models import (
     DEFAULT_POLICIES,
     POLICY_STAGES,
+    SPONSOR_DECIDERS,
     Invitation,
     JoinRequest,
     MemberRole,
@@ -64,6 +65,8 @@ def _describe(changes: dict) -> str:
 
 def update_settings(project: Project, actor, **settings) -> Project:
     """Change a project's description, gates and stage policies; audit what changed."""
+    if settings.get("promotion_decider") in SPONSOR_DECIDERS and project.organisation_id is None:
+        raise DomainError(_l("Only a project sponsored by an organisation can give its sponsor a say."))
     changed = {name: f"{getattr(project, name)} -> {value}" for name, value in settings.items()
                if getattr(project, name) != value}
     for name, value in settings.items():

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from ..access import can, sees
 from ..accounts.services import organisations
 from ..database import paginate
-from ..errors import Conflict
+from ..errors import Conflict, DomainError
 from ..pipeline import services as pipeline
 from ..pipeline.views import idea_list_context
 from ..rnd import services as rnd
@@ -109,12 +109,17 @@ def settings(slug: str):
     if request.method == "GET":
         form.rnd_partner_id.data = project.rnd_partner_id or 0
     if form.validate_on_submit():
-        services.update_settings(
-            project, current_user, summary=form.summary.data, description=form.description.data,
-            vote_opener=form.vote_opener.data, vote_threshold=form.vote_threshold.data,
-            voting_days=form.voting_days.data, promotion_decider=form.promotion_decider.data,
-            rnd_partner_id=form.rnd_partner_id.data or None, hold_first_posts=form.hold_first_posts.data,
-            **{f"policy_{stage}": form[f"policy_{stage}"].data for stage in POLICY_STAGES})
-        flash(_("Settings saved."), "success")
-        return redirect_to(url_for("projects.show", slug=project.slug))
+        try:
+            services.update_settings(
+                project, current_user, summary=form.summary.data, description=form.description.data,
+                vote_opener=form.vote_opener.data, vote_threshold=form.vote_threshold.data,
+                voting_days=form.voting_days.data, promotion_decider=form.promotion_decider.data,
+                veto_days=form.veto_days.data or project.veto_days, rnd_partner_id=form.rnd_partner_id.data or None,
+                hold_first_posts=form.hold_first_posts.data,
+                **{f"policy_{stage}": form[f"policy_{stage}"].data for stage in POLICY_STAGES})
+        except DomainError as error:
+            form.promotion_decider.errors = [error.message]
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect_to(url_for("projects.show", slug=project.slug))
     return render("projects/settings.html", status=form_status(form), form=form, project=project)
