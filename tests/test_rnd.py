@@ -416,3 +416,23 @@ def test_status_updates_reach_the_community_without_the_confidential_idea(client
     assert "A speaker ships in 2031" in text(client.get(f"/projects/{w['project'].slug}"))
     login_as(w["helios"])
     assert "A speaker ships in 2031" in text(client.get(f"/ideas/{w['idea'].id}"))
+
+
+def test_the_partner_sees_the_idea_it_partners_and_nothing_else(client, login_as, rnd_world, take_into_rnd,
+                                                                  make_idea):
+    w = rnd_world
+    partnered(w, take_into_rnd)
+    other = make_idea(project=w["project"], author=w["author"], title="Unrelated secret", stage=Stage.SPEC)
+    for stage in ("idea", "vote", "spec", "partner_rnd"):
+        setattr(w["project"], f"policy_{stage}", "confidential")
+    db.session.commit()
+    login_as(w["helios"])  # Helios is not the project's sponsor, only the partner of one idea
+    idea_page = client.get(f"/ideas/{w['idea'].id}")
+    assert idea_page.status_code == 200 and client.get(f"/ideas/{w['idea'].id}/spec").status_code == 200
+    assert client.get(f"/projects/{w['project'].slug}").status_code == 200
+    assert client.get(f"/ideas/{other.id}").status_code == 404
+    listing = text(client.get(f"/projects/{w['project'].slug}"))
+    assert "Modular speaker" in listing and "Unrelated secret" not in listing
+    login_as(w["veloce"])
+    assert client.get(f"/ideas/{w['idea'].id}").status_code == 404
+    assert client.get(f"/projects/{w['project'].slug}").status_code == 404

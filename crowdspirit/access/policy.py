@@ -157,9 +157,19 @@ def signed_in(user, obj) -> bool:
     return True
 
 
+def partnered_projects(user) -> frozenset:
+    """The projects where the user's organisation partners an idea in R&D."""
+    if not user.is_authenticated or not user.organisation_id:
+        return frozenset()
+    return per_request(f"partnered:{user.organisation_id}", lambda: frozenset(db.session.scalars(
+        select(Idea.project_id).where(Idea.partner_id == user.organisation_id).distinct())))
+
+
 def project_visible(user, project) -> bool:
-    """Someone may know a project exists if they may see one of its stages, or belong to it."""
-    if user.is_authenticated and (project.id in scope(user).member_of or sponsor_team(user, project)):
+    """Someone may know a project exists if they may see one of its stages, belong to it, or partner one of its
+    ideas."""
+    if user.is_authenticated and (project.id in scope(user).member_of or sponsor_team(user, project)
+                                  or project.id in partnered_projects(user)):
         return True
     return any(sees(user, project, project.policy(stage)) for stage in POLICY_STAGES)
 
@@ -558,7 +568,8 @@ def visible(query, user):
         if user.is_authenticated:
             belongs.append(Project.id.in_(scope(user).member_of))
             if user.organisation_id:
-                belongs.append(Project.organisation_id == user.organisation_id)
+                belongs += [Project.organisation_id == user.organisation_id,
+                            Project.id.in_(partnered_projects(user))]
         return query.where(or_(*belongs, *[_sees_sql(user, Project, getattr(Project, f"policy_{stage}"))
                                            for stage in POLICY_STAGES]))
     if entity is Thread:
