@@ -15,6 +15,7 @@ from crowdspirit.attachments import services as attachments
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
+from crowdspirit.karma import services as karma
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import nda
@@ -196,6 +197,10 @@ RULES = {
     "webhooks.delete": Rule(post(lambda w: "/settings/webhooks/999/delete"), ok=404, login=True, visibility="none"),
     "webhooks.replay": Rule(post(lambda w: "/settings/webhooks/deliveries/999/replay"), ok=404, login=True,
                             visibility="none"),
+    "karma.index": Rule(get(lambda w: "/karma"), login=True, visibility="none"),
+    "karma.join": Rule(get(lambda w: f"/join/{karma.invite_link(w.author).code}"), visibility="list"),
+    # The platform-wide board always answers (tested in test_karma); a project's board is the project's.
+    "karma.leaderboard": Rule(get(lambda w: f"/leaderboard?project={S(w)}"), visibility="project"),
     "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
     "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
     "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",
