@@ -508,3 +508,19 @@ def test_referral_awards_are_capped_per_day(app, make_user):
     assert [points for _rule, points, _cause in events(referrer)] == [10, 10, 10, 0, 0]
     assert total(referrer) == 30
 
+
+# --- Demo data ------------------------------------------------------------------------------------
+def test_demo_members_have_karma_from_the_same_handlers(app, client):
+    """The seed goes through the services, so its karma comes from the signal handlers: a leaderboard worth looking
+    at, member@ with points from many rules (and a withdrawn vote), active referrals, and totals equal to the log."""
+    result = app.test_cli_runner().invoke(args=["crowdspirit", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    member = db.session.scalar(select(User).where(User.email == "member@demo.crowdspirit.org"))
+    earned = {rule for rule, _points, _cause in events(member)}
+    assert {"idea_proposed", "vote_cast", "comment", "amendment_accepted", "moderation_help", "referral"} <= earned
+    assert ("vote_cast", -1, "vote_withdrawn") in events(member)
+    assert db.session.scalar(select(func.count(Referral.id)).where(Referral.activated_at.is_not(None))) == 3
+    assert db.session.scalar(select(func.count(User.id)).where(User.karma > 0)) >= 12
+    assert {kind for (kind,) in db.session.execute(select(User.profile_kind).where(User.karma > 0))} == set(
+        karma.PROFILE_KINDS)
+    assert_totals_equal_the_log()
