@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (every table registered before Migrate looks)
     from .api import webhooks as _webhooks  # noqa: F401  (listens to new ideas, stage changes and posts)
     from .forum import events  # noqa: F401  (socket handlers, registered before init_app binds them)
+    from .karma import init_app as init_karma  # (its handlers listen to ideas, votes, posts, amendments, sign-ups)
     from .notifications import services as _notifications  # noqa: F401  (listens to new posts)
     from .web import locale
 
@@ -45,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .cli import crowdspirit_cli
     from .forum.moderation_views import bp as moderation_bp
     from .forum.views import bp as forum_bp
+    from .karma.views import bp as karma_bp
     from .notifications.views import bp as notifications_bp
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp
@@ -59,10 +61,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
                       attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp, api_bp, tokens_bp,
-                      webhooks_bp, rnd_bp):
+                      webhooks_bp, rnd_bp, karma_bp):
         app.register_blueprint(blueprint)
     init_search(app)
     init_api(app)
+    init_karma(app)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(crowdspirit_cli)

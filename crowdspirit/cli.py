@@ -12,6 +12,7 @@ from . import demo
 from .accounts import services as accounts
 from .errors import Conflict
 from .extensions import db
+from .karma import maintenance as karma_maintenance
 from .search import documents as search_documents
 from .search import indexer as search_indexer_loop
 from .search import maintenance as search_maintenance
@@ -87,6 +88,23 @@ def search_check(repair):
         if keys:
             click.echo(f"  {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
     if drift.keys:
+        click.echo("Repaired." if repair else "Run with --repair to fix it.")
+        if not repair:
+            raise SystemExit(1)
+
+
+@crowdspirit_cli.command("karma-check")
+@click.option("--repair", is_flag=True, help="Set the differing totals to what the event log gives.")
+def karma_check(repair):
+    """Recompute every karma total from the event log and report (or repair) the differences."""
+    drift = karma_maintenance.check(repair=repair)
+    click.echo(f"Checked {drift.checked} totals: {len(drift.members)} member totals and {len(drift.projects)} "
+               "project totals differ from the event log.")
+    for user_id, stored, logged in drift.members[:20]:
+        click.echo(f"  member #{user_id}: stored {stored}, log {logged}")
+    for user_id, project_id, stored, logged in drift.projects[:20]:
+        click.echo(f"  member #{user_id} in project #{project_id}: stored {stored}, log {logged}")
+    if drift:
         click.echo("Repaired." if repair else "Run with --repair to fix it.")
         if not repair:
             raise SystemExit(1)

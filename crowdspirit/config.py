@@ -66,6 +66,12 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         #: open flags that hide a post until a moderator reviews it
         "FLAGS_TO_HIDE": int(os.environ.get("FLAGS_TO_HIDE", 3)),
+        #: karma rules overriding karma/rules.py's defaults: "name=points[/daily cap],..." (0 points: rule off)
+        "KARMA_RULES": os.environ.get("KARMA_RULES", ""),
+        #: karma from which a member's first posts are no longer held for approval (0: nobody skips the hold)
+        "KARMA_TRUSTED_POSTER": int(os.environ.get("KARMA_TRUSTED_POSTER", 50)),
+        #: contributions (ideas, votes on others' ideas, posts, accepted amendments) that make an invitee active
+        "KARMA_REFERRAL_ACTIVE_AFTER": int(os.environ.get("KARMA_REFERRAL_ACTIVE_AFTER", 3)),
         "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10 per minute; 120 per hour"),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "en"),
         "LANGUAGES": ("en", "fr"),

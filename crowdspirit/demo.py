@@ -8,8 +8,11 @@ from sqlalchemy import select
 from .accounts import services as accounts
 from .accounts.models import Organisation, User
 from .extensions import db
+from .forum import moderation
+from .forum import services as forum
+from .karma import services as karma
 from .pipeline import services as pipeline
-from .pipeline.models import Stage
+from .pipeline.models import Idea, Stage
 from .projects import nda
 from .projects import services as projects
 from .projects.models import MemberRole, ProjectMembership, PromotionDecider, Visibility
@@ -96,6 +99,10 @@ STAGE_PLAN = [Stage.IDEA, Stage.VOTE, Stage.VOTE, Stage.SPEC, Stage.IDEA, Stage.
               Stage.VOTE, Stage.ARCHIVED, Stage.IDEA, Stage.SPEC, Stage.VOTE]
 
 
+#: who joined through whose invitation link (the referrer earns karma once the invitee is active)
+REFERRALS = {"yuki": "leo", "tom": "member", "nina": "member"}
+
+
 def already_seeded() -> bool:
     """True when the demo organisations exist (seeding twice changes nothing)."""
     return db.session.scalar(select(Organisation).where(Organisation.slug == "helios")) is not None
@@ -109,8 +116,9 @@ def _people() -> dict[str, User]:
         db.session.add(orgs[slug])
     people = {}
     for local, name, kind, skills, org, moderator, admin in PEOPLE:
-        user = accounts.register(f"{local}@demo.crowdspirit.org", name, DEMO_PASSWORD, kind,
-                                 skills, orgs.get(org))
+        referrer = people.get(REFERRALS.get(local))
+        user = accounts.register(f"{local}@demo.crowdspirit.org", name, DEMO_PASSWORD, kind, skills, orgs.get(org),
+                                 referral_code=karma.invite_link(referrer).code if referrer else None)
         user.is_moderator, user.is_admin = moderator, admin
         people[local] = user
     db.session.commit()
@@ -211,6 +219,45 @@ def _confidential_setup(project, people) -> None:
     projects.request_to_join(project, people["paul"], "I repair headphones for a living and would love to help.")
 
 
+# (project title, stage of the idea discussed, author of the post, text)
+DISCUSSIONS = [
+    ("The bike of the future", Stage.SPEC, "member", "I built a prototype last winter: happy to share the CAD files."),
+    ("The bike of the future", Stage.SPEC, "sara", "A glass-fibre frame would keep the lock's antenna working."),
+    ("The bike of the future", Stage.VOTE, "karim", "Our supplier in Porto could make 5,000 of these a year."),
+    ("Open-source e-reader", Stage.SPEC, "nina", "The Android companion app could sync notes over USB only."),
+    ("Open-source e-reader", Stage.VOTE, "yuki", "In our user tests, people asked for this first."),
+    ("Open-source e-reader", Stage.IDEA, "member", "Would a 6-inch screen be enough?"),
+    ("Solar power bank kit", Stage.SPEC, "tom", "LiFePO4 cells survive a hot car; I would go for them."),
+    ("Solar power bank kit", Stage.IDEA, "omar", "We can reuse the charge controller of the panel kit."),
+    ("Calm smart home", Stage.VOTE, "ines", "Families with babies would buy this tomorrow."),
+    ("Calm smart home", Stage.IDEA, "tom", "Zigbee or Thread? I vote Thread."),
+    ("Portable audio of 2030", Stage.VOTE, "leo", "Could the firmware be open like the e-reader's?"),
+]
+
+
+def _discussions(people) -> None:
+    """Forum posts on ideas, a rude one that a member flags and a moderator hides, an accepted amendment and a
+    withdrawn vote: the karma these earn (and lose) comes from the same signals as in real use."""
+    ideas = {}
+    for idea in db.session.scalars(select(Idea).order_by(Idea.id)):
+        ideas.setdefault((idea.project.title, idea.stage), idea)
+    for title, stage, who, text in DISCUSSIONS:
+        forum.add_post(forum.thread_of_idea(ideas[title, stage]), people[who], text)
+    rude = forum.add_post(forum.thread_of_idea(ideas["The bike of the future", Stage.VOTE]), people["paul"],
+                          "Only an idiot would ride this.")
+    moderation.flag(rude, people["member"], "Insulting")
+    moderation.hide(rude, people["moderator"], "Please criticise ideas, not people.")
+    spec = ideas["The bike of the future", Stage.SPEC]
+    amendment = specs.propose_amendment(spec, people["member"], "use_cases",
+                                        "- Commuting in the rain\n- Leaving the bike at the station all day",
+                                        "Both came up in the discussion.")
+    specs.decide_amendment(spec, amendment, spec.author, True, "Thanks, Mia.")
+    voting = ideas["Open-source e-reader", Stage.VOTE]
+    if voting.id not in pipeline.voted_idea_ids(people["member"], [voting.id]):
+        pipeline.cast_vote(voting, people["member"])
+    pipeline.withdraw_vote(voting, people["member"])
+
+
 def seed() -> dict[str, int]:
     """Create the whole demo data set; return how many of each thing exist afterwards."""
     rng = random.Random(2007)  # CrowdSpirit launched in September 2007
@@ -236,5 +283,6 @@ def seed() -> dict[str, int]:
             _advance(idea, STAGE_PLAN[n % len(STAGE_PLAN)], people, rng)
         if title in CONFIDENTIAL_PROJECTS:
             _confidential_setup(project, people)
+    _discussions(people)
     return {"users": len(people), "projects": len(PROJECTS),
             "ideas": sum(len(v) for v in IDEA_WORDS.values())}

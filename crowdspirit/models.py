@@ -5,6 +5,7 @@ from .api.models import ApiCall, ApiToken, Webhook, WebhookDelivery
 from .attachments.models import Attachment
 from .audit.models import AccessVersion, AuditEvent
 from .forum.models import Appeal, Flag, Post, PostRevision, Reaction, Thread
+from .karma.models import InviteLink, KarmaEvent, KarmaTotal, Referral
 from .notifications.models import Notification, ThreadFollow
 from .pipeline.models import Idea, StageTransition, Tag, Vote
 from .projects.models import Invitation, JoinRequest, NdaAcceptance, NdaVersion, Project, ProjectMembership
@@ -24,9 +25,9 @@ from .specs.models import Amendment, FeatureRating, SpecApproval, SpecRevision
 
 __all__ = [
     "AccessVersion", "Amendment", "ApiCall", "ApiToken", "Appeal", "Attachment", "AuditEvent", "Decision", "Document",
-    "DocumentVersion", "FeatureRating", "Flag", "Idea", "Interest", "Invitation", "JoinRequest", "Milestone",
-    "NdaAcceptance", "NdaVersion", "Notification", "Organisation", "Partnership", "Post", "PostRevision", "Project",
-    "ProjectMembership", "Reaction", "SearchOutbox", "SpecApproval", "SpecRevision", "StageTransition",
-    "StatusUpdate", "Tag", "Task", "Thread", "ThreadFollow", "User", "Vote", "Webhook", "WebhookDelivery",
-    "WorkspaceMember",
+    "DocumentVersion", "FeatureRating", "Flag", "Idea", "Interest", "Invitation", "InviteLink", "JoinRequest",
+    "KarmaEvent", "KarmaTotal", "Milestone", "NdaAcceptance", "NdaVersion", "Notification", "Organisation",
+    "Partnership", "Post", "PostRevision", "Project", "ProjectMembership", "Reaction", "Referral", "SearchOutbox",
+    "SpecApproval", "SpecRevision", "StageTransition", "StatusUpdate", "Tag", "Task", "Thread", "ThreadFollow",
+    "User", "Vote", "Webhook", "WebhookDelivery", "WorkspaceMember",
 ]

@@ -20,3 +20,11 @@ thread_changed = _signals.signal("thread-changed")
 idea_created = _signals.signal("idea-created")
 #: an idea moved to another stage; sender: the Idea, with source=the stage it left
 stage_changed = _signals.signal("stage-changed")
+#: a member voted for an idea; sender: the Idea, with user=the voter
+vote_cast = _signals.signal("vote-cast")
+#: a member withdrew their vote; sender: the Idea, with user=the voter
+vote_withdrawn = _signals.signal("vote-withdrawn")
+#: a spec editor accepted an amendment; sender: the Amendment
+amendment_accepted = _signals.signal("amendment-accepted")
+#: someone created an account; sender: the User, with referral_code=the invitation link's code or None
+member_registered = _signals.signal("member-registered")

@@ -17,6 +17,7 @@ from crowdspirit.attachments import services as attachments
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
+from crowdspirit.karma import services as karma
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import nda
@@ -254,6 +255,10 @@ RULES = {
                          refused=404, login=True, visibility="site"),
     "rnd.toggle_task": Rule(post(lambda w: f"/milestones/{w.milestone.id}/tasks/999/toggle"), allowed=PARTNER,
                             ok=404, refused=404, login=True, visibility="site"),
+    "karma.index": Rule(get(lambda w: "/karma"), login=True, visibility="none"),
+    "karma.join": Rule(get(lambda w: f"/join/{karma.invite_link(w.author).code}"), visibility="list"),
+    # The platform-wide board always answers (tested in test_karma); a project's board is the project's.
+    "karma.leaderboard": Rule(get(lambda w: f"/leaderboard?project={S(w)}"), visibility="project"),
     "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
     "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
     "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",

@@ -9,6 +9,7 @@ counts, feeds and exports never show what the object check would refuse.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, or_, select, true
@@ -276,6 +277,12 @@ def post_visible(user, post) -> bool:
     return user.is_authenticated and (post.author_id == user.id or forum_moderator(user, post))
 
 
+def trusted_poster(user, thread) -> bool:
+    """Members whose karma reached KARMA_TRUSTED_POSTER post at once where first posts are held (0: nobody)."""
+    threshold = current_app.config["KARMA_TRUSTED_POSTER"]
+    return threshold > 0 and getattr(user, "karma", 0) >= threshold
+
+
 def announcer(user, thread) -> bool:
     """Only platform moderators open threads in the announcements category."""
     return thread.category != "announcements" or user.is_moderator
@@ -496,6 +503,8 @@ RULES: dict[str, Rule] = {
     "post.view": Rule(post_visible, needs_account=False),
     "thread.follow": Rule(signed_in),
     "post.edit": Rule(author, _l("Only the author can edit this post.")),
+    "post.skip_hold": Rule(trusted_poster,
+                           _l("Your first posts here wait for a moderator until your karma is higher.")),
     "post.react": Rule(signed_in),
     "post.flag": Rule(flagger, _l("You cannot flag your own post.")),
     "post.moderate": Rule(forum_moderator, _l("Only moderators can hide or show posts.")),

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -33,6 +33,8 @@ class SignupForm(ProfileFields):
                              description=_l("At least 10 characters"))
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    #: the code of the invitation link the visitor came through (/join/<code>); an unknown one is ignored
+    ref = HiddenField()
 
 
 class LoginForm(FlaskForm):

@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None]
     #: a banned member cannot sign in any more
     banned: Mapped[bool] = mapped_column(default=False)
+    #: platform-wide karma: the sum of the member's karma events, changed only by atomic SQL increments
+    karma: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..errors import Conflict
 from ..extensions import db
+from ..signals import member_registered
 from .models import Organisation, User
 
 
@@ -27,8 +28,9 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register(email, display_name, password, profile_kind, skills="", organisation=None) -> User:
-    """Create an account; a taken email is a conflict the form shows inline."""
+def register(email, display_name, password, profile_kind, skills="", organisation=None, referral_code=None) -> User:
+    """Create an account (through a member's invitation when referral_code is given); a taken email is a conflict
+    the form shows inline."""
     if find_by_email(email):
         raise Conflict(_l("An account with this email already exists."))
     user = User(
@@ -41,6 +43,7 @@ def register(email, display_name, password, profile_kind, skills="", organisatio
     )
     db.session.add(user)
     db.session.commit()
+    member_registered.send(user, referral_code=referral_code)
     return user
 
 

@@ -1,6 +1,6 @@
 """Sign-up, sign-in, sign-out and member profiles."""
 
-from flask import Blueprint, current_app, flash, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -19,11 +19,11 @@ bp = Blueprint("accounts", __name__)
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     """Create an account and sign in."""
-    form = SignupForm()
+    form = SignupForm(ref=request.args.get("ref", "")[:24])
     if form.validate_on_submit():
         try:
             user = services.register(form.email.data, form.display_name.data, form.password.data,
-                                     form.profile_kind.data, form.skills.data)
+                                     form.profile_kind.data, form.skills.data, referral_code=form.ref.data)
         except Conflict as error:
             form.email.errors.append(error.message)
         else:

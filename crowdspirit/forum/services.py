@@ -99,7 +99,7 @@ def _held(thread: Thread, user) -> bool:
     """Is this the first post of a member in a project that holds first posts?"""
     project = thread.project
     if (project is None or not project.hold_first_posts or thread.partnership_id is not None
-            or can(user, "thread.moderate", thread)):
+            or can(user, "thread.moderate", thread) or can(user, "post.skip_hold", thread)):
         return False
     earlier = (select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id)
                .outerjoin(Idea, Idea.id == Thread.idea_id)

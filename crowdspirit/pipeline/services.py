@@ -19,7 +19,7 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
-from ..signals import access_changed, idea_created, stage_changed
+from ..signals import access_changed, idea_created, stage_changed, vote_cast, vote_withdrawn
 from ..specs.services import readiness, start_spec
 from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
@@ -201,6 +201,7 @@ def cast_vote(idea: Idea, user) -> int:
         .returning(Idea.vote_count)
     ).scalar_one()
     db.session.commit()
+    vote_cast.send(idea, user=user)
     project = idea.project
     if project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold:
         with suppress(Conflict):  # a simultaneous vote promoted it first; this vote is stored all the same
@@ -222,6 +223,7 @@ def withdraw_vote(idea: Idea, user) -> int:
         .returning(Idea.vote_count)
     ).scalar_one()
     db.session.commit()
+    vote_withdrawn.send(idea, user=user)
     return count
 
 

@@ -13,6 +13,7 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea, Stage
+from ..signals import amendment_accepted
 from .models import SECTIONS, Amendment, FeatureRating, SpecApproval, SpecRevision
 
 
@@ -166,6 +167,7 @@ def decide_amendment(idea: Idea, amendment: Amendment, editor, accept: bool, rea
     except DomainError:
         db.session.rollback()
         raise
+    amendment_accepted.send(amendment)
     return amendment
 
 

@@ -1,0 +1,92 @@
+"""Karma listens to the domain's signals (sent after each service's commit) and writes its events: no view or
+service awards points itself. Each handler writes the events and the totals in one transaction of its own."""
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forum.models import Flag
+from ..pipeline.models import Stage
+from ..signals import (
+    amendment_accepted,
+    idea_created,
+    member_registered,
+    post_moderated,
+    post_published,
+    stage_changed,
+    vote_cast,
+    vote_withdrawn,
+)
+from .services import award, contribute, in_own_transaction, record_referral, reverse
+
+
+def _project_id(post) -> int | None:
+    project = post.thread.project
+    return project.id if project is not None else None
+
+
+@idea_created.connect
+def _idea_proposed(idea, **_extra) -> None:
+    in_own_transaction(f"idea #{idea.id} proposed", lambda: contribute(
+        idea.author_id, "idea_proposed", ("idea", idea.id), idea.project_id))
+
+
+@stage_changed.connect
+def _idea_promoted(idea, source: str, **_extra) -> None:
+    """The author earns when the idea leaves the vote for the specification."""
+    if idea.stage == Stage.SPEC and source == Stage.VOTE:
+        in_own_transaction(f"idea #{idea.id} promoted", lambda: award(
+            idea.author_id, "idea_promoted", ("idea", idea.id), idea.project_id))
+
+
+@vote_cast.connect
+def _vote_cast(idea, user, **_extra) -> None:
+    """A vote earns the voter, except on their own idea."""
+    if idea.author_id != user.id:
+        in_own_transaction(f"vote of #{user.id} on idea #{idea.id}", lambda: contribute(
+            user.id, "vote_cast", ("idea", idea.id), idea.project_id))
+
+
+@vote_withdrawn.connect
+def _vote_withdrawn(idea, user, **_extra) -> None:
+    in_own_transaction(f"vote of #{user.id} on idea #{idea.id} withdrawn", lambda: reverse(
+        user.id, "vote_cast", ("idea", idea.id), "vote_withdrawn"))
+
+
+@post_published.connect
+def _post_published(post, **_extra) -> None:
+    in_own_transaction(f"post #{post.id}", lambda: contribute(
+        post.author_id, "comment", ("post", post.id), _project_id(post)))
+
+
+@post_moderated.connect
+def _post_moderated(post, action: str, actor, **_extra) -> None:
+    """A hidden post loses its points and its flaggers earn; shown again, the reverse. One transaction per member."""
+    project_id = _project_id(post)
+    flags = db.session.execute(select(Flag.id, Flag.user_id).where(Flag.post_id == post.id)).all()
+    if action == "hidden":
+        in_own_transaction(f"post #{post.id} hidden", lambda: reverse(
+            post.author_id, "comment", ("post", post.id), "post_hidden"))
+        for flag_id, flagger_id in flags:
+            if flagger_id != actor.id:  # a moderator upholding their own flag earns nothing
+                in_own_transaction(f"flag #{flag_id} upheld", lambda f=flag_id, u=flagger_id: award(
+                    u, "moderation_help", ("flag", f), project_id))
+    elif action in ("shown", "appeal overturned") and post.hidden_at is None and not post.pending:
+        in_own_transaction(f"post #{post.id} shown", lambda: award(
+            post.author_id, "comment", ("post", post.id), project_id))
+        for flag_id, flagger_id in flags:
+            in_own_transaction(f"flag #{flag_id} dismissed", lambda f=flag_id, u=flagger_id: reverse(
+                u, "moderation_help", ("flag", f), "flag_dismissed"))
+
+
+@amendment_accepted.connect
+def _amendment_accepted(amendment, **_extra) -> None:
+    """The amendment's author earns, unless they accepted it themselves."""
+    if amendment.decided_by_id != amendment.author_id:
+        in_own_transaction(f"amendment #{amendment.id} accepted", lambda: contribute(
+            amendment.author_id, "amendment_accepted", ("amendment", amendment.id), amendment.idea.project_id))
+
+
+@member_registered.connect
+def _member_registered(user, referral_code: str | None = None, **_extra) -> None:
+    if referral_code:
+        in_own_transaction(f"referral of #{user.id}", lambda: record_referral(user, referral_code))

@@ -1,0 +1,300 @@
+"""Karma at work: points written to an append-only log with their totals in one transaction, reversals, what a
+member and the leaderboards show, invitation links and referrals, and the check of totals against the log."""
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
+
+from ..access import visible
+from ..accounts.models import ProfileKind, User
+from ..database import Page, paginate, utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..pipeline.models import Idea
+from ..projects.models import Project
+from . import rules
+from .models import InviteLink, KarmaEvent, KarmaTotal, Referral
+
+log = logging.getLogger(__name__)
+
+#: what earned an event: (kind, id)
+Source = tuple[str, int]
+#: the rules whose awards count as an invitee's contributions toward becoming active
+CONTRIBUTIONS = ("idea_proposed", "vote_cast", "comment", "amendment_accepted", "contest_entry")
+
+
+# --- Writing the log -------------------------------------------------------------------------------
+def _lock_member(user_id: int) -> None:
+    """Hold the member's row until commit (on SQLite, the write lock), so that their caps and earlier awards are
+    read while nobody else writes their karma."""
+    db.session.execute(update(User).where(User.id == user_id).values(karma=User.karma))
+
+
+def dialect_insert(model):
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(model)
+
+
+def _add_to_totals(user_id: int, project_id: int | None, points: int) -> None:
+    """Add points to the member's platform total and project total with atomic increments in SQL."""
+    if not points:
+        return
+    db.session.execute(update(User).where(User.id == user_id).values(karma=User.karma + points))
+    if project_id is not None:
+        statement = dialect_insert(KarmaTotal).values(user_id=user_id, project_id=project_id, points=points)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["user_id", "project_id"], set_={"points": KarmaTotal.points + statement.excluded.points}))
+
+
+def _is_reversed(event):
+    """SQL: a reversal of this event exists."""
+    reversal = aliased(KarmaEvent)
+    return exists().where(reversal.reverses_id == event.id)
+
+
+def _awards(user_id: int, rule: str, source: Source):
+    """The select() of the awards this source earned the member under the rule (reversed or not)."""
+    kind, source_id = source
+    return select(KarmaEvent).where(KarmaEvent.user_id == user_id, KarmaEvent.rule == rule,
+                                    KarmaEvent.source_kind == kind, KarmaEvent.source_id == source_id,
+                                    KarmaEvent.seq.is_not(None))
+
+
+def _earned_today(user_id: int, rule: str) -> int:
+    """What the member's awards under this rule gave them since midnight UTC."""
+    midnight = datetime.combine(utcnow().date(), time.min)
+    return db.session.scalar(select(func.coalesce(func.sum(KarmaEvent.points), 0)).where(
+        KarmaEvent.user_id == user_id, KarmaEvent.rule == rule, KarmaEvent.seq.is_not(None),
+        KarmaEvent.created_at >= midnight))
+
+
+def award(user_id: int, rule: str, source: Source, project_id: int | None = None) -> KarmaEvent | None:
+    """Write what a source earns a member under a rule, and their totals (the caller commits).
+
+    Nothing when the rule is off or when the source already earned under this rule and was not reversed since
+    (the same source never earns twice); beyond the rule's daily cap the event is written with the points left
+    (0 at most), so the member can see why.
+    """
+    spec = rules.current()[rule]
+    if spec.points <= 0:
+        return None
+    _lock_member(user_id)
+    earlier = db.session.execute(
+        _awards(user_id, rule, source).with_only_columns(KarmaEvent.id, _is_reversed(KarmaEvent))).all()
+    if not all(reversed_ for _id, reversed_ in earlier):
+        return None
+    points, cause = spec.points, ""
+    if spec.daily_cap is not None:
+        room = max(spec.daily_cap - _earned_today(user_id, rule), 0)
+        if room < points:
+            points, cause = room, "capped"
+    event = KarmaEvent(user_id=user_id, rule=rule, points=points, source_kind=source[0], source_id=source[1],
+                       project_id=project_id, seq=len(earlier), cause=cause, created_at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    _add_to_totals(user_id, project_id, points)
+    return event
+
+
+def reverse(user_id: int, rule: str, source: Source, cause: str) -> list[KarmaEvent]:
+    """Cancel what a source earned the member under a rule with negative events, and their totals (no commit)."""
+    _lock_member(user_id)
+    live = db.session.scalars(_awards(user_id, rule, source).where(~_is_reversed(KarmaEvent))).all()
+    reversals = [KarmaEvent(user_id=user_id, rule=rule, points=-event.points, source_kind=event.source_kind,
+                            source_id=event.source_id, project_id=event.project_id, reverses_id=event.id,
+                            cause=cause, created_at=utcnow()) for event in live]
+    db.session.add_all(reversals)
+    db.session.flush()
+    for reversal in reversals:
+        _add_to_totals(user_id, reversal.project_id, reversal.points)
+    return reversals
+
+
+def contribute(user_id: int, rule: str, source: Source, project_id: int | None) -> None:
+    """Award a contribution, then see whether it makes the member an active invitee (no commit)."""
+    if award(user_id, rule, source, project_id) is not None:
+        _check_activation(user_id)
+
+
+def in_own_transaction(description: str, action) -> None:
+    """Run a karma write after the service's commit, and commit it. A failure is logged and never reaches the
+    member whose action caused it; the whole write is then missing (events and totals alike, so totals still equal
+    the log)."""
+    try:
+        action()
+        db.session.commit()
+    except IntegrityError:  # the same award or reversal written at the same moment by another request
+        db.session.rollback()
+        log.warning("karma: %s was already recorded", description)
+    except Exception:
+        db.session.rollback()
+        log.exception("karma: could not record %s", description)
+
+
+# --- Referrals -------------------------------------------------------------------------------------
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{6,24}$")
+
+
+def invite_link(user) -> InviteLink:
+    """The member's invitation link, created on first use."""
+    link = db.session.scalar(select(InviteLink).where(InviteLink.user_id == user.id))
+    if link is None:
+        db.session.add(InviteLink(user_id=user.id, code=secrets.token_urlsafe(9)))
+        try:
+            db.session.commit()
+        except IntegrityError:  # opened twice at once: the first link stands
+            db.session.rollback()
+        link = db.session.scalar(select(InviteLink).where(InviteLink.user_id == user.id))
+    return link
+
+
+def find_invite(code: str | None) -> InviteLink | None:
+    """The invitation link with this code, if it exists and its member may still invite (not banned)."""
+    if not code or not CODE_PATTERN.match(code):
+        return None
+    link = db.session.scalar(select(InviteLink).where(InviteLink.code == code).options(joinedload(InviteLink.user)))
+    return None if link is None or link.user.banned else link
+
+
+def _mailbox(email: str) -> str:
+    """The mailbox an address delivers to, without a +tag (mia+2@x and mia@x are the same person)."""
+    local, _at, domain = email.lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def record_referral(invitee, code: str | None) -> Referral | None:
+    """Remember who invited a new member (no commit); nothing for an unknown code or a self-referral."""
+    link = find_invite(code)
+    if link is None or link.user_id == invitee.id or _mailbox(link.user.email) == _mailbox(invitee.email):
+        return None
+    referral = Referral(referrer_id=link.user_id, invitee_id=invitee.id)
+    db.session.add(referral)
+    return referral
+
+
+def _contributions(user_id: int, referrer_id: int) -> int:
+    """The member's standing contributions, leaving out votes for their referrer's ideas."""
+    referrer_ideas = select(Idea.id).where(Idea.author_id == referrer_id)
+    return db.session.scalar(select(func.count(KarmaEvent.id)).where(
+        KarmaEvent.user_id == user_id, KarmaEvent.rule.in_(CONTRIBUTIONS), KarmaEvent.seq.is_not(None),
+        ~_is_reversed(KarmaEvent),
+        ~((KarmaEvent.rule == "vote_cast") & KarmaEvent.source_id.in_(referrer_ideas))))
+
+
+def _check_activation(user_id: int) -> None:
+    """When an invitee's contributions reach KARMA_REFERRAL_ACTIVE_AFTER, mark them active (once) and award their
+    referrer, in the same transaction."""
+    referral = db.session.scalar(select(Referral).where(Referral.invitee_id == user_id,
+                                                        Referral.activated_at.is_(None)))
+    if referral is None or _contributions(user_id, referral.referrer_id) < current_app.config[
+            "KARMA_REFERRAL_ACTIVE_AFTER"]:
+        return
+    claimed = db.session.execute(update(Referral).where(Referral.id == referral.id, Referral.activated_at.is_(None))
+                                 .values(activated_at=utcnow())).rowcount
+    if claimed and not referral.referrer.banned:
+        award(referral.referrer_id, "referral", ("user", user_id))
+
+
+def referrals_of(user) -> list[Referral]:
+    """The members who joined through the user's link, newest first."""
+    return list(db.session.scalars(select(Referral).where(Referral.referrer_id == user.id)
+                                   .options(joinedload(Referral.invitee)).order_by(Referral.id.desc())))
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RuleTotal:
+    """One line of a member's breakdown: a rule, how many awards it gave, and the net points."""
+
+    rule: str
+    awards: int
+    points: int
+
+
+def breakdown(user) -> list[RuleTotal]:
+    """The member's net points per rule, largest first."""
+    rows = db.session.execute(
+        select(KarmaEvent.rule, func.count(KarmaEvent.seq), func.sum(KarmaEvent.points))
+        .where(KarmaEvent.user_id == user.id).group_by(KarmaEvent.rule)).all()
+    return sorted((RuleTotal(*row) for row in rows), key=lambda r: (-r.points, r.rule))
+
+
+def project_totals(user) -> list[tuple[Project, int]]:
+    """The member's karma in each project that they may (still) see."""
+    query = (select(Project, KarmaTotal.points).join(KarmaTotal, KarmaTotal.project_id == Project.id)
+             .where(KarmaTotal.user_id == user.id, KarmaTotal.points != 0)
+             .order_by(KarmaTotal.points.desc(), Project.title))
+    return [tuple(row) for row in db.session.execute(visible(query, user))]
+
+
+def history(user, page: int, per_page: int) -> Page:
+    """One page of the member's events, newest first."""
+    return paginate(select(KarmaEvent).where(KarmaEvent.user_id == user.id).order_by(KarmaEvent.id.desc()),
+                    page, per_page)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A row of a leaderboard."""
+
+    rank: int
+    user: User
+    points: int
+
+
+PROFILE_KINDS = tuple(kind.value for kind in ProfileKind)
+
+
+def check_kind(kind: str | None) -> str | None:
+    """A profile kind to filter by (None for all); an unknown one is refused with the choices."""
+    if not kind:
+        return None
+    if kind not in PROFILE_KINDS:
+        raise DomainError(_l("Unknown profile kind “%(kind)s”: choose amateur, student, professional or expert.",
+                             kind=kind[:30]))
+    return kind
+
+
+def leaderboard(project: Project | None, kind: str | None, page: int, per_page: int) -> Page:
+    """Members by karma, platform-wide or in one project (the caller checked the viewer may see it), optionally of
+    one profile kind; banned members are left out; equal points share a rank."""
+    if project is None:
+        points = User.karma
+        query = select(User).where(User.karma > 0)
+    else:
+        points = KarmaTotal.points
+        query = (select(User).join(KarmaTotal, KarmaTotal.user_id == User.id)
+                 .where(KarmaTotal.project_id == project.id, KarmaTotal.points > 0))
+    query = query.where(User.banned.is_(False))
+    if kind:
+        query = query.where(User.profile_kind == kind)
+    listing = paginate(query.order_by(points.desc(), User.id), page, per_page)
+    users = listing.items
+    if not users:
+        return listing
+    scores = dict(db.session.execute(query.with_only_columns(User.id, points).where(
+        User.id.in_([u.id for u in users]))).all())
+    first = scores[users[0].id]
+    rank = 1 + db.session.scalar(select(func.count()).select_from(query.where(points > first).subquery()))
+    standings, previous = [], None
+    for position, user in enumerate(users):
+        score = scores[user.id]
+        if previous is not None and score != previous:
+            rank = (page - 1) * per_page + position + 1
+        standings.append(Standing(rank, user, score))
+        previous = score
+    return replace(listing, items=standings)
+
+
+def leaderboard_projects(viewer) -> list[Project]:
+    """The projects whose leaderboard the viewer may open, by title."""
+    return list(db.session.scalars(visible(select(Project).order_by(Project.title), viewer).limit(500)))

@@ -1,0 +1,48 @@
+"""Karma pages: my karma and history, the leaderboards, and members' invitation links."""
+
+from flask import Blueprint, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..errors import NotFound
+from ..projects.services import load_project
+from ..web.rendering import page_number, render
+from . import rules, services, sources
+
+bp = Blueprint("karma", __name__)
+
+KIND_TABS = [("amateur", _l("Amateurs")), ("student", _l("Students")), ("professional", _l("Professionals")),
+             ("expert", _l("Experts"))]
+
+
+@bp.route("/karma")
+@login_required
+def index():
+    """My karma: the total, where it comes from (rules, projects, history) and my invitation link."""
+    events = services.history(current_user, page_number(), current_app.config["PER_PAGE"])
+    return render("karma/index.html", total=current_user.karma, breakdown=services.breakdown(current_user),
+                  projects=services.project_totals(current_user), history=events,
+                  entries=sources.describe(events.items, current_user), rules=rules.current(),
+                  labels=rules.LABELS, explanations=rules.EXPLANATIONS, not_yet_live=rules.NOT_YET_LIVE,
+                  link=services.invite_link(current_user), referrals=services.referrals_of(current_user))
+
+
+@bp.route("/leaderboard")
+def leaderboard():
+    """Members by karma, platform-wide or in a project the viewer may see (?project=slug), of one profile kind
+    (?kind=amateur|student|professional|expert) or all."""
+    kind = services.check_kind(request.args.get("kind", "").strip())
+    slug = request.args.get("project", "").strip()
+    project = load_project(slug, current_user) if slug else None
+    board = services.leaderboard(project, kind, page_number(), current_app.config["PER_PAGE"])
+    return render("karma/leaderboard.html", board=board, project=project, kind=kind,
+                  projects=services.leaderboard_projects(current_user), kind_labels=KIND_TABS)
+
+
+@bp.route("/join/<code>")
+def join(code: str):
+    """A member's invitation: who invites, and the way to sign up through it."""
+    link = services.find_invite(code)
+    if link is None:
+        raise NotFound(_l("This invitation link is not valid: ask the member who shared it for a new one."))
+    return render("karma/join.html", link=link, own=current_user.is_authenticated and current_user.id == link.user_id)
