@@ -20,3 +20,9 @@ thread_changed = _signals.signal("thread-changed")
 idea_created = _signals.signal("idea-created")
 #: an idea moved to another stage; sender: the Idea, with source=the stage it left
 stage_changed = _signals.signal("stage-changed")
+#: a member entered a contest; sender: the Entry
+contest_entry_submitted = _signals.signal("contest-entry-submitted")
+#: the sponsor chose a contest's finalists; sender: the Contest, with entries=[the finalist entries]
+contest_finalists_chosen = _signals.signal("contest-finalists-chosen")
+#: the sponsor picked a contest's winner; sender: the Contest, with entry=the winning Entry
+contest_won = _signals.signal("contest-won")
