@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from .. import clock
 from ..database import paginate
 from ..errors import DomainError
 from ..extensions import db
@@ -51,7 +52,7 @@ def post(memo: str, lines: list[tuple[str, int]], currency: str, source: tuple[s
     if len(kept) < 2:
         raise DomainError(_l("A ledger transaction moves money between at least two accounts."))
     kind, source_id = source
-    transaction = LedgerTransaction(memo=str(memo)[:200], source_kind=kind, source_id=source_id,
+    transaction = LedgerTransaction(memo=str(memo)[:200], source_kind=kind, source_id=source_id, created_at=clock.now(),
                                     lines=[LedgerLine(account=a, amount_cents=n, currency=currency) for a, n in kept])
     db.session.add(transaction)
     db.session.flush()
