@@ -349,15 +349,20 @@ def _store(entry: Entry, revision: int, checked) -> None:
                                      thumbnail_name=thumbnail and attachments.store(thumbnail)))
 
 
-def submit_entry(contest: Contest, user, title: str, text: str, uploads: list[Upload], accepted: bool,
-                 terms_version: int | None) -> Entry:
-    """Enter the contest during its creation phase, accepting the current version of its terms."""
+def check_taking_entries(contest: Contest) -> None:
+    """Refuse (409) unless the contest is in its creation phase, saying when entries closed."""
     refresh_phase(contest)
     if contest.phase != Phase.PRIVATE:
         if contest.phase == Phase.DRAFT:
             raise Conflict(_l("This contest is not open yet."))
         raise Conflict(_l("Entries are closed: the creation phase ended on %(date)s.",
                           date=format_datetime(schedule_end(contest, Phase.PRIVATE), "short")))
+
+
+def submit_entry(contest: Contest, user, title: str, text: str, uploads: list[Upload], accepted: bool,
+                 terms_version: int | None) -> Entry:
+    """Enter the contest during its creation phase, accepting the current version of its terms."""
+    check_taking_entries(contest)
     if not accepted:
         raise DomainError(_l("Accept the contest's terms to enter."))
     if terms_version != contest.terms_version:

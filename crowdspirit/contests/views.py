@@ -10,7 +10,7 @@ from .. import clock
 from ..access import can, require
 from ..accounts.models import ProfileKind
 from ..attachments.services import stored_path
-from ..errors import Conflict, DomainError
+from ..errors import DomainError
 from ..extensions import db
 from ..projects.models import Project
 from ..web.rendering import page_number, redirect_to, render
@@ -116,9 +116,7 @@ def advance(contest_id: int):
 def enter(contest_id: int):
     """Enter the contest: title, text, files, and the acceptance of its terms (recorded with their version)."""
     contest = services.load_contest(contest_id, current_user, "contest.enter")
-    if contest.phase != Phase.PRIVATE:
-        raise Conflict(_("This contest does not take entries now (they are taken during the private creation "
-                         "phase)."))
+    services.check_taking_entries(contest)
     form = EntryForm()
     if request.method == "GET":
         form.terms_version.data = contest.terms_version
