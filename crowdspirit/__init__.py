@@ -44,9 +44,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .attachments.views import bp as attachments_bp
     from .audit.views import bp as audit_bp
     from .cli import crowdspirit_cli
+    from .contests.views import bp as contests_bp
     from .forum.moderation_views import bp as moderation_bp
     from .forum.views import bp as forum_bp
     from .karma.views import bp as karma_bp
+    from .ledger.views import bp as ledger_bp
     from .notifications.views import bp as notifications_bp
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp
@@ -61,7 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
                       attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp, api_bp, tokens_bp,
-                      webhooks_bp, rnd_bp, karma_bp):
+                      webhooks_bp, rnd_bp, karma_bp, contests_bp, ledger_bp):
         app.register_blueprint(blueprint)
     init_search(app)
     init_api(app)

@@ -1,12 +1,16 @@
 """Demo content for `flask crowdspirit seed-demo`: organisations, people, projects and ideas."""
 
+import io
 import random
 from datetime import date, timedelta
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from . import clock
 from .accounts import services as accounts
 from .accounts.models import Organisation, User
+from .contests import services as contests
 from .extensions import db
 from .forum import moderation
 from .forum import services as forum
@@ -284,5 +288,116 @@ def seed() -> dict[str, int]:
         if title in CONFIDENTIAL_PROJECTS:
             _confidential_setup(project, people)
     _discussions(people)
+    _contests(people)
     return {"users": len(people), "projects": len(PROJECTS),
             "ideas": sum(len(v) for v in IDEA_WORDS.values())}
+
+
+# --- Contests: one in each kind of moment, so that `make run` shows the whole Wilogo flow ---------------------
+CONTEST_DEFAULTS = {"kind": "contest", "currency": "EUR", "finalists_wanted": 3, "min_entries": 20,
+                    "finalist_bonus_cents": 5000, "winner_share": 60, "private_hours": 72, "public_hours": 96,
+                    "shortlist_hours": 72, "adjustments_hours": 120,
+                    "terms_text": "1. Your entry is your own original work.\n2. Entries stay private for 72 hours, "
+                                  "then every member sees them.\n3. Only the winner transfers the copyright of the "
+                                  "winning entry.",
+                    "transfer_text": "I transfer to the sponsor, exclusively and worldwide, the rights to reproduce, "
+                                     "adapt and use the winning entry, in return for the winner's share of the prize."}
+PALETTE = [(234, 88, 12), (13, 148, 136), (79, 70, 229), (219, 39, 119), (202, 138, 4), (22, 163, 74)]
+
+
+def _logo(seed: int, letters: str) -> bytes:
+    """A simple generated logo: a coloured shape and initials on a light background."""
+    rng = random.Random(seed)
+    color = PALETTE[seed % len(PALETTE)]
+    image = Image.new("RGB", (480, 360), (248, 250, 252))
+    draw = ImageDraw.Draw(image)
+    box = (140, 80, 340, 280)
+    shape = rng.choice(("ellipse", "rounded", "triangle"))
+    if shape == "ellipse":
+        draw.ellipse(box, fill=color)
+    elif shape == "rounded":
+        draw.rounded_rectangle(box, radius=40, fill=color)
+    else:
+        draw.polygon([(240, 70), (350, 280), (130, 280)], fill=color)
+    draw.ellipse((205, 145, 275, 215), fill=(255, 255, 255))
+    draw.text((24, 320), letters, fill=color, font_size=28)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _enter(contest, user, title: str, seed: int):
+    return contests.submit_entry(contest, user, title, f"**{title}**: simple shapes that read well at 16 pixels.",
+                                 [contests.Upload(f"{title.lower().replace(' ', '-')}.png", _logo(seed, title))],
+                                 True, contest.terms_version)
+
+
+def _contests(people: dict) -> None:
+    """A contest in its public phase with entries, one closed with a signed transfer, one still private, and an
+    expert challenge; dates are set by moving the contests' clock back."""
+    start = clock.now()
+    try:
+        clock.set_to(start - timedelta(days=20))
+        closed = contests.create_contest(people["hana"], title="Packaging for the shared listening puck",
+                                         brief="Design the **box** of our shared listening puck: recyclable, "
+                                               "no plastic window, fun to open.", prize_cents=60000,
+                                         pool_cents=6000, **CONTEST_DEFAULTS)
+        contests.open_contest(closed, people["hana"])
+        entries = [_enter(closed, people[key], title, n) for n, (key, title) in enumerate(
+            [("chloe", "Origami box"), ("leo", "Vinyl sleeve"), ("yuki", "Pebble case"), ("omar", "Tin can"),
+             ("member", "Paper pulp egg")])]
+        clock.advance(hours=72)
+        contests.refresh_phase(closed)
+        for voter, entry in ((people["paul"], entries[0]), (people["ines"], entries[0]), (people["tom"], entries[2]),
+                             (people["karim"], entries[1])):
+            contests.give_heart(entry, voter)
+        contests.add_comment(entries[0], people["yuki"], "The unfolding is a great moment, well done!")
+        clock.advance(hours=96)
+        contests.refresh_phase(closed)
+        contests.choose_finalists(closed, people["hana"], [entries[0].id, entries[1].id, entries[2].id])
+        contests.advance(closed, people["hana"])
+        contests.request_adjustment(entries[0], people["hana"], "Could the logo sit on the lid rather than the side?")
+        contests.revise_entry(entries[0], people["chloe"], "Origami box", entries[0].text, "Logo moved to the lid",
+                              [contests.Upload("origami-box-v2.png", _logo(11, "Origami box v2"))])
+        clock.advance(hours=48)
+        contests.award(closed, people["hana"], entries[0])
+        clock.advance(hours=5)
+        contests.sign_transfer(closed, people["chloe"], closed.transfer_version, "127.0.0.1")
+
+        clock.set_to(start - timedelta(days=4))
+        public = contests.create_contest(people["sponsor"], title="A logo for the Helios pocket DAC",
+                                         brief="Our pocket hi-fi DAC needs a **logo**: small, bold, readable "
+                                               "engraved on aluminium.\n\n- one colour\n- works at 16 px",
+                                         prize_cents=50000, pool_cents=10000, **CONTEST_DEFAULTS)
+        contests.open_contest(public, people["sponsor"])
+        entries = [_enter(public, people[key], title, n + 20) for n, (key, title) in enumerate(
+            [("member", "Sound wave"), ("leo", "Pocket circle"), ("chloe", "Helios sun"), ("yuki", "Tiny ear"),
+             ("leo", "DAC monogram"), ("nina", "Pulse"), ("sara", "Alloy")])]
+        clock.advance(hours=75)
+        contests.refresh_phase(public)
+        for n, voter in enumerate(["paul", "ines", "tom", "karim", "omar", "sara", "nina"]):
+            for entry in entries[n % 3::2]:
+                if entry.author_id != people[voter].id:
+                    contests.give_heart(entry, people[voter])
+        contests.add_comment(entries[2], people["omar"], "Love how the sun doubles as a volume knob.")
+        contests.add_comment(entries[0], people["yuki"], "Would it still read once engraved?")
+
+        clock.set_to(start - timedelta(hours=20))
+        private = contests.create_contest(people["victor"], title="A bell sound for the bike of the future",
+                                          brief="A friendly **bell sound** (as a drawing of its waveform and a short "
+                                                "description) that warns without startling.", prize_cents=30000,
+                                          pool_cents=0, **CONTEST_DEFAULTS)
+        contests.open_contest(private, people["victor"])
+        _enter(private, people["paul"], "Two-tone chime", 40)
+        _enter(private, people["sara"], "Soft ping", 41)
+
+        challenge = contests.create_contest(people["dora"], title="Ultra-low-power window sensor",
+                                            brief="We need a window-open sensor that runs **ten years** on a coin "
+                                                  "cell. Submit an architecture and a power budget.",
+                                            prize_cents=200000, pool_cents=0, criteria="Feasibility: 3\nPower: 2\n"
+                                            "Cost: 1", **{**CONTEST_DEFAULTS, "kind": "challenge"})
+        contests.open_contest(challenge, people["dora"])
+        contests.invite_expert(challenge, people["dora"], people["omar"].id)
+        _enter(challenge, people["omar"], "Reed switch and wake-up", 50)
+    finally:
+        clock.set_to(None)

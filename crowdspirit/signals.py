@@ -28,3 +28,11 @@ vote_withdrawn = _signals.signal("vote-withdrawn")
 amendment_accepted = _signals.signal("amendment-accepted")
 #: someone created an account; sender: the User, with referral_code=the invitation link's code or None
 member_registered = _signals.signal("member-registered")
+#: a member entered a contest; sender: the Entry
+contest_entry_submitted = _signals.signal("contest-entry-submitted")
+#: a member withdrew a contest entry; sender: the Entry
+contest_entry_withdrawn = _signals.signal("contest-entry-withdrawn")
+#: the sponsor chose a contest's finalists; sender: the Contest, with entries=[the finalist entries]
+contest_finalists_chosen = _signals.signal("contest-finalists-chosen")
+#: the sponsor picked a contest's winner; sender: the Contest, with entry=the winning Entry
+contest_won = _signals.signal("contest-won")

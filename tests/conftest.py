@@ -13,6 +13,7 @@ from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
+from crowdspirit import clock as contest_clock
 from crowdspirit import create_app
 from crowdspirit.accounts import services as accounts
 from crowdspirit.accounts.models import Organisation
@@ -290,3 +291,11 @@ def make_idea(app, make_user, make_project, make_org):
         return idea
 
     return make
+
+
+@pytest.fixture
+def clock():
+    """The contests' clock, stopped at the current time for this test: move it with clock.advance(hours=...)."""
+    contest_clock.set_to(contest_clock.now())
+    yield contest_clock
+    contest_clock.set_to(None)

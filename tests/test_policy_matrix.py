@@ -14,6 +14,7 @@ import pytest
 from crowdspirit.accounts import services as accounts
 from crowdspirit.accounts.models import Organisation
 from crowdspirit.attachments import services as attachments
+from crowdspirit.contests import services as contests
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
@@ -35,6 +36,9 @@ ROLES = ["anonymous", "outsider", "contributor", "nda signer", "project moderato
 MEMBERS = {"contributor", "nda signer", "project moderator"}
 MANAGERS = {"project moderator", "platform moderator", "admin"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+#: a real 1x1 PNG (contest entries' images are decoded for their thumbnail)
+TINY_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478"
+                         "9c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082")
 
 
 def knows(role: str, policy: str) -> bool:
@@ -67,6 +71,9 @@ class World:
     interest: object = None
     milestone: object = None
     post: object = None
+    contest: object = None
+    draft: object = None
+    entry: object = None
 
 
 def build_world(policy, make_user, make_org, make_project, make_idea, add_member) -> World:
@@ -101,8 +108,26 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
     partnership = rnd.partnership_of(world.ideas[Stage.PARTNER_RND])
     world.milestone = rnd.add_milestone(partnership, f"{MARKER} prototype", users["sponsor"].id, date(2030, 1, 1))
     projects.remove_member(project, users["removed member"].id, owner)
+    build_contests(world, owner)
     search_indexer.drain()
     return world
+
+
+CONTEST_TERMS = {"kind": "contest", "title": "Logo contest", "brief": "A logo", "prize_cents": 50000,
+                 "currency": "EUR", "finalists_wanted": 3, "min_entries": 0, "finalist_bonus_cents": 5000,
+                 "winner_share": 60, "pool_cents": 0, "terms_text": "terms", "transfer_text": "transfer",
+                 "private_hours": 72, "public_hours": 96, "shortlist_hours": 72, "adjustments_hours": 120}
+
+
+def build_contests(world, sponsor) -> None:
+    """A contest of the sponsor's (no project: the role alone decides) in its public phase with the author's entry
+    and an image, and a draft only the sponsor's team knows."""
+    world.contest = contests.create_contest(sponsor, **CONTEST_TERMS)
+    contests.open_contest(world.contest, sponsor)
+    world.entry = contests.submit_entry(world.contest, world.author, "Round logo", "",
+                                        [contests.Upload("logo.png", TINY_PNG)], True, 1)
+    contests.advance(world.contest, sponsor)
+    world.draft = contests.create_contest(sponsor, **{**CONTEST_TERMS, "title": "Draft contest"})
 
 
 # Each rule: how to build the requests from the world, and the statuses a role may get when it
@@ -189,7 +214,8 @@ MEMBER_VIEW = MEMBERS | {"sponsor", "admin"}
 NON_MEMBERS = {"outsider", "removed member", "sponsor", "platform moderator", "admin"}
 OWNER_ONLY = {"admin"}  # the owner is not one of the matrix roles
 MEMBER_MANAGERS = {"project moderator", "admin"}
-IN_PROJECT = {"login": True, "visibility": "project"}  # sign-in first; members know the project exists
+IN_PROJECT = {"login": True, "visibility": "project"}
+SIGNED_IN = set(ROLES) - {"anonymous"}  # sign-in first; members know the project exists
 
 RULES = {
     # Site-wide pages: always answer; the marker check guards what they list.
@@ -259,6 +285,43 @@ RULES = {
     "karma.join": Rule(get(lambda w: f"/join/{karma.invite_link(w.author).code}"), visibility="list"),
     # The platform-wide board always answers (tested in test_karma); a project's board is the project's.
     "karma.leaderboard": Rule(get(lambda w: f"/leaderboard?project={S(w)}"), visibility="project"),
+    # Contests: the sponsor's team runs them; signed-in members see public-phase entries; originals stay the author's.
+    "contests.index": Rule(get(lambda w: "/contests"), visibility="list"),
+    "contests.show": Rule(get(lambda w: f"/contests/{w.contest.id}"), visibility="list"),
+    "contests.create": Rule(get(lambda w: "/contests/new"), allowed=PARTNER, login=True, visibility="site"),
+    "contests.open_": Rule(post(lambda w: f"/contests/{w.contest.id}/open"), allowed=PARTNER, ok=409, login=True,
+                           visibility="site"),
+    "contests.advance": Rule(post(lambda w: f"/contests/{w.draft.id}/advance"), allowed=PARTNER, ok=409,
+                             refused=404, login=True, visibility="site"),
+    "contests.enter": Rule(get(lambda w: f"/contests/{w.contest.id}/enter"), allowed=SIGNED_IN - {"sponsor"},
+                           ok=409, login=True, visibility="site"),
+    "contests.finalists": Rule(post(lambda w: f"/contests/{w.contest.id}/finalists"), allowed=PARTNER, ok=409,
+                               login=True, visibility="site"),
+    "contests.award": Rule(post(lambda w: f"/contests/{w.contest.id}/winner"), allowed=PARTNER, ok=400, login=True,
+                           visibility="site"),
+    "contests.transfer": Rule(get(lambda w: f"/contests/{w.contest.id}/transfer"), allowed={"admin"}, login=True,
+                              visibility="site"),
+    "contests.experts": Rule(get(lambda w: f"/contests/{w.contest.id}/experts"), allowed=PARTNER, login=True,
+                             visibility="site"),
+    "contests.entry": Rule(get(lambda w: f"/entries/{w.entry.id}"), allowed=SIGNED_IN, refused=404,
+                           visibility="site"),
+    "contests.withdraw": Rule(post(lambda w: f"/entries/{w.entry.id}/withdraw"), allowed={"admin"}, ok=409,
+                              login=True, visibility="site"),
+    "contests.heart": Rule(post(lambda w: f"/entries/{w.entry.id}/heart"), allowed=SIGNED_IN, ok=(303, 409),
+                           login=True, visibility="site"),
+    "contests.comment": Rule(post(lambda w: f"/entries/{w.entry.id}/comments"), allowed=SIGNED_IN, ok=400,
+                             login=True, visibility="site"),
+    "contests.adjustment": Rule(post(lambda w: f"/entries/{w.entry.id}/adjustment"), allowed=PARTNER, ok=409,
+                                login=True, visibility="site"),
+    "contests.revise": Rule(post(lambda w: f"/entries/{w.entry.id}/revisions"), allowed={"admin"}, ok=400,
+                            login=True, visibility="site"),
+    "contests.score": Rule(post(lambda w: f"/entries/{w.entry.id}/scores"), allowed=PARTNER, ok=409, login=True,
+                           visibility="site"),
+    "contests.thumbnail": Rule(get(lambda w: f"/contest-files/{w.entry.files[0].id}/thumbnail.png"),
+                               allowed=SIGNED_IN, refused=404, visibility="site"),
+    "contests.original": Rule(get(lambda w: f"/contest-files/{w.entry.files[0].id}/logo.png"), allowed={"admin"},
+                              refused={role: 403 for role in SIGNED_IN}, visibility="site"),
+    "ledger.payouts": Rule(get(lambda w: "/payouts"), login=True, visibility="none"),
     "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
     "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
     "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",

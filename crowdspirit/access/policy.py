@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
+from ..contests.models import Contest, ContestKind, CopyrightTransfer, Entry, EntryFile, Phase
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..forum.models import Thread
@@ -445,6 +446,56 @@ def attachment_visible(user, attachment) -> bool:
         Partnership.idea_id == attachment.idea_id)) in workspaces(user)
 
 
+def contest_team(user, obj) -> bool:
+    """The team of the organisation that runs a contest (or the contest of an entry or file)."""
+    contest = obj if isinstance(obj, Contest) else obj.contest
+    return user.is_authenticated and user.organisation_id is not None and (
+        user.organisation_id == contest.organisation_id)
+
+
+def contest_visible(user, contest) -> bool:
+    """A draft is its sponsor's team's; an open contest is as visible as its project (everyone's without one)."""
+    if contest.phase == Phase.DRAFT and not contest_team(user, contest):
+        return False
+    return contest.project is None or project_visible(user, contest.project)
+
+
+def entry_visible(user, obj) -> bool:
+    """An entry (and its files' previews): its author always; the sponsor's team unless withdrawn; other members
+    only once a contest's public phase has begun (never in an expert challenge)."""
+    entry = obj.entry if isinstance(obj, EntryFile) else obj
+    contest = entry.contest
+    if not user.is_authenticated or not contest_visible(user, contest):
+        return False
+    if entry.author_id == user.id:
+        return True
+    if entry.withdrawn_at is not None:
+        return False
+    return contest_team(user, contest) or (
+        contest.kind == ContestKind.CONTEST and contest.phase not in (Phase.DRAFT, Phase.PRIVATE))
+
+
+def entrant(user, contest) -> bool:
+    return not contest_team(user, contest)
+
+
+def not_entry_author(user, entry) -> bool:
+    return entry.author_id != user.id
+
+
+def original_reader(user, file) -> bool:
+    """An entry's original files are its author's; the sponsor's team gets the winner's once the transfer is signed."""
+    entry = file.entry
+    if entry.author_id == user.id:
+        return True
+    return contest_team(user, entry) and entry.won_at is not None and db.session.scalar(
+        select(CopyrightTransfer.id).where(CopyrightTransfer.entry_id == entry.id)) is not None
+
+
+def contest_winner(user, contest) -> bool:
+    return contest.winner_entry_id is not None and db.session.get(Entry, contest.winner_entry_id).author_id == user.id
+
+
 @dataclass(frozen=True)
 class Rule:
     """Who may perform an action, and what a refused user is told."""
@@ -517,6 +568,21 @@ RULES: dict[str, Rule] = {
     "attachment.view": Rule(attachment_visible, needs_account=False),
     "token.manage": Rule(token_holder),
     "webhook.manage": Rule(hook_manager),
+    "contest.view": Rule(contest_visible, needs_account=False),
+    "contest.create": Rule(sponsor, _l("Only sponsors' teams open contests.")),
+    "contest.manage": Rule(contest_team, _l("Only the sponsor's team runs this contest.")),
+    "contest.enter": Rule(entrant, _l("The sponsor's team does not enter its own contest.")),
+    "contest.sign": Rule(contest_winner, _l("Only the winner signs the copyright transfer.")),
+    "entry.view": Rule(entry_visible, needs_account=False),
+    "entry.withdraw": Rule(author, _l("Only the entry's author can withdraw it.")),
+    "entry.revise": Rule(author, _l("Only the entry's author can revise it.")),
+    "entry.vote": Rule(not_entry_author, _l("You cannot give a coup de cœur to your own entry.")),
+    "entry.comment": Rule(signed_in),
+    "entry.judge": Rule(contest_team, _l("Only the sponsor's team judges the entries.")),
+    "entry.original": Rule(original_reader, _l(
+        "The original files stay with their author until the winner signs the copyright transfer; the sponsor can "
+        "download the winning entry's originals once it is signed.")),
+    "payouts.view": Rule(signed_in),
     "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
     "attachment.delete": Rule(uploader_or_manager, _l("Only who uploaded a file, or a manager, can remove it.")),
 }
@@ -524,12 +590,13 @@ RULES: dict[str, Rule] = {
 #: what a suspended member may still do: read
 READ_ACTIONS = frozenset(action for action, rule in RULES.items() if action.endswith(".view")) | {
     "project.members", "project.audit", "forum.queue", "token.manage", "webhook.manage", "interest.view",
-    "workspace.know", "rnd.scout"}
+    "workspace.know", "rnd.scout", "payouts.view"}
 
 #: which rule decides whether a user may know that an object of each kind exists
 VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view",
                "Thread": "thread.view", "Post": "post.view", "ApiToken": "token.manage", "Webhook": "webhook.manage",
-               "Interest": "interest.view", "Partnership": "workspace.know"}
+               "Interest": "interest.view", "Partnership": "workspace.know",
+               "Contest": "contest.view", "Entry": "entry.view", "EntryFile": "entry.view"}
 
 
 def can(user, action: str, obj) -> bool:
@@ -583,6 +650,10 @@ def visible(query, user):
                                            for stage in POLICY_STAGES]))
     if entity is Thread:
         return query.where(_readable_threads(user))
+    if entity is Contest:
+        return query.where(_contests_sql(user))
+    if entity is Entry:
+        return query.where(_entries_sql(user))
     if entity is Notification:
         return query.where(Notification.thread_id.in_(select(Thread.id).where(_readable_threads(user))))
     raise TypeError(f"visible() does not know how to filter {entity!r}")
@@ -594,3 +665,24 @@ def _readable_threads(user):
     projects = select(Project.id).where(_sees_sql(user, Project, Project.policy_idea))
     return or_(Thread.category.is_not(None), Thread.idea_id.in_(ideas), Thread.project_id.in_(projects),
                Thread.partnership_id.in_(workspaces(user)))
+
+
+def _contests_sql(user):
+    """SQL on contests mirroring contest_visible."""
+    opened = Contest.phase != Phase.DRAFT
+    if user.is_authenticated and user.organisation_id:
+        opened = or_(opened, Contest.organisation_id == user.organisation_id)
+    return and_(opened, or_(Contest.project_id.is_(None), Contest.project_id.in_(visible(select(Project.id), user))))
+
+
+def _entries_sql(user):
+    """SQL on entries mirroring entry_visible: nobody is ever counted or shown someone else's private entry."""
+    if not user.is_authenticated:
+        return false()
+    seen = select(Contest.id).where(_contests_sql(user))
+    public = seen.where(Contest.kind == ContestKind.CONTEST, Contest.phase.not_in((Phase.DRAFT, Phase.PRIVATE)))
+    others = [Entry.contest_id.in_(public)]
+    if user.organisation_id:
+        others.append(Entry.contest_id.in_(seen.where(Contest.organisation_id == user.organisation_id)))
+    return or_(and_(Entry.author_id == user.id, Entry.contest_id.in_(seen)),
+               and_(Entry.withdrawn_at.is_(None), or_(*others)))

@@ -54,24 +54,42 @@ def storage_dir() -> Path:
     return Path(current_app.instance_path) / "attachments"
 
 
+def checked_upload(filename: str, content: bytes) -> tuple[str, str]:
+    """Refuse an empty, oversize or unaccepted file; else its clean display name and its sniffed content type."""
+    if not content:
+        raise DomainError(_l("Choose a file to attach."))
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if len(content) > limit:
+        raise DomainError(_l("Files are limited to %(mb)s MB.", mb=f"{limit / 1024 / 1024:.0f}"))
+    return _clean_name(filename), _sniff(filename, content)
+
+
+def store(content: bytes) -> str:
+    """Write bytes under a random name in the attachments folder; return that name."""
+    storage_name = secrets.token_hex(16)
+    folder = storage_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / storage_name).write_bytes(content)
+    return storage_name
+
+
+def stored_path(storage_name: str) -> Path:
+    """The stored file with this name (404 if it went missing)."""
+    path = storage_dir() / storage_name
+    if not path.is_file():
+        raise NotFound(_l("This file is no longer available."))
+    return path
+
+
 def attach(idea: Idea, uploader, part: str, filename: str, content: bytes) -> Attachment:
     """Store a file for an idea or its spec after checking its size and real type."""
     if part not in (*PARTS, WORKSPACE_PART):
         raise DomainError(_l("Unknown attachment place."))
     if idea.stage == Stage.ARCHIVED:
         raise Conflict(_l("Files cannot be attached to an archived idea."))
-    if not content:
-        raise DomainError(_l("Choose a file to attach."))
-    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
-    if len(content) > limit:
-        raise DomainError(_l("Files are limited to %(mb)s MB.", mb=f"{limit / 1024 / 1024:.0f}"))
-    content_type = _sniff(filename, content)
-    storage_name = secrets.token_hex(16)
-    folder = storage_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / storage_name).write_bytes(content)
-    attachment = Attachment(idea_id=idea.id, part=part, uploader_id=uploader.id, filename=_clean_name(filename),
-                            content_type=content_type, size=len(content), storage_name=storage_name)
+    name, content_type = checked_upload(filename, content)
+    attachment = Attachment(idea_id=idea.id, part=part, uploader_id=uploader.id, filename=name,
+                            content_type=content_type, size=len(content), storage_name=store(content))
     db.session.add(attachment)
     db.session.commit()
     return attachment
@@ -84,10 +102,7 @@ def get(attachment_id: int) -> Attachment | None:
 
 def path_of(attachment: Attachment) -> Path:
     """The stored file (404 if it went missing)."""
-    path = storage_dir() / attachment.storage_name
-    if not path.is_file():
-        raise NotFound(_l("This file is no longer available."))
-    return path
+    return stored_path(attachment.storage_name)
 
 
 def of_idea(idea: Idea, part: str) -> list[Attachment]:

@@ -8,6 +8,10 @@ from ..forum.models import Flag
 from ..pipeline.models import Stage
 from ..signals import (
     amendment_accepted,
+    contest_entry_submitted,
+    contest_entry_withdrawn,
+    contest_finalists_chosen,
+    contest_won,
     idea_created,
     member_registered,
     post_moderated,
@@ -90,3 +94,28 @@ def _amendment_accepted(amendment, **_extra) -> None:
 def _member_registered(user, referral_code: str | None = None, **_extra) -> None:
     if referral_code:
         in_own_transaction(f"referral of #{user.id}", lambda: record_referral(user, referral_code))
+
+
+@contest_entry_submitted.connect
+def _contest_entry(entry, **_extra) -> None:
+    in_own_transaction(f"contest entry #{entry.id}", lambda: contribute(
+        entry.author_id, "contest_entry", ("entry", entry.id), entry.contest.project_id))
+
+
+@contest_entry_withdrawn.connect
+def _contest_entry_withdrawn(entry, **_extra) -> None:
+    in_own_transaction(f"contest entry #{entry.id} withdrawn", lambda: reverse(
+        entry.author_id, "contest_entry", ("entry", entry.id), "entry_withdrawn"))
+
+
+@contest_finalists_chosen.connect
+def _contest_finalists(contest, entries, **_extra) -> None:
+    for entry in entries:
+        in_own_transaction(f"contest entry #{entry.id} shortlisted", lambda entry=entry: award(
+            entry.author_id, "contest_finalist", ("entry", entry.id), contest.project_id))
+
+
+@contest_won.connect
+def _contest_won(contest, entry, **_extra) -> None:
+    in_own_transaction(f"contest entry #{entry.id} won", lambda: award(
+        entry.author_id, "contest_win", ("entry", entry.id), contest.project_id))

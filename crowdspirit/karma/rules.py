@@ -20,7 +20,7 @@ class KarmaRule:
     daily_cap: int | None
 
 
-#: name -> (points, daily cap); contest rules wait for contests, which only need to send a signal
+#: name -> (points, daily cap)
 DEFAULTS: dict[str, tuple[int, int | None]] = {
     "idea_proposed": (5, 25),
     "idea_promoted": (20, None),
@@ -33,9 +33,6 @@ DEFAULTS: dict[str, tuple[int, int | None]] = {
     "contest_finalist": (15, None),
     "contest_win": (50, None),
 }
-
-#: rules nothing sends yet: contests will (then remove them from here, and members see them on /karma)
-NOT_YET_LIVE = frozenset({"contest_entry", "contest_finalist", "contest_win"})
 
 LABELS = {
     "idea_proposed": _l("Idea proposed"),
@@ -69,6 +66,7 @@ CAUSES = {
     "vote_withdrawn": _l("vote withdrawn"),
     "post_hidden": _l("post hidden by a moderator"),
     "flag_dismissed": _l("the post was shown again"),
+    "entry_withdrawn": _l("contest entry withdrawn"),
 }
 
 

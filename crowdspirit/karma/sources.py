@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import can
 from ..accounts.models import User
+from ..contests.models import Entry as ContestEntry
 from ..extensions import db
 from ..forum.models import Flag, Post, Thread
 from ..pipeline.models import Idea
@@ -51,6 +52,7 @@ def _describers(events: list[KarmaEvent], viewer) -> dict:
     amendments = _load(Amendment, ids.get("amendment"), joinedload(Amendment.idea).joinedload(Idea.project))
     flags = _load(Flag, ids.get("flag"), joinedload(Flag.post).options(thread_options))
     users = _load(User, ids.get("user"))
+    contest_entries = _load(ContestEntry, ids.get("entry"), joinedload(ContestEntry.contest))
 
     def idea(source_id):
         found = ideas.get(source_id)
@@ -72,8 +74,14 @@ def _describers(events: list[KarmaEvent], viewer) -> dict:
         found = users.get(source_id)
         return (found.display_name, url_for("accounts.profile", user_id=found.id)) if found else None
 
+    def entry(source_id):
+        found = contest_entries.get(source_id)
+        if found is None or not can(viewer, "entry.view", found):
+            return None
+        return found.title, url_for("contests.entry", entry_id=found.id)
+
     return {"idea": idea, "post": lambda source_id: _post_entry(viewer, posts.get(source_id)),
-            "amendment": amendment, "flag": flag, "user": user}
+            "amendment": amendment, "flag": flag, "user": user, "entry": entry}
 
 
 def describe(events: list[KarmaEvent], viewer) -> list[Entry]:

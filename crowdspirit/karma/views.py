@@ -23,7 +23,7 @@ def index():
     return render("karma/index.html", total=current_user.karma, breakdown=services.breakdown(current_user),
                   projects=services.project_totals(current_user), history=events,
                   entries=sources.describe(events.items, current_user), rules=rules.current(),
-                  labels=rules.LABELS, explanations=rules.EXPLANATIONS, not_yet_live=rules.NOT_YET_LIVE,
+                  labels=rules.LABELS, explanations=rules.EXPLANATIONS,
                   link=services.invite_link(current_user), referrals=services.referrals_of(current_user))
 
 

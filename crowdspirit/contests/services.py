@@ -1,0 +1,661 @@
+"""Contest rules: the phases and their dates, entries, coups de cœur, finalists, the winner, rewards and IP.
+
+Money: opening a contest moves the prize, the other finalists' bonuses and the participation pool from the
+sponsor's account to the contest's escrow. Picking the winner pays each other finalist's bonus and shares the
+pool; the winner's signature of the copyright transfer pays the winner's share and the platform's commission
+and returns whatever is left in escrow to the sponsor, which closes the contest. Every movement is one balanced
+ledger transaction (`ledger.post`).
+
+Participation pool rule (until karma plugs in): each participant other than the sponsor's team earns one point
+per entry kept in the contest, one per coup de cœur its entries received and one per comment written on someone
+else's entry; the pool is shared in proportion to points, cents left by rounding going one by one to the highest
+scores (then the earliest accounts).
+"""
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import clock
+from ..access import require, visible
+from ..accounts.models import User
+from ..attachments import services as attachments
+from ..database import paginate
+from ..errors import Conflict, DomainError, Forbidden
+from ..extensions import db
+from ..ledger import services as ledger
+from ..projects.models import Project
+from ..signals import contest_entry_submitted, contest_entry_withdrawn, contest_finalists_chosen, contest_won
+from .models import (
+    DATED,
+    Contest,
+    ContestInvitation,
+    ContestKind,
+    CopyrightTransfer,
+    Criterion,
+    Entry,
+    EntryComment,
+    EntryFile,
+    EntryHeart,
+    EntryRevision,
+    Phase,
+    Score,
+    TermsAcceptance,
+)
+
+THUMBNAIL_SIZE = (480, 480)
+#: images larger than this many pixels are refused before decoding (decompression bombs)
+MAX_PIXELS = 40_000_000
+MAX_FILES = 6
+LIMITS = {"prize": 10_000_000_00, "finalists": 10, "hours": 24 * 90}
+OPEN_PHASES = (Phase.PRIVATE, Phase.PUBLIC, Phase.SHORTLIST, Phase.ADJUSTMENTS, Phase.WINNER)
+
+
+ledger.MEMOS.update({
+    "contest.opened": _l("Contest opened: prize, finalists' bonuses and pool put in escrow"),
+    "contest.bonuses": _l("Finalist's bonus"),
+    "contest.pool": _l("Share of the participation pool"),
+    "contest.prize": _l("Prize to the winner and platform commission"),
+    "contest.refund": _l("Unused escrow returned to the sponsor"),
+})
+
+
+def _sources(ids) -> dict[int, tuple[str, str]]:
+    """Contest id -> (title, page) for payout statements."""
+    return {c.id: (c.title, url_for("contests.show", contest_id=c.id))
+            for c in db.session.scalars(select(Contest).where(Contest.id.in_(ids)))}
+
+
+ledger.SOURCES["contest"] = _sources
+
+
+# --- Creating and opening ------------------------------------------------------------------------
+def _check_terms(values: dict) -> None:
+    """Refuse amounts, counts or durations outside what a contest may have (the form says so first)."""
+    money = ("prize_cents", "finalist_bonus_cents", "pool_cents")
+    if any(not isinstance(values[k], int) or values[k] < 0 or values[k] > LIMITS["prize"] for k in money):
+        raise DomainError(_l("Amounts must be whole cents between 0 and 10,000,000."))
+    if values["prize_cents"] <= 0:
+        raise DomainError(_l("A contest needs a prize above zero."))
+    if not 0 <= values["winner_share"] <= 100:
+        raise DomainError(_l("The winner's share is a percentage between 0 and 100."))
+    if not 1 <= values["finalists_wanted"] <= LIMITS["finalists"]:
+        raise DomainError(_l("A contest has between 1 and 10 finalists."))
+    if values["currency"] not in ledger.CURRENCIES:
+        raise DomainError(_l("Unknown currency."))
+    if any(not 1 <= values[f"{phase}_hours"] <= LIMITS["hours"] for phase in DATED):
+        raise DomainError(_l("Each phase lasts between 1 hour and 90 days."))
+
+
+def parse_criteria(text: str) -> list[tuple[str, int]]:
+    """A rubric written one criterion a line, "Name: weight" (weight 1 when omitted)."""
+    criteria = []
+    for line in (text or "").splitlines():
+        name, _sep, weight = line.strip().rpartition(":") if ":" in line else (line.strip(), "", "1")
+        name = name.strip()
+        if not name:
+            continue
+        if not weight.strip().isdigit() or not 1 <= int(weight) <= 10:
+            raise DomainError(_l("Write each criterion as “Name: weight”, with a weight from 1 to 10."))
+        criteria.append((name[:120], int(weight)))
+    return criteria
+
+
+def create_contest(user, *, project_id: int | None = None, criteria: str = "", **values) -> Contest:
+    """A sponsor's team member writes a contest (a draft until it is opened)."""
+    if user.organisation_id is None:
+        raise Forbidden(_l("Only sponsors' teams open contests."))
+    _check_terms(values)
+    if project_id:
+        project = db.session.get(Project, project_id)
+        if project is None or project.organisation_id != user.organisation_id:
+            raise DomainError(_l("Choose one of your organisation's projects."))
+    rubric = parse_criteria(criteria)
+    if values.get("kind") == ContestKind.CHALLENGE:
+        values["finalists_wanted"] = 1  # a challenge has a winner, no finalists' bonuses
+    contest = Contest(organisation_id=user.organisation_id, project_id=project_id or None, created_by_id=user.id,
+                      **values)
+    db.session.add(contest)
+    db.session.flush()
+    db.session.add_all(Criterion(contest_id=contest.id, name=name, weight=weight) for name, weight in rubric)
+    db.session.commit()
+    return contest
+
+
+def open_contest(contest: Contest, user) -> None:
+    """Open a draft: the creation phase starts now and the escrow is funded from the sponsor's account."""
+    now = clock.now()
+    changed = db.session.execute(update(Contest).where(Contest.id == contest.id, Contest.phase == Phase.DRAFT)
+                                 .values(phase=Phase.PRIVATE, phase_started_at=now, opened_at=now)).rowcount
+    if not changed:
+        db.session.rollback()
+        raise Conflict(_l("This contest is already open."))
+    ledger.post("contest.opened",
+                [(ledger.sponsor_account(contest.organisation_id), -contest.escrow_cents),
+                 (ledger.escrow_account(contest.id), contest.escrow_cents)], contest.currency, ("contest", contest.id))
+    db.session.commit()
+    db.session.refresh(contest)
+
+
+# --- Phases --------------------------------------------------------------------------------------
+def next_phase(contest: Contest) -> str | None:
+    phases = contest.phases
+    index = phases.index(Phase(contest.phase))
+    return phases[index + 1] if index + 1 < len(phases) else None
+
+
+def _gate(contest: Contest) -> object | None:
+    """Why the current phase may not end yet (None: it may)."""
+    if contest.phase == Phase.DRAFT:
+        return _l("Open the contest first.")
+    if contest.kind == ContestKind.CONTEST and contest.phase == Phase.SHORTLIST and not finalists(contest):
+        return _l("Choose the finalists first.")
+    if contest.phase == Phase.WINNER:
+        return _l("The contest closes when the winner signs the copyright transfer.")
+    if contest.phase == Phase.CLOSED:
+        return _l("This contest is closed.")
+    return None
+
+
+def _move(contest: Contest, target: str, started) -> bool:
+    """Compare-and-set the contest from the phase we read to target; False when another request moved it first."""
+    changed = db.session.execute(update(Contest).where(Contest.id == contest.id, Contest.phase == contest.phase)
+                                 .values(phase=target, phase_started_at=started)).rowcount
+    db.session.commit()
+    db.session.refresh(contest)
+    return bool(changed)
+
+
+def refresh_phase(contest: Contest) -> Contest:
+    """Advance the contest through every dated phase whose end has passed (computed on access).
+
+    Each step is a compare-and-set, so two requests never advance it twice; a phase started by date begins
+    exactly when the previous one ended, so catching up several phases keeps the schedule.
+    """
+    for _step in range(len(contest.phases)):
+        ends = contest.phase_ends_at
+        if ends is None or clock.now() < ends or _gate(contest) is not None:
+            break
+        _move(contest, next_phase(contest), ends)
+    return contest
+
+
+def advance(contest: Contest, user) -> None:
+    """The sponsor starts the next phase now."""
+    refresh_phase(contest)
+    reason = _gate(contest)
+    if reason is not None:
+        raise Conflict(reason)
+    if not _move(contest, next_phase(contest), clock.now()):
+        raise Conflict(_l("The contest moved on meanwhile; look again."))
+
+
+def schedule(contest: Contest) -> list[tuple[str, object, object]]:
+    """(phase, start, end) of each phase from the current one, as planned now (None where a decision decides)."""
+    rows, start = [], contest.phase_started_at
+    for phase in contest.phases[contest.phases.index(Phase(contest.phase)):]:
+        hours = contest.hours(phase)
+        end = start + timedelta(hours=hours) if start is not None and hours else None
+        rows.append((phase, start, end))
+        start = end
+    return rows
+
+
+def load_contest(contest_id: int, user, action: str = "contest.view") -> Contest:
+    """The contest, its phase brought up to date, if the user may do action on it (404/403/sign-in otherwise)."""
+    contest = require(user, "contest.view", db.session.get(Contest, contest_id))
+    refresh_phase(contest)
+    return require(user, action, contest)
+
+
+def load_entry(entry_id: int, user, action: str = "entry.view") -> Entry:
+    """The entry (its contest's phase brought up to date) if the user may do action on it."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is not None:
+        refresh_phase(entry.contest)
+    return require(user, action, entry)
+
+
+def load_file(file_id: int, user, action: str) -> EntryFile:
+    file = db.session.get(EntryFile, file_id)
+    if file is not None:
+        refresh_phase(file.entry.contest)
+    return require(user, action, file)
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+TABS = ("open", "closed", "mine")
+
+
+def contests_page(user, tab: str, page: int, per_page: int):
+    """The contests the user may see: running ones, closed ones, or (sponsors) their organisation's, drafts too."""
+    query = visible(select(Contest).options(joinedload(Contest.organisation)), user)
+    if tab == "mine":
+        query = query.where(Contest.organisation_id == (user.organisation_id or 0))
+    elif tab == "closed":
+        query = query.where(Contest.phase == Phase.CLOSED)
+    else:
+        query = query.where(Contest.phase.in_(OPEN_PHASES))
+    found = paginate(query.order_by(Contest.id.desc()), page, per_page)
+    for contest in found.items:
+        refresh_phase(contest)
+    return found
+
+
+def entry_counts(contest_ids: list[int], user) -> dict[int, int]:
+    """How many entries of each contest the user may see (never someone else's private entries)."""
+    if not contest_ids:
+        return {}
+    query = visible(select(Entry.contest_id, func.count()).where(Entry.contest_id.in_(contest_ids),
+                                                                Entry.withdrawn_at.is_(None)), user)
+    return dict(db.session.execute(query.group_by(Entry.contest_id)).all())
+
+
+SORTS = ("hearts", "newest")
+
+
+def entries_page(contest: Contest, user, page: int, per_page: int, sort: str = "hearts"):
+    """The contest's entries the user may see, finalists first, then by coups de cœur or newest."""
+    order = [Entry.finalist_at.is_(None), Entry.heart_count.desc()] if sort == "hearts" else []
+    query = visible(select(Entry).where(Entry.contest_id == contest.id).options(
+        joinedload(Entry.author), selectinload(Entry.files)), user)
+    query = query.order_by(Entry.withdrawn_at.is_not(None), *order, Entry.id.desc())
+    return paginate(query, page, per_page)
+
+
+def finalists(contest: Contest) -> list[Entry]:
+    return list(db.session.scalars(select(Entry).where(Entry.contest_id == contest.id,
+                                                       Entry.finalist_at.is_not(None)).order_by(Entry.id)))
+
+
+def candidates(contest: Contest, limit: int = 300) -> list[Entry]:
+    """The entries a sponsor chooses finalists from (its team sees them all), most loved first."""
+    return list(db.session.scalars(select(Entry).where(Entry.contest_id == contest.id, Entry.withdrawn_at.is_(None))
+                                   .options(joinedload(Entry.author))
+                                   .order_by(Entry.heart_count.desc(), Entry.id).limit(limit)))
+
+
+def winner(contest: Contest) -> Entry | None:
+    return db.session.get(Entry, contest.winner_entry_id) if contest.winner_entry_id else None
+
+
+def transfer_of(contest: Contest) -> CopyrightTransfer | None:
+    return db.session.scalar(select(CopyrightTransfer).where(CopyrightTransfer.contest_id == contest.id))
+
+
+def hearted(user, entry_ids: list[int]) -> set[int]:
+    """Which of these entries the user gave a coup de cœur."""
+    if not user.is_authenticated or not entry_ids:
+        return set()
+    return set(db.session.scalars(select(EntryHeart.entry_id).where(EntryHeart.user_id == user.id,
+                                                                    EntryHeart.entry_id.in_(entry_ids))))
+
+
+def accepted_terms(contest: Contest, user) -> bool:
+    return user.is_authenticated and db.session.scalar(select(TermsAcceptance.id).where(
+        TermsAcceptance.contest_id == contest.id, TermsAcceptance.user_id == user.id,
+        TermsAcceptance.version == contest.terms_version)) is not None
+
+
+# --- Entries -------------------------------------------------------------------------------------
+@dataclass
+class Upload:
+    """A file as received: its name and bytes."""
+
+    filename: str
+    content: bytes
+
+
+def _thumbnail(content: bytes) -> bytes:
+    """A PNG of the image reduced to THUMBNAIL_SIZE (which also drops its metadata), or a refusal."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise DomainError(_l("Images are limited to 40 megapixels."))
+            image.draft("RGB", THUMBNAIL_SIZE)
+            image.thumbnail(THUMBNAIL_SIZE)
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, "PNG", optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise DomainError(_l("This image could not be read; send a valid PNG, JPEG or GIF file.")) from None
+
+
+def _prepare(uploads: list[Upload]) -> list[tuple[str, str, bytes, bytes | None]]:
+    """Check every file (size, real type, readable image) before storing any: (name, type, bytes, thumbnail)."""
+    if len(uploads) > MAX_FILES:
+        raise DomainError(_l("An entry holds at most 6 files."))
+    checked = []
+    for upload in uploads:
+        name, content_type = attachments.checked_upload(upload.filename, upload.content)
+        thumbnail = _thumbnail(upload.content) if content_type.startswith("image/") else None
+        checked.append((name, content_type, upload.content, thumbnail))
+    return checked
+
+
+def _store(entry: Entry, revision: int, checked) -> None:
+    for name, content_type, content, thumbnail in checked:
+        entry.files.append(EntryFile(revision=revision, filename=name, content_type=content_type, size=len(content),
+                                     storage_name=attachments.store(content),
+                                     thumbnail_name=thumbnail and attachments.store(thumbnail)))
+
+
+def check_taking_entries(contest: Contest) -> None:
+    """Refuse (409) unless the contest is in its creation phase, saying when entries closed."""
+    refresh_phase(contest)
+    if contest.phase != Phase.PRIVATE:
+        if contest.phase == Phase.DRAFT:
+            raise Conflict(_l("This contest is not open yet."))
+        raise Conflict(_l("Entries are closed: the creation phase ended on %(date)s.",
+                          date=format_datetime(schedule_end(contest, Phase.PRIVATE), "short")))
+
+
+def submit_entry(contest: Contest, user, title: str, text: str, uploads: list[Upload], accepted: bool,
+                 terms_version: int | None) -> Entry:
+    """Enter the contest during its creation phase, accepting the current version of its terms."""
+    check_taking_entries(contest)
+    if not accepted:
+        raise DomainError(_l("Accept the contest's terms to enter."))
+    if terms_version != contest.terms_version:
+        raise Conflict(_l("The contest's terms have changed: read them again before accepting."))
+    if not title.strip():
+        raise DomainError(_l("Give your entry a title."))
+    checked = _prepare(uploads)
+    if not accepted_terms(contest, user):
+        db.session.add(TermsAcceptance(contest_id=contest.id, user_id=user.id, version=contest.terms_version,
+                                       text=contest.terms_text, accepted_at=clock.now()))
+    entry = Entry(contest_id=contest.id, author_id=user.id, title=title.strip()[:160], text=text.strip(),
+                  created_at=clock.now())
+    entry.revisions.append(EntryRevision(number=1, title=entry.title, text=entry.text, created_at=clock.now()))
+    _store(entry, 1, checked)
+    db.session.add(entry)
+    db.session.commit()
+    contest_entry_submitted.send(entry)
+    return entry
+
+
+def schedule_end(contest: Contest, phase: str):
+    """When a phase ended (or ends), from the contest's schedule; the creation phase's end is fixed at opening."""
+    if phase == Phase.PRIVATE and contest.opened_at is not None:
+        return contest.opened_at + timedelta(hours=contest.private_hours)
+    return contest.phase_ends_at
+
+
+def withdraw_entry(entry: Entry, user) -> None:
+    """The author takes the entry back, during the creation phase only."""
+    refresh_phase(entry.contest)
+    if entry.contest.phase != Phase.PRIVATE:
+        raise Conflict(_l("Entries can be withdrawn only during the private creation phase."))
+    changed = db.session.execute(update(Entry).where(Entry.id == entry.id, Entry.withdrawn_at.is_(None))
+                                 .values(withdrawn_at=clock.now())).rowcount
+    if not changed:
+        db.session.rollback()
+        raise Conflict(_l("This entry is already withdrawn."))
+    db.session.commit()
+    contest_entry_withdrawn.send(entry)
+
+
+def _insert_once(model, **values) -> bool:
+    """Insert a row unless its unique key exists (one statement, safe under concurrency)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return db.session.execute(statement).scalar_one_or_none() is not None
+
+
+def give_heart(entry: Entry, user) -> int:
+    """A member's coup de cœur for someone else's entry, once, during the public phase; returns the new count."""
+    if entry.contest.phase != Phase.PUBLIC:
+        raise Conflict(_l("Coups de cœur are given during the public phase."))
+    if not _insert_once(EntryHeart, entry_id=entry.id, user_id=user.id, created_at=clock.now()):
+        db.session.rollback()
+        raise Conflict(_l("You have already given this entry your coup de cœur."))
+    count = db.session.execute(update(Entry).where(Entry.id == entry.id).values(heart_count=Entry.heart_count + 1)
+                               .returning(Entry.heart_count)).scalar_one()
+    db.session.commit()
+    return count
+
+
+def add_comment(entry: Entry, user, body: str) -> EntryComment:
+    """Comment on an entry one may see, until the contest closes."""
+    if entry.contest.phase == Phase.CLOSED:
+        raise Conflict(_l("This contest is closed."))
+    if not body.strip():
+        raise DomainError(_l("Write a comment first."))
+    comment = EntryComment(entry_id=entry.id, author_id=user.id, body=body.strip()[:3000], created_at=clock.now())
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def comments(entry: Entry) -> list[EntryComment]:
+    return list(db.session.scalars(select(EntryComment).where(EntryComment.entry_id == entry.id)
+                                   .options(joinedload(EntryComment.author)).order_by(EntryComment.id)))
+
+
+# --- Shortlist, adjustments, winner --------------------------------------------------------------
+def choose_finalists(contest: Contest, user, entry_ids: list[int]) -> list[Entry]:
+    """The sponsor picks at most finalists_wanted entries during the shortlist phase (choosing again replaces)."""
+    if contest.kind != ContestKind.CONTEST or contest.phase != Phase.SHORTLIST:
+        raise Conflict(_l("Finalists are chosen during the shortlist phase."))
+    chosen = set(entry_ids)
+    if not chosen:
+        raise DomainError(_l("Choose at least one finalist."))
+    if len(chosen) > contest.finalists_wanted:
+        raise DomainError(_l("This contest has %(n)d finalists at most.", n=contest.finalists_wanted))
+    entries = list(db.session.scalars(select(Entry).where(Entry.contest_id == contest.id, Entry.id.in_(chosen),
+                                                          Entry.withdrawn_at.is_(None))))
+    if len(entries) != len(chosen):
+        raise DomainError(_l("Finalists must be entries of this contest."))
+    now = clock.now()
+    db.session.execute(update(Entry).where(Entry.contest_id == contest.id).values(finalist_at=None))
+    db.session.execute(update(Entry).where(Entry.id.in_(chosen)).values(finalist_at=now))
+    db.session.commit()
+    contest_finalists_chosen.send(contest, entries=entries)
+    return entries
+
+
+def request_adjustment(entry: Entry, user, text: str) -> None:
+    """The sponsor asks a finalist for changes, during the adjustments phase."""
+    if entry.contest.phase != Phase.ADJUSTMENTS or entry.finalist_at is None:
+        raise Conflict(_l("Changes are asked of finalists during the adjustments phase."))
+    if not text.strip():
+        raise DomainError(_l("Say which changes you would like."))
+    entry.adjustment_request = text.strip()[:3000]
+    db.session.commit()
+
+
+def revise_entry(entry: Entry, user, title: str, text: str, note: str, uploads: list[Upload]) -> EntryRevision:
+    """A finalist submits a revised version (kept as a new revision, with its files), during the adjustments."""
+    if entry.contest.phase != Phase.ADJUSTMENTS or entry.finalist_at is None:
+        raise Conflict(_l("Finalists revise their entries during the adjustments phase."))
+    if not title.strip():
+        raise DomainError(_l("Give your entry a title."))
+    checked = _prepare(uploads)
+    entry.revision += 1
+    entry.title, entry.text = title.strip()[:160], text.strip()
+    revision = EntryRevision(number=entry.revision, title=entry.title, text=entry.text, note=note.strip()[:300],
+                             created_at=clock.now())
+    entry.revisions.append(revision)
+    _store(entry, entry.revision, checked)
+    db.session.commit()
+    return revision
+
+
+def pool_points(contest: Contest) -> dict[int, int]:
+    """user id -> points earned in the contest (see the module's docstring), the sponsor's team left out."""
+    points: dict[int, int] = defaultdict(int)
+    kept = select(Entry.id, Entry.author_id, Entry.heart_count).where(Entry.contest_id == contest.id,
+                                                                       Entry.withdrawn_at.is_(None))
+    authors = {}
+    for entry_id, author_id, hearts in db.session.execute(kept):
+        authors[entry_id] = author_id
+        points[author_id] += 1 + hearts
+    for entry_id, author_id in db.session.execute(select(EntryComment.entry_id, EntryComment.author_id).where(
+            EntryComment.entry_id.in_(authors))):
+        if author_id != authors[entry_id]:
+            points[author_id] += 1
+    team = set(db.session.scalars(select(User.id).where(User.organisation_id == contest.organisation_id)))
+    return {user_id: n for user_id, n in points.items() if user_id not in team and n > 0}
+
+
+def split_pool(pool_cents: int, points: dict[int, int]) -> dict[int, int]:
+    """Shares of the pool in proportion to points; the cents left by rounding go to the highest scores."""
+    total = sum(points.values())
+    if not pool_cents or not total:
+        return {}
+    shares = {user: pool_cents * n // total for user, n in points.items()}
+    left = pool_cents - sum(shares.values())
+    for user in sorted(points, key=lambda u: (-points[u], u))[:left]:
+        shares[user] += 1
+    return {user: cents for user, cents in shares.items() if cents}
+
+
+def award(contest: Contest, user, entry: Entry) -> None:
+    """Pick the winner: the other finalists get their bonus and the pool is shared; the winner signs next."""
+    refresh_phase(contest)
+    allowed = (Phase.ADJUSTMENTS, Phase.WINNER) if contest.kind == ContestKind.CONTEST else (
+        Phase.SHORTLIST, Phase.WINNER)
+    if contest.phase not in allowed:
+        raise Conflict(_l("The winner is picked after the adjustments phase has started."))
+    if entry.contest_id != contest.id or entry.withdrawn_at is not None:
+        raise DomainError(_l("The winner must be an entry of this contest."))
+    if contest.kind == ContestKind.CONTEST and entry.finalist_at is None:
+        raise Conflict(_l("Pick the winner among the finalists."))
+    now = clock.now()
+    changed = db.session.execute(update(Contest).where(Contest.id == contest.id, Contest.winner_entry_id.is_(None))
+                                 .values(winner_entry_id=entry.id, phase=Phase.WINNER, phase_started_at=now)).rowcount
+    if not changed:
+        db.session.rollback()
+        raise Conflict(_l("The winner of this contest is already picked."))
+    entry.won_at = now
+    escrow = ledger.escrow_account(contest.id)
+    others = [f for f in finalists(contest) if f.id != entry.id]
+    if contest.finalist_bonus_cents and others:
+        ledger.post("contest.bonuses",
+                    [(escrow, -contest.finalist_bonus_cents * len(others))]
+                    + [(ledger.member_account(f.author_id), contest.finalist_bonus_cents) for f in others],
+                    contest.currency, ("contest", contest.id))
+    shares = split_pool(contest.pool_cents, pool_points(contest))
+    if shares:
+        ledger.post("contest.pool",
+                    [(escrow, -sum(shares.values()))]
+                    + [(ledger.member_account(u), cents) for u, cents in sorted(shares.items())],
+                    contest.currency, ("contest", contest.id))
+    db.session.commit()
+    db.session.refresh(contest)
+    contest_won.send(contest, entry=entry)
+
+
+def sign_transfer(contest: Contest, user, version: int | None, ip_address: str) -> CopyrightTransfer:
+    """The winner signs the copyright transfer: they are paid, the platform takes its commission, what is left in
+    escrow returns to the sponsor, and the contest closes."""
+    if contest.phase != Phase.WINNER or contest.winner_entry_id is None:
+        raise Conflict(_l("There is no transfer to sign in this contest now."))
+    if version != contest.transfer_version:
+        raise Conflict(_l("The transfer's text has changed: read it again before signing."))
+    now = clock.now()
+    if not _insert_once(CopyrightTransfer, contest_id=contest.id, entry_id=contest.winner_entry_id, user_id=user.id,
+                        version=contest.transfer_version, text=contest.transfer_text, ip_address=ip_address[:45],
+                        signed_at=now):
+        db.session.rollback()
+        raise Conflict(_l("The copyright transfer is already signed."))
+    escrow = ledger.escrow_account(contest.id)
+    ledger.post("contest.prize",
+                [(escrow, -contest.prize_cents), (ledger.member_account(user.id), contest.winner_cents),
+                 (ledger.PLATFORM, contest.commission_cents)], contest.currency, ("contest", contest.id))
+    left = ledger.balance(escrow, contest.currency)
+    if left:
+        ledger.post("contest.refund",
+                    [(escrow, -left), (ledger.sponsor_account(contest.organisation_id), left)], contest.currency,
+                    ("contest", contest.id))
+    db.session.execute(update(Contest).where(Contest.id == contest.id).values(
+        phase=Phase.CLOSED, phase_started_at=now, closed_at=now))
+    db.session.commit()
+    db.session.refresh(contest)
+    return transfer_of(contest)
+
+
+# --- Expert challenges: rubric and ranking --------------------------------------------------------
+def criteria(contest: Contest) -> list[Criterion]:
+    return list(db.session.scalars(select(Criterion).where(Criterion.contest_id == contest.id)
+                                   .order_by(Criterion.id)))
+
+
+def score_entry(entry: Entry, user, values: dict[int, int]) -> None:
+    """The sponsor scores an entry on each criterion (0 to 10), replacing earlier scores."""
+    if entry.contest.phase not in (Phase.PRIVATE, Phase.SHORTLIST):
+        raise Conflict(_l("Entries are scored before the winner is picked."))
+    rubric = {c.id for c in criteria(entry.contest)}
+    if not rubric or set(values) - rubric or any(not 0 <= v <= 10 for v in values.values()):
+        raise DomainError(_l("Give each criterion a score from 0 to 10."))
+    for criterion_id, value in values.items():
+        score = db.session.scalar(select(Score).where(Score.entry_id == entry.id,
+                                                      Score.criterion_id == criterion_id))
+        if score is None:
+            db.session.add(Score(entry_id=entry.id, criterion_id=criterion_id, value=value, scorer_id=user.id,
+                                 scored_at=clock.now()))
+        else:
+            score.value, score.scorer_id, score.scored_at = value, user.id, clock.now()
+    db.session.commit()
+
+
+def ranking(contest: Contest, user) -> list[tuple[Entry, float | None, dict[int, int]]]:
+    """The entries with their weighted score out of 10 (None until scored), best first, for the sponsor."""
+    rubric = {c.id: c.weight for c in criteria(contest)}
+    entries = list(db.session.scalars(visible(select(Entry).where(Entry.contest_id == contest.id,
+                                                                  Entry.withdrawn_at.is_(None)), user)))
+    scores: dict[int, dict[int, int]] = defaultdict(dict)
+    for entry_id, criterion_id, value in db.session.execute(select(Score.entry_id, Score.criterion_id, Score.value)
+                                                            .where(Score.entry_id.in_([e.id for e in entries]))):
+        scores[entry_id][criterion_id] = value
+    rows = []
+    for entry in entries:
+        given = scores.get(entry.id, {})
+        weight = sum(rubric[c] for c in given)
+        total = round(sum(rubric[c] * v for c, v in given.items()) / weight, 2) if weight else None
+        rows.append((entry, total, given))
+    return sorted(rows, key=lambda row: (row[1] is None, -(row[1] or 0), row[0].id))
+
+
+def experts(skill: str, kind: str, limit: int = 30) -> list[User]:
+    """Members matching a skill (substring) and a profile kind, to invite to a challenge."""
+    query = select(User).where(User.organisation_id.is_(None), User.banned.is_(False))
+    if skill.strip():
+        query = query.where(User.skills.ilike(f"%{skill.strip()[:60]}%"))
+    if kind:
+        query = query.where(User.profile_kind == kind)
+    return list(db.session.scalars(query.order_by(User.display_name).limit(limit)))
+
+
+def invite_expert(contest: Contest, user, expert_id: int) -> None:
+    """Invite a member to a challenge (they are notified on their contests page; entering stays open to all)."""
+    expert = db.session.get(User, expert_id)
+    if expert is None or expert.organisation_id is not None:
+        raise DomainError(_l("Choose a community member to invite."))
+    if contest.phase not in (Phase.DRAFT, Phase.PRIVATE):
+        raise Conflict(_l("Experts are invited before submissions close."))
+    if not _insert_once(ContestInvitation, contest_id=contest.id, user_id=expert.id, invited_by_id=user.id,
+                        created_at=clock.now()):
+        db.session.rollback()
+        raise Conflict(_l("This member is already invited."))
+    db.session.commit()
+
+
+def invited(contest: Contest) -> list[User]:
+    """The members invited to a challenge."""
+    return list(db.session.scalars(select(User).join(ContestInvitation, ContestInvitation.user_id == User.id)
+                                   .where(ContestInvitation.contest_id == contest.id).order_by(User.display_name)))
+
+
+def scores_of(entry: Entry) -> dict[int, int]:
+    """criterion id -> the entry's score."""
+    return dict(db.session.execute(select(Score.criterion_id, Score.value).where(Score.entry_id == entry.id)).all())
