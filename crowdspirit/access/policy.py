@@ -345,6 +345,11 @@ def hook_manager(user, hook) -> bool:
     return hook.organisation_id == user.organisation_id
 
 
+def organisation_member(user, organisation) -> bool:
+    """A member of the organisation: its team reads its sponsor dashboard."""
+    return user.organisation_id is not None and user.organisation_id == organisation.id
+
+
 def uploader_or_manager(user, attachment) -> bool:
     return attachment.uploader_id == user.id or manager(user, attachment)
 
@@ -583,6 +588,7 @@ RULES: dict[str, Rule] = {
         "The original files stay with their author until the winner signs the copyright transfer; the sponsor can "
         "download the winning entry's originals once it is signed.")),
     "payouts.view": Rule(signed_in),
+    "organisation.dashboard": Rule(organisation_member),
     "attachment.add": Rule(author_or_member, _l("Only the author and the project's members can attach files.")),
     "attachment.delete": Rule(uploader_or_manager, _l("Only who uploaded a file, or a manager, can remove it.")),
 }
@@ -590,13 +596,14 @@ RULES: dict[str, Rule] = {
 #: what a suspended member may still do: read
 READ_ACTIONS = frozenset(action for action, rule in RULES.items() if action.endswith(".view")) | {
     "project.members", "project.audit", "forum.queue", "token.manage", "webhook.manage", "interest.view",
-    "workspace.know", "rnd.scout", "payouts.view"}
+    "workspace.know", "rnd.scout", "payouts.view", "organisation.dashboard"}
 
 #: which rule decides whether a user may know that an object of each kind exists
 VIEW_ACTION = {"Project": "project.view", "Idea": "idea.view", "Attachment": "attachment.view",
                "Thread": "thread.view", "Post": "post.view", "ApiToken": "token.manage", "Webhook": "webhook.manage",
                "Interest": "interest.view", "Partnership": "workspace.know",
-               "Contest": "contest.view", "Entry": "entry.view", "EntryFile": "entry.view"}
+               "Contest": "contest.view", "Entry": "entry.view", "EntryFile": "entry.view",
+               "Organisation": "organisation.dashboard"}  # organisations have no page of their own yet
 
 
 def can(user, action: str, obj) -> bool:
