@@ -6,23 +6,27 @@ from datetime import date, timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from . import clock
 from .accounts import services as accounts
 from .accounts.models import Organisation, User
 from .contests import services as contests
+from .database import utcnow
 from .extensions import db
 from .forum import moderation
 from .forum import services as forum
+from .forum.models import Post, Thread
 from .karma import services as karma
 from .pipeline import services as pipeline
-from .pipeline.models import Idea, Stage
+from .pipeline.models import Idea, Stage, Vote
 from .projects import nda
 from .projects import services as projects
-from .projects.models import MemberRole, ProjectMembership, PromotionDecider, Visibility
+from .projects.models import MemberRole, Project, ProjectMembership, PromotionDecider, Visibility
 from .rnd import services as rnd
-from .rnd.models import IpArrangement
+from .rnd.models import Decision, Interest, IpArrangement, Milestone, Partnership, StatusUpdate
 from .specs import services as specs
+from .specs.models import SpecApproval, SpecRevision
 
 DEMO_PASSWORD = "crowdspirit-demo"
 
@@ -129,8 +133,9 @@ def _people() -> dict[str, User]:
     return people
 
 
-def _advance(idea, target: Stage, people: dict, rng: random.Random) -> None:
-    """Walk an idea through the pipeline to target, with votes and spec revisions on the way."""
+def _advance(idea, target: Stage, people: dict, rng: random.Random, ready: bool = False) -> None:
+    """Walk an idea through the pipeline to target, with votes and spec revisions on the way (a spec left
+    `ready` passes the readiness checklist and waits for the R&D partner's decision)."""
     if target == Stage.ARCHIVED:
         pipeline.transition(idea, Stage.ARCHIVED, people["admin"],
                             "Duplicate of an earlier idea; merged into it.")
@@ -157,11 +162,12 @@ def _advance(idea, target: Stage, people: dict, rng: random.Random) -> None:
         constraints="Repairable with common tools; CE marking.",
         bom_estimate="About 35 EUR at 10,000 units (case, board, battery, assembly).", target_price="Under 120 EUR",
         open_questions="- [x] Which certification?\n- [ ] Which battery chemistry?")
-    if target == Stage.PARTNER_RND:  # settle the last question and gather the approvals the gate asks for
+    if target == Stage.PARTNER_RND or ready:  # settle the last question and gather the approvals the gate asks for
         specs.save_revision(idea, idea.author, revision.number + 1, "Battery chosen",
                             open_questions="- [x] Which certification?\n- [x] Which battery chemistry? LiFePO4.")
         for approver in voters[:idea.project.spec_approvals_needed]:
             specs.approve(idea, approver)
+    if target == Stage.PARTNER_RND:
         _partner(idea, idea.project.rnd_partner or people["hana"].organisation, people)
     elif idea.project.policy_spec == Visibility.COMMUNITY:  # an open specification attracts an offer
         rnd.express_interest(idea, people["dora"], "Domia Labs would build this into its next product line.",
@@ -262,6 +268,108 @@ def _discussions(people) -> None:
     pipeline.withdraw_vote(voting, people["member"])
 
 
+DISCUSSION = [
+    "I would use this every day. How heavy would it be?",
+    "Could the battery be swapped without tools?",
+    "+1, and please keep it repairable: screws, not glue.",
+    "A friend builds something close to this; I will ask him what he learnt.",
+    "What would it cost? Under 100 EUR it would sell itself.",
+    "Have you looked at how the competitors handle water resistance?",
+    "I can help with the prototype if someone shares the drawings.",
+    "Good point above. Maybe an open standard for the connector?",
+]
+#: how far back the demo's history goes
+HISTORY = timedelta(weeks=16)
+
+
+def _discuss(project, people: dict, rng: random.Random) -> None:
+    """A few posts on the project's thread and on its ideas still open to everyone (idea and vote stages)."""
+    voices = [people[key] for key in MEMBERS.get(project.title, ())] + [project.owner]
+    ideas = db.session.scalars(select(Idea).where(Idea.project_id == project.id,
+                                                  Idea.stage.in_([Stage.IDEA, Stage.VOTE])).order_by(Idea.id)).all()
+    for thread in [forum.thread_of_project(project), *(forum.thread_of_idea(idea) for idea in ideas[::2])]:
+        for _ in range(rng.randint(1, 4)):
+            forum.add_post(thread, rng.choice(voices), rng.choice(DISCUSSION))
+
+
+def _between(rng: random.Random, start, end):
+    """A random moment from start to end."""
+    return start + (end - start) * rng.random()
+
+
+def _spread_idea(idea, now, rng: random.Random) -> None:
+    """Spread one idea's history over the past weeks, in order: proposal, moves, votes, revisions, posts.
+    An idea still open for votes entered the vote stage in the last nine days, so voting stays open."""
+    moves = idea.history
+    tail = timedelta(days=rng.uniform(0.5, {Stage.IDEA: 105, Stage.VOTE: 9}.get(idea.stage, 50)))
+    gaps = [timedelta(days=rng.uniform(2, 18)) for _ in moves[1:]]
+    room, span = HISTORY - tail - timedelta(days=1), sum(gaps, timedelta())
+    if span > room:
+        gaps = [gap * (room / span) for gap in gaps]
+    moment = now - tail - sum(gaps, timedelta())
+    for move, gap in zip(moves, [timedelta(), *gaps], strict=True):
+        moment += gap
+        move.created_at = moment
+    stays = {move.to_stage: (move.created_at, after.created_at if after else now)
+             for move, after in zip(moves, [*moves[1:], None], strict=True)}
+    idea.created_at, idea.updated_at = moves[0].created_at, moves[-1].created_at
+    if Stage.VOTE in stays:
+        idea.vote_closes_at = stays[Stage.VOTE][0] + timedelta(days=idea.project.voting_days)
+        for vote in db.session.scalars(select(Vote).where(Vote.idea_id == idea.id)):
+            vote.created_at = _between(rng, *stays[Stage.VOTE])
+    if Stage.PARTNER_RND in stays:
+        idea.rnd_started_at = stays[Stage.PARTNER_RND][0]
+    if Stage.SPEC in stays:
+        _spread_partnering(idea, stays, rng)
+        start, end = stays[Stage.SPEC]
+        revisions = db.session.scalars(select(SpecRevision).where(SpecRevision.idea_id == idea.id)
+                                       .order_by(SpecRevision.number)).all()
+        for revision, moment in zip(revisions, sorted(_between(rng, start, end) for _ in revisions), strict=True):
+            revision.created_at = moment
+        for approval in db.session.scalars(select(SpecApproval).where(SpecApproval.idea_id == idea.id)):
+            approval.created_at = _between(rng, revisions[-1].created_at, end)
+
+
+def _spread_partnering(idea, stays: dict, rng: random.Random) -> None:
+    """Sponsors' offers come during the specification; the partnership starts with partner R&D, and its
+    workspace's milestones, decisions and public updates come after."""
+    offers_until = stays[Stage.PARTNER_RND][0] if Stage.PARTNER_RND in stays else stays[Stage.SPEC][1]
+    for interest in db.session.scalars(select(Interest).where(Interest.idea_id == idea.id)):
+        interest.created_at = _between(rng, stays[Stage.SPEC][0], offers_until)
+        if interest.decided_at is not None:
+            interest.decided_at = offers_until
+    partnership = db.session.scalar(select(Partnership).where(Partnership.idea_id == idea.id))
+    if partnership is None or Stage.PARTNER_RND not in stays:
+        return
+    start, end = stays[Stage.PARTNER_RND]
+    partnership.started_at = start
+    for member in partnership.members:
+        member.created_at = start
+    for model in (Milestone, Decision, StatusUpdate):
+        for item in db.session.scalars(select(model).where(model.partnership_id == partnership.id)):
+            item.created_at = _between(rng, start, end)
+
+
+def _spread_over_weeks(rng: random.Random) -> None:
+    """Give the demo a past: everything was created just now, so move proposals, stage moves, votes,
+    revisions and posts back over the last sixteen weeks (the sponsor dashboards then have something to show)."""
+    now = utcnow()
+    for model in (User, Project, Organisation):
+        for row in db.session.scalars(select(model)):
+            row.created_at = now - HISTORY - timedelta(days=7)
+    for idea in db.session.scalars(select(Idea).options(selectinload(Idea.history), selectinload(Idea.project))):
+        _spread_idea(idea, now, rng)
+    for thread in db.session.scalars(select(Thread)):
+        idea_start = (thread.idea.created_at if thread.idea_id else
+                      thread.partnership.started_at if thread.partnership_id else now - HISTORY)
+        posts = db.session.scalars(select(Post).where(Post.thread_id == thread.id).order_by(Post.id)).all()
+        for post, moment in zip(posts, sorted(_between(rng, idea_start, now) for _ in posts), strict=True):
+            post.created_at = moment
+        if posts:
+            thread.created_at, thread.last_post_at = posts[0].created_at, posts[-1].created_at
+    db.session.commit()
+
+
 def seed() -> dict[str, int]:
     """Create the whole demo data set; return how many of each thing exist afterwards."""
     rng = random.Random(2007)  # CrowdSpirit launched in September 2007
@@ -284,11 +392,13 @@ def seed() -> dict[str, int]:
             idea = pipeline.propose_idea(project, author, idea_title,
                                          f"{idea_title}: a proposal for {title.lower()}.", body,
                                          ", ".join(rng.sample(TAGS, k=rng.randint(1, 3))))
-            _advance(idea, STAGE_PLAN[n % len(STAGE_PLAN)], people, rng)
+            _advance(idea, STAGE_PLAN[n % len(STAGE_PLAN)], people, rng, ready=n == 9)
         if title in CONFIDENTIAL_PROJECTS:
             _confidential_setup(project, people)
+        _discuss(project, people, rng)
     _discussions(people)
     _contests(people)
+    _spread_over_weeks(rng)
     return {"users": len(people), "projects": len(PROJECTS),
             "ideas": sum(len(v) for v in IDEA_WORDS.values())}
 
