@@ -59,11 +59,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .search.views import bp as search_bp
     from .specs.views import bp as specs_bp
     from .web import errors, templating
+    from .web.sponsor_views import bp as sponsors_bp
     from .web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, projects_bp, members_bp, nda_bp, audit_bp, pipeline_bp, specs_bp,
                       attachments_bp, forum_bp, moderation_bp, notifications_bp, search_bp, api_bp, tokens_bp,
-                      webhooks_bp, rnd_bp, karma_bp, contests_bp, ledger_bp):
+                      webhooks_bp, rnd_bp, karma_bp, contests_bp, ledger_bp, sponsors_bp):
         app.register_blueprint(blueprint)
     init_search(app)
     init_api(app)

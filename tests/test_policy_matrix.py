@@ -322,6 +322,11 @@ RULES = {
     "contests.original": Rule(get(lambda w: f"/contest-files/{w.entry.files[0].id}/logo.png"), allowed={"admin"},
                               refused={role: 403 for role in SIGNED_IN}, visibility="site"),
     "ledger.payouts": Rule(get(lambda w: "/payouts"), login=True, visibility="none"),
+    # The sponsor dashboard: the organisation's team and admins; everyone else 404 (visitors sign in first).
+    "sponsors.dashboard": Rule(get(lambda w: f"/organisations/{w.project.organisation.slug}/dashboard"),
+                               allowed={"sponsor", "admin"}, refused=404, login=True, visibility="site"),
+    "sponsors.export": Rule(get(lambda w: f"/organisations/{w.project.organisation.slug}/dashboard/funnel.csv"),
+                            allowed={"sponsor", "admin"}, refused=404, login=True, visibility="site"),
     "web.language": Rule(get(lambda w: "/language/fr?next=/"), ok=303, visibility="list"),
     "projects.index": Rule(get(lambda w: "/projects"), visibility="list"),
     "pipeline.index": Rule(lambda w: [("GET", f"/ideas?stage={s}", None) for s in ("", "spec", "partner_rnd",
