@@ -27,6 +27,8 @@ from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post, Thread
 from crowdspirit.pipeline.models import Idea, Stage, StageTransition, Vote
 from crowdspirit.projects.models import Project
+from crowdspirit.rnd import services as rnd
+from crowdspirit.rnd.models import Interest
 from crowdspirit.specs import services as specs
 from crowdspirit.specs.models import SECTIONS
 from crowdspirit.web import sponsor_dashboard as service
@@ -157,7 +159,9 @@ class Truth:
 
 
 def expected_decisions(org: Organisation) -> set[tuple[str, int]]:
-    """Vote-stage ideas where the sponsor decides, and ready specs where it is (or may be) the R&D partner."""
+    """Vote-stage ideas where the sponsor decides, and ready specs where it is (or may be) the R&D partner and has
+    made no offer yet."""
+    offered = {i.idea_id for i in db.session.scalars(select(Interest)) if i.organisation_id == org.id}
     found = set()
     for idea in db.session.scalars(select(Idea)):
         project = idea.project
@@ -165,7 +169,8 @@ def expected_decisions(org: Organisation) -> set[tuple[str, int]]:
             continue
         if idea.stage == Stage.VOTE and project.promotion_decider == "sponsor":
             found.add(("promotion", idea.id))
-        if idea.stage == Stage.SPEC and project.rnd_partner_id in (org.id, None) and specs.readiness(idea).ready:
+        if idea.stage == Stage.SPEC and project.rnd_partner_id in (org.id, None) and specs.readiness(idea).ready \
+                and idea.id not in offered:
             found.add(("rnd", idea.id))
     return found
 
@@ -380,11 +385,14 @@ def test_decisions_waiting_for_the_sponsor(client, login_as, make_user, make_org
     html = client.get(url("helios-audio")).get_data(as_text=True)
     assert decisions(html) == {("promotion", voting.id), ("rnd", ready["Sponsor decides"].id),
                                ("rnd", ready["Crowd decides"].id)}
-    assert "3 of 5 votes needed" in html and "Promote to specification?" in html and "Take into partner R&D?" in html
+    assert "3 of 5 votes needed" in html and "Promote to specification?" in html
+    assert "Make an offer for partner R&D?" in html and f'href="/ideas/{ready["Crowd decides"].id}/partners"' in html
     items = service.awaiting_decision(helios)
     assert [(item.kind, item.idea.id) for item in items][0] == ("promotion", voting.id)
     assert items[0].progress == (3, 5) and items[0].since is not None
     assert service.awaiting_decision(other) == []
+    rnd.express_interest(ready["Crowd decides"], sponsor, "We want it", "Prototypes", 0, "EUR", "assignment")
+    assert {item.idea.id for item in service.awaiting_decision(helios)} == {voting.id, ready["Sponsor decides"].id}
 
 
 def test_a_new_kind_of_decision_is_one_entry(client, login_as, make_user, make_org, make_project, make_idea,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from math import ceil, floor, log10
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, and_, case, cast, distinct, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import contains_eager
@@ -30,15 +31,14 @@ from ..forum.models import Post, Thread
 from ..pipeline.models import Idea, Stage, StageTransition, Vote
 from ..pipeline.services import STAGE_LABELS
 from ..projects.models import Project, PromotionDecider
+from ..rnd.models import Interest
 from ..specs.models import SpecApproval
-from ..specs.services import readiness
+from ..specs.services import readiness_of
 from ..text import spreadsheet_safe
 
 DEFAULT_WEEKS, MAX_WEEKS = 12, 52
 WEEK = timedelta(days=7)
 TOP_CONTRIBUTORS = 10
-#: spec-stage ideas checked against the readiness checklist at most (each check is two small queries)
-SPEC_CHECKS = 200
 STAGES = (Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND, Stage.ARCHIVED)
 #: the stages an idea passes through on its way to R&D (archived is where it stops)
 FUNNEL = STAGES[:4]
@@ -357,7 +357,13 @@ class Awaiting:
 
     @property
     def question(self) -> str:
+        """What the organisation is asked."""
         return DECISIONS[self.kind].question
+
+    @property
+    def url(self) -> str:
+        """Where the organisation decides."""
+        return DECISIONS[self.kind].link(self)
 
 
 def _entered(ideas: list[Idea]) -> dict[int, datetime]:
@@ -389,30 +395,40 @@ def promotions(org: Organisation) -> list[Awaiting]:
 
 
 def ready_for_rnd(org: Organisation) -> list[Awaiting]:
-    """Spec-stage ideas of the organisation's projects whose R&D partner is the organisation (or not chosen yet)
-    and whose specification passes the readiness checklist."""
+    """Spec-stage ideas of the organisation's projects whose R&D partner is the organisation (or not chosen yet),
+    whose specification passes the readiness checklist, and to which the organisation has not made an offer yet
+    (once it has, the choice is the idea's author's and moderators')."""
     approvals = select(func.count()).where(SpecApproval.idea_id == Idea.id).scalar_subquery()
+    offered = select(Interest.idea_id).where(Interest.organisation_id == org.id)
     candidates = db.session.scalars(  # enough approvals of any revision is necessary, so it narrows the checks
         _organisation_ideas(org, Stage.SPEC, or_(Project.rnd_partner_id == org.id, Project.rnd_partner_id.is_(None)),
-                            approvals >= Project.spec_approvals_needed)
-        .order_by(Idea.id).limit(SPEC_CHECKS)).all()
-    ideas = [idea for idea in candidates if readiness(idea).ready]
+                            approvals >= Project.spec_approvals_needed, Idea.id.not_in(offered))
+        .order_by(Idea.id)).all()
+    checklists = readiness_of(candidates) if candidates else {}
+    ideas = [idea for idea in candidates if checklists[idea.id].ready]
     since = _entered(ideas)
     return [Awaiting("rnd", idea, since.get(idea.id)) for idea in ideas]
 
 
+def _idea_page(item: Awaiting) -> str:
+    return url_for("pipeline.show", idea_id=item.idea.id)
+
+
 @dataclass(frozen=True)
 class Decision:
-    """A kind of decision the dashboard lists: the question put to the sponsor, and what finds the ideas."""
+    """A kind of decision the dashboard lists: the question put to the sponsor, what finds the ideas, and where
+    the sponsor decides (the idea's page unless said otherwise)."""
 
     question: object
     find: Callable[[Organisation], list[Awaiting]]
+    link: Callable[[Awaiting], str] = _idea_page
 
 
 #: the kinds of decision waiting for a sponsor, in the page's order; a new kind is one entry here
 DECISIONS = {
     "promotion": Decision(_l("Promote to specification?"), promotions),
-    "rnd": Decision(_l("Take into partner R&D?"), ready_for_rnd),
+    "rnd": Decision(_l("Make an offer for partner R&D?"), ready_for_rnd,
+                    lambda item: url_for("rnd.partners", idea_id=item.idea.id)),
 }
 
 
