@@ -25,6 +25,7 @@ from crowdspirit.database import utcnow
 from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post, Thread
+from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Idea, Stage, StageTransition, Vote
 from crowdspirit.projects.models import Project
 from crowdspirit.rnd import services as rnd
@@ -159,16 +160,19 @@ class Truth:
 
 
 def expected_decisions(org: Organisation) -> set[tuple[str, int]]:
-    """Vote-stage ideas where the sponsor decides, and ready specs where it is (or may be) the R&D partner and has
-    made no offer yet."""
+    """Vote-stage ideas where the sponsor decides (or picks among the shortlisted), crowd promotions it may still
+    veto, and ready specs where it is (or may be) the R&D partner and has made no offer yet."""
     offered = {i.idea_id for i in db.session.scalars(select(Interest)) if i.organisation_id == org.id}
     found = set()
     for idea in db.session.scalars(select(Idea)):
         project = idea.project
         if project.organisation_id != org.id:
             continue
-        if idea.stage == Stage.VOTE and project.promotion_decider == "sponsor":
+        if idea.stage == Stage.VOTE and (project.promotion_decider == "sponsor" or (
+                project.promotion_decider == "shortlist" and idea.vote_count >= project.vote_threshold)):
             found.add(("promotion", idea.id))
+        if idea.stage == Stage.SPEC and pipeline.veto_open_until(idea):
+            found.add(("veto", idea.id))
         if idea.stage == Stage.SPEC and project.rnd_partner_id in (org.id, None) and specs.readiness(idea).ready \
                 and idea.id not in offered:
             found.add(("rnd", idea.id))
@@ -393,6 +397,34 @@ def test_decisions_waiting_for_the_sponsor(client, login_as, make_user, make_org
     assert service.awaiting_decision(other) == []
     rnd.express_interest(ready["Crowd decides"], sponsor, "We want it", "Prototypes", 0, "EUR", "assignment")
     assert {item.idea.id for item in service.awaiting_decision(helios)} == {voting.id, ready["Sponsor decides"].id}
+
+
+def test_shortlisted_ideas_and_crowd_promotions_under_veto_wait_for_the_sponsor(
+        client, login_as, make_user, make_org, make_project, make_idea):
+    """Where the crowd shortlists, the ideas at the threshold wait for the sponsor's pick; where it decides under the
+    sponsor's veto, its promotions wait while the veto window is open."""
+    sponsor = make_user(organisation=make_org("Helios Audio"))
+    shortlist = make_project(owner=sponsor, title="Shortlist", kind="sponsored", promotion_decider="shortlist",
+                             vote_threshold=2)
+    vetoed = make_project(owner=sponsor, title="Veto", kind="sponsored", promotion_decider="veto", vote_threshold=1,
+                          veto_days=7)
+    shortlisted, not_yet = (make_idea(project=shortlist, stage=Stage.VOTE, title=t) for t in ("Shortlisted", "Not yet"))
+    for idea, voters in ((shortlisted, 2), (not_yet, 1)):
+        for _ in range(voters):
+            pipeline.cast_vote(idea, make_user())
+    fresh, old = (make_idea(project=vetoed, stage=Stage.VOTE, title=t) for t in ("Fresh pick", "Old pick"))
+    for idea in (fresh, old):
+        pipeline.cast_vote(idea, make_user())  # the threshold promotes it at once, by the crowd
+    promotion = db.session.scalars(select(StageTransition).where(StageTransition.idea_id == old.id)
+                                   .order_by(StageTransition.id.desc())).first()
+    promotion.created_at -= timedelta(days=8)
+    db.session.commit()
+    assert (shortlisted.stage, fresh.stage, old.stage) == (Stage.VOTE, Stage.SPEC, Stage.SPEC)
+    login_as(sponsor)
+    html = client.get(url("helios-audio")).get_data(as_text=True)
+    assert decisions(html) == {("promotion", shortlisted.id), ("veto", fresh.id)}
+    assert "Veto the crowd&#39;s promotion?" in html or "Veto the crowd's promotion?" in html
+    assert "2 of 2 votes needed" in html and "Until " in html
 
 
 def test_a_new_kind_of_decision_is_one_entry(client, login_as, make_user, make_org, make_project, make_idea,

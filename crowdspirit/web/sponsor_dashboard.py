@@ -29,7 +29,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forum.models import Post, Thread
 from ..pipeline.models import Idea, Stage, StageTransition, Vote
-from ..pipeline.services import STAGE_LABELS
+from ..pipeline.services import STAGE_LABELS, veto_open_until
 from ..projects.models import Project, PromotionDecider
 from ..rnd.models import Interest
 from ..specs.models import SpecApproval
@@ -354,6 +354,8 @@ class Awaiting:
     since: datetime | None
     #: (votes, threshold) for a promotion
     progress: tuple[int, int] | None = None
+    #: until when the organisation may decide, where a deadline applies
+    deadline: datetime | None = None
 
     @property
     def question(self) -> str:
@@ -383,15 +385,31 @@ def _organisation_ideas(org: Organisation, stage: Stage, *where):
 
 
 def promotions(org: Organisation) -> list[Awaiting]:
-    """Ideas open for votes in the organisation's projects where the sponsor decides promotion to specification
-    (those past the vote threshold first)."""
+    """Ideas open for votes in the organisation's projects where it decides promotion to specification: all of them
+    where the sponsor decides, those the crowd shortlisted (at the vote threshold) where it picks among them; those
+    past the threshold first."""
+    at_threshold = Idea.vote_count >= Project.vote_threshold
     ideas = db.session.scalars(
-        _organisation_ideas(org, Stage.VOTE, Project.promotion_decider == PromotionDecider.SPONSOR)
-        .order_by(case((Idea.vote_count >= Project.vote_threshold, 0), else_=1), Idea.vote_count.desc(), Idea.id)
+        _organisation_ideas(org, Stage.VOTE, or_(
+            Project.promotion_decider == PromotionDecider.SPONSOR,
+            and_(Project.promotion_decider == PromotionDecider.SHORTLIST, at_threshold)))
+        .order_by(case((at_threshold, 0), else_=1), Idea.vote_count.desc(), Idea.id)
     ).all()
     since = _entered(ideas)
     return [Awaiting("promotion", idea, since.get(idea.id), (idea.vote_count, idea.project.vote_threshold))
             for idea in ideas]
+
+
+def vetoes(org: Organisation) -> list[Awaiting]:
+    """Ideas the crowd has just promoted in the organisation's projects under its veto, while it may still veto
+    them (soonest deadline first)."""
+    candidates = db.session.scalars(
+        _organisation_ideas(org, Stage.SPEC, Project.promotion_decider == PromotionDecider.VETO)).all()
+    since, now = _entered(candidates), utcnow()
+    recent = [idea for idea in candidates  # moved within the veto window: only those may still be vetoed
+              if since.get(idea.id) and since[idea.id] + timedelta(days=idea.project.veto_days) > now]
+    items = [Awaiting("veto", idea, since[idea.id], deadline=veto_open_until(idea)) for idea in recent]
+    return sorted((item for item in items if item.deadline), key=lambda item: (item.deadline, item.idea.id))
 
 
 def ready_for_rnd(org: Organisation) -> list[Awaiting]:
@@ -427,6 +445,7 @@ class Decision:
 #: the kinds of decision waiting for a sponsor, in the page's order; a new kind is one entry here
 DECISIONS = {
     "promotion": Decision(_l("Promote to specification?"), promotions),
+    "veto": Decision(_l("Veto the crowd's promotion?"), vetoes),
     "rnd": Decision(_l("Make an offer for partner R&D?"), ready_for_rnd,
                     lambda item: url_for("rnd.partners", idea_id=item.idea.id)),
 }
