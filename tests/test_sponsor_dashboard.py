@@ -318,7 +318,7 @@ def test_the_demo_gives_the_helios_sponsor_a_dashboard_with_history(client, logi
     assert all(row["stays"] for row in read_csv(client, "helios", "stage-time")[:3])
     html = client.get(url("helios")).get_data(as_text=True)
     assert {kind for kind, _ in decisions(html)} == {"promotion", "rnd"}
-    assert 'href="/organisations/helios/dashboard"' in html  # the header leads sponsors to it
+    assert 'href="/organisations/helios/dashboard"' in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_hand_counted_history(client, login_as, history):
@@ -527,9 +527,8 @@ def test_the_dashboard_speaks_french(database_url, tmp_path, history):
     assert "25\u00a0%" in html  # the funnel's share, French style
 
 
-def test_the_header_links_sponsors_to_their_dashboard(client, login_as, make_user, make_org):
+def test_the_member_dashboard_leads_sponsors_to_their_organisations(client, login_as, make_user, make_org):
     login_as(make_user(organisation=make_org("Helios Audio")))
-    assert 'href="/organisations/helios-audio/dashboard"' in client.get("/").get_data(as_text=True)
+    assert 'href="/organisations/helios-audio/dashboard"' in client.get("/dashboard").get_data(as_text=True)
     login_as(make_user())
-    assert "/dashboard\"" in client.get("/").get_data(as_text=True)
-    assert "/organisations/" not in client.get("/").get_data(as_text=True)
+    assert "/organisations/" not in client.get("/dashboard").get_data(as_text=True)
