@@ -524,3 +524,15 @@ def test_demo_members_have_karma_from_the_same_handlers(app, client):
     assert {kind for (kind,) in db.session.execute(select(User.profile_kind).where(User.karma > 0))} == set(
         karma.PROFILE_KINDS)
     assert_totals_equal_the_log()
+
+
+def test_a_project_board_is_for_who_sees_every_stage(client, login_as, make_user, make_project, add_member):
+    """Points earned in a confidential stage must not be counted for who may not see it: the board is refused."""
+    owner = make_user(name="Olga Owner")
+    project = make_project(owner=owner, title="Secret lab", policy_spec="confidential")
+    login_as(make_user(name="Otto Outsider"))
+    refused = client.get(f"/leaderboard?project={project.slug}")
+    assert refused.status_code == 403 and "stages you may not see" in refused.get_data(as_text=True)
+    assert f"project={project.slug}" not in client.get("/leaderboard").get_data(as_text=True)
+    login_as(owner)
+    assert client.get(f"/leaderboard?project={project.slug}").status_code == 200

@@ -283,8 +283,9 @@ RULES = {
                             ok=404, refused=404, login=True, visibility="site"),
     "karma.index": Rule(get(lambda w: "/karma"), login=True, visibility="none"),
     "karma.join": Rule(get(lambda w: f"/join/{karma.invite_link(w.author).code}"), visibility="list"),
-    # The platform-wide board always answers (tested in test_karma); a project's board is the project's.
-    "karma.leaderboard": Rule(get(lambda w: f"/leaderboard?project={S(w)}"), visibility="project"),
+    # The platform-wide board always answers (tested in test_karma); a project's board is for who sees all of it.
+    "karma.leaderboard": Rule(get(lambda w: f"/leaderboard?project={S(w)}"), visibility="project",
+                              allowed=lambda role, policy: sees(role, policy)),
     # Contests: the sponsor's team runs them; signed-in members see public-phase entries; originals stay the author's.
     "contests.index": Rule(get(lambda w: "/contests"), visibility="list"),
     "contests.show": Rule(get(lambda w: f"/contests/{w.contest.id}"), visibility="list"),
@@ -459,9 +460,9 @@ def expected(rule: Rule, role: str, policy: str) -> set[int]:
         return {404}
     if rule.allowed is None:
         return ok
-    if role == "anonymous":
-        return {303}  # sent to sign in
     allowed = rule.allowed(role, policy) if callable(rule.allowed) else role in rule.allowed
+    if role == "anonymous" and not allowed:
+        return {303}  # sent to sign in
     return ok if allowed else {refusal(rule, role)}
 
 

@@ -510,12 +510,19 @@ class Rule:
     needs_account: bool = True
 
 
+def sees_every_stage(user, project) -> bool:
+    """Figures summed over all of a project's stages are for those who see every stage (they reveal nothing new)."""
+    return all(sees(user, project, project.policy(stage)) for stage in POLICY_STAGES)
+
+
 CHOOSERS_ONLY = _l("Only the idea's author and the project's owner and moderators choose its R&D partner.")
 
 RULES: dict[str, Rule] = {
     "project.view": Rule(project_visible, needs_account=False),
     "project.edit": Rule(owner, _l("Only the project owner can change its settings.")),
     "project.audit": Rule(owner, _l("Only the project owner can read its audit log.")),
+    "project.leaderboard": Rule(sees_every_stage, _l(
+        "This project's leaderboard counts work done in stages you may not see."), needs_account=False),
     "project.join": Rule(not_member, _l("You are already a member of this project.")),
     "project.members": Rule(member, _l("Only the project's members can see who else is in it.")),
     "project.manage_members": Rule(member_manager, _l("Only the project's owner and moderators manage its members.")),
@@ -595,6 +602,7 @@ RULES: dict[str, Rule] = {
 
 #: what a suspended member may still do: read
 READ_ACTIONS = frozenset(action for action, rule in RULES.items() if action.endswith(".view")) | {
+    "project.leaderboard",
     "project.members", "project.audit", "forum.queue", "token.manage", "webhook.manage", "interest.view",
     "workspace.know", "rnd.scout", "payouts.view", "organisation.dashboard"}
 

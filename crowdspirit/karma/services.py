@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from ..access import visible
+from ..access import can, visible
 from ..accounts.models import ProfileKind, User
 from ..database import Page, paginate, utcnow
 from ..errors import DomainError
@@ -297,4 +297,5 @@ def leaderboard(project: Project | None, kind: str | None, page: int, per_page: 
 
 def leaderboard_projects(viewer) -> list[Project]:
     """The projects whose leaderboard the viewer may open, by title."""
-    return list(db.session.scalars(visible(select(Project).order_by(Project.title), viewer).limit(500)))
+    return [project for project in db.session.scalars(visible(select(Project).order_by(Project.title), viewer)
+                                                      .limit(500)) if can(viewer, "project.leaderboard", project)]

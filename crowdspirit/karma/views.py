@@ -33,7 +33,7 @@ def leaderboard():
     (?kind=amateur|student|professional|expert) or all."""
     kind = services.check_kind(request.args.get("kind", "").strip())
     slug = request.args.get("project", "").strip()
-    project = load_project(slug, current_user) if slug else None
+    project = load_project(slug, current_user, "project.leaderboard") if slug else None
     board = services.leaderboard(project, kind, page_number(), current_app.config["PER_PAGE"])
     return render("karma/leaderboard.html", board=board, project=project, kind=kind,
                   projects=services.leaderboard_projects(current_user), kind_labels=KIND_TABS)
