@@ -10,6 +10,8 @@ import time
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
+from whoosh import index as whoosh_index
+from whoosh.fields import TEXT
 
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
@@ -21,6 +23,7 @@ from crowdspirit.projects import services as projects
 from crowdspirit.search import index, indexer, maintenance
 from crowdspirit.search.documents import idea_document
 from crowdspirit.search.models import SearchOutbox
+from crowdspirit.search.schema import ANALYZERS, build_schema, positional
 from crowdspirit.specs import services as specs
 
 MARKER = "Quixolotl"
@@ -261,6 +264,27 @@ def test_nothing_leaks_while_a_change_waits_for_the_indexer(client, login_as, se
         html = search(client, query)
         assert "0 results" in html or "Search ideas, projects" in html, query
         assert "#zyrconbolt" not in html and "Did you mean" not in html, query
+
+
+def test_an_index_built_before_the_positional_fields_answers_until_rebuilt(app, client, propose):
+    old = build_schema()  # the schema before words and phrases had separate fields: positions in the text fields
+    for name in [name for name in old.names() if name.endswith("_pos")]:
+        old.remove(name)
+    for language in ANALYZERS:
+        for name, boost in (("title", 2.0), ("body", 1.0)):
+            old.remove(f"{name}_{language}")
+            old.add(f"{name}_{language}", TEXT(analyzer=ANALYZERS[language], field_boost=boost))
+    folder = index._new_folder()
+    whoosh_index.create_in(str(folder), old)
+    index.swap_in(folder)
+    propose("Pocket power bank", "A power bank for the pocket.")  # the indexer leaves out the fields it lacks
+    propose("Bank of power cells", "Cells to power a bank of lights.")
+    assert positional("title_en") not in whoosh_index.open_dir(str(folder)).schema
+    assert titles(search(client, '"power bank"')) == ["Pocket power bank"]
+    assert sorted(titles(search(client, "power bank"))) == ["Bank of power cells", "Pocket power bank"]
+    app.test_cli_runner().invoke(args=["crowdspirit", "reindex", "--processes", "1"])
+    assert positional("title_en") in whoosh_index.open_dir(str(index.live_folder())).schema
+    assert titles(search(client, '"power bank"')) == ["Pocket power bank"]
 
 
 def test_a_policy_change_takes_effect_in_search_without_reindexing(client, login_as, secret_world):

@@ -32,7 +32,7 @@ from ..text import plain_text
 from . import index
 from .models import SearchOutbox
 from .query import ParsedQuery, parse, unparse
-from .schema import ANALYZERS, LANGUAGES, WORDS_ANALYZER
+from .schema import ANALYZERS, LANGUAGES, WORDS_ANALYZER, positional
 
 PER_PAGE = 20
 MAX_PAGE = 50
@@ -81,7 +81,14 @@ def _fold(text: str) -> list[str]:
     return [t.text for t in WORDS_ANALYZER(text)]
 
 
-def _text_query(text: str, prefix: bool = False):
+def _phrase_field(fieldname: str, schema) -> str:
+    """Where phrases of fieldname are looked for: its positional twin (an index built before the twins existed
+    kept positions in the field itself)."""
+    twin = positional(fieldname)
+    return twin if schema is None or twin in schema else fieldname
+
+
+def _text_query(text: str, prefix: bool = False, schema=None):
     """A word or phrase in any language's title or body (None when it is only common words)."""
     options = []
     folded = _fold(text)
@@ -91,7 +98,8 @@ def _text_query(text: str, prefix: bool = False):
             continue
         slop = 1 + len(folded) - len(tokens)  # common words left out of a phrase still take their place
         for fieldname in (f"title_{language}", f"body_{language}"):
-            options.append(wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens, slop))
+            options.append(wq.Term(fieldname, tokens[0]) if len(tokens) == 1
+                           else wq.Phrase(_phrase_field(fieldname, schema), tokens, slop))
     if prefix and len(folded) == 1 and len(folded[0]) >= 3:
         options.append(wq.Prefix("words", folded[0]))
     return wq.Or(options) if options else None
@@ -115,18 +123,18 @@ def _filter_terms(name: str, values: list[str]):
     return wq.Or(terms) if terms else wq.NullQuery
 
 
-def build_query(parsed: ParsedQuery, selected: dict[str, str]):
-    """The Whoosh query for a parsed search plus the facet values picked on the page."""
-    required = [_text_query(w, prefix=(w == parsed.prefix and i == len(parsed.words) - 1))
+def build_query(parsed: ParsedQuery, selected: dict[str, str], schema=None):
+    """The Whoosh query for a parsed search plus the facet values picked on the page (schema: the live index's)."""
+    required = [_text_query(w, prefix=(w == parsed.prefix and i == len(parsed.words) - 1), schema=schema)
                 for i, w in enumerate(parsed.words)]
-    required += [_text_query(p) for p in parsed.phrases]
+    required += [_text_query(p, schema=schema) for p in parsed.phrases]
     required = [q for q in required if q is not None]
     if not required and (parsed.words or parsed.phrases) and not parsed.filters:
         return None  # only words too common to search for
     required += [_filter_terms(name, values) for name, values in parsed.filters.items()]
     required += [wq.Term(name, value) for name, value in selected.items() if value]
     combined = wq.And(required) if required else wq.Every()
-    excluded = [q for q in (_text_query(text) for text in parsed.excluded) if q is not None]
+    excluded = [q for q in (_text_query(text, schema=schema) for text in parsed.excluded) if q is not None]
     excluded += [_filter_terms(name, values) for name, values in parsed.excluded_filters.items()]
     for unwanted in excluded:  # one AndNot each: Whoosh drops matches when an Or of keyword terms is excluded
         combined = wq.AndNot(combined, unwanted)
@@ -241,11 +249,11 @@ def search(user, text: str, selected: dict[str, str] | None = None, sort: str = 
     page = min(max(page, 1), MAX_PAGE)
     results = SearchResults(parsed, Page([], page, per_page, 0, False, False))
     selected = {k: v for k, v in (selected or {}).items() if k in FACETS and v}
-    q = build_query(parsed, selected) if parsed.searchable else None
-    if q is None:
+    if not parsed.searchable:
         return results
     with index.reading() as (searcher, cache):
-        if searcher is None:
+        q = build_query(parsed, selected, searcher.schema) if searcher is not None else None
+        if q is None:
             return results
         allowed, denied = _access_docs(searcher, cache, user)
         if allowed is not None and not allowed:
