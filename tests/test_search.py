@@ -9,7 +9,7 @@ import time
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT
 
@@ -21,7 +21,7 @@ from crowdspirit.pipeline.models import Idea, Stage, Tag
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
 from crowdspirit.search import index, indexer, maintenance
-from crowdspirit.search.documents import idea_document
+from crowdspirit.search.documents import SOURCES, idea_document
 from crowdspirit.search.models import SearchOutbox
 from crowdspirit.search.schema import ANALYZERS, build_schema, positional
 from crowdspirit.specs import services as specs
@@ -264,6 +264,36 @@ def test_nothing_leaks_while_a_change_waits_for_the_indexer(client, login_as, se
         html = search(client, query)
         assert "0 results" in html or "Search ideas, projects" in html, query
         assert "#zyrconbolt" not in html and "Did you mean" not in html, query
+
+
+def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays(client, login_as, secret_world):
+    """Per-segment facts outlive index commits; a commit that deletes from a kept segment must still hide at once."""
+    login_as(secret_world["outsider"])
+    public = secret_world["public"]
+    assert titles(search(client, "earbuds case")) == ["Open earbuds case"]
+    with index.reading() as (_searcher, cache):
+        kept = set(cache[index.SEGMENTS])
+    pipeline._move(public, Stage.VOTE, None, "")
+    pipeline._move(public, Stage.SPEC, None, "")  # confidential now
+    with index.writer_lock():  # rewrite it the indexer's way, but leaving the old segment in place (no merge)
+        writer = index.open_for_writing().writer()
+        indexer.apply(writer, SOURCES["idea_all"](public.id))
+        writer.commit(merge=False)
+    db.session.execute(delete(SearchOutbox))  # nothing waits any more: only the index can hide it now
+    db.session.commit()
+    for query in ("earbuds case", "earbuds", "type:idea earbuds"):
+        html = search(client, query)
+        assert "Open earbuds case" not in html and "0 results" in html, query
+    with index.reading() as (searcher, cache):
+        assert len(searcher.reader().leaf_readers()) == 2 and kept <= set(cache[index.SEGMENTS])
+    login_as(secret_world["signer"])
+    assert titles(search(client, "earbuds case type:idea")) == ["Open earbuds case"]  # once, in its new segment
+
+
+def test_an_index_without_documents_yet_finds_nothing(client):
+    index.swap_in(index.create_empty())  # what a reader may open between a rebuild's swap and the first commit
+    html = search(client, "anything")
+    assert "0 results" in html or "Nothing found" in html
 
 
 def test_an_index_built_before_the_positional_fields_answers_until_rebuilt(app, client, propose):

@@ -85,11 +85,22 @@ def open_for_writing():
     return whoosh_index.open_dir(str(folder))
 
 
+#: key of the per-generation cache entry holding facts per segment id, carried over to the next generation for
+#: the segments still live (a segment's documents never change; its deletions are read from the new reader)
+SEGMENTS = "segments"
+
+
+def segment_id(reader) -> str | None:
+    """The id of the segment a leaf reader reads (None for an index without segments)."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return segment.segment_id() if segment is not None else None
+
+
 class Reader:
     """One open searcher per process and index folder, refreshed when the indexer commits.
 
     Whoosh searchers are not safe to share between threads, so searches take turns on a lock;
-    per-generation caches (allowed document sets) live as long as the searcher.
+    per-generation caches live as long as the searcher, except per-segment facts (SEGMENTS).
     """
 
     def __init__(self):
@@ -108,7 +119,10 @@ class Reader:
                 self.searcher.close()
             self.folder, self.searcher, self.cache = folder, whoosh_index.open_dir(str(folder)).searcher(), {}
         elif not self.searcher.up_to_date():
-            self.searcher, self.cache = self.searcher.refresh(), {}
+            self.searcher = self.searcher.refresh()
+            live = {segment_id(reader) for reader, _offset in self.searcher.reader().leaf_readers()}
+            self.cache = {SEGMENTS: {key: facts for key, facts in self.cache.get(SEGMENTS, {}).items()
+                                     if key in live}}
         return self.searcher
 
 
