@@ -18,7 +18,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
 
@@ -283,9 +283,9 @@ def _load(keys: list[str]) -> dict[str, object]:
 
 
 #: what each kind of hit displays and checks, loaded with it rather than one query per hit
-_EAGER = {"idea": (selectinload(Idea.project),), "spec": (selectinload(Idea.project),),
-          "post": (selectinload(Post.thread).selectinload(Thread.idea).selectinload(Idea.project),
-                   selectinload(Post.thread).selectinload(Thread.own_project))}
+_EAGER = {"idea": (joinedload(Idea.project),), "spec": (joinedload(Idea.project),),
+          "post": (joinedload(Post.thread).joinedload(Thread.idea).joinedload(Idea.project),
+                   joinedload(Post.thread).joinedload(Thread.own_project))}
 
 
 def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
@@ -332,19 +332,27 @@ def _stems(word: str) -> frozenset:
     return frozenset(token for language in LANGUAGES for token in _tokens(language, word))
 
 
-_TOKENIZER = RegexTokenizer()
+_WORD = RegexTokenizer().expression
 
 
 def _snippet(text: str, terms: tuple[frozenset, str | None]) -> Markup:
     """About SNIPPET_CHARS of text around the first match, matches in <mark>, everything escaped."""
     stems, prefix = terms
     text = " ".join(plain_text(text[:20_000]).split())
-    matches = [(t.startchar, t.endchar) for t in _TOKENIZER(text, chars=True)
-               if _stems(t.text) & stems or (prefix and _fold(t.text)[:1] and _fold(t.text)[0].startswith(prefix))]
-    start = max(0, matches[0][0] - 60) if matches else 0
-    if start:
-        start = text.find(" ", start) + 1 or start
-    end = min(len(text), start + SNIPPET_CHARS)
+    matches, start, end = [], 0, None
+    for token in _WORD.finditer(text):  # the words as the index's tokenizer cuts them
+        if end is not None and token.end() > end:
+            break  # past the snippet: the words after it need no stemming
+        word = token.group()
+        if _stems(word) & stems or (prefix and _fold(word)[:1] and _fold(word)[0].startswith(prefix)):
+            matches.append(token.span())
+            if end is None:  # the first match places the snippet
+                start = max(0, token.start() - 60)
+                if start:
+                    start = text.find(" ", start) + 1 or start
+                end = min(len(text), start + SNIPPET_CHARS)
+    if end is None:
+        end = min(len(text), SNIPPET_CHARS)
     html, position = [], start
     for begin, finish in matches:
         if begin < start or finish > end:
