@@ -12,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy import delete, func, select
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT
+from whoosh.writing import SegmentWriter
 
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
@@ -288,6 +289,43 @@ def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays
         assert len(searcher.reader().leaf_readers()) == 2 and kept <= set(cache[index.SEGMENTS])
     login_as(secret_world["signer"])
     assert titles(search(client, "earbuds case type:idea")) == ["Open earbuds case"]  # once, in its new segment
+
+
+def test_after_each_commit_search_answers_as_a_freshly_opened_index(client, monkeypatch, propose, make_user,
+                                                                      make_idea):
+    """The long-lived reader keeps live segments' readers and facts across commits; it must never differ from a
+    reader that opens the index anew, whatever the commits deleted, rewrote or added."""
+    commit = SegmentWriter.commit
+    monkeypatch.setattr(SegmentWriter, "commit", lambda self, *args, **kwargs: commit(self, merge=False))
+    ideas = [propose(f"Lumen gadget {n}", "A lamp.", tags="light") for n in range(6)]
+    moderator, author = make_user(moderator=True), make_user()
+    posts = [forum.add_post(forum.thread_of_idea(idea), author, f"Photon notes on gadget {n}.")
+             for n, idea in enumerate(ideas)]
+    indexer.drain()
+
+    def fresh(query):
+        kept = dict(index._readers)
+        index._readers.clear()  # a new Reader: the index opened anew, nothing reused
+        try:
+            return search(client, query)
+        finally:
+            index._readers.clear()
+            index._readers.update(kept)
+
+    changes = [lambda: pipeline.edit_idea(ideas[0], "Photon gadget zero", "A lamp.", "", "dark"),
+               lambda: moderation.hide(posts[1], moderator, "spam"),
+               lambda: propose("Lumen gadget six", "Another lamp.", tags="light"),
+               lambda: pipeline._move(ideas[2], Stage.ARCHIVED, None, ""),
+               lambda: pipeline.edit_idea(ideas[3], "Lumen gadget three, again", "A lamp.", "", "light"),
+               lambda: moderation.hide(posts[4], moderator, "spam")]
+    for change in changes:
+        search(client, "lumen")  # the long-lived reader is open on the previous commit
+        change()
+        indexer.drain()
+        for query in ("lumen", "photon", "gadget", "lamp tag:light", "gadget tag:dark", "lumen -photon"):
+            assert search(client, query) == fresh(query), query
+    with index.reading() as (searcher, _cache):
+        assert len(searcher.reader().leaf_readers()) > 3  # several segments, the first ones kept throughout
 
 
 def test_an_index_without_documents_yet_finds_nothing(client):
