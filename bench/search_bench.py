@@ -404,7 +404,7 @@ def new_post_bench(args, app, facts: dict, db_path: Path) -> dict:
             + (f"; {missed} not found in 30 s" if missed else ""))
         say(f"  indexed (indexer's commit after the index commit) p50 {median(indexed_at):.2f} s, "
             f"max {max(indexed_at):.2f} s; the search that found it took p50 {median(last_search) * 1000:.0f} ms, "
-            f"max {max(last_search) * 1000:.0f} ms (new searcher, access sets rebuilt)")
+            f"max {max(last_search) * 1000:.0f} ms (first search after a commit: new segments opened)")
     else:
         say("  none of the posts was found within 30 s")
     delays = found_at
