@@ -84,6 +84,15 @@ def test_exact_phrases_and_exclusions(client, propose):
     assert titles(search(client, "power -pocket")) == ["Bank of power cells"]
 
 
+def test_an_excluded_word_leaves_out_every_document_holding_it(client, make_idea):
+    make_idea(title="Power station")  # the excluded word first: Whoosh's own and-not kept the next match
+    make_idea(title="Soil and power sensor")
+    make_idea(title="Soil moisture probe")
+    indexer.drain()  # one commit, one segment
+    assert titles(search(client, "soil -power")) == ["Soil moisture probe"]
+    assert "1 result" in search(client, "soil -power")
+
+
 def test_prefix_matches_the_word_being_typed(client, propose):
     propose("Replaceable battery door")
     typing = {"HX-Request": "true"}  # search-as-you-type: the header box asks with htmx

@@ -4,9 +4,10 @@ Whoosh's matchers step through the postings of every query term in Python, about
 posting, so two common words over 300,000 documents take tens of milliseconds before any result is
 chosen. Here each term's postings are read a block at a time into a list, the query's boolean
 structure (And, Or, AndNot, terms, prefixes) becomes set operations, and only the documents left
-are checked (access, deletions) and scored. Scoring still runs Whoosh's own matchers and weighting,
-over postings cut down to those documents, so scores and ranking are exactly Whoosh's. Queries of
-other shapes (phrases) are matched by Whoosh's matchers over the same postings.
+are checked (access, deletions) and scored. Scoring builds Whoosh's own matchers with its weighting
+over postings cut down to those documents and adds their scores up as those matchers do, so scores
+and ranking are exactly Whoosh's. Queries of other shapes (phrases) are matched by Whoosh's
+matchers over the same postings.
 
 Block reading relies on the layout of Whoosh 2.7's W3 codec (a pickled tuple of delta-encoded ids,
 weights and values per block); any other matcher is read posting by posting through the public API.
@@ -21,6 +22,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import AndNotMatcher, IntersectionMatcher, ListMatcher, NullMatcher, UnionMatcher, WrappingMatcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import WeightLengthScorer
 
 
 class Postings:
@@ -125,6 +127,13 @@ class Leaf:
         self.reader = searcher.reader()
         self.context = searcher.context(needs_current=True)
         self._postings: dict[tuple[str, bytes], Postings | None] = {}
+        self._lengths: dict[str, _Lengths] = {}
+
+    def lengths(self, fieldname: str) -> "_Lengths":
+        """Field lengths of documents, looked up once per search (every term of the field scores with them)."""
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = _Lengths(self.searcher, fieldname)
+        return self._lengths[fieldname]
 
     def term(self, fieldname: str, text) -> Postings | None:
         """A term's postings (None when the segment lacks it), read once per search."""
@@ -142,28 +151,29 @@ class Leaf:
     def docs(self, q, within: set[int] | None = None) -> set[int]:
         """The segment's documents matching q (deleted ones included), among `within` when given: a term's
         postings are then only looked up in that set, never made into a set of their own."""
-        if isinstance(q, wq.Term):
+        kind = type(q)  # exact types: subclasses (Ordered, Require...) mean more than the set operation
+        if kind is wq.Term:
             postings = self.term(q.fieldname, q.text)
             if not postings:
                 return set()
             return set(postings.ids) if within is None else within.intersection(postings.ids)
-        if isinstance(q, wq.And):  # the rarest part first, then each other part only among what is left
+        if kind is wq.And:  # the rarest part first, then each other part only among what is left
             for sub in sorted(q.subqueries, key=lambda s: s.estimate_size(self.reader)):
                 within = self.docs(sub, within)
                 if not within:
                     return set()
             return within if within is not None else set()
-        if isinstance(q, wq.Or | wq.MultiTerm):  # prefixes match any of the words they expand to
-            subs = q.subqueries if isinstance(q, wq.Or) else [wq.Term(*term) for term in q.expanded_terms(self.reader)]
+        if kind is wq.Or or isinstance(q, wq.MultiTerm):  # prefixes match any of the words they expand to
+            subs = q.subqueries if kind is wq.Or else [wq.Term(*term) for term in q.expanded_terms(self.reader)]
             found = set()
             for sub in subs:
-                if isinstance(sub, wq.Term) and within is None:  # straight from the postings: no set per term
+                if type(sub) is wq.Term and within is None:  # straight from the postings: no set per term
                     postings = self.term(sub.fieldname, sub.text)
                     found.update(postings.ids if postings else ())
                 else:
                     found |= self.docs(sub, within)
             return found
-        if isinstance(q, wq.AndNot):
+        if kind is wq.AndNot:
             found = self.docs(q.a, within)
             return found - self.docs(q.b, found) if found else found
         if q is wq.NullQuery:
@@ -180,6 +190,8 @@ def _scores(matcher) -> dict[int, float]:
     whole set at a time, adding in the order they add, so the sums are theirs to the last bit; any other
     matcher (leaves, phrases) is stepped through as Whoosh steps through it."""
     kind = type(matcher)
+    if kind is _TermMatcher:
+        return matcher.scores()
     if kind is IntersectionMatcher or kind is UnionMatcher:
         a, b = _scores(matcher.a), _scores(matcher.b)
         both = {docnum: a[docnum] + b[docnum] for docnum in a.keys() & b.keys()}
@@ -216,5 +228,36 @@ class _Within:
         ids, weights, values = ((postings.ids, postings.weights, postings.values) if self._docs is None
                                 else postings.within(self._docs, self._ordered))
         scorer = (weighting or searcher.weighting).scorer(searcher, fieldname, text, qf=qf)
-        return ListMatcher(ids, weights, values, format=searcher.schema[fieldname].format, scorer=scorer,
-                           term=(fieldname, text))
+        if isinstance(scorer, WeightLengthScorer):  # BM25F: the same lengths, each read once for all terms
+            scorer.dfl = self._leaf.lengths(fieldname).__getitem__
+        return _TermMatcher(ids, weights, values, format=searcher.schema[fieldname].format, scorer=scorer,
+                            term=(fieldname, text))
+
+
+class _TermMatcher(ListMatcher):
+    """A term's postings over the chosen documents, which can also score them all at once."""
+
+    def scores(self) -> dict[int, float]:
+        """Each document's score, as score() would give it one document at a time."""
+        scorer = self._scorer
+        if isinstance(scorer, WeightLengthScorer):  # score(m) is _score(m.weight(), dfl(m.id()))
+            score, length = scorer._score, scorer.dfl
+            return {docnum: score(weight, length(docnum))
+                    for docnum, weight in zip(self._ids, self._weights or [1.0] * len(self._ids), strict=True)}
+        scores = {}
+        while self.is_active():
+            scores[self.id()] = self.score()
+            self.next()
+        return scores
+
+
+class _Lengths(dict):
+    """A field's document lengths, as the scorers read them (searcher.doc_field_length, default 1), read on use."""
+
+    def __init__(self, searcher, fieldname: str):
+        super().__init__()
+        self.searcher, self.fieldname = searcher, fieldname
+
+    def __missing__(self, docnum: int) -> int:
+        length = self[docnum] = self.searcher.doc_field_length(docnum, self.fieldname, 1)
+        return length
