@@ -45,7 +45,7 @@ def process_pending(limit: int = BATCH) -> int:
                                       .order_by(SearchOutbox.id).limit(limit)).all()
             if not rows:
                 return 0
-            writer = index.open_for_writing().writer()
+            writer = index.writer(index.open_for_writing())
             try:
                 work = dict.fromkeys((row.kind, row.object_id) for row in rows)
                 apply(writer, (pair for kind, object_id in work for pair in SOURCES[kind](object_id)))
