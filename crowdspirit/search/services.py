@@ -291,7 +291,7 @@ _EAGER = {"idea": (joinedload(Idea.project),), "spec": (joinedload(Idea.project)
 def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
     """Displayable hits, each checked again with the access policy (a stale index never shows more)."""
     loaded = _load(keys)
-    terms = _highlight_terms(parsed)
+    marks = _Highlight(parsed)
     hits = []
     for key in keys:
         obj = loaded.get(key)
@@ -300,31 +300,43 @@ def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
             continue
         if kind == "idea" and can(user, "idea.view", obj):
             hits.append(Hit(kind, obj.title, url_for("pipeline.show", idea_id=obj.id),
-                            _snippet(f"{obj.summary}\n{obj.body}", terms), obj.created_at, obj.project, obj.stage))
+                            _snippet(f"{obj.summary}\n{obj.body}", marks), obj.created_at, obj.project, obj.stage))
         elif kind == "spec" and can(user, "spec.view", obj) and (revision := current_revision(obj)):
             text = "\n".join(revision.section(name) for name in SECTIONS)
-            hits.append(Hit(kind, obj.title, url_for("specs.show", idea_id=obj.id), _snippet(text, terms),
+            hits.append(Hit(kind, obj.title, url_for("specs.show", idea_id=obj.id), _snippet(text, marks),
                             revision.created_at, obj.project, obj.stage))
         elif kind == "project" and can(user, "project.view", obj):
             hits.append(Hit(kind, obj.title, url_for("projects.show", slug=obj.slug),
-                            _snippet(f"{obj.summary}\n{obj.description}", terms), obj.created_at, obj))
+                            _snippet(f"{obj.summary}\n{obj.description}", marks), obj.created_at, obj))
         elif kind == "post" and can(user, "post.view", obj) and not obj.pending and obj.hidden_at is None:
             thread = obj.thread
             hits.append(Hit(kind, thread.title, url_for("forum.thread", thread_id=thread.id) + f"#post-{obj.id}",
-                            _snippet(obj.body, terms), obj.created_at, thread.project,
+                            _snippet(obj.body, marks), obj.created_at, thread.project,
                             thread.idea.stage if thread.idea_id else ""))
         elif kind == "person" and not obj.banned:
             hits.append(Hit(kind, obj.display_name, url_for("accounts.profile", user_id=obj.id),
-                            _snippet(f"{obj.skills}\n{obj.bio}", terms), obj.created_at))
+                            _snippet(f"{obj.skills}\n{obj.bio}", marks), obj.created_at))
     return hits
 
 
-def _highlight_terms(parsed: ParsedQuery) -> tuple[frozenset, str | None]:
-    """What to mark in snippets: the stems of the query's words and phrases, and the typed prefix."""
-    stems = {token for text in parsed.words + parsed.phrases for language in LANGUAGES
-             for token in _tokens(language, text)}
-    prefix = _fold(parsed.prefix) if parsed.prefix else []
-    return frozenset(stems), (prefix[0] if len(prefix) == 1 and len(prefix[0]) >= 3 else None)
+class _Highlight:
+    """What to mark in snippets: words sharing a stem with the query's words and phrases, or starting with the
+    typed prefix (each distinct word decided once per search)."""
+
+    def __init__(self, parsed: ParsedQuery):
+        self.stems = frozenset(token for text in parsed.words + parsed.phrases for language in LANGUAGES
+                               for token in _tokens(language, text))
+        prefix = _fold(parsed.prefix) if parsed.prefix else []
+        self.prefix = prefix[0] if len(prefix) == 1 and len(prefix[0]) >= 3 else None
+        self._marked: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        marked = self._marked.get(word)
+        if marked is None:
+            folded = _fold(word) if self.prefix else []
+            marked = self._marked[word] = (not _stems(word).isdisjoint(self.stems)
+                                           or bool(folded and folded[0].startswith(self.prefix)))
+        return marked
 
 
 @lru_cache(maxsize=50_000)
@@ -335,16 +347,14 @@ def _stems(word: str) -> frozenset:
 _WORD = RegexTokenizer().expression
 
 
-def _snippet(text: str, terms: tuple[frozenset, str | None]) -> Markup:
+def _snippet(text: str, marks: _Highlight) -> Markup:
     """About SNIPPET_CHARS of text around the first match, matches in <mark>, everything escaped."""
-    stems, prefix = terms
     text = " ".join(plain_text(text[:20_000]).split())
     matches, start, end = [], 0, None
     for token in _WORD.finditer(text):  # the words as the index's tokenizer cuts them
         if end is not None and token.end() > end:
             break  # past the snippet: the words after it need no stemming
-        word = token.group()
-        if _stems(word) & stems or (prefix and _fold(word)[:1] and _fold(word)[0].startswith(prefix)):
+        if marks(token.group()):
             matches.append(token.span())
             if end is None:  # the first match places the snippet
                 start = max(0, token.start() - 60)
