@@ -21,7 +21,7 @@ from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Idea, Stage, Tag
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
-from crowdspirit.search import index, indexer, maintenance
+from crowdspirit.search import index, indexer, maintenance, services
 from crowdspirit.search.documents import SOURCES, idea_document
 from crowdspirit.search.models import SearchOutbox
 from crowdspirit.search.schema import ANALYZERS, build_schema, positional
@@ -274,6 +274,24 @@ def test_nothing_leaks_while_a_change_waits_for_the_indexer(client, login_as, se
         html = search(client, query)
         assert "0 results" in html or "Search ideas, projects" in html, query
         assert "#zyrconbolt" not in html and "Did you mean" not in html, query
+
+
+def test_a_change_indexed_just_as_a_search_starts_is_never_counted_with_its_old_key(client, login_as, secret_world,
+                                                                                    monkeypatch):
+    login_as(secret_world["outsider"])
+    public = secret_world["public"]
+    assert titles(search(client, "earbuds case")) == ["Open earbuds case"]  # the reader is open on this commit
+    pipeline._move(public, Stage.VOTE, None, "")
+    pipeline._move(public, Stage.SPEC, None, "")  # confidential now; the change waits in the outbox
+    pending = services._pending_terms
+
+    def indexed_meanwhile():
+        indexer.drain()  # the indexer finishes the change just as this search reads what waits
+        return pending()
+
+    monkeypatch.setattr(services, "_pending_terms", indexed_meanwhile)
+    html = search(client, "earbuds case")
+    assert "Open earbuds case" not in html and "0 results" in html  # read the other way round, it counted 1
 
 
 def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays(client, login_as, secret_world):

@@ -249,11 +249,13 @@ def search(user, text: str, selected: dict[str, str] | None = None, sort: str = 
     selected = {k: v for k, v in (selected or {}).items() if k in FACETS and v}
     if not parsed.searchable:
         return results
+    # What waits in the outbox is read before the index: a change the indexer finishes in between is then either
+    # still hidden or already rewritten in what the search reads (it deletes outbox rows after its index commit).
+    visible = _Visibility(search_keys(user), _pending_terms())
     with index.reading() as (searcher, cache):
         q = build_query(parsed, selected, searcher.schema) if searcher is not None else None
         if q is None:
             return results
-        visible = _Visibility(search_keys(user), _pending_terms())
         leaves = _leaves(searcher, cache)
         matched = [(leaf, docs) for leaf in leaves if (docs := visible(leaf, leaf.docs(q)))]
         total = sum(len(docs) for _leaf, docs in matched)
