@@ -9,7 +9,10 @@ import time
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from whoosh import index as whoosh_index
+from whoosh.fields import TEXT
+from whoosh.writing import SegmentWriter
 
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
@@ -18,9 +21,10 @@ from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Idea, Stage, Tag
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
-from crowdspirit.search import index, indexer, maintenance
-from crowdspirit.search.documents import idea_document
+from crowdspirit.search import index, indexer, maintenance, services
+from crowdspirit.search.documents import SOURCES, idea_document
 from crowdspirit.search.models import SearchOutbox
+from crowdspirit.search.schema import ANALYZERS, build_schema, positional
 from crowdspirit.specs import services as specs
 
 MARKER = "Quixolotl"
@@ -78,6 +82,15 @@ def test_exact_phrases_and_exclusions(client, propose):
     propose("Bank of power cells", "Cells to power a bank of lights.")
     assert titles(search(client, '"power bank"')) == ["Pocket power bank"]
     assert titles(search(client, "power -pocket")) == ["Bank of power cells"]
+
+
+def test_an_excluded_word_leaves_out_every_document_holding_it(client, make_idea):
+    make_idea(title="Power station")  # the excluded word first: Whoosh's own and-not kept the next match
+    make_idea(title="Soil and power sensor")
+    make_idea(title="Soil moisture probe")
+    indexer.drain()  # one commit, one segment
+    assert titles(search(client, "soil -power")) == ["Soil moisture probe"]
+    assert "1 result" in search(client, "soil -power")
 
 
 def test_prefix_matches_the_word_being_typed(client, propose):
@@ -261,6 +274,112 @@ def test_nothing_leaks_while_a_change_waits_for_the_indexer(client, login_as, se
         html = search(client, query)
         assert "0 results" in html or "Search ideas, projects" in html, query
         assert "#zyrconbolt" not in html and "Did you mean" not in html, query
+
+
+def test_a_change_indexed_just_as_a_search_starts_is_never_counted_with_its_old_key(client, login_as, secret_world,
+                                                                                    monkeypatch):
+    login_as(secret_world["outsider"])
+    public = secret_world["public"]
+    assert titles(search(client, "earbuds case")) == ["Open earbuds case"]  # the reader is open on this commit
+    pipeline._move(public, Stage.VOTE, None, "")
+    pipeline._move(public, Stage.SPEC, None, "")  # confidential now; the change waits in the outbox
+    pending = services._pending_terms
+
+    def indexed_meanwhile():
+        indexer.drain()  # the indexer finishes the change just as this search reads what waits
+        return pending()
+
+    monkeypatch.setattr(services, "_pending_terms", indexed_meanwhile)
+    html = search(client, "earbuds case")
+    assert "Open earbuds case" not in html and "0 results" in html  # read the other way round, it counted 1
+
+
+def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays(client, login_as, secret_world):
+    """Per-segment facts outlive index commits; a commit that deletes from a kept segment must still hide at once."""
+    login_as(secret_world["outsider"])
+    public = secret_world["public"]
+    assert titles(search(client, "earbuds case")) == ["Open earbuds case"]
+    with index.reading() as (_searcher, cache):
+        kept = set(cache[index.SEGMENTS])
+    pipeline._move(public, Stage.VOTE, None, "")
+    pipeline._move(public, Stage.SPEC, None, "")  # confidential now
+    with index.writer_lock():  # rewrite it the indexer's way, but leaving the old segment in place (no merge)
+        writer = index.open_for_writing().writer()
+        indexer.apply(writer, SOURCES["idea_all"](public.id))
+        writer.commit(merge=False)
+    db.session.execute(delete(SearchOutbox))  # nothing waits any more: only the index can hide it now
+    db.session.commit()
+    for query in ("earbuds case", "earbuds", "type:idea earbuds"):
+        html = search(client, query)
+        assert "Open earbuds case" not in html and "0 results" in html, query
+    with index.reading() as (searcher, cache):
+        assert len(searcher.reader().leaf_readers()) == 2 and kept <= set(cache[index.SEGMENTS])
+    login_as(secret_world["signer"])
+    assert titles(search(client, "earbuds case type:idea")) == ["Open earbuds case"]  # once, in its new segment
+
+
+def test_after_each_commit_search_answers_as_a_freshly_opened_index(client, monkeypatch, propose, make_user,
+                                                                      make_idea):
+    """The long-lived reader keeps live segments' readers and facts across commits; it must never differ from a
+    reader that opens the index anew, whatever the commits deleted, rewrote or added."""
+    commit = SegmentWriter.commit
+    monkeypatch.setattr(SegmentWriter, "commit", lambda self, *args, **kwargs: commit(self, merge=False))
+    ideas = [propose(f"Lumen gadget {n}", "A lamp.", tags="light") for n in range(6)]
+    moderator, author = make_user(moderator=True), make_user()
+    posts = [forum.add_post(forum.thread_of_idea(idea), author, f"Photon notes on gadget {n}.")
+             for n, idea in enumerate(ideas)]
+    indexer.drain()
+
+    def fresh(query):
+        kept = dict(index._readers)
+        index._readers.clear()  # a new Reader: the index opened anew, nothing reused
+        try:
+            return search(client, query)
+        finally:
+            index._readers.clear()
+            index._readers.update(kept)
+
+    changes = [lambda: pipeline.edit_idea(ideas[0], "Photon gadget zero", "A lamp.", "", "dark"),
+               lambda: moderation.hide(posts[1], moderator, "spam"),
+               lambda: propose("Lumen gadget six", "Another lamp.", tags="light"),
+               lambda: pipeline._move(ideas[2], Stage.ARCHIVED, None, ""),
+               lambda: pipeline.edit_idea(ideas[3], "Lumen gadget three, again", "A lamp.", "", "light"),
+               lambda: moderation.hide(posts[4], moderator, "spam")]
+    for change in changes:
+        search(client, "lumen")  # the long-lived reader is open on the previous commit
+        change()
+        indexer.drain()
+        for query in ("lumen", "photon", "gadget", "lamp tag:light", "gadget tag:dark", "lumen -photon"):
+            assert search(client, query) == fresh(query), query
+    with index.reading() as (searcher, _cache):
+        assert len(searcher.reader().leaf_readers()) > 3  # several segments, the first ones kept throughout
+
+
+def test_an_index_without_documents_yet_finds_nothing(client):
+    index.swap_in(index.create_empty())  # what a reader may open between a rebuild's swap and the first commit
+    html = search(client, "anything")
+    assert "0 results" in html or "Nothing found" in html
+
+
+def test_an_index_built_before_the_positional_fields_answers_until_rebuilt(app, client, propose):
+    old = build_schema()  # the schema before words and phrases had separate fields: positions in the text fields
+    for name in [name for name in old.names() if name.endswith("_pos")]:
+        old.remove(name)
+    for language in ANALYZERS:
+        for name, boost in (("title", 2.0), ("body", 1.0)):
+            old.remove(f"{name}_{language}")
+            old.add(f"{name}_{language}", TEXT(analyzer=ANALYZERS[language], field_boost=boost))
+    folder = index._new_folder()
+    whoosh_index.create_in(str(folder), old)
+    index.swap_in(folder)
+    propose("Pocket power bank", "A power bank for the pocket.")  # the indexer leaves out the fields it lacks
+    propose("Bank of power cells", "Cells to power a bank of lights.")
+    assert positional("title_en") not in whoosh_index.open_dir(str(folder)).schema
+    assert titles(search(client, '"power bank"')) == ["Pocket power bank"]
+    assert sorted(titles(search(client, "power bank"))) == ["Bank of power cells", "Pocket power bank"]
+    app.test_cli_runner().invoke(args=["crowdspirit", "reindex", "--processes", "1"])
+    assert positional("title_en") in whoosh_index.open_dir(str(index.live_folder())).schema
+    assert titles(search(client, '"power bank"')) == ["Pocket power bank"]
 
 
 def test_a_policy_change_takes_effect_in_search_without_reindexing(client, login_as, secret_world):

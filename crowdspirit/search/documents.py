@@ -18,7 +18,7 @@ from ..pipeline.models import Idea
 from ..projects.models import Project, Visibility
 from ..specs.models import SECTIONS, SpecRevision
 from ..specs.services import current_revision
-from .schema import detect_language
+from .schema import detect_language, positional
 
 BATCH = 1000
 
@@ -32,6 +32,7 @@ def _document(key: str, access: str, title: str, body: str, created, project=Non
         "tags": ",".join(tags), "author": str(author or ""), "created": created, "idea": str(idea or ""),
         "thread": str(thread or ""),
         f"title_{language}": title, f"body_{language}": body, "words": f"{title}\n{body}",
+        positional(f"title_{language}"): title, positional(f"body_{language}"): body,
     }
     document["digest"] = hashlib.blake2b(repr(sorted(document.items())).encode(), digest_size=8).hexdigest()
     return document

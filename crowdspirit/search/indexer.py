@@ -26,12 +26,14 @@ def apply(writer, pairs) -> int:
 
     Pairs are merged by key first (Whoosh does not replace a document added earlier in the same
     batch), and every copy of a key is deleted (update_document would remove only the first one).
+    Fields the live index's schema lacks are left out (it predates them; a rebuild adds them).
     """
     documents = dict(pairs)
+    fields = set(writer.schema.names())  # an index built before a field was added lacks it until the next rebuild
     for key, document in documents.items():
         writer.delete_by_term("key", key)
         if document is not None:
-            writer.add_document(**document)
+            writer.add_document(**{name: value for name, value in document.items() if name in fields})
     return len(documents)
 
 
@@ -43,7 +45,7 @@ def process_pending(limit: int = BATCH) -> int:
                                       .order_by(SearchOutbox.id).limit(limit)).all()
             if not rows:
                 return 0
-            writer = index.open_for_writing().writer()
+            writer = index.writer(index.open_for_writing())
             try:
                 work = dict.fromkeys((row.kind, row.object_id) for row in rows)
                 apply(writer, (pair for kind, object_id in work for pair in SOURCES[kind](object_id)))

@@ -24,7 +24,8 @@ def rebuild(progress: Callable[[], None] = lambda: None, processes: int = 2) -> 
     """
     with index.writer_lock(wait=True):
         folder = index.create_empty()
-        writer = whoosh_index.open_dir(str(folder)).writer(procs=processes, multisegment=processes > 1, limitmb=128)
+        writer = index.writer(whoosh_index.open_dir(str(folder)), procs=processes, multisegment=processes > 1,
+                              limitmb=128)
         count = 0
         try:
             for document in all_documents():

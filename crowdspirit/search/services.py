@@ -1,22 +1,25 @@
 """Search: the query runs only over what the user may see, then every hit is checked again.
 
-Access keys (`access.search_keys`, computed from the current policies) become a set of allowed
-(or, when smaller, denied) document numbers, cached per searcher generation, and Whoosh applies it
-while matching: totals, facets, snippets and "did you mean" never see a document the user may not.
-Documents whose source has a change waiting in the outbox are hidden until the indexer rewrites them.
+Matching works on sets of document numbers per index segment (search.docsets): the documents that
+match are checked against the user's access keys (`access.search_keys`, computed from the current
+policies) before anything is counted, faceted, scored or suggested, so totals, facets, snippets and
+"did you mean" never see a document the user may not. Documents whose source has a change waiting
+in the outbox are hidden until the indexer rewrites them.
 """
 
+import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import chain, repeat
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.analysis import RegexTokenizer
 
 from ..access import can, search_keys
@@ -30,9 +33,10 @@ from ..specs.models import SECTIONS
 from ..specs.services import current_revision
 from ..text import plain_text
 from . import index
+from .docsets import Leaf, SegmentFacts
 from .models import SearchOutbox
 from .query import ParsedQuery, parse, unparse
-from .schema import ANALYZERS, LANGUAGES, WORDS_ANALYZER
+from .schema import ANALYZERS, LANGUAGES, WORDS_ANALYZER, positional
 
 PER_PAGE = 20
 MAX_PAGE = 50
@@ -81,7 +85,14 @@ def _fold(text: str) -> list[str]:
     return [t.text for t in WORDS_ANALYZER(text)]
 
 
-def _text_query(text: str, prefix: bool = False):
+def _phrase_field(fieldname: str, schema) -> str:
+    """Where phrases of fieldname are looked for: its positional twin (an index built before the twins existed
+    kept positions in the field itself)."""
+    twin = positional(fieldname)
+    return twin if schema is None or twin in schema else fieldname
+
+
+def _text_query(text: str, prefix: bool = False, schema=None):
     """A word or phrase in any language's title or body (None when it is only common words)."""
     options = []
     folded = _fold(text)
@@ -91,7 +102,8 @@ def _text_query(text: str, prefix: bool = False):
             continue
         slop = 1 + len(folded) - len(tokens)  # common words left out of a phrase still take their place
         for fieldname in (f"title_{language}", f"body_{language}"):
-            options.append(wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens, slop))
+            options.append(wq.Term(fieldname, tokens[0]) if len(tokens) == 1
+                           else wq.Phrase(_phrase_field(fieldname, schema), tokens, slop))
     if prefix and len(folded) == 1 and len(folded[0]) >= 3:
         options.append(wq.Prefix("words", folded[0]))
     return wq.Or(options) if options else None
@@ -115,18 +127,18 @@ def _filter_terms(name: str, values: list[str]):
     return wq.Or(terms) if terms else wq.NullQuery
 
 
-def build_query(parsed: ParsedQuery, selected: dict[str, str]):
-    """The Whoosh query for a parsed search plus the facet values picked on the page."""
-    required = [_text_query(w, prefix=(w == parsed.prefix and i == len(parsed.words) - 1))
+def build_query(parsed: ParsedQuery, selected: dict[str, str], schema=None):
+    """The Whoosh query for a parsed search plus the facet values picked on the page (schema: the live index's)."""
+    required = [_text_query(w, prefix=(w == parsed.prefix and i == len(parsed.words) - 1), schema=schema)
                 for i, w in enumerate(parsed.words)]
-    required += [_text_query(p) for p in parsed.phrases]
+    required += [_text_query(p, schema=schema) for p in parsed.phrases]
     required = [q for q in required if q is not None]
     if not required and (parsed.words or parsed.phrases) and not parsed.filters:
         return None  # only words too common to search for
     required += [_filter_terms(name, values) for name, values in parsed.filters.items()]
     required += [wq.Term(name, value) for name, value in selected.items() if value]
     combined = wq.And(required) if required else wq.Every()
-    excluded = [q for q in (_text_query(text) for text in parsed.excluded) if q is not None]
+    excluded = [q for q in (_text_query(text, schema=schema) for text in parsed.excluded) if q is not None]
     excluded += [_filter_terms(name, values) for name, values in parsed.excluded_filters.items()]
     for unwanted in excluded:  # one AndNot each: Whoosh drops matches when an Or of keyword terms is excluded
         combined = wq.AndNot(combined, unwanted)
@@ -137,100 +149,94 @@ def build_query(parsed: ParsedQuery, selected: dict[str, str]):
 _PENDING_TERMS = {"idea": lambda i: ("idea", str(i)), "idea_all": lambda i: ("idea", str(i)),
                   "post": lambda i: ("key", f"post:{i}"), "thread": lambda i: ("thread", str(i)),
                   "user": lambda i: ("key", f"person:{i}"), "project": lambda i: ("key", f"project:{i}")}
-CACHE_ENTRIES = 64  # access sets kept per index generation (one per distinct set of access keys)
 
 
-def _postings(reader, terms) -> set:
-    docs = set()
-    for term in terms:
-        if term in reader:
-            docs.update(reader.postings(*term).all_ids())
-    return docs
-
-
-def _waiting_docs(reader) -> set:
-    """Documents whose source changed and waits in the outbox: their access key may be stale, so they hide."""
+def _pending_terms() -> set[tuple[str, str]]:
+    """Terms of the documents whose source changed and waits in the outbox: their access key may be stale."""
     rows = db.session.execute(select(SearchOutbox.kind, SearchOutbox.object_id).limit(10_000)).all()
-    return _postings(reader, {_PENDING_TERMS[kind](object_id) for kind, object_id in rows if kind in _PENDING_TERMS})
+    return {_PENDING_TERMS[kind](object_id) for kind, object_id in rows if kind in _PENDING_TERMS}
 
 
-def _access_docs(searcher, cache: dict, user):
-    """(filter, mask) document sets restricting a search to what the user may see (None, None: all)."""
-    keys = search_keys(user)
-    if keys is None:
-        return None, None
-    reader = searcher.reader()
-    if "access" not in cache:
-        cache["access"] = {term: reader.doc_frequency("access", term) for term in reader.field_terms("access")}
-    frequencies = cache["access"]
-    allowed = frozenset(term for term in frequencies if term in keys)
-    denied = frozenset(frequencies) - allowed
-    use_mask = sum(frequencies[t] for t in denied) < sum(frequencies[t] for t in allowed)
-    terms = denied if use_mask else allowed
-    key = ("mask" if use_mask else "filter", terms)
-    if key not in cache:
-        if len(cache) > CACHE_ENTRIES:
-            cache.clear()
-            cache["access"] = frequencies
-        cache[key] = _postings(reader, {("access", term) for term in terms})
-    waiting = _waiting_docs(reader)
-    if use_mask:
-        return None, cache[key] | waiting if waiting else cache[key]
-    return (cache[key] - waiting if waiting else cache[key]), None
+def _leaves(searcher, cache: dict) -> list[Leaf]:
+    """The live index's segments for one search, with their facts (kept per segment across index generations)."""
+    facts = cache.setdefault(index.SEGMENTS, {})
+    leaves = []
+    for leaf_searcher, offset in searcher.leaf_searchers():
+        reader = leaf_searcher.reader()
+        key = index.segment_id(reader)
+        if key is None:  # an index without segments yet
+            leaves.append(Leaf(leaf_searcher, offset, SegmentFacts(reader)))
+            continue
+        if key not in facts:
+            facts[key] = SegmentFacts(reader)
+        leaves.append(Leaf(leaf_searcher, offset, facts[key]))
+    return leaves
 
 
-class _TagsCategorizer(sorting.OverlappingCategorizer):
-    """Whoosh rebuilds every document's tag list on each faceted search; segments never change, so keep them."""
+class _Visibility:
+    """Which of a segment's matching documents the user may see: an allowed access key (None: any), not deleted,
+    no change waiting in the outbox."""
 
-    lists: dict = {}
+    def __init__(self, keys: frozenset | None, pending: set):
+        self.keys, self.pending = keys, pending
 
-    def set_searcher(self, segment_searcher, docoffset):
-        reader = segment_searcher.reader()
-        key = (str(index.root()), reader.segment().segment_id())
-        if key not in self.lists:
-            if len(self.lists) > 256:
-                self.lists.clear()
-            tags: dict[int, list[str]] = {}
-            for text in reader.field_terms(self._fieldname):
-                for docnum in reader.postings(self._fieldname, text).all_ids():
-                    tags.setdefault(docnum, []).append(text)
-            self.lists[key] = tags
-        self._tags = self.lists[key]
-
-    def keys_for(self, matcher, docid):
-        return self._tags.get(docid) or [None]
-
-
-class _TagsFacet(sorting.FieldFacet):
-    """Counts per tag (a document has several)."""
-
-    def __init__(self):
-        super().__init__("tags", allow_overlap=True)
-
-    def categorizer(self, global_searcher):
-        return _TagsCategorizer(global_searcher, self.fieldname)
+    def __call__(self, leaf: Leaf, docs: set[int]) -> set[int]:
+        if self.keys is not None:
+            access, keys = leaf.facts.values["access"], self.keys
+            docs = {docnum for docnum in docs if access[docnum] in keys}
+        if docs and leaf.reader.has_deletions():
+            deleted = leaf.reader.is_deleted
+            docs = {docnum for docnum in docs if not deleted(docnum)}
+        for term in self.pending if docs else ():
+            postings = leaf.term(*term)
+            if postings:
+                docs.difference_update(postings.ids)
+        return docs
 
 
-def _visible_count(searcher, q, allowed, denied) -> int:
-    """How many visible documents match (one pass: without optimize=False Whoosh matches twice to count)."""
-    return len(searcher.search(q, limit=1, filter=allowed, mask=denied, optimize=False))
-
-
-def _suggest(searcher, parsed: ParsedQuery, allowed, denied) -> str | None:
+def _suggest(searcher, leaves: list[Leaf], parsed: ParsedQuery, visible: _Visibility) -> str | None:
     """A corrected query built from words the user may see, for words that find nothing visible."""
-    reader = searcher.reader()
+    def count(word: str) -> int:
+        return sum(len(visible(leaf, leaf.docs(wq.Term("words", word)))) for leaf in leaves)
+
     replace = {}
     for word in parsed.words:
         folded = _fold(word)
-        if len(folded) != 1 or len(folded[0]) < 3 or _visible_count(searcher, wq.Term("words", folded[0]),
-                                                                     allowed, denied):
+        if len(folded) != 1 or len(folded[0]) < 3 or count(folded[0]):
             continue
-        candidates = list(reader.terms_within("words", folded[0], 1 if len(folded[0]) <= 5 else 2, prefix=1))[:25]
-        counted = [(_visible_count(searcher, wq.Term("words", c), allowed, denied), c) for c in candidates]
-        best = max(counted, default=(0, None))
+        distance = 1 if len(folded[0]) <= 5 else 2
+        candidates = list(searcher.reader().terms_within("words", folded[0], distance, prefix=1))[:25]
+        best = max(((count(c), c) for c in candidates), default=(0, None))
         if best[0]:
             replace[word] = best[1]
     return unparse(parsed, replace) if replace else None
+
+
+def _facets(matched: list[tuple[Leaf, set[int]]]) -> dict[str, list[tuple[str, int]]]:
+    """Counts per kind, project, stage and tag of the visible matches, most frequent first."""
+    counts = {name: Counter() for name in FACETS}
+    for leaf, docs in matched:
+        for name in FACETS[:-1]:
+            counts[name].update(map(leaf.facts.values[name].__getitem__, docs))
+        counts["tags"].update(chain.from_iterable(map(leaf.facts.tags.get, docs, repeat(()))))
+    return {name: sorted(((value, n) for value, n in counts[name].items() if value),
+                         key=lambda item: (-item[1], item[0])) for name in FACETS}
+
+
+def _ranked(q, matched: list[tuple[Leaf, set[int]]], sort: str, limit: int) -> list[tuple[Leaf, int]]:
+    """The first `limit` visible matches as Whoosh orders them: by score, ties by document number (lower first);
+    or newest first, ties by document number (higher first)."""
+    if sort == "date":
+        items = []
+        for leaf, docs in matched:
+            created = leaf.reader.column_reader("created", translate=False)
+            items += [(created.sort_key(docnum), leaf.offset + docnum, leaf, docnum) for docnum in docs]
+        first = heapq.nlargest(limit, items, key=lambda item: item[:2])
+    else:
+        items = [(-score, leaf.offset + docnum, leaf, docnum) for leaf, docs in matched
+                 for docnum, score in leaf.scored(q, docs).items()]
+        first = heapq.nsmallest(limit, items, key=lambda item: item[:2])
+    return [(leaf, docnum) for _key, _number, leaf, docnum in first]
 
 
 def search(user, text: str, selected: dict[str, str] | None = None, sort: str = "relevance",
@@ -241,28 +247,23 @@ def search(user, text: str, selected: dict[str, str] | None = None, sort: str = 
     page = min(max(page, 1), MAX_PAGE)
     results = SearchResults(parsed, Page([], page, per_page, 0, False, False))
     selected = {k: v for k, v in (selected or {}).items() if k in FACETS and v}
-    q = build_query(parsed, selected) if parsed.searchable else None
-    if q is None:
+    if not parsed.searchable:
         return results
+    # What waits in the outbox is read before the index: a change the indexer finishes in between is then either
+    # still hidden or already rewritten in what the search reads (it deletes outbox rows after its index commit).
+    visible = _Visibility(search_keys(user), _pending_terms())
     with index.reading() as (searcher, cache):
-        if searcher is None:
+        q = build_query(parsed, selected, searcher.schema) if searcher is not None else None
+        if q is None:
             return results
-        allowed, denied = _access_docs(searcher, cache, user)
-        if allowed is not None and not allowed:
-            return results  # an empty filter means "no filter" to Whoosh: nothing is visible, say so
-        facets = sorting.Facets()
-        for name in FACETS[:-1]:
-            facets.add_field(name)
-        facets.add_facet("tags", _TagsFacet())
-        found = searcher.search(q, limit=page * per_page, filter=allowed, mask=denied, groupedby=facets,
-                                maptype=sorting.Count, sortedby="created" if sort == "date" else None,
-                                reverse=(sort == "date"))
-        total = len(found)
-        results.facets = {name: sorted(((value, count) for value, count in found.groups(name).items() if value),
-                                       key=lambda item: (-item[1], item[0])) for name in FACETS}
-        keys = [hit["key"] for hit in found[(page - 1) * per_page:page * per_page]]
+        leaves = _leaves(searcher, cache)
+        matched = [(leaf, docs) for leaf in leaves if (docs := visible(leaf, leaf.docs(q)))]
+        total = sum(len(docs) for _leaf, docs in matched)
+        results.facets = _facets(matched)
+        listed = _ranked(q, matched, sort, page * per_page)[(page - 1) * per_page:]
+        keys = [leaf.reader.stored_fields(docnum)["key"] for leaf, docnum in listed]
         if total == 0 and parsed.words:
-            results.suggestion = _suggest(searcher, parsed, allowed, denied)
+            results.suggestion = _suggest(searcher, leaves, parsed, visible)
     shown = min(total, MAX_PAGE * per_page)  # deeper pages are not served: refine the search instead
     results.page = Page(_hits(user, keys, parsed), page, per_page, shown, total > shown, shown > page * per_page)
     return results
@@ -284,15 +285,15 @@ def _load(keys: list[str]) -> dict[str, object]:
 
 
 #: what each kind of hit displays and checks, loaded with it rather than one query per hit
-_EAGER = {"idea": (selectinload(Idea.project),), "spec": (selectinload(Idea.project),),
-          "post": (selectinload(Post.thread).selectinload(Thread.idea).selectinload(Idea.project),
-                   selectinload(Post.thread).selectinload(Thread.own_project))}
+_EAGER = {"idea": (joinedload(Idea.project),), "spec": (joinedload(Idea.project),),
+          "post": (joinedload(Post.thread).joinedload(Thread.idea).joinedload(Idea.project),
+                   joinedload(Post.thread).joinedload(Thread.own_project))}
 
 
 def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
     """Displayable hits, each checked again with the access policy (a stale index never shows more)."""
     loaded = _load(keys)
-    terms = _highlight_terms(parsed)
+    marks = _Highlight(parsed)
     hits = []
     for key in keys:
         obj = loaded.get(key)
@@ -301,31 +302,43 @@ def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
             continue
         if kind == "idea" and can(user, "idea.view", obj):
             hits.append(Hit(kind, obj.title, url_for("pipeline.show", idea_id=obj.id),
-                            _snippet(f"{obj.summary}\n{obj.body}", terms), obj.created_at, obj.project, obj.stage))
+                            _snippet(f"{obj.summary}\n{obj.body}", marks), obj.created_at, obj.project, obj.stage))
         elif kind == "spec" and can(user, "spec.view", obj) and (revision := current_revision(obj)):
             text = "\n".join(revision.section(name) for name in SECTIONS)
-            hits.append(Hit(kind, obj.title, url_for("specs.show", idea_id=obj.id), _snippet(text, terms),
+            hits.append(Hit(kind, obj.title, url_for("specs.show", idea_id=obj.id), _snippet(text, marks),
                             revision.created_at, obj.project, obj.stage))
         elif kind == "project" and can(user, "project.view", obj):
             hits.append(Hit(kind, obj.title, url_for("projects.show", slug=obj.slug),
-                            _snippet(f"{obj.summary}\n{obj.description}", terms), obj.created_at, obj))
+                            _snippet(f"{obj.summary}\n{obj.description}", marks), obj.created_at, obj))
         elif kind == "post" and can(user, "post.view", obj) and not obj.pending and obj.hidden_at is None:
             thread = obj.thread
             hits.append(Hit(kind, thread.title, url_for("forum.thread", thread_id=thread.id) + f"#post-{obj.id}",
-                            _snippet(obj.body, terms), obj.created_at, thread.project,
+                            _snippet(obj.body, marks), obj.created_at, thread.project,
                             thread.idea.stage if thread.idea_id else ""))
         elif kind == "person" and not obj.banned:
             hits.append(Hit(kind, obj.display_name, url_for("accounts.profile", user_id=obj.id),
-                            _snippet(f"{obj.skills}\n{obj.bio}", terms), obj.created_at))
+                            _snippet(f"{obj.skills}\n{obj.bio}", marks), obj.created_at))
     return hits
 
 
-def _highlight_terms(parsed: ParsedQuery) -> tuple[frozenset, str | None]:
-    """What to mark in snippets: the stems of the query's words and phrases, and the typed prefix."""
-    stems = {token for text in parsed.words + parsed.phrases for language in LANGUAGES
-             for token in _tokens(language, text)}
-    prefix = _fold(parsed.prefix) if parsed.prefix else []
-    return frozenset(stems), (prefix[0] if len(prefix) == 1 and len(prefix[0]) >= 3 else None)
+class _Highlight:
+    """What to mark in snippets: words sharing a stem with the query's words and phrases, or starting with the
+    typed prefix (each distinct word decided once per search)."""
+
+    def __init__(self, parsed: ParsedQuery):
+        self.stems = frozenset(token for text in parsed.words + parsed.phrases for language in LANGUAGES
+                               for token in _tokens(language, text))
+        prefix = _fold(parsed.prefix) if parsed.prefix else []
+        self.prefix = prefix[0] if len(prefix) == 1 and len(prefix[0]) >= 3 else None
+        self._marked: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        marked = self._marked.get(word)
+        if marked is None:
+            folded = _fold(word) if self.prefix else []
+            marked = self._marked[word] = (not _stems(word).isdisjoint(self.stems)
+                                           or bool(folded and folded[0].startswith(self.prefix)))
+        return marked
 
 
 @lru_cache(maxsize=50_000)
@@ -333,19 +346,25 @@ def _stems(word: str) -> frozenset:
     return frozenset(token for language in LANGUAGES for token in _tokens(language, word))
 
 
-_TOKENIZER = RegexTokenizer()
+_WORD = RegexTokenizer().expression
 
 
-def _snippet(text: str, terms: tuple[frozenset, str | None]) -> Markup:
+def _snippet(text: str, marks: _Highlight) -> Markup:
     """About SNIPPET_CHARS of text around the first match, matches in <mark>, everything escaped."""
-    stems, prefix = terms
     text = " ".join(plain_text(text[:20_000]).split())
-    matches = [(t.startchar, t.endchar) for t in _TOKENIZER(text, chars=True)
-               if _stems(t.text) & stems or (prefix and _fold(t.text)[:1] and _fold(t.text)[0].startswith(prefix))]
-    start = max(0, matches[0][0] - 60) if matches else 0
-    if start:
-        start = text.find(" ", start) + 1 or start
-    end = min(len(text), start + SNIPPET_CHARS)
+    matches, start, end = [], 0, None
+    for token in _WORD.finditer(text):  # the words as the index's tokenizer cuts them
+        if end is not None and token.end() > end:
+            break  # past the snippet: the words after it need no stemming
+        if marks(token.group()):
+            matches.append(token.span())
+            if end is None:  # the first match places the snippet
+                start = max(0, token.start() - 60)
+                if start:
+                    start = text.find(" ", start) + 1 or start
+                end = min(len(text), start + SNIPPET_CHARS)
+    if end is None:
+        end = min(len(text), SNIPPET_CHARS)
     html, position = [], start
     for begin, finish in matches:
         if begin < start or finish > end:
