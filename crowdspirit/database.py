@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from math import ceil
 
 from sqlalchemy import event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -25,6 +26,17 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def dialect_insert(model):
+    """The database's own INSERT for a model, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
+    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(model)
+
+
+def insert_once(model, **values) -> bool:
+    """Insert a row unless its unique key exists (one statement, safe under concurrency); True if inserted."""
+    statement = dialect_insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return db.session.execute(statement).scalar_one_or_none() is not None
 
 
 #: lists count their rows up to this many; beyond it they say "more than" (counting is O(rows))

@@ -22,14 +22,13 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..access import require, visible
 from ..accounts.models import User
 from ..attachments import services as attachments
-from ..database import paginate
+from ..database import insert_once, paginate
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..ledger import services as ledger
@@ -404,18 +403,11 @@ def withdraw_entry(entry: Entry, user) -> None:
     contest_entry_withdrawn.send(entry)
 
 
-def _insert_once(model, **values) -> bool:
-    """Insert a row unless its unique key exists (one statement, safe under concurrency)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
-    return db.session.execute(statement).scalar_one_or_none() is not None
-
-
 def give_heart(entry: Entry, user) -> int:
     """A member's coup de cœur for someone else's entry, once, during the public phase; returns the new count."""
     if entry.contest.phase != Phase.PUBLIC:
         raise Conflict(_l("Coups de cœur are given during the public phase."))
-    if not _insert_once(EntryHeart, entry_id=entry.id, user_id=user.id, created_at=clock.now()):
+    if not insert_once(EntryHeart, entry_id=entry.id, user_id=user.id, created_at=clock.now()):
         db.session.rollback()
         raise Conflict(_l("You have already given this entry your coup de cœur."))
     count = db.session.execute(update(Entry).where(Entry.id == entry.id).values(heart_count=Entry.heart_count + 1)
@@ -563,7 +555,7 @@ def sign_transfer(contest: Contest, user, version: int | None, ip_address: str) 
     if version != contest.transfer_version:
         raise Conflict(_l("The transfer's text has changed: read it again before signing."))
     now = clock.now()
-    if not _insert_once(CopyrightTransfer, contest_id=contest.id, entry_id=contest.winner_entry_id, user_id=user.id,
+    if not insert_once(CopyrightTransfer, contest_id=contest.id, entry_id=contest.winner_entry_id, user_id=user.id,
                         version=contest.transfer_version, text=contest.transfer_text, ip_address=ip_address[:45],
                         signed_at=now):
         db.session.rollback()
@@ -643,7 +635,7 @@ def invite_expert(contest: Contest, user, expert_id: int) -> None:
         raise DomainError(_l("Choose a community member to invite."))
     if contest.phase not in (Phase.DRAFT, Phase.PRIVATE):
         raise Conflict(_l("Experts are invited before submissions close."))
-    if not _insert_once(ContestInvitation, contest_id=contest.id, user_id=expert.id, invited_by_id=user.id,
+    if not insert_once(ContestInvitation, contest_id=contest.id, user_id=expert.id, invited_by_id=user.id,
                         created_at=clock.now()):
         db.session.rollback()
         raise Conflict(_l("This member is already invited."))

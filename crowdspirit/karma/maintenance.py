@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 
 from ..accounts.models import User
+from ..database import dialect_insert
 from ..extensions import db
 from .models import KarmaEvent, KarmaTotal
-from .services import dialect_insert
 
 
 @dataclass

@@ -10,13 +10,12 @@ from datetime import datetime, time
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from ..access import can, visible
 from ..accounts.models import ProfileKind, User
-from ..database import Page, paginate, utcnow
+from ..database import Page, dialect_insert, paginate, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..pipeline.models import Idea
@@ -37,11 +36,6 @@ def _lock_member(user_id: int) -> None:
     """Hold the member's row until commit (on SQLite, the write lock), so that their caps and earlier awards are
     read while nobody else writes their karma."""
     db.session.execute(update(User).where(User.id == user_id).values(karma=User.karma))
-
-
-def dialect_insert(model):
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(model)
 
 
 def _add_to_totals(user_id: int, project_id: int | None, points: int) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from ..access import can, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
-from ..database import utcnow
+from ..database import insert_once, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
@@ -178,22 +178,10 @@ def _check_voting_open(idea: Idea) -> None:
         raise Conflict(_l("Voting on this idea has closed."))
 
 
-def _insert_vote_once(idea_id: int, user_id: int) -> bool:
-    """Insert the vote unless it exists (one statement, safe under concurrency)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = (dialect_insert(Vote).values(idea_id=idea_id, user_id=user_id, created_at=utcnow())
-                 .on_conflict_do_nothing().returning(Vote.id))
-    return db.session.execute(statement).scalar_one_or_none() is not None
-
-
 def cast_vote(idea: Idea, user) -> int:
     """Record the user's vote and return the new count; promotes at threshold if the crowd decides."""
     _check_voting_open(idea)
-    if not _insert_vote_once(idea.id, user.id):
+    if not insert_once(Vote, idea_id=idea.id, user_id=user.id, created_at=utcnow()):
         db.session.rollback()
         raise Conflict(_l("You have already voted for this idea."))
     count = db.session.execute(
