@@ -355,6 +355,22 @@ def test_after_each_commit_search_answers_as_a_freshly_opened_index(client, monk
         assert len(searcher.reader().leaf_readers()) > 3  # several segments, the first ones kept throughout
 
 
+def test_a_refresh_that_finds_the_commit_replaced_meanwhile_reopens_the_whole_index(client, propose, monkeypatch):
+    propose("Quartz clock")
+    assert titles(search(client, "quartz")) == ["Quartz clock"]
+    propose("Quartz watch")  # a new commit: the next search refreshes the reader
+    read, calls = whoosh_index.TOC.read.__func__, []
+
+    def replaced_once(cls, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError("a writer removed it")
+        return read(cls, *args, **kwargs)
+
+    monkeypatch.setattr(whoosh_index.TOC, "read", classmethod(replaced_once))
+    assert sorted(titles(search(client, "quartz"))) == ["Quartz clock", "Quartz watch"] and len(calls) > 1
+
+
 def test_an_index_without_documents_yet_finds_nothing(client):
     index.swap_in(index.create_empty())  # what a reader may open between a rebuild's swap and the first commit
     html = search(client, "anything")

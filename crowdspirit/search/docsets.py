@@ -14,6 +14,7 @@ weights and values per block); any other matcher is read posting by posting thro
 """
 
 import zlib
+from array import array
 from bisect import bisect_left
 from itertools import accumulate
 from pickle import loads
@@ -26,11 +27,15 @@ from whoosh.scoring import WeightLengthScorer
 
 
 class Postings:
-    """One term's postings in one segment: sorted document numbers, weights (None: all 1.0), values (or None)."""
+    """One term's postings in one segment: sorted document numbers, weights (None: all 1.0), values (or None).
+
+    Numbers and weights are kept in arrays: as Python ints and floats, the tens of thousands a search reads
+    would take fresh memory from the system on each search (hundreds of page faults).
+    """
 
     __slots__ = ("ids", "weights", "values")
 
-    def __init__(self, ids: list, weights: list | None, values: list | None):
+    def __init__(self, ids, weights, values: list | None):
         self.ids, self.weights, self.values = ids, weights, values
 
     def within(self, docs: set, ordered: list) -> tuple:
@@ -68,7 +73,7 @@ def read_postings(reader, fieldname: str, btext: bytes, values: bool = False) ->
 
 def _read_blocks(matcher, value_format) -> Postings:
     """A W3 leaf matcher's postings read a block at a time (what its own _read_ids/_read_weights do)."""
-    ids, weights, values = [], None, [] if value_format is not None else None
+    ids, weights, values = array("I"), None, [] if value_format is not None else None
     size = value_format.fixed_value_size() if value_format is not None else None
     postfile = matcher._postfile
     while True:
@@ -79,7 +84,7 @@ def _read_blocks(matcher, value_format) -> Postings:
         length = len(ids) - count
         if block_weights is not None or weights is not None:
             if weights is None:
-                weights = [1.0] * count
+                weights = array("d", [1.0] * count)
             if block_weights is None:
                 weights.extend([1.0] * length)
             elif isinstance(block_weights, float):

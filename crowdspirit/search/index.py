@@ -146,16 +146,22 @@ def _refreshed(searcher):
     for the first search after every commit at 300,000 documents. Here only new segments are
     opened; a live segment keeps its reader's files but gets the new commit's deletions (a segment
     keeps its id when documents in it are deleted, so reusing its reader as it is would show them).
-    Readers of segments merged away are closed.
+    Readers of segments merged away are closed. If a writer removes the files being opened (a newer
+    commit came meanwhile), Whoosh's own refresh, which retries, reopens everything.
     """
     ix = searcher._ix
-    toc = whoosh_index.TOC.read(ix.storage, ix.indexname)
     kept = {segment_id(reader): reader for reader, _offset in searcher.reader().leaf_readers()}
     readers = []
+    try:
+        toc = whoosh_index.TOC.read(ix.storage, ix.indexname)
+        opened = {segment.segment_id(): SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+                  for segment in toc.segments if segment.segment_id() not in kept}
+    except OSError:
+        return searcher.refresh()
     for segment in toc.segments:
         old = kept.pop(segment.segment_id(), None)
         if old is None:
-            readers.append(SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation))
+            readers.append(opened[segment.segment_id()])
             continue
         reader = copy.copy(old)  # the same open files
         reader._gen = toc.generation
