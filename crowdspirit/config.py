@@ -64,6 +64,15 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        #: wrong passwords in a row that lock an account for LOGIN_LOCKOUT_MINUTES (0: never lock)
+        "LOGIN_LOCKOUT_ATTEMPTS": int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS", 5)),
+        "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        #: seconds a password reset link stays valid
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600)),
+        "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT", "20 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour"),
+        "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
+        "SEARCH_RATE_LIMIT": os.environ.get("SEARCH_RATE_LIMIT", "120 per minute"),
         #: open flags that hide a post until a moderator reviews it
         "FLAGS_TO_HIDE": int(os.environ.get("FLAGS_TO_HIDE", 3)),
         #: karma rules overriding karma/rules.py's defaults: "name=points[/daily cap],..." (0 points: rule off)

@@ -12,8 +12,8 @@ post_changed = _signals.signal("post-changed")
 post_published = _signals.signal("post-published")
 #: a moderator acted on a post (hidden, shown, appeal decided); sender: the Post, with action=...
 post_moderated = _signals.signal("post-moderated")
-#: a member was suspended or banned: their live connections must close; sender: the user id
-member_restricted = _signals.signal("member-restricted")
+#: a member was suspended or banned, or changed their password: their live connections must close; sender: the user id
+live_access_revoked = _signals.signal("live-access-revoked")
 #: a thread was locked, unlocked, pinned or moved; sender: the Thread
 thread_changed = _signals.signal("thread-changed")
 #: an idea was proposed; sender: the Idea

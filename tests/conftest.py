@@ -165,7 +165,7 @@ def login_as(client):
     def login(user):
         g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return user
 
@@ -223,7 +223,7 @@ def open_socket(app):
         http = app.test_client()
         if user is not None:
             with http.session_transaction() as session:
-                session["_user_id"] = str(user.id)
+                session["_user_id"] = user.get_id()
         g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
         socket = socketio.test_client(app, flask_test_client=http, auth=auth)
         g.pop("_login_user", None)

@@ -220,14 +220,15 @@ def test_simultaneous_votes_of_one_member_lose_no_point(app, make_user, make_pro
     """Two votes of the same member at the same moment, on two ideas: both points are in the total."""
     project = make_project(vote_threshold=100)
     ideas = [make_idea(project=project, stage="vote", title=f"Idea {n}").id for n in range(4)]
-    voter = make_user().id
+    voter = make_user()
+    voter_id, session_id = voter.id, voter.get_id()
     barrier, statuses = threading.Barrier(len(ideas), timeout=30), []
 
     def run(idea_id):
         with app.app_context():
             client = app.test_client()
             with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = str(voter), True
+                session["_user_id"], session["_fresh"] = session_id, True
             barrier.wait()
             statuses.append(client.post(f"/ideas/{idea_id}/vote").status_code)
 
@@ -238,7 +239,7 @@ def test_simultaneous_votes_of_one_member_lose_no_point(app, make_user, make_pro
     for thread in threads:
         thread.join(timeout=60)
     assert statuses == [303] * len(ideas)
-    assert total(db.session.get(User, voter)) == len(ideas)
+    assert total(db.session.get(User, voter_id)) == len(ideas)
     assert_totals_equal_the_log()
 
 

@@ -519,7 +519,7 @@ def test_the_dashboard_speaks_french(database_url, tmp_path, history):
                          "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path / "translations")})
     client = french.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["lang"] = str(history["sponsor"].id), "fr"
+        session["_user_id"], session["lang"] = history["sponsor"].get_id(), "fr"
     html = client.get(url("helios-audio", weeks=4)).get_data(as_text=True)
     with french.app_context():
         db.engine.dispose()

@@ -127,21 +127,21 @@ def test_htmx_duplicate_vote_shows_error_in_box(client, login_as, make_user, ide
 
 
 # --- Concurrency ----------------------------------------------------------------------------------
-def vote_together(app, idea_id: int, user_ids: list[int]) -> list[int]:
+def vote_together(app, idea_id: int, session_ids: list[str]) -> list[int]:
     """Each user votes from their own thread and client, all released at once; the statuses."""
-    barrier = threading.Barrier(len(user_ids), timeout=30)
-    statuses = [None] * len(user_ids)
+    barrier = threading.Barrier(len(session_ids), timeout=30)
+    statuses = [None] * len(session_ids)
 
-    def run(i: int, user_id: int):
+    def run(i: int, session_id: str):
         with app.app_context():
             client = app.test_client()
             with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = str(user_id), True
+                session["_user_id"], session["_fresh"] = session_id, True
             barrier.wait()
             statuses[i] = client.post(f"/ideas/{idea_id}/vote").status_code
 
     db.session.commit()  # hold no transaction open while the threads write
-    threads = [threading.Thread(target=run, args=(i, u)) for i, u in enumerate(user_ids)]
+    threads = [threading.Thread(target=run, args=(i, u)) for i, u in enumerate(session_ids)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -151,7 +151,7 @@ def vote_together(app, idea_id: int, user_ids: list[int]) -> list[int]:
 
 def test_simultaneous_votes_are_all_counted(app, make_user, idea):
     """Sixteen members voting at the same moment give a count of 16 and 16 Vote rows."""
-    users = [make_user().id for _ in range(16)]
+    users = [make_user().get_id() for _ in range(16)]
     statuses = vote_together(app, idea.id, users)
     assert statuses == [303] * 16
     assert stored(idea.id) == (16, 16)
@@ -159,7 +159,7 @@ def test_simultaneous_votes_are_all_counted(app, make_user, idea):
 
 def test_simultaneous_duplicate_votes_accept_one(app, make_user, idea):
     """The same member voting twice at the same moment gets exactly one vote accepted."""
-    user = make_user().id
+    user = make_user().get_id()
     statuses = vote_together(app, idea.id, [user, user])
     assert sorted(statuses) == [303, 409]
     assert stored(idea.id) == (1, 1)

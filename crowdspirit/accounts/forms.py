@@ -49,3 +49,28 @@ class ProfileForm(ProfileFields):
 
     bio = TextAreaField(_l("About me"), validators=[Optional(), Length(max=5000)],
                         description=_l("Markdown is supported"))
+
+
+class CurrentPasswordField(FlaskForm):
+    """The password a member has now (declared first so that forms show it first)."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+
+
+class NewPasswordFields(FlaskForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)],
+                             description=_l("At least 10 characters"))
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ChangePasswordForm(CurrentPasswordField, NewPasswordFields):
+    """A signed-in member replaces their password."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    """A member who forgot their password asks for a reset link."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])

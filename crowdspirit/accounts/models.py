@@ -1,6 +1,7 @@
 """Users and the organisations (sponsors) they may act for."""
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -9,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
 from ..extensions import db
+
+
+def new_session_token() -> str:
+    """A fresh random session token."""
+    return secrets.token_hex(16)
 
 
 class ProfileKind(enum.StrEnum):
@@ -57,9 +63,23 @@ class User(UserMixin, db.Model):
     banned: Mapped[bool] = mapped_column(default=False)
     #: platform-wide karma: the sum of the member's karma events, changed only by atomic SQL increments
     karma: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
+    #: part of every session's user id: changing it (a new password) signs out every other session
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token, server_default="")
+    #: wrong passwords in a row; reaching LOGIN_LOCKOUT_ATTEMPTS locks sign-in until locked_until
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session token, checked on every request."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_locked(self) -> bool:
+        """True while too many wrong passwords keep the account from signing in."""
+        return self.locked_until is not None and self.locked_until > utcnow()
 
     @property
     def is_suspended(self) -> bool:

@@ -1,15 +1,25 @@
-"""Account rules: sign-up, sign-in with argon2 hashes, profiles, and a member's activity."""
+"""Account rules: sign-up, sign-in with argon2 hashes and lockout, passwords and their reset, profiles."""
+
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from flask import current_app
+from flask import current_app, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
 
-from ..errors import Conflict
+from .. import mail
+from ..database import utcnow
+from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..signals import member_registered
-from .models import Organisation, User
+from ..signals import live_access_revoked, member_registered
+from .models import Organisation, User, new_session_token
+
+
+class AccountLocked(Forbidden):
+    """Too many wrong passwords in a row: sign-in waits until the lock ends (or a password reset)."""
 
 
 def _hasher() -> PasswordHasher:
@@ -47,20 +57,100 @@ def register(email, display_name, password, profile_kind, skills="", organisatio
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user these credentials belong to, or None; upgrades outdated hashes on the way."""
-    user = find_by_email(email)
+def _password_matches(user: User, password: str) -> bool:
+    """True when password is the user's; upgrades an outdated hash on the way."""
     hasher = _hasher()
-    if user is None:
-        hasher.hash(password)  # spend the same time whether or not the account exists
-        return None
     try:
         hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
-        return None
+        return False
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-        db.session.commit()
+    return True
+
+
+def _lock_message(user: User) -> str:
+    """What a locked-out member reads: until when, and the way out."""
+    minutes = max(1, round((user.locked_until - utcnow()).total_seconds() / 60))
+    return _("Too many wrong passwords: this account is locked for %(minutes)s more minute(s). "
+             "Reset your password to unlock it now.", minutes=minutes)
+
+
+def _count_failure(user: User) -> None:
+    """Count a wrong password in SQL (parallel guesses all count) and lock the account at the limit."""
+    attempts = current_app.config["LOGIN_LOCKOUT_ATTEMPTS"]
+    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    db.session.refresh(user, ["failed_logins"])
+    if attempts and user.failed_logins >= attempts:
+        user.failed_logins = 0
+        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    db.session.commit()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None; raises AccountLocked while wrong passwords lock it."""
+    user = find_by_email(email)
+    if user is None:
+        _hasher().hash(password)  # spend the same time whether or not the account exists
+        return None
+    if user.is_locked:
+        raise AccountLocked(_lock_message(user))
+    if not _password_matches(user, password):
+        _count_failure(user)
+        if user.is_locked:
+            raise AccountLocked(_lock_message(user))
+        return None
+    user.failed_logins, user.locked_until = 0, None
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password, end every other session and live connection, and lift a lockout."""
+    user.password_hash = _hasher().hash(password)
+    user.session_token = new_session_token()
+    user.failed_logins, user.locked_until = 0, None
+    db.session.commit()
+    live_access_revoked.send(user.id)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace a signed-in member's password after checking the current one."""
+    if not _password_matches(user, current):
+        raise DomainError(_l("Your current password is not this one."))
+    set_password(user, new)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    """Signs password reset tokens with the app's secret key."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def send_password_reset(email: str) -> None:
+    """Email a reset link to the account using this address, if there is one (the caller says the same either
+    way). The link works once (a new password changes the session token it names) and expires."""
+    user = find_by_email(email)
+    if user is None or user.banned:
+        return
+    token = _reset_serializer().dumps([user.id, user.session_token])
+    # from SITE_URL, never from the request's Host header, which an attacker could set to their own site
+    link = current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
+    mail.send(user.email, _("CrowdSpirit: reset your password"),
+              _("Hello %(name)s,\n\nTo choose a new password, open this link within %(hours)s hour(s):\n%(link)s\n\n"
+                "If you did not ask for it, ignore this email: your password stays as it is.",
+                name=user.display_name, hours=hours, link=link))
+
+
+def user_of_reset_token(token: str) -> User:
+    """The member a reset link was made for; a wrong, used or expired link is a clear 400."""
+    try:
+        user_id, session_token = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (BadSignature, ValueError, TypeError):
+        user_id, session_token = None, None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.banned or user.session_token != session_token:
+        raise DomainError(_l("This password reset link is wrong, expired or already used. Ask for a new one."))
     return user
 
 

@@ -5,18 +5,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import paginate
-from ..errors import Conflict, NotFound
-from ..extensions import limiter
+from ..errors import Conflict, DomainError, NotFound
 from ..pipeline import services as pipeline
 from ..projects.services import invitations_for
+from ..web.limits import per_address
 from ..web.rendering import form_status, page_number, redirect_to, render, safe_next
 from . import services
-from .forms import LoginForm, ProfileForm, SignupForm
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordFields, ProfileForm, SignupForm
 
 bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@per_address("SIGNUP_RATE_LIMIT")
 def signup():
     """Create an account and sign in."""
     form = SignupForm(ref=request.args.get("ref", "")[:24])
@@ -33,27 +34,69 @@ def signup():
     return render("accounts/signup.html", "accounts/_signup_form.html", form_status(form), form=form)
 
 
-def _login_limit() -> str:
-    """The configured sign-in attempt limit per client address."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@per_address("LOGIN_RATE_LIMIT")
 def login():
     """Sign in with email and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None and user.banned:
-            form.password.errors.append(_("This account has been banned by the moderators."))
-        elif user is not None:
-            login_user(user)
-            flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
-            return redirect_to(safe_next(url_for("web.home")))
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountLocked as locked:
+            form.password.errors.append(locked.message)
         else:
-            form.password.errors.append(_("Wrong email or password."))
+            if user is None:
+                form.password.errors.append(_("Wrong email or password."))
+            elif user.banned:
+                form.password.errors.append(_("This account has been banned by the moderators."))
+            else:
+                login_user(user)
+                flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
+                return redirect_to(safe_next(url_for("web.home")))
     return render("accounts/login.html", status=form_status(form), form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@per_address("PASSWORD_RESET_RATE_LIMIT")
+def forgot_password():
+    """Ask for a password reset link by email."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data)
+        flash(_("If an account uses %(email)s, we have sent it a link to choose a new password.",
+                email=form.email.data), "info")
+        return redirect_to(url_for("accounts.login"))
+    return render("accounts/password.html", status=form_status(form), form=form, kind="forgot")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through the emailed link, then continue signed in."""
+    user = services.user_of_reset_token(token)
+    form = NewPasswordFields()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        login_user(user)
+        flash(_("Your new password is saved and you are signed in."), "success")
+        return redirect_to(url_for("web.home"))
+    return render("accounts/password.html", status=form_status(form), form=form, kind="reset")
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change your password; your other sessions are signed out."""
+    form, member = ChangePasswordForm(), current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            services.change_password(member, form.current.data, form.password.data)
+        except DomainError as error:
+            form.current.errors.append(error.message)
+        else:
+            login_user(member)  # this session carries the new token; the others end
+            flash(_("Password changed. Your other sessions are signed out."), "success")
+            return redirect_to(url_for("accounts.edit_profile"))
+    return render("accounts/password.html", status=form_status(form), form=form, kind="change")
 
 
 @bp.post("/logout")

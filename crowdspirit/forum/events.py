@@ -20,7 +20,7 @@ from ..access import can
 from ..accounts.models import User
 from ..extensions import db, socketio
 from ..notifications.services import user_room
-from ..signals import access_changed, member_restricted, post_changed, thread_changed
+from ..signals import access_changed, live_access_revoked, post_changed, thread_changed
 from . import services
 from .models import Post, Thread
 
@@ -75,7 +75,7 @@ def connect(auth=None):
     if current_user.is_authenticated:
         join_room(user_room(current_user.id))  # the unread-notifications badge
     with _lock:
-        _sockets()[request.sid] = (current_user.get_id() and int(current_user.get_id()), thread.id, language)
+        _sockets()[request.sid] = (current_user.id if current_user.is_authenticated else None, thread.id, language)
     for post in services.posts(thread, current_user, after):
         socketio.emit("post", render_post(post), to=request.sid)
     _announce_presence(thread.id)
@@ -117,9 +117,9 @@ def push_thread_state(thread: Thread, **_extra) -> None:
         socketio.emit("thread", {"locked": thread.locked}, to=room(thread.id, language))
 
 
-@member_restricted.connect
+@live_access_revoked.connect
 def drop_member(user_id: int, **_extra) -> None:
-    """Close every socket of a member who was just suspended or banned."""
+    """Close every socket of a member who was just suspended or banned, or whose password changed."""
     with _lock:
         sids = [sid for sid, (owner, _thread, _language) in _sockets().items() if owner == user_id]
     for sid in sids:

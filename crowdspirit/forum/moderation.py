@@ -16,7 +16,7 @@ from ..database import paginate, utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..pipeline.models import Idea
-from ..signals import member_restricted, post_changed, post_moderated, thread_changed
+from ..signals import live_access_revoked, post_changed, post_moderated, thread_changed
 from .models import Appeal, Category, Flag, Post, Thread
 
 
@@ -216,4 +216,4 @@ def sanction(target, moderator, action: str, days: int = 0, reason: str = "") ->
     audit.record(None, moderator, f"member.{action}", target.display_name, (f"{days} days; " if days else "") + reason)
     db.session.commit()
     if action != "lift":
-        member_restricted.send(target.id)
+        live_access_revoked.send(target.id)

@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 
 from ..access import can, level_of
 from ..errors import DomainError
-from ..extensions import limiter
 from ..notifications.services import is_following
 from ..pipeline.services import load_idea
 from ..projects.services import audience, load_project
+from ..web.limits import per_member
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
 from . import services
 from .forms import PostForm, ThreadForm
@@ -27,17 +27,7 @@ def index():
                   threads=services.community_threads(category, page_number(), current_app.config["PER_PAGE"]))
 
 
-def _posting_limit() -> str:
-    """The configured posting rate per member."""
-    return current_app.config["POST_RATE_LIMIT"]
-
-
-def _member_key() -> str:
-    """Rate limits on posting count per member, not per address."""
-    return f"user:{current_user.get_id()}"
-
-
-posting_limit = limiter.limit(_posting_limit, key_func=_member_key, methods=["POST"])
+posting_limit = per_member("POST_RATE_LIMIT")
 
 
 @bp.route("/forum/new", methods=["GET", "POST"])

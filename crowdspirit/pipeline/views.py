@@ -11,6 +11,7 @@ from ..errors import Conflict, DomainError
 from ..projects.services import audience, load_project
 from ..rnd import services as rnd
 from ..specs.services import current_revision
+from ..web.limits import per_member
 from ..web.pagecache import cached_for_visitors
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
 from . import services
@@ -121,12 +122,14 @@ def _change_vote(idea_id: int, change):
 
 
 @bp.post("/ideas/<int:idea_id>/vote")
+@per_member("VOTE_RATE_LIMIT")
 def vote(idea_id: int):
     """Vote for an idea in the vote stage (once per member)."""
     return _change_vote(idea_id, services.cast_vote)
 
 
 @bp.post("/ideas/<int:idea_id>/unvote")
+@per_member("VOTE_RATE_LIMIT")
 def unvote(idea_id: int):
     """Withdraw your vote while voting is open."""
     return _change_vote(idea_id, services.withdraw_vote)

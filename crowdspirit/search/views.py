@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..access import visible
 from ..extensions import db
 from ..projects.models import Project
+from ..web.limits import per_member
 from ..web.rendering import is_htmx, page_number, render
 from . import services
 
@@ -14,6 +15,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.route("/search")
+@per_member("SEARCH_RATE_LIMIT", methods=None)
 def results():
     """Search everything the user may see, with facets by type, project, stage and tag."""
     text = request.args.get("q", "")

@@ -1,5 +1,6 @@
 """What every template can use, and the headers every response carries."""
 
+import hmac
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -34,10 +35,13 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    """Flask-Login's hook: the signed-in user from the id kept in the session."""
+def load_user(session_id: str):
+    """Flask-Login's hook: the signed-in user from the id and session token kept in the session."""
+    user_id, _colon, token = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return None if user is None or user.banned else user  # a ban ends every session at once
+    if user is None or user.banned or not hmac.compare_digest(token, user.session_token):
+        return None  # a ban or a new password ends every other session at once
+    return user
 
 
 def security_headers(response):
