@@ -17,3 +17,8 @@ def forget(key: str) -> None:
     """Drop a cached value, after a change that affects it in the same request."""
     if has_request_context():
         request.environ.get("crowdspirit.cache", {}).pop(key, None)
+
+
+def computed(key: str):
+    """The value already computed for key in this request, or None (nothing is computed)."""
+    return request.environ.get("crowdspirit.cache", {}).get(key) if has_request_context() else None

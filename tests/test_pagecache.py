@@ -1,5 +1,7 @@
 """The micro-cache of anonymous pages: fast for visitors, never stale on access, never personal."""
 
+import re
+
 import pytest
 
 from crowdspirit.extensions import db
@@ -43,3 +45,12 @@ def test_visitor_pages_set_no_cookie(cached, client, make_idea):
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
     assert "csrf" not in response.text.lower()
+
+
+def test_a_cached_page_keeps_the_nonce_its_tags_carry(cached, client, make_idea):
+    """The CSP header of a page served from the cache names the nonce written into that page."""
+    make_idea()
+    first, second = client.get("/ideas"), client.get("/ideas")
+    assert first.text == second.text
+    nonce = re.search(r'nonce="([^"]+)"', second.text)[1]
+    assert f"'nonce-{nonce}'" in second.headers["Content-Security-Policy"]

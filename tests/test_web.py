@@ -1,5 +1,6 @@
 """Site-wide behaviour: pages and htmx fragments, error pages, security headers, Markdown, language."""
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -106,13 +107,39 @@ def test_server_error_renders_the_apology_page(extra_app):
 
 
 # --- Security -------------------------------------------------------------------------------
+def csp_of(response) -> dict[str, str]:
+    """The response's Content-Security-Policy as {directive: sources}."""
+    directives = (d.strip().split(" ", 1) for d in response.headers["Content-Security-Policy"].split(";"))
+    return {name: sources for name, sources in directives}
+
+
 @pytest.mark.parametrize("path", ["/", "/projects", "/no/such/page"])
 def test_security_headers(client, path):
-    """Every response, error pages included, carries the CSP and nosniff headers."""
+    """Every response, error pages included, carries the CSP, nosniff, referrer and framing headers; each page
+    gets its own nonce, which every script tag and htmx's inline-script setting carry."""
     response = client.get(path)
-    policy = [d.strip() for d in response.headers["Content-Security-Policy"].split(";")]
-    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    policy = csp_of(response)
+    nonce = re.fullmatch(r"'self' 'nonce-([\w-]{24})'", policy["script-src"])[1]
+    assert policy["style-src"] == f"'self' 'nonce-{nonce}'" and policy["frame-ancestors"] == "'none'"
+    scripts = re.findall(r"<script[^>]*>", response.text)
+    assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts)
+    assert f'"inlineScriptNonce": "{nonce}"' in response.text
+    assert csp_of(client.get(path))["script-src"] != policy["script-src"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_only_over_tls(client):
+    """Behind TLS (as ProxyFix reports it) browsers are told to keep to HTTPS for a year."""
+    response = client.get("/", base_url="https://crowdspirit.example")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_fragments_need_no_nonce(client):
+    """An htmx fragment writes no script tag, so its CSP names no nonce (htmx applies the page's)."""
+    response = client.get("/ideas", headers={"HX-Request": "true"})
+    assert "<script" not in response.text and csp_of(response)["script-src"] == "'self'"
 
 
 class _ActiveContent(HTMLParser):

@@ -17,6 +17,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from ..audit.services import access_generation
+from ..requestcache import computed, per_request
 
 MAX_ENTRIES = 512
 _lock = threading.Lock()
@@ -29,10 +30,11 @@ def _cacheable() -> bool:
             and set(session.keys()) <= {"lang"} and not current_user.is_authenticated)
 
 
-def _store(key, generation: int, body: bytes) -> None:
-    """Remember a rendered page, forgetting the least recently stored beyond MAX_ENTRIES."""
+def _store(key, generation: int, body: bytes, nonce: str | None) -> None:
+    """Remember a rendered page and the CSP nonce written into it, forgetting the least recently stored beyond
+    MAX_ENTRIES."""
     with _lock:
-        _entries[key] = (time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"], generation, body)
+        _entries[key] = (time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"], generation, body, nonce)
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
@@ -51,10 +53,12 @@ def cached_for_visitors(view):
         with _lock:
             entry = _entries.get(key)
         if entry and entry[0] > time.monotonic() and entry[1] == generation:
+            if entry[3]:
+                per_request("csp_nonce", lambda: entry[3])  # the page's tags carry it: the CSP header must name it
             return current_app.response_class(entry[2], mimetype="text/html")
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and not session.modified:
-            _store(key, generation, response.get_data())
+            _store(key, generation, response.get_data(), computed("csp_nonce"))
         return response
 
     return wrapper

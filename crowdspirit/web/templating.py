@@ -1,6 +1,7 @@
 """What every template can use, and the headers every response carries."""
 
 import hmac
+import secrets
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -17,7 +18,7 @@ from ..extensions import db, login_manager
 from ..notifications.services import unread_count
 from ..pipeline.models import Stage
 from ..pipeline.services import STAGE_LABELS
-from ..requestcache import per_request
+from ..requestcache import computed, per_request
 from ..text import render_markdown
 
 PROFILE_KIND_LABELS = {
@@ -27,11 +28,20 @@ PROFILE_KIND_LABELS = {
     ProfileKind.EXPERT: _l("Expert"),
 }
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+def content_security_policy(nonce: str | None) -> str:
+    """The CSP header: this site's own files, plus inline code carrying the page's nonce when it has one."""
+    own = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return "; ".join([
+        "default-src 'self'", f"script-src {own}", f"style-src {own}", "img-src 'self' data:",
+        "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def csp_nonce() -> str:
+    """The nonce of this response (made on first use): script and style tags of the page carry it, and htmx
+    gives it to the inline scripts and styles it inserts (inlineScriptNonce, inlineStyleNonce)."""
+    return per_request("csp_nonce", lambda: secrets.token_urlsafe(18))
 
 
 @login_manager.user_loader
@@ -46,7 +56,7 @@ def load_user(session_id: str):
 
 def security_headers(response):
     """Tell browsers to lock the page down, and caches that htmx fragments differ from pages."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(computed("csp_nonce")))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
@@ -97,6 +107,6 @@ def register(app):
                                  date=format_day, number=format_decimal, money=format_money,
                                  day=format_date)
     app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS, stage_badge=stage_badge, can=can,
-                                 PROFILE_KIND_LABELS=PROFILE_KIND_LABELS)
+                                 PROFILE_KIND_LABELS=PROFILE_KIND_LABELS, csp_nonce=csp_nonce)
     app.context_processor(request_globals)
     app.after_request(security_headers)
