@@ -105,6 +105,16 @@ def test_author_edits_own_idea(client, login_as, make_idea):
     assert "Open-ear earbuds" in html(client.get(f"/ideas/{idea.id}"))
 
 
+def test_edit_without_a_tags_field_keeps_the_tags(client, login_as, make_idea):
+    """A client that leaves the tags field out (found by the fuzz test: it was a 500) keeps the idea's tags."""
+    idea = make_idea(tags="audio, safety")
+    login_as(idea.author)
+    response = client.post(f"/ideas/{idea.id}/edit", data={"title": "Open-ear earbuds", "summary": "Hear it."})
+    assert response.status_code == 303
+    db.session.refresh(idea)
+    assert (idea.title, idea.tag_names) == ("Open-ear earbuds", "audio, safety")
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_other_member_may_not_edit(client, login_as, make_user, make_idea, add_member, method):
     """Another project member is refused with 403 and an explanation; the idea is unchanged."""

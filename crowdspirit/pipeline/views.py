@@ -86,7 +86,8 @@ def edit(idea_id: int):
     """The author edits their idea while it is in the idea stage."""
     idea = services.load_idea(idea_id, current_user, "idea.edit")
     services.check_editable(idea)
-    form = IdeaForm(obj=idea, tags=idea.tag_names)
+    # not obj=idea: a post without a tags field would then hand the idea's Tag objects to the form
+    form = IdeaForm(title=idea.title, summary=idea.summary, body=idea.body, tags=idea.tag_names)
     if form.validate_on_submit():
         try:
             services.edit_idea(idea, form.title.data, form.summary.data, form.body.data,
