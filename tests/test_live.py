@@ -1,6 +1,7 @@
 """Live threads over Socket.IO: pushes, catch-up after a reconnect, and access enforced on the socket."""
 
 import pytest
+from conftest import PASSWORD
 
 from crowdspirit.extensions import socketio
 from crowdspirit.forum import services as forum
@@ -158,3 +159,19 @@ def test_lock_is_pushed_live(connect, make_user, make_idea):
     moderation.set_thread_state(thread, make_user(moderator=True), locked=True)
     states = [e["args"][0] for e in socket.get_received() if e["name"] == "thread"]
     assert states == [{"locked": True}]
+
+
+def test_signing_out_closes_this_browsers_sockets_only(app, make_user, make_idea):
+    """Signing out ends the live connections opened in that browser, not the member's other devices'."""
+    member = make_user()
+    thread = forum.thread_of_idea(make_idea())
+    sockets = {}
+    for device in ("laptop", "phone"):
+        browser = app.test_client()
+        assert browser.post("/login", data={"email": member.email, "password": PASSWORD}).status_code == 303
+        sockets[device] = (browser, socketio.test_client(app, flask_test_client=browser, auth={"thread": thread.id}))
+    assert all(socket.is_connected() for _browser, socket in sockets.values())
+    laptop, laptop_socket = sockets["laptop"]
+    laptop.post("/logout")
+    assert not laptop_socket.is_connected()
+    assert sockets["phone"][1].is_connected()

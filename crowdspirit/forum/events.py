@@ -6,14 +6,16 @@ When who may see a project changes, every socket on its threads is checked again
 ones that lost access leave the room.
 """
 
+import secrets
 import threading
 import weakref
 from contextlib import nullcontext
 from datetime import UTC
+from typing import NamedTuple
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, has_request_context, render_template, request, session
 from flask_babel import force_locale, get_locale
-from flask_login import AnonymousUserMixin, current_user
+from flask_login import AnonymousUserMixin, current_user, user_logged_in, user_logged_out
 from flask_socketio import join_room
 
 from ..access import can
@@ -25,11 +27,22 @@ from . import services
 from .models import Post, Thread
 
 _lock = threading.Lock()
-#: per Socket.IO server: sid -> (user id or None, thread id or None for a badge-only socket, language)
+#: per Socket.IO server: sid -> LiveSocket
 _registry: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: the session key marking one sign-in: signing out closes the sockets opened under it, and only those
+SIGN_IN_KEY = "_live_sign_in"
 
 
-def _sockets() -> dict[str, tuple[int | None, int, str]]:
+class LiveSocket(NamedTuple):
+    """What this process knows of an open socket."""
+
+    user_id: int | None
+    thread_id: int | None  # None: a badge-only socket (a signed-in page without a thread)
+    language: str
+    sign_in: str | None  # the SIGN_IN_KEY of the session that opened it
+
+
+def _sockets() -> dict[str, LiveSocket]:
     """The sockets of the current app's Socket.IO server."""
     return _registry.setdefault(socketio.server, {})
 
@@ -63,7 +76,7 @@ def connect(auth=None):
     if current_user.is_authenticated and not current_user.is_suspended and (auth or {}).get("thread") is None:
         join_room(user_room(current_user.id))
         with _lock:
-            _sockets()[request.sid] = (current_user.id, None, str(get_locale()))
+            _sockets()[request.sid] = LiveSocket(current_user.id, None, str(get_locale()), session.get(SIGN_IN_KEY))
         return True
     thread, after = _thread_from(auth)
     if thread is None or not can(current_user, "thread.view", thread):
@@ -75,7 +88,8 @@ def connect(auth=None):
     if current_user.is_authenticated:
         join_room(user_room(current_user.id))  # the unread-notifications badge
     with _lock:
-        _sockets()[request.sid] = (current_user.id if current_user.is_authenticated else None, thread.id, language)
+        _sockets()[request.sid] = LiveSocket(current_user.id if current_user.is_authenticated else None, thread.id,
+                                             language, session.get(SIGN_IN_KEY))
     for post in services.posts(thread, current_user, after):
         socketio.emit("post", render_post(post), to=request.sid)
     _announce_presence(thread.id)
@@ -87,14 +101,14 @@ def disconnect(*_args):
     """Forget a socket that went away, and tell the others one reader fewer."""
     with _lock:
         gone = _sockets().pop(request.sid, None)
-    if gone is not None and gone[1] is not None:
-        _announce_presence(gone[1])
+    if gone is not None and gone.thread_id is not None:
+        _announce_presence(gone.thread_id)
 
 
 def _announce_presence(thread_id: int) -> None:
     """Tell a thread's readers how many of them this process serves right now."""
     with _lock:
-        readers = sum(1 for _user, thread, _language in _sockets().values() if thread == thread_id)
+        readers = sum(1 for socket in _sockets().values() if socket.thread_id == thread_id)
     for language in current_app.config["LANGUAGES"]:
         socketio.emit("presence", {"readers": readers}, to=room(thread_id, language))
 
@@ -117,15 +131,35 @@ def push_thread_state(thread: Thread, **_extra) -> None:
         socketio.emit("thread", {"locked": thread.locked}, to=room(thread.id, language))
 
 
-@live_access_revoked.connect
-def drop_member(user_id: int, **_extra) -> None:
-    """Close every socket of a member who was just suspended or banned, or whose password changed."""
+def _close(matches) -> None:
+    """Disconnect this process's sockets for which matches(LiveSocket) is true."""
     with _lock:
-        sids = [sid for sid, (owner, _thread, _language) in _sockets().items() if owner == user_id]
+        sids = [sid for sid, socket in _sockets().items() if matches(socket)]
     for sid in sids:
         socketio.server.disconnect(sid, namespace="/")
         with _lock:
             _sockets().pop(sid, None)
+
+
+@live_access_revoked.connect
+def drop_member(user_id: int, **_extra) -> None:
+    """Close every socket of a member who was just suspended or banned, or whose password changed."""
+    _close(lambda socket: socket.user_id == user_id)
+
+
+@user_logged_in.connect
+def mark_sign_in(_app, user, **_extra) -> None:
+    """Give this sign-in a mark that the sockets opened under it carry."""
+    session[SIGN_IN_KEY] = secrets.token_hex(8)
+
+
+@user_logged_out.connect
+def close_signed_out_sockets(_app, user, **_extra) -> None:
+    """Signing out closes the live connections of this browser's session (other tabs of it included), not those
+    of the member's other devices."""
+    sign_in = session.pop(SIGN_IN_KEY, None)
+    if sign_in is not None:
+        _close(lambda socket: socket.sign_in == sign_in)
 
 
 @access_changed.connect
@@ -133,13 +167,13 @@ def recheck_readers(project_id: int, **_extra) -> None:
     """Remove from their rooms the sockets whose user may no longer read the thread."""
     with _lock:
         sockets = list(_sockets().items())
-    for sid, (user_id, thread_id, language) in sockets:
-        thread = db.session.get(Thread, thread_id) if thread_id is not None else None
+    for sid, socket in sockets:
+        thread = db.session.get(Thread, socket.thread_id) if socket.thread_id is not None else None
         if thread is None or thread.project is None or thread.project.id != project_id:
             continue
-        reader = db.session.get(User, user_id) if user_id else AnonymousUserMixin()
+        reader = db.session.get(User, socket.user_id) if socket.user_id else AnonymousUserMixin()
         if reader is None or not can(reader, "thread.view", thread):
-            socketio.server.leave_room(sid, room(thread_id, language), namespace="/")
+            socketio.server.leave_room(sid, room(socket.thread_id, socket.language), namespace="/")
             socketio.server.disconnect(sid, namespace="/")
             with _lock:
                 _sockets().pop(sid, None)
