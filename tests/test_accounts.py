@@ -27,8 +27,9 @@ def field_error(html: str, field: str) -> str:
 
 
 def without_tokens(html: str) -> str:
-    """The page with its per-request CSRF tokens blanked out (to compare two answers)."""
-    return re.sub(r'(name="csrf-token" content|name="csrf_token" value)="[^"]*"', r'\1=""', html)
+    """The page with its per-request CSRF tokens and CSP nonces blanked out (to compare two answers)."""
+    html = re.sub(r'(name="csrf-token" content|name="csrf_token" value)="[^"]*"', r'\1=""', html)
+    return re.sub(r'(nonce="|Nonce": ")[\w-]+', r"\1", html)
 
 
 def test_signup_creates_account_and_signs_in(client):
