@@ -2,6 +2,7 @@
 
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -38,6 +39,11 @@ TEST_CONFIG = {
     "SEARCH_INDEXER": "off",  # tests index when they choose (search.indexer.drain), or start the thread
     "WEBHOOKS_DELIVERY": "off",  # tests send deliveries when they choose (api.webhooks.deliver_due)
 }
+
+
+def without_nonces(html: str) -> str:
+    """The page with its per-response CSP nonces blanked out (to compare two answers)."""
+    return re.sub(r'(nonce="|Nonce": ")[\w-]+', r"\1", html)
 
 
 # --- Under CI=true a skipped test fails the run: nothing may silently drop out. -------------
