@@ -168,17 +168,22 @@ def read_manifest(archive: Path) -> dict:
     missing = {"dialect", "alembic_revision", "database", "search_index", "files"} - manifest.keys()
     if missing:
         raise BackupError(f"The manifest of {archive} lacks {', '.join(sorted(missing))}: it was altered.")
-    for name in manifest["files"]:
+    files = manifest["files"]
+    if not isinstance(files, dict) or not all(isinstance(item, dict) and "sha256" in item for item in files.values()):
+        raise BackupError(f"The manifest of {archive} lists its files without checksums: it was altered.")
+    for name in files:
         path = PurePosixPath(name)
         if path.is_absolute() or ".." in path.parts or name == MANIFEST:
             raise BackupError(f"The manifest of {archive} names an unsafe path ({name!r}): it was altered.")
+    if manifest["database"] not in files:
+        raise BackupError(f"The manifest of {archive} lists no database file: it was altered.")
     return manifest
 
 
 def check_compatible(manifest: dict) -> str | None:
     """Refuse another kind of database or a schema this code does not know; the revision to upgrade from, if older."""
     dialect = _dialect()
-    if manifest["dialect"] != dialect:
+    if manifest["dialect"] != dialect or manifest["database"] != DUMPS[dialect]:
         raise BackupError(f"This archive holds a {manifest['dialect']} database and this instance uses {dialect}: "
                           f"restore it into an instance configured for {manifest['dialect']} (DATABASE_URL).")
     scripts = ScriptDirectory.from_config(_alembic_config())
@@ -221,12 +226,16 @@ def restore(archive: Path, force: bool = False, progress: Progress = lambda _: N
         progress(f"Extracting and verifying {len(manifest['files'])} files...")
         _extract(archive, manifest, stage)
         dump = stage / manifest["database"]
-        if older and _dialect() == "sqlite":
+        sqlite = _dialect() == "sqlite"
+        if older and sqlite:  # migrate the extracted copy: a failure leaves the instance untouched
             progress(f"Upgrading the database from revision {older}...")
             _upgrade_sqlite_file(dump)
         with index.writer_lock(wait=True):  # no indexer may apply the new outbox to the old index meanwhile
             progress("Replacing the database...")
-            _replace_database(dump, stage, older)
+            _replace_database(dump, stage)
+            if older and not sqlite:
+                progress(f"Upgrading the database from revision {older}...")
+                _upgrade_in_place(older)
             progress("Replacing the attachments...")
             _replace_folder(stage / FILES, storage_dir())
             if manifest["search_index"]:
@@ -288,8 +297,8 @@ def _upgrade(connection) -> None:
     connection.commit()
 
 
-def _replace_database(dump: Path, stage: Path, older: str | None) -> None:
-    """Put the dump's content in place of the app's database; migrate it (PostgreSQL) when it is older."""
+def _replace_database(dump: Path, stage: Path) -> None:
+    """Put the dump's content in place of the app's database (SQLite: backup API; PostgreSQL: one transaction)."""
     db.session.remove()
     db.engine.dispose()
     if _dialect() == "sqlite":
@@ -309,16 +318,19 @@ def _replace_database(dump: Path, stage: Path, older: str | None) -> None:
     _run([_pg_tool("psql"), "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1", f"--dbname={conninfo}",
           "-f", str(prelude), "-f", str(script)], environment,
          "Loading the dump failed and the database was left as it was")
-    if older:
-        try:
-            with db.engine.connect() as connection:
-                _upgrade(connection)
-        except Exception as error:
-            raise BackupError(f"The database was restored at revision {older} but upgrading it failed ({error}); "
-                              "the attachments and search index were left as they were. Fix the cause, then "
-                              "restore again with --force.") from error
-        finally:
-            db.engine.dispose()
+
+
+def _upgrade_in_place(older: str) -> None:
+    """Migrate the restored PostgreSQL database (one transaction: on failure it stays at the archive's revision)."""
+    try:
+        with db.engine.connect() as connection:
+            _upgrade(connection)
+    except Exception as error:
+        raise BackupError(f"The database was restored at revision {older} but upgrading it failed ({error}); the "
+                          "attachments and search index were left as they were. Fix the cause, then restore again "
+                          "with --force.") from error
+    finally:
+        db.engine.dispose()
 
 
 def _replace_folder(new: Path, live: Path) -> None:

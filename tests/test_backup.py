@@ -1,0 +1,270 @@
+"""Backups: `flask crowdspirit backup` then `restore` into an empty instance gives users back everything, and
+the restore refuses what it must (an instance holding data, a corrupt archive, a schema it does not know)."""
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from alembic.runtime.migration import MigrationContext
+from conftest import PASSWORD, TEST_CONFIG
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
+from test_contests import enter, opened, png
+from test_search import search, titles
+
+from crowdspirit import create_app
+from crowdspirit.accounts import services as accounts
+from crowdspirit.attachments import services as attachments
+from crowdspirit.contests.models import EntryFile
+from crowdspirit.extensions import db
+from crowdspirit.forum import services as forum
+from crowdspirit.pipeline import services as pipeline
+from crowdspirit.pipeline.models import Stage
+from crowdspirit.projects import nda
+from crowdspirit.search import indexer
+from crowdspirit.specs import services as specs
+
+MARKER = "Zephyrine"  # a word only the world's content holds, for search
+BOM = b"Bill of materials: 2 drivers, 1 battery.\n"
+DRAWING = png((10, 120, 200))
+RESTORED_DATABASE = "crowdspirit_restored"
+
+
+def run(instance, *args: str):
+    """`flask crowdspirit <args>` in an instance's app context; click's result (exit_code, output)."""
+    with instance.app_context():
+        return instance.test_cli_runner().invoke(args=["crowdspirit", *args])
+
+
+def sign_in(instance, email: str):
+    """A client of the instance signed in through the sign-in form, as the member would."""
+    client = instance.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 303, "the member's account and password came back"
+    return client
+
+
+def page(client, url: str, status: int = 200) -> str:
+    """The HTML of a page, checking its status."""
+    response = client.get(url)
+    assert response.status_code == status, url
+    return response.get_data(as_text=True)
+
+
+def schema_revision(instance) -> str | None:
+    """The database's Alembic revision (None: no schema)."""
+    with instance.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def holds_nothing(instance) -> bool:
+    """No table in the database and no stored file: the instance is as new."""
+    with instance.app_context():
+        tables = inspect(db.engine).get_table_names()
+        folder = attachments.storage_dir()
+        return tables == [] and not (folder.exists() and any(folder.iterdir()))
+
+
+@pytest.fixture
+def world(app, client, login_as, make_user, make_org, make_project, make_idea, add_member):
+    """What a backup must carry: a public idea with a vote, a post and a file; a confidential spec with its file
+    and post; a contest entry with an image. The public post is still waiting for the indexer at backup time."""
+    org = make_org()
+    owner = make_user(name="Olga Owner", organisation=org)
+    public = make_idea(title=f"{MARKER} lantern", stage=Stage.VOTE)
+    voter, outsider = make_user(name="Vera Voter"), make_user(name="Otto Outsider")
+    pipeline.cast_vote(public, voter)
+    bom = attachments.attach(public, voter, "idea", "bom.txt", BOM)
+
+    project = make_project(owner=owner, title="Helios lab", kind="sponsored", policy_spec="confidential",
+                           policy_partner_rnd="confidential")
+    signer = make_user(name="Sid Signer")
+    add_member(project, signer)
+    nda.publish(project, owner, "Keep it to yourself.")
+    nda.accept(project, signer, 1)
+    secret = make_idea(project=project, author=signer, title=f"{MARKER} earbuds", stage=Stage.SPEC)
+    specs.save_revision(secret, signer, 1, "draft", problem=f"The {MARKER} driver overheats.", target_users="",
+                        features="", constraints="", target_price="")
+    drawing = attachments.attach(secret, signer, "spec", "drawing.png", DRAWING)
+    forum.add_post(forum.thread_of_idea(secret), signer, f"Our {MARKER} supplier quoted 4 EUR.")
+
+    contest = opened(client, login_as, owner)
+    artist = make_user(name="Ann Artist")
+    assert enter(client, login_as, contest, artist, files=[("logo.png", DRAWING)]).status_code == 303
+    logo = db.session.scalar(select(EntryFile))
+    indexer.drain()
+    forum.add_post(forum.thread_of_idea(public), voter, f"A {MARKER} that floats would be nice.")
+    return {"public": public.id, "secret": secret.id, "bom": f"/attachments/{bom.id}/bom.txt",
+            "drawing": f"/attachments/{drawing.id}/drawing.png", "entry": logo.entry_id,
+            "logo": f"/contest-files/{logo.id}/logo.png",
+            **{name: user.email for name, user in (("voter", voter), ("outsider", outsider), ("signer", signer),
+                                                   ("artist", artist))}}
+
+
+@pytest.fixture
+def empty_instance(app, database_url, tmp_path):
+    """A second instance of the app: a brand-new database without any table, an empty instance folder."""
+    url = make_url(database_url)
+    postgres = url.get_backend_name() == "postgresql"
+    folder = tmp_path / "restored"
+    if postgres:
+        server = create_engine(url, isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {RESTORED_DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {RESTORED_DATABASE}"))
+        fresh = url.set(database=RESTORED_DATABASE).render_as_string(hide_password=False)
+    else:
+        fresh = f"sqlite:///{folder / 'instance' / 'crowdspirit.db'}"
+    instance = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh, "SEARCH_INDEX_DIR": str(folder / "search")})
+    instance.instance_path = str(folder / "instance")
+    yield instance
+    with instance.app_context():
+        db.engine.dispose()
+    if postgres:
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {RESTORED_DATABASE} WITH (FORCE)"))
+        server.dispose()
+
+
+@pytest.fixture
+def archive(app, world, tmp_path) -> Path:
+    """A backup of the world, written by the command."""
+    path = tmp_path / "backups" / "world.tar.gz"
+    result = run(app, "backup", "--output", str(path))
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def rewritten(archive: Path, manifest_changes: dict | None = None, tamper: str | None = None) -> Path:
+    """A copy of an archive with manifest fields changed, or with the bytes of the first file under tamper altered."""
+    target = archive.with_name("altered.tar.gz")
+    with tarfile.open(archive, "r:gz") as source, tarfile.open(target, "w:gz") as copy:
+        for member in source:
+            data = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                data = json.dumps({**json.loads(data), **(manifest_changes or {})}).encode()
+            elif tamper and member.name.startswith(tamper):
+                data, tamper = data[:-1] + bytes([data[-1] ^ 1]), None
+            member.size = len(data)
+            copy.addfile(member, io.BytesIO(data))
+    return target
+
+
+# --- Backup, then restore into an empty instance --------------------------------------------------
+@pytest.mark.parametrize("index", ["copied", "rebuilt"])
+def test_restore_into_an_empty_instance_gives_users_everything_back(app, world, empty_instance, tmp_path, index):
+    """Pages, votes, byte-identical files, search (the post then waiting for the indexer included) and the
+    confidentiality of the spec are all there after a restore, whether the archive carried the index or not."""
+    path = tmp_path / "world.tar.gz"
+    options = ["--without-search-index"] if index == "rebuilt" else []
+    made = run(app, "backup", "--output", str(path), *options)
+    assert made.exit_code == 0, made.output
+    assert "Backup written" in made.output and ("Search index copied" in made.output) == (index == "copied")
+    restored = run(empty_instance, "restore", str(path))
+    assert restored.exit_code == 0, restored.output
+    assert "Restored: 6 members, 2 projects, 2 ideas, 4 posts, 2 attachments." in restored.output
+
+    visitor = empty_instance.test_client()
+    idea_page = page(visitor, f"/ideas/{world['public']}")
+    assert f"{MARKER} lantern" in idea_page and '<strong class="vote-count">1</strong>' in idea_page
+    assert "would be nice" in page(visitor, f"/ideas/{world['public']}/discussion")
+    assert visitor.get(world["bom"]).data == BOM
+    assert sorted(titles(search(visitor, MARKER))) == [f"{MARKER} lantern"] * 2  # the idea and the late post
+    assert "Withdraw" in page(sign_in(empty_instance, world["voter"]), f"/ideas/{world['public']}")
+
+    outsider = sign_in(empty_instance, world["outsider"])
+    page(outsider, f"/ideas/{world['secret']}/spec", 404)
+    assert outsider.get(world["drawing"]).status_code == 404
+    page(outsider, f"/entries/{world['entry']}", 404)
+    assert sorted(titles(search(outsider, MARKER))) == [f"{MARKER} lantern"] * 2
+
+    signer = sign_in(empty_instance, world["signer"])
+    assert "driver overheats" in page(signer, f"/ideas/{world['secret']}/spec")
+    assert signer.get(world["drawing"]).data == DRAWING
+    assert sorted(titles(search(signer, MARKER))) == [f"{MARKER} earbuds"] * 3 + [f"{MARKER} lantern"] * 2
+
+    assert sign_in(empty_instance, world["artist"]).get(world["logo"]).data == DRAWING
+
+
+def test_the_archive_holds_a_manifest_with_checksums_of_every_file(app, archive):
+    """The manifest comes first and names the format, versions, database kind, schema revision and each file."""
+    with tarfile.open(archive, "r:gz") as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert names[0] == "manifest.json" and sorted(names[1:]) == sorted(manifest["files"])
+    assert manifest["format"] == 1 and manifest["app_version"] and manifest["created_at"]
+    assert manifest["dialect"] == db.engine.dialect.name and manifest["alembic_revision"] == schema_revision(app)
+    assert manifest["database"] in manifest["files"] and manifest["search_index"] is True
+    assert sum(name.startswith("attachments/") for name in names) == 4  # two attachments, an entry file and its preview
+    assert all(len(entry["sha256"]) == 64 and entry["size"] > 0 for entry in manifest["files"].values())
+    assert archive.stat().st_mode & 0o077 == 0  # password hashes and confidential work: the owner's only
+
+
+# --- Refusals -------------------------------------------------------------------------------------
+def test_restore_refuses_an_instance_holding_data_unless_forced(archive, empty_instance, world):
+    """A second restore over restored data is refused with the reason; --force replaces what came since."""
+    assert run(empty_instance, "restore", str(archive)).exit_code == 0
+    with empty_instance.app_context():
+        accounts.register("late@example.org", "Lou Late", PASSWORD, "amateur")
+    refused = run(empty_instance, "restore", str(archive))
+    assert refused.exit_code == 1
+    assert "not empty (it holds 7 member accounts and 4 stored files)" in refused.output
+    assert "--force" in refused.output
+    sign_in(empty_instance, "late@example.org")  # untouched
+
+    forced = run(empty_instance, "restore", "--force", str(archive))
+    assert forced.exit_code == 0, forced.output
+    late = empty_instance.test_client().post("/login", data={"email": "late@example.org", "password": PASSWORD})
+    assert "Wrong email or password." in late.get_data(as_text=True)
+    assert sign_in(empty_instance, world["voter"]).get(world["bom"]).data == BOM
+
+
+@pytest.mark.parametrize("damage", ["a file's bytes", "truncated"])
+def test_a_corrupt_archive_is_refused_and_nothing_is_restored(archive, empty_instance, damage):
+    """An altered file fails its checksum, a cut archive fails to read; the empty instance stays empty."""
+    if damage == "truncated":
+        broken = archive.with_name("cut.tar.gz")
+        broken.write_bytes(archive.read_bytes()[: archive.stat().st_size * 2 // 3])
+    else:
+        broken = rewritten(archive, tamper="attachments/")
+    result = run(empty_instance, "restore", str(broken))
+    assert result.exit_code == 1
+    assert "Nothing was restored." in result.output
+    if damage != "truncated":
+        assert "does not match its checksum" in result.output
+    assert holds_nothing(empty_instance)
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"alembic_revision": "0123456789ab"}, "at schema revision 0123456789ab, which this version of CrowdSpirit"),
+    ({"dialect": "oracle"}, "This archive holds a oracle database"),
+    ({"format": 2}, "is in backup format 2"),
+])
+def test_an_archive_this_version_cannot_restore_is_refused(archive, empty_instance, change, reason):
+    """Another schema (a newer version's), another kind of database or another archive format: a clear refusal."""
+    result = run(empty_instance, "restore", str(rewritten(archive, change)))
+    assert result.exit_code == 1 and reason in result.output
+    assert holds_nothing(empty_instance)
+
+
+def test_an_archive_of_an_older_schema_is_upgraded_on_restore(app, make_user, empty_instance, tmp_path):
+    """A backup made one migration ago restores, is migrated to the code's revision, and members sign in."""
+    member = make_user(name="Old Timer")
+    head = schema_revision(app)
+    path = tmp_path / "old.tar.gz"
+    db.session.remove()
+    try:
+        downgrade(revision="-1")
+        older = schema_revision(app)
+        made = run(app, "backup", "--output", str(path))
+    finally:
+        upgrade()  # the PostgreSQL database is shared by the whole session: always rebuild it
+    assert made.exit_code == 0, made.output
+    restored = run(empty_instance, "restore", str(path))
+    assert restored.exit_code == 0, restored.output
+    assert f"Upgrading the database from revision {older}" in restored.output
+    assert schema_revision(empty_instance) == head
+    assert "Old Timer" in page(sign_in(empty_instance, member.email), f"/users/{member.id}")
