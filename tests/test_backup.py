@@ -13,7 +13,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from test_contests import enter, opened, png
-from test_search import search, titles
+from test_search import MARKER, search, titles
+from test_search import secret_world as secret_world  # a fixture (the confidential spec), shared with test_search
 
 from crowdspirit import create_app
 from crowdspirit.accounts import services as accounts
@@ -23,11 +24,8 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
-from crowdspirit.projects import nda
 from crowdspirit.search import indexer
-from crowdspirit.specs import services as specs
 
-MARKER = "Zephyrine"  # a word only the world's content holds, for search
 BOM = b"Bill of materials: 2 drivers, 1 battery.\n"
 DRAWING = png((10, 120, 200))
 RESTORED_DATABASE = "crowdspirit_restored"
@@ -49,7 +47,7 @@ def sign_in(instance, email: str):
 
 def page(client, url: str, status: int = 200) -> str:
     """The HTML of a page, checking its status."""
-    response = client.get(url)
+    response = client.get(url, follow_redirects=True)
     assert response.status_code == status, url
     return response.get_data(as_text=True)
 
@@ -69,29 +67,16 @@ def holds_nothing(instance) -> bool:
 
 
 @pytest.fixture
-def world(app, client, login_as, make_user, make_org, make_project, make_idea, add_member):
-    """What a backup must carry: a public idea with a vote, a post and a file; a confidential spec with its file
-    and post; a contest entry with an image. The public post is still waiting for the indexer at backup time."""
-    org = make_org()
-    owner = make_user(name="Olga Owner", organisation=org)
+def world(client, login_as, make_user, make_idea, secret_world):
+    """What a backup must carry: test_search's confidential spec (with its post) plus a file on it, a public idea
+    with a vote, a file and a post still waiting for the indexer at backup time, and a contest entry's image."""
     public = make_idea(title=f"{MARKER} lantern", stage=Stage.VOTE)
-    voter, outsider = make_user(name="Vera Voter"), make_user(name="Otto Outsider")
+    voter = make_user(name="Vera Voter")
     pipeline.cast_vote(public, voter)
     bom = attachments.attach(public, voter, "idea", "bom.txt", BOM)
-
-    project = make_project(owner=owner, title="Helios lab", kind="sponsored", policy_spec="confidential",
-                           policy_partner_rnd="confidential")
-    signer = make_user(name="Sid Signer")
-    add_member(project, signer)
-    nda.publish(project, owner, "Keep it to yourself.")
-    nda.accept(project, signer, 1)
-    secret = make_idea(project=project, author=signer, title=f"{MARKER} earbuds", stage=Stage.SPEC)
-    specs.save_revision(secret, signer, 1, "draft", problem=f"The {MARKER} driver overheats.", target_users="",
-                        features="", constraints="", target_price="")
+    secret, signer = secret_world["idea"], secret_world["signer"]
     drawing = attachments.attach(secret, signer, "spec", "drawing.png", DRAWING)
-    forum.add_post(forum.thread_of_idea(secret), signer, f"Our {MARKER} supplier quoted 4 EUR.")
-
-    contest = opened(client, login_as, owner)
+    contest = opened(client, login_as, secret_world["sponsor"])
     artist = make_user(name="Ann Artist")
     assert enter(client, login_as, contest, artist, files=[("logo.png", DRAWING)]).status_code == 303
     logo = db.session.scalar(select(EntryFile))
@@ -100,8 +85,8 @@ def world(app, client, login_as, make_user, make_org, make_project, make_idea, a
     return {"public": public.id, "secret": secret.id, "bom": f"/attachments/{bom.id}/bom.txt",
             "drawing": f"/attachments/{drawing.id}/drawing.png", "entry": logo.entry_id,
             "logo": f"/contest-files/{logo.id}/logo.png",
-            **{name: user.email for name, user in (("voter", voter), ("outsider", outsider), ("signer", signer),
-                                                   ("artist", artist))}}
+            **{name: user.email for name, user in (("voter", voter), ("outsider", secret_world["outsider"]),
+                                                   ("signer", signer), ("artist", artist))}}
 
 
 @pytest.fixture
@@ -120,6 +105,7 @@ def empty_instance(app, database_url, tmp_path):
         fresh = f"sqlite:///{folder / 'instance' / 'crowdspirit.db'}"
     instance = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh, "SEARCH_INDEX_DIR": str(folder / "search")})
     instance.instance_path = str(folder / "instance")
+    Path(instance.instance_path).mkdir(parents=True)
     yield instance
     with instance.app_context():
         db.engine.dispose()
@@ -165,7 +151,7 @@ def test_restore_into_an_empty_instance_gives_users_everything_back(app, world, 
     assert "Backup written" in made.output and ("Search index copied" in made.output) == (index == "copied")
     restored = run(empty_instance, "restore", str(path))
     assert restored.exit_code == 0, restored.output
-    assert "Restored: 6 members, 2 projects, 2 ideas, 4 posts, 2 attachments." in restored.output
+    assert "Restored: 9 members, 2 projects, 3 ideas, 2 posts, 2 attachments." in restored.output
 
     visitor = empty_instance.test_client()
     idea_page = page(visitor, f"/ideas/{world['public']}")
@@ -192,14 +178,14 @@ def test_restore_into_an_empty_instance_gives_users_everything_back(app, world, 
 def test_the_archive_holds_a_manifest_with_checksums_of_every_file(app, archive):
     """The manifest comes first and names the format, versions, database kind, schema revision and each file."""
     with tarfile.open(archive, "r:gz") as tar:
-        names = tar.getnames()
+        names, sizes = tar.getnames(), {member.name: member.size for member in tar.getmembers()}
         manifest = json.loads(tar.extractfile("manifest.json").read())
     assert names[0] == "manifest.json" and sorted(names[1:]) == sorted(manifest["files"])
     assert manifest["format"] == 1 and manifest["app_version"] and manifest["created_at"]
     assert manifest["dialect"] == db.engine.dialect.name and manifest["alembic_revision"] == schema_revision(app)
     assert manifest["database"] in manifest["files"] and manifest["search_index"] is True
     assert sum(name.startswith("attachments/") for name in names) == 4  # two attachments, an entry file and its preview
-    assert all(len(entry["sha256"]) == 64 and entry["size"] > 0 for entry in manifest["files"].values())
+    assert all(len(entry["sha256"]) == 64 and entry["size"] == sizes[name] for name, entry in manifest["files"].items())
     assert archive.stat().st_mode & 0o077 == 0  # password hashes and confidential work: the owner's only
 
 
@@ -211,7 +197,7 @@ def test_restore_refuses_an_instance_holding_data_unless_forced(archive, empty_i
         accounts.register("late@example.org", "Lou Late", PASSWORD, "amateur")
     refused = run(empty_instance, "restore", str(archive))
     assert refused.exit_code == 1
-    assert "not empty (it holds 7 member accounts and 4 stored files)" in refused.output
+    assert "not empty (it holds 10 member accounts and 4 stored files)" in refused.output
     assert "--force" in refused.output
     sign_in(empty_instance, "late@example.org")  # untouched
 
@@ -253,7 +239,7 @@ def test_an_archive_this_version_cannot_restore_is_refused(archive, empty_instan
 def test_an_archive_of_an_older_schema_is_upgraded_on_restore(app, make_user, empty_instance, tmp_path):
     """A backup made one migration ago restores, is migrated to the code's revision, and members sign in."""
     member = make_user(name="Old Timer")
-    head = schema_revision(app)
+    email, profile, head = member.email, f"/users/{member.id}", schema_revision(app)
     path = tmp_path / "old.tar.gz"
     db.session.remove()
     try:
@@ -267,4 +253,4 @@ def test_an_archive_of_an_older_schema_is_upgraded_on_restore(app, make_user, em
     assert restored.exit_code == 0, restored.output
     assert f"Upgrading the database from revision {older}" in restored.output
     assert schema_revision(empty_instance) == head
-    assert "Old Timer" in page(sign_in(empty_instance, member.email), f"/users/{member.id}")
+    assert "Old Timer" in page(sign_in(empty_instance, email), profile)
