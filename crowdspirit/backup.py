@@ -123,10 +123,12 @@ def _files_under(folder: Path) -> list[str]:
 
 
 def _chunks(handle) -> Iterator[bytes]:
+    """The bytes of an open file, a megabyte at a time."""
     return iter(lambda: handle.read(CHUNK), b"")
 
 
 def _fingerprint(path: Path) -> dict:
+    """A file's SHA-256 and size, as the manifest lists them."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in _chunks(handle):
@@ -354,10 +356,12 @@ def _summary() -> dict[str, int]:
 
 # --- Shared -------------------------------------------------------------------------------------
 def _dialect() -> str:
+    """The app's database kind: sqlite or postgresql."""
     return db.engine.dialect.name
 
 
 def _app_version() -> str:
+    """The installed CrowdSpirit's version."""
     return metadata.version("crowdspirit")
 
 
@@ -367,11 +371,13 @@ def _alembic_config():
 
 
 def _database_revision() -> str | None:
+    """The Alembic revision the app's database is at (None: no schema yet)."""
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def _sqlite_path() -> Path:
+    """The app's SQLite file (an in-memory database has none to copy)."""
     database = db.engine.url.database
     if not database or database == ":memory:":
         raise BackupError("An in-memory SQLite database cannot be backed up or restored.")
@@ -400,6 +406,7 @@ def _pg_tool(name: str) -> str:
 
 
 def _run(arguments: list[str], environment: dict, failure: str) -> None:
+    """Run a PostgreSQL program; if it fails, refuse with failure and what it printed."""
     result = subprocess.run(arguments, env=environment, capture_output=True, text=True)
     if result.returncode:
         raise BackupError(f"{failure}: {(result.stderr or result.stdout).strip()}")
