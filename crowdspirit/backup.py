@@ -227,14 +227,11 @@ def restore(archive: Path, force: bool = False, progress: Progress = lambda _: N
         stage = Path(work)
         progress(f"Extracting and verifying {len(manifest['files'])} files...")
         _extract(archive, manifest, stage)
-        dump = stage / manifest["database"]
         sqlite = _dialect() == "sqlite"
-        if older and sqlite:  # migrate the extracted copy: a failure leaves the instance untouched
-            progress(f"Upgrading the database from revision {older}...")
-            _upgrade_sqlite_file(dump)
+        loadable = _loadable(stage / manifest["database"], older if sqlite else None, progress)
         with index.writer_lock(wait=True):  # no indexer may apply the new outbox to the old index meanwhile
             progress("Replacing the database...")
-            _replace_database(dump, stage)
+            _replace_database(loadable)
             if older and not sqlite:
                 progress(f"Upgrading the database from revision {older}...")
                 _upgrade_in_place(older)
@@ -281,14 +278,32 @@ def _extract(archive: Path, manifest: dict, stage: Path) -> None:
                           f"{missing[0]}. Nothing was restored.")
 
 
-def _upgrade_sqlite_file(path: Path) -> None:
-    """Migrate an extracted SQLite copy to the code's revision before it replaces anything."""
-    engine = create_engine(f"sqlite:///{path}")
+def _loadable(dump: Path, older: str | None, progress: Progress) -> Path:
+    """Check the extracted dump before anything changes; the file to load (PostgreSQL: the SQL pg_restore writes).
+
+    An older SQLite copy is migrated here, so that a failing migration leaves the instance untouched.
+    """
+    if _dialect() == "postgresql":
+        script = dump.with_name("restore.sql")
+        _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", f"--file={script}",
+              str(dump)], _libpq()[1], "pg_restore could not read the archive's database; nothing was restored")
+        return script
     try:
-        with engine.connect() as connection:
-            _upgrade(connection)
-    finally:
-        engine.dispose()
+        with closing(sqlite3.connect(dump)) as connection:
+            verdict = connection.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        verdict = str(error)
+    if verdict != "ok":
+        raise BackupError(f"The archive's database is unreadable ({verdict}). Nothing was restored.")
+    if older:
+        progress(f"Upgrading the database from revision {older}...")
+        engine = create_engine(f"sqlite:///{dump}")
+        try:
+            with engine.connect() as connection:
+                _upgrade(connection)
+        finally:
+            engine.dispose()
+    return dump
 
 
 def _upgrade(connection) -> None:
@@ -299,26 +314,24 @@ def _upgrade(connection) -> None:
     connection.commit()
 
 
-def _replace_database(dump: Path, stage: Path) -> None:
+def _replace_database(loadable: Path) -> None:
     """Put the dump's content in place of the app's database (SQLite: backup API; PostgreSQL: one transaction)."""
     db.session.remove()
     db.engine.dispose()
     if _dialect() == "sqlite":
-        with closing(sqlite3.connect(dump)) as source, closing(sqlite3.connect(_sqlite_path(), timeout=30)) as live:
+        with closing(sqlite3.connect(loadable)) as source, closing(sqlite3.connect(_sqlite_path(), timeout=30)) as live:
             source.backup(live)  # one step: other connections see the old database or the new one, never a mix
         return
     quote = db.engine.dialect.identifier_preparer.quote
     tables = inspect(db.engine).get_table_names()
     db.engine.dispose()
     conninfo, environment = _libpq()
-    script, prelude = stage / "restore.sql", stage / "prelude.sql"
-    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", f"--file={script}",
-          str(dump)], environment, "pg_restore failed")
+    prelude = loadable.with_name("prelude.sql")
     # the tables of a newer schema than the dump's would stay behind --clean: drop every table first
     prelude.write_text(f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
                        + (f"DROP TABLE IF EXISTS {', '.join(map(quote, tables))} CASCADE;\n" if tables else ""))
     _run([_pg_tool("psql"), "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1", f"--dbname={conninfo}",
-          "-f", str(prelude), "-f", str(script)], environment,
+          "-f", str(prelude), "-f", str(loadable)], environment,
          "Loading the dump failed and the database was left as it was")
 
 

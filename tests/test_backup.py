@@ -124,19 +124,33 @@ def archive(app, world, tmp_path) -> Path:
     return path
 
 
-def rewritten(archive: Path, manifest_changes: dict | None = None, tamper: str | None = None) -> Path:
-    """A copy of an archive with manifest fields changed, or with the bytes of the first file under tamper altered."""
+def rewritten(archive: Path, manifest_changes: dict | None = None, replace: dict[str, bytes] | None = None,
+              declare: bool = False) -> Path:
+    """A copy of an archive with manifest fields changed and files' bytes replaced (declare: with the manifest's
+    checksums updated to match, as a consistent but bad archive would be)."""
+    import hashlib
+
+    replace = replace or {}
     target = archive.with_name("altered.tar.gz")
     with tarfile.open(archive, "r:gz") as source, tarfile.open(target, "w:gz") as copy:
         for member in source:
             data = source.extractfile(member).read()
             if member.name == "manifest.json":
-                data = json.dumps({**json.loads(data), **(manifest_changes or {})}).encode()
-            elif tamper and member.name.startswith(tamper):
-                data, tamper = data[:-1] + bytes([data[-1] ^ 1]), None
+                manifest = {**json.loads(data), **(manifest_changes or {})}
+                if declare:
+                    manifest["files"].update({name: {"sha256": hashlib.sha256(content).hexdigest(),
+                                                     "size": len(content)} for name, content in replace.items()})
+                data = json.dumps(manifest).encode()
+            data = replace.get(member.name, data)
             member.size = len(data)
             copy.addfile(member, io.BytesIO(data))
     return target
+
+
+def manifest_of(archive: Path) -> dict:
+    """The manifest at the start of an archive."""
+    with tarfile.open(archive, "r:gz") as tar:
+        return json.loads(tar.extractfile("manifest.json").read())
 
 
 # --- Backup, then restore into an empty instance --------------------------------------------------
@@ -179,7 +193,7 @@ def test_the_archive_holds_a_manifest_with_checksums_of_every_file(app, archive)
     """The manifest comes first and names the format, versions, database kind, schema revision and each file."""
     with tarfile.open(archive, "r:gz") as tar:
         names, sizes = tar.getnames(), {member.name: member.size for member in tar.getmembers()}
-        manifest = json.loads(tar.extractfile("manifest.json").read())
+    manifest = manifest_of(archive)
     assert names[0] == "manifest.json" and sorted(names[1:]) == sorted(manifest["files"])
     assert manifest["format"] == 1 and manifest["app_version"] and manifest["created_at"]
     assert manifest["dialect"] == db.engine.dialect.name and manifest["alembic_revision"] == schema_revision(app)
@@ -208,19 +222,26 @@ def test_restore_refuses_an_instance_holding_data_unless_forced(archive, empty_i
     assert sign_in(empty_instance, world["voter"]).get(world["bom"]).data == BOM
 
 
-@pytest.mark.parametrize("damage", ["a file's bytes", "truncated"])
-def test_a_corrupt_archive_is_refused_and_nothing_is_restored(archive, empty_instance, damage):
-    """An altered file fails its checksum, a cut archive fails to read; the empty instance stays empty."""
+@pytest.mark.parametrize("damage, reason", [
+    ("a file's bytes", "does not match its checksum"),
+    ("truncated", "Nothing was restored."),
+    ("a database that is not one", "archive's database"),
+])
+def test_a_corrupt_archive_is_refused_and_nothing_is_restored(archive, empty_instance, damage, reason):
+    """An altered file fails its checksum, a cut archive fails to read, and a database file that is not one (with
+    matching checksums) is refused before anything is replaced: the empty instance stays empty."""
+    files = manifest_of(archive)["files"]
     if damage == "truncated":
         broken = archive.with_name("cut.tar.gz")
         broken.write_bytes(archive.read_bytes()[: archive.stat().st_size * 2 // 3])
+    elif damage == "a file's bytes":
+        broken = rewritten(archive, replace={next(name for name in files if name.startswith("attachments/")): b"x"})
     else:
-        broken = rewritten(archive, tamper="attachments/")
+        database = next(name for name in files if name.startswith("database."))
+        broken = rewritten(archive, replace={database: b"not a database " * 100}, declare=True)
     result = run(empty_instance, "restore", str(broken))
     assert result.exit_code == 1
-    assert "Nothing was restored." in result.output
-    if damage != "truncated":
-        assert "does not match its checksum" in result.output
+    assert reason in result.output and "othing was restored" in result.output
     assert holds_nothing(empty_instance)
 
 
