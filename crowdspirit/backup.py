@@ -178,16 +178,18 @@ def read_manifest(archive: Path) -> dict:
         if path.is_absolute() or ".." in path.parts or name == MANIFEST:
             raise BackupError(f"The manifest of {archive} names an unsafe path ({name!r}): it was altered.")
     if manifest["database"] not in files:
-        raise BackupError(f"The manifest of {archive} lists no database file: it was altered.")
+        raise BackupError(f"The manifest of {archive} does not list the database file: it was altered.")
     return manifest
 
 
 def check_compatible(manifest: dict) -> str | None:
     """Refuse another kind of database or a schema this code does not know; the revision to upgrade from, if older."""
     dialect = _dialect()
-    if manifest["dialect"] != dialect or manifest["database"] != DUMPS[dialect]:
+    if manifest["dialect"] != dialect:
         raise BackupError(f"This archive holds a {manifest['dialect']} database and this instance uses {dialect}: "
                           f"restore it into an instance configured for {manifest['dialect']} (DATABASE_URL).")
+    if manifest["database"] != DUMPS[dialect]:
+        raise BackupError(f"The archive's database is {manifest['database']}, not {DUMPS[dialect]}: it was altered.")
     scripts = ScriptDirectory.from_config(_alembic_config())
     head, revision = scripts.get_current_head(), manifest["alembic_revision"]
     if revision not in {script.revision for script in scripts.walk_revisions()}:
@@ -243,7 +245,7 @@ def restore(archive: Path, force: bool = False, progress: Progress = lambda _: N
     if not manifest["search_index"]:
         progress("Rebuilding the search index from the database...")
         search_maintenance.rebuild()
-    progress(f"Indexing {indexer.drain()} changes that were waiting for the search indexer...")
+    progress(f"Indexed {indexer.drain()} changes that were waiting for the search indexer.")
     return _summary()
 
 
