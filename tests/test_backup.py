@@ -4,6 +4,7 @@ the restore refuses what it must (an instance holding data, a corrupt archive, a
 import io
 import json
 import tarfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,12 @@ from test_search import secret_world as secret_world  # a fixture (the confident
 
 from crowdspirit import create_app
 from crowdspirit.accounts import services as accounts
+from crowdspirit.accounts.models import User
 from crowdspirit.attachments import services as attachments
 from crowdspirit.contests.models import EntryFile
 from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
+from crowdspirit.forum.models import Thread
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.search import indexer
@@ -201,6 +204,38 @@ def test_the_archive_holds_a_manifest_with_checksums_of_every_file(app, archive)
     assert sum(name.startswith("attachments/") for name in names) == 4  # two attachments, an entry file and its preview
     assert all(len(entry["sha256"]) == 64 and entry["size"] == sizes[name] for name, entry in manifest["files"].items())
     assert archive.stat().st_mode & 0o077 == 0  # password hashes and confidential work: the owner's only
+
+
+def test_a_backup_taken_while_members_post_restores_an_index_that_matches_the_database(
+        app, make_user, make_idea, empty_instance, tmp_path):
+    """Posts keep coming and the indexer keeps indexing during the backup: after the restore, search-check finds
+    the index and the database in agreement, document for document."""
+    thread_id, member_id = forum.thread_of_idea(make_idea(title="Busy lantern")).id, make_user().id
+    stop, posted = threading.Event(), threading.Event()
+
+    def post_until_stopped():
+        with app.app_context():
+            thread, author = db.session.get(Thread, thread_id), db.session.get(User, member_id)
+            while not stop.is_set():
+                forum.add_post(thread, author, "Still more lantern ideas.")
+                posted.set()
+
+    workers = [threading.Thread(target=post_until_stopped), threading.Thread(target=indexer.run_forever,
+                                                                              args=(app, stop))]
+    for worker in workers:
+        worker.start()
+    try:
+        posted.wait()
+        made = run(app, "backup", "--output", str(tmp_path / "busy.tar.gz"))
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert made.exit_code == 0, made.output
+    assert run(empty_instance, "restore", str(tmp_path / "busy.tar.gz")).exit_code == 0
+    checked = run(empty_instance, "search-check")
+    assert "0 missing, 0 out of date, 0 that should not be there, 0 duplicated" in checked.output
+    assert checked.exit_code == 0
 
 
 # --- Refusals -------------------------------------------------------------------------------------
