@@ -141,13 +141,17 @@ def _write_archive(output: Path, manifest: dict, stage: Path) -> None:
     partial = output.with_name(output.name + ".partial")
     partial.unlink(missing_ok=True)
     partial.touch(mode=0o600)  # it holds password hashes and confidential work
-    with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
-        data = json.dumps(manifest, indent=2).encode()
-        info = tarfile.TarInfo(MANIFEST)
-        info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
-        archive.addfile(info, io.BytesIO(data))
-        for name in manifest["files"]:
-            archive.add(stage / name, arcname=name, recursive=False)
+    try:
+        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+            data = json.dumps(manifest, indent=2).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
+            archive.addfile(info, io.BytesIO(data))
+            for name in manifest["files"]:
+                archive.add(stage / name, arcname=name, recursive=False)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never leave half an archive that looks like a backup
+        raise
     os.replace(partial, output)
 
 
