@@ -175,6 +175,7 @@ def test_restore_into_an_empty_instance_gives_users_everything_back(app, world, 
     assert f"{MARKER} lantern" in idea_page and '<strong class="vote-count">1</strong>' in idea_page
     assert "would be nice" in page(visitor, f"/ideas/{world['public']}/discussion")
     assert visitor.get(world["bom"]).data == BOM
+    page(visitor, f"/ideas/{world['secret']}/spec", 404)
     assert sorted(titles(search(visitor, MARKER))) == [f"{MARKER} lantern"] * 2  # the idea and the late post
     assert "Withdraw" in page(sign_in(empty_instance, world["voter"]), f"/ideas/{world['public']}")
 
