@@ -1,13 +1,16 @@
-"""`flask crowdspirit ...` commands: demo data, administrator accounts, digests and the search index."""
+"""`flask crowdspirit ...` commands: demo data, administrator accounts, digests, the search index, backups."""
 
 import signal
 import threading
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
+from . import backup as backups
 from . import demo
 from .accounts import services as accounts
 from .errors import Conflict
@@ -120,3 +123,35 @@ def search_indexer():
         search_indexer_loop.run_forever(current_app._get_current_object(), stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+@contextmanager
+def _refusals():
+    """Show a backup's or restore's refusal as the command's error (its message, exit status 1)."""
+    try:
+        yield
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@crowdspirit_cli.command("backup")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Archive to write [default: crowdspirit-backup-<UTC time>.tar.gz here].")
+@click.option("--without-search-index", is_flag=True,
+              help="Leave the search index out: a smaller archive, whose restore rebuilds the index.")
+def backup(output, without_search_index):
+    """Write the database, search index and attachments to one tar.gz archive with a checksummed manifest."""
+    with _refusals():
+        path = backups.create(output or backups.default_name(), with_search_index=not without_search_index,
+                              progress=click.echo)
+    click.echo(f"Backup written: {path} ({path.stat().st_size / 1024 / 1024:.1f} MB).")
+
+
+@crowdspirit_cli.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the content of an instance that is not empty.")
+def restore(archive, force):
+    """Replace this instance's database, search index and attachments with a backup archive's (all or nothing)."""
+    with _refusals():
+        counts = backups.restore(archive, force=force, progress=click.echo)
+    click.echo("Restored: " + ", ".join(f"{count} {label}" for label, count in counts.items()) + ".")

@@ -89,23 +89,32 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    # `flask crowdspirit restore` upgrades a database that is not the app's (a restored copy) by passing its
+    # connection (Alembic cookbook: "Sharing a Connection across one or more programmatic migration commands")
+    given = config.attributes.get("connection")
+    if given is not None:
+        run_on(given, conf_args)
+        return
+    with get_engine().connect() as connection:
+        run_on(connection, conf_args)
 
-    with connectable.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # Batch migrations rebuild tables (copy, drop, rename); with foreign keys enforced, dropping a
-            # table that others reference fails once it holds data. Alembic's documented recipe: turn
-            # enforcement off for the migration (outside any transaction), and check integrity after.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
 
-        with context.begin_transaction():
-            context.run_migrations()
+def run_on(connection, conf_args):
+    """Run the migrations on one connection."""
+    if connection.dialect.name == "sqlite":
+        # Batch migrations rebuild tables (copy, drop, rename); with foreign keys enforced, dropping a
+        # table that others reference fails once it holds data. Alembic's documented recipe: turn
+        # enforcement off for the migration (outside any transaction), and check integrity after.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    context.configure(
+        connection=connection,
+        target_metadata=get_metadata(),
+        **conf_args
+    )
+
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 if context.is_offline_mode():

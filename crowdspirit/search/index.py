@@ -77,6 +77,14 @@ def create_empty() -> Path:
     return folder
 
 
+def install(files: Path) -> None:
+    """Make a copy of an index's files (a backup's) the live index; call with the writer lock held."""
+    folder = _new_folder()
+    for path in files.iterdir():
+        shutil.move(path, folder / path.name)  # a rename, or a copy when SEARCH_INDEX_DIR is on another disk
+    swap_in(folder)
+
+
 def live_folder() -> Path | None:
     """The folder `current` points to, if an index exists."""
     link = root() / "current"
