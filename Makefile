@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := crowdspirit/translations
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations extract-messages bench bench-live bench-search clean
+.PHONY: run test lint translations extract-messages bench bench-live bench-search bench-backup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-live: translations
 
 bench-search: translations
 	$(BIN)/python bench/search_bench.py
+
+bench-backup: translations
+	$(BIN)/python bench/backup_bench.py
 
 clean:
 	rm -rf $(VENV) instance/crowdspirit.db* .pytest_cache
