@@ -68,9 +68,10 @@ def send_digests():
 
 
 @crowdspirit_cli.command("reindex")
-@click.option("--processes", default=2, show_default=True, help="Indexing processes (Whoosh multiprocess writer).")
+@click.option("--processes", default=2, show_default=True,
+              help="Indexing processes (Whoosh multiprocess writer; PostgreSQL: one transaction).")
 def reindex(processes):
-    """Rebuild the search index from the database beside the live one, then swap it in."""
+    """Rebuild the search index from the database (beside the live one, or in one transaction), then swap it in."""
     with click.progressbar(length=search_documents.count_all(), label="Indexing") as bar:
         count = search_maintenance.rebuild(progress=lambda: bar.update(1), processes=processes)
     click.echo(f"Search index rebuilt: {count} documents.")
