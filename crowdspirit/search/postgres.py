@@ -36,6 +36,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
@@ -75,8 +76,8 @@ def _configuration(name: str):
     return literal_column(f"'{name}'::regconfig")
 
 
-def _tsquery(text: str):
-    return cast(literal(text, Text), TSQUERY)
+def _tsquery(query: str):
+    return cast(literal(query, Text), TSQUERY)
 
 
 def _matches(column, query: str):
@@ -156,6 +157,12 @@ def rebuild(progress=lambda: None) -> int:
             _insert(rows)
             count += len(rows)
         db.session.commit()
+    # fresh statistics for the planner, and the GIN indexes' pending entries merged (searches read them one by one)
+    for table in (search_documents, search_words):
+        db.session.execute(text(f"ANALYZE {table.name}"))
+        for index in table.indexes:
+            db.session.execute(select(func.gin_clean_pending_list(literal_column(f"'{index.name}'::regclass"))))
+    db.session.commit()
     return count
 
 
@@ -168,10 +175,10 @@ def stored() -> list[tuple[str, str]]:
 def _analysed(parsed: ParsedQuery) -> tuple[dict, dict]:
     """How PostgreSQL reads the query: each word, phrase and excluded text as a tsquery per language ('' when it is
     only common words there), and each word's unaccented, unstemmed lexemes."""
-    texts = list(dict.fromkeys(parsed.words + parsed.phrases + parsed.excluded))
-    pairs = [(text, language) for text in texts for language in CONFIGURATIONS]
-    columns = [cast(func.phraseto_tsquery(_configuration(CONFIGURATIONS[language]), literal(text, Text)), Text)
-               for text, language in pairs]
+    parts = list(dict.fromkeys(parsed.words + parsed.phrases + parsed.excluded))
+    pairs = [(part, language) for part in parts for language in CONFIGURATIONS]
+    columns = [cast(func.phraseto_tsquery(_configuration(CONFIGURATIONS[language]), literal(part, Text)), Text)
+               for part, language in pairs]
     columns += [func.tsvector_to_array(func.to_tsvector(_configuration(WORDS), literal(word, Text)))
                 for word in parsed.words]
     if not columns:
@@ -195,16 +202,16 @@ def _text_condition(parsed: ParsedQuery, queries: dict, folded: dict):
     with no stem in a language (a common word there) rules that language out, one with none anywhere is dropped."""
     last = len(parsed.words) - 1
     prefixed = parsed.prefix is not None and last >= 0 and parsed.words[last] == parsed.prefix
-    kept = [text for text in (parsed.words[:last] if prefixed else parsed.words) + parsed.phrases
-            if any(queries[text, language] for language in CONFIGURATIONS)]
+    kept = [part for part in (parsed.words[:last] if prefixed else parsed.words) + parsed.phrases
+            if any(queries[part, language] for language in CONFIGURATIONS)]
     prefix = _single(folded[parsed.words[last]]) if prefixed else None
     typed = prefixed and (prefix or any(queries[parsed.words[last], language] for language in CONFIGURATIONS))
     if not kept and not typed and (parsed.words or parsed.phrases) and not parsed.filters:
         return None
     branches, ranks = [], []
     for language in CONFIGURATIONS:
-        required = [queries[text, language] for text in kept]
-        excluded = [q for text in parsed.excluded if (q := queries[text, language])]
+        required = [queries[part, language] for part in kept]
+        excluded = [q for part in parsed.excluded if (q := queries[part, language])]
         last_word = queries[parsed.words[last], language] if typed else ""
         if not all(required) or (typed and not (last_word or prefix)):
             continue
@@ -283,10 +290,10 @@ def find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, 
     (None: any): total, facets and the keys of the ranked matches start to end; None when there is nothing to
     search for."""
     queries, folded = _analysed(parsed)
-    text = _text_condition(parsed, queries, folded)
-    if text is None:
+    matching = _text_condition(parsed, queries, folded)
+    if matching is None:
         return None
-    condition, rank = text
+    condition, rank = matching
     conditions = [condition, *_visible(keys)]
     conditions += [_field(*filter_values(name, values)) for name, values in parsed.filters.items()]
     conditions += [not_(_field(*filter_values(name, values))) for name, values in parsed.excluded_filters.items()]
