@@ -37,6 +37,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
@@ -63,7 +64,8 @@ SUGGESTION_CANDIDATES = 25
 
 DOCUMENTS = search_documents.c
 _COPIED = ("key", "digest", "kind", "access", "project", "stage", "author", "idea", "thread", "created")
-_WORD = re.compile(r"\w+")
+#: a lexeme as PostgreSQL writes it in a tsquery: quoted, quotes doubled, backslashes escaped
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
 
 
 def _constant(value: str):
@@ -87,6 +89,19 @@ def _matches(column, query: str):
 def _lexeme(word: str, prefix: bool = False) -> str:
     """A tsquery of one lexeme taken as it is (quoted, so neither query syntax nor normalisation applies)."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
+
+
+def _with_plurals(query: str) -> str:
+    """A French tsquery whose lexemes also match their plural in s or x: the Snowball stemmer keeps the s after a
+    vowel ("vélos" gives 'velos', "vélo" 'velo'), which Whoosh's French analyser drops; 'velo' becomes
+    ('velo' | 'velos' | 'velox'), and 'velos' the same."""
+    def alternatives(match) -> str:
+        word = match.group(1).replace("''", "'").replace("\\\\", "\\")
+        base = word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+        if len(base) < 3:
+            return match.group(0)
+        return "(" + " | ".join(_lexeme(form) for form in (base, base + "s", base + "x")) + ")"
+    return _QUOTED.sub(alternatives, query)
 
 
 # --- Writing ----------------------------------------------------------------------------------------------------
@@ -184,7 +199,9 @@ def _analysed(parsed: ParsedQuery) -> tuple[dict, dict]:
     if not columns:
         return {}, {}
     row = db.session.execute(select(*columns)).one()
-    return dict(zip(pairs, row[:len(pairs)], strict=True)), dict(zip(parsed.words, row[len(pairs):], strict=True))
+    queries = {(part, language): _with_plurals(query) if language == "fr" else query
+               for (part, language), query in zip(pairs, row[:len(pairs)], strict=True)}
+    return queries, dict(zip(parsed.words, row[len(pairs):], strict=True))
 
 
 def _single(lexemes: list[str]) -> str | None:
@@ -302,10 +319,11 @@ def find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, 
         rank = literal_column("0.0")  # not needed: no ranking work
     matched = select(DOCUMENTS.key, DOCUMENTS.kind, DOCUMENTS.project, DOCUMENTS.stage, DOCUMENTS.tags,
                      DOCUMENTS.created, rank.label("rank")).where(*conditions).cte("matched")
-    tag = func.unnest(matched.c.tags).column_valued("tag")
+    tags = func.unnest(matched.c.tags).table_valued("tag").render_derived()
     parts = [select(_constant(name), matched.c[name], func.count()).group_by(matched.c[name])
              for name in FACETS if name != "tags"]
-    parts.append(select(_constant("tags"), tag, func.count()).select_from(matched).group_by(tag))
+    parts.append(select(_constant("tags"), tags.c.tag, func.count()).select_from(matched.join(tags, true()))
+                 .group_by(tags.c.tag))
     order = ((matched.c.created.desc(), matched.c.key.desc()) if sort == "date"
              else (matched.c.rank.desc(), matched.c.key))
     page = (select(matched.c.key, func.row_number().over(order_by=order).label("place"))
