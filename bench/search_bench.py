@@ -212,11 +212,11 @@ def copy_to_postgres(db_path: Path, url: str) -> None:
     dataset.migrate_schema(url, {"TESTING": False})
     logging.disable(logging.NOTSET)
     source, engine, rows = sqlite3.connect(db_path), create_engine(url), 0
+    tables = [table for table in db.metadata.sorted_tables if belongs_on(table, "sqlite")]  # not the search tables
     with engine.begin() as connection:
         cursor = connection.connection.driver_connection.cursor()
-        for table in db.metadata.sorted_tables:
-            if not belongs_on(table, "sqlite"):  # PostgreSQL's own (search) tables: filled by the rebuild
-                continue
+        cursor.execute(f"TRUNCATE {', '.join(table.name for table in tables)}")  # rows the migrations wrote
+        for table in tables:
             columns = ", ".join(f'"{column.name}"' for column in table.columns)
             with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
                 for row in source.execute(f'SELECT {columns} FROM "{table.name}"'):
