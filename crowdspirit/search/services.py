@@ -263,7 +263,7 @@ def _find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None,
         listed = _ranked(q, matched, sort, end)[start:]
         found = [leaf.reader.stored_fields(docnum)["key"] for leaf, docnum in listed]
         suggestion = _suggest(searcher, leaves, parsed, visible) if total == 0 and parsed.words else None
-    return Matches(total, _facets(matched), found, suggestion)
+        return Matches(total, _facets(matched), found, suggestion)
 
 
 def _load(keys: list[str]) -> dict[str, object]:
