@@ -113,7 +113,8 @@ def karma_check(repair):
 
 @crowdspirit_cli.command("search-indexer")
 def search_indexer():
-    """Run the search indexer in the foreground (scale-out: one such process, web workers SEARCH_INDEXER=off)."""
+    """Run the search indexer in the foreground (scale-out with Whoosh: one such process, web workers
+    SEARCH_INDEXER=off; with SEARCH_BACKEND=postgres, indexers anywhere take turns on a database lock)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("Search indexer running; Ctrl-C to stop.")
