@@ -1,4 +1,5 @@
-"""Search benchmark: Whoosh reindex rate, index size, query latency and new-post delay, with SQLite FTS5 beside it.
+"""Search benchmark: Whoosh and PostgreSQL full-text reindex rate, index size, query latency and new-post delay,
+with SQLite FTS5 beside them.
 
     .venv/bin/python bench/search_bench.py            # 100k ideas, 200k posts, 10k users, 100 projects
     .venv/bin/python bench/search_bench.py --quick    # 10k ideas, 20k posts, 2k users, 20 projects
@@ -7,14 +8,17 @@
    stage policies 'project', and a bench member of 10 % of the projects;
 2. rebuilds the Whoosh index (search.maintenance.rebuild): documents/s and size on disk;
 3. builds an FTS5 table over the same documents (title, body; key and access key unindexed);
-4. times the same two-word queries through services.search for the admin (unfiltered) and the
-   member (filtered), split into the index part (no hits loaded) and, for reference, the same
-   query through Whoosh's own matchers (searcher.search with the allowed documents as filter, as
-   search worked before it matched on document sets), and through FTS5 unfiltered and restricted
-   to the member's access keys: p50/p99 and the Whoosh/FTS5 ratio;
-5. with the indexer thread running, adds posts (forum add_post) and polls search every 20 ms
-   until each is found: the delay from commit to searchable.
-The figures are printed next to the issue's targets.
+4. starts a throwaway PostgreSQL cluster (tests/pgcluster.py), copies the database into it (Alembic
+   schema, then COPY of every table) and rebuilds its search tables (SEARCH_BACKEND=postgres,
+   the same maintenance.rebuild): documents/s and size of the tables with their indexes;
+5. times the same two-word queries through services.search for the admin (unfiltered) and the
+   member (filtered) on both backends, split into the index part (no hits loaded) and, for
+   reference, the same query through Whoosh's own matchers (searcher.search with the allowed
+   documents as filter, as search worked before it matched on document sets), and through FTS5
+   unfiltered and restricted to the member's access keys: p50/p99 and the ratios to FTS5;
+6. with the indexer thread running, adds posts (forum add_post) and polls search every 20 ms
+   until each is found: the delay from commit to searchable, on both backends.
+The figures are printed next to the issue's targets, then side by side.
 """
 
 import argparse
@@ -29,16 +33,18 @@ import tempfile
 import threading
 import time
 import uuid
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from statistics import mean, median
 from unittest import mock
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent / "tests"))  # pgcluster: the test session's throwaway PostgreSQL
 
 import dataset  # noqa: E402
 import machine  # noqa: E402
+import pgcluster  # noqa: E402
 import search_dataset  # noqa: E402
 
 TARGET_FILTERED_P50_MS = 25
@@ -57,6 +63,7 @@ def parse_args(argv=None):
     parser.add_argument("--wait-quiet", type=float, default=30.0,
                         help="before each timed phase, wait up to this many seconds for other processes "
                              "to use < 0.25 cores (30; 0 to skip)")
+    parser.add_argument("--no-postgres", action="store_true", help="leave out the PostgreSQL backend")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
@@ -192,7 +199,67 @@ def build_fts(args, db_path: Path, fts_path: Path) -> dict:
     return {"count": count, "seconds": seconds, "size": size}
 
 
-# --- 4. Queries ----------------------------------------------------------------------------------
+# --- 4. PostgreSQL -------------------------------------------------------------------------------
+def copy_to_postgres(db_path: Path, url: str) -> None:
+    """The same database in PostgreSQL: the Alembic schema, then every table's rows (COPY), sequences moved on."""
+    from sqlalchemy import create_engine
+
+    from crowdspirit.database import belongs_on
+    from crowdspirit.extensions import db
+
+    t0 = time.perf_counter()
+    logging.disable(logging.INFO)
+    dataset.migrate_schema(url, {"TESTING": False})
+    logging.disable(logging.NOTSET)
+    source, engine, rows = sqlite3.connect(db_path), create_engine(url), 0
+    tables = [table for table in db.metadata.sorted_tables if belongs_on(table, "sqlite")]  # not the search tables
+    with engine.begin() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        cursor.execute(f"TRUNCATE {', '.join(table.name for table in tables)}")  # rows the migrations wrote
+        for table in tables:
+            columns = ", ".join(f'"{column.name}"' for column in table.columns)
+            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+                for row in source.execute(f'SELECT {columns} FROM "{table.name}"'):
+                    copy.write_row(row)
+                    rows += 1
+            if "id" in table.columns and table.columns["id"].autoincrement:
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                               f"coalesce(max(id), 0) + 1, false) FROM \"{table.name}\"")
+        cursor.execute("ANALYZE")
+    engine.dispose()
+    source.close()
+    say(f"PostgreSQL copy of the database (Alembic schema, COPY of every table): {rows:,} rows in "
+        f"{time.perf_counter() - t0:.0f} s")
+
+
+def rebuild_postgres(args, app) -> dict:
+    """Full reindex into search_documents (SEARCH_BACKEND=postgres); prints rate and size."""
+    from sqlalchemy import func, select, text
+
+    from crowdspirit.extensions import db
+    from crowdspirit.search import maintenance
+    from crowdspirit.search.models import search_documents
+
+    quiet(args)
+    with app.app_context():
+        window = machine.CpuWindow()
+        t0 = time.perf_counter()
+        count = maintenance.rebuild()
+        seconds = time.perf_counter() - t0
+        cpu = cpu_text(window)
+        size = db.session.scalar(text("SELECT pg_total_relation_size('search_documents') "
+                                      "+ pg_total_relation_size('search_words')"))
+        words = db.session.scalar(text("SELECT count(*) FROM search_words"))
+        kinds = dict(db.session.execute(select(search_documents.c.kind, func.count()).group_by(
+            search_documents.c.kind)).all())
+    say(f"PostgreSQL rebuild (maintenance.rebuild, SEARCH_BACKEND=postgres, one transaction): {count:,} documents "
+        f"in {seconds:.0f} s = {count / seconds:.0f} docs/s; tables and indexes {size / 1e6:.0f} MB "
+        f"(vocabulary {words:,} words); {cpu} (the PostgreSQL server counts among the others)")
+    say("  documents: " + ", ".join(f"{k} {v:,}" for k, v in sorted(kinds.items())))
+    return {"count": count, "rate": count / seconds, "size": size}
+
+
+# --- 5. Queries ----------------------------------------------------------------------------------
 def load_user(user_id: int):
     from crowdspirit.accounts.models import User
     from crowdspirit.extensions import db
@@ -228,8 +295,9 @@ def raw_search(user, text: str) -> int:
         return len(searcher.search(q, limit=services.PER_PAGE, filter=allowed, optimize=False))
 
 
-def time_whoosh(app, user_id: int, queries: list[str], part: str) -> tuple[list[float], list[int]]:
-    """(latencies, totals), one fresh request context per query; part: service, index (no _hits) or raw."""
+def time_search(app, user_id: int, queries: list[str], part: str) -> tuple[list[float], list[int]]:
+    """(latencies, totals), one fresh request context per query; part: service, index (no _hits) or raw (Whoosh's
+    own matchers)."""
     from crowdspirit.search import services
 
     def run(text):
@@ -282,7 +350,7 @@ def member_keys(app, member_id: int) -> tuple[list[str], int]:
     return sorted(keys), visible
 
 
-def query_bench(args, app, facts: dict, fts_path: Path, documents: int) -> dict:
+def query_bench(args, app, facts: dict, fts_path: Path, documents: int, pg_app=None) -> dict:
     """Times every engine and user on the same queries; prints the table and ratios."""
     queries = search_dataset.queries(args.seed, WARMUP_QUERIES + args.queries)
     warmup, measured = queries[:WARMUP_QUERIES], queries[WARMUP_QUERIES:]
@@ -310,6 +378,13 @@ def query_bench(args, app, facts: dict, fts_path: Path, documents: int) -> dict:
         ("whoosh-raw", "member", "  Whoosh's own matchers (before): top 20 + total, no facets", "raw"),
         ("fts", "member", f"FTS5 same, AND access IN ({len(keys)} keys)", None),
     ]
+    if pg_app is not None:
+        plan += [
+            ("pg", "admin", "PostgreSQL services.search, admin (unfiltered)", "service"),
+            ("pg-index", "admin", "  of which index part (one statement + analysis)", "index"),
+            ("pg", "member", "PostgreSQL services.search, member", "service"),
+            ("pg-index", "member", "  of which index part", "index"),
+        ]
     window = machine.CpuWindow()
     for engine, who, label, part in plan:
         if part is None:
@@ -317,8 +392,9 @@ def query_bench(args, app, facts: dict, fts_path: Path, documents: int) -> dict:
             latencies, totals = time_fts(fts_path, measured, keys if who == "member" else None)
         else:
             user_id = facts["member_id"] if who == "member" else facts["admin_id"]
-            time_whoosh(app, user_id, warmup, part)
-            latencies, totals = time_whoosh(app, user_id, measured, part)
+            engine_app = pg_app if engine.startswith("pg") else app
+            time_search(engine_app, user_id, warmup, part)
+            latencies, totals = time_search(engine_app, user_id, measured, part)
         rows[engine, who] = latencies
         say(f"  {label:<58} {pct(latencies, 0.5) * 1000:7.1f} {pct(latencies, 0.99) * 1000:7.1f} "
             f"{mean(latencies) * 1000:8.1f} {sum(t == 0 for t in totals):7d} {median(totals):11.0f}")
@@ -328,7 +404,10 @@ def query_bench(args, app, facts: dict, fts_path: Path, documents: int) -> dict:
         say(f"  Whoosh/FTS5 p50 ratio, {label}: services.search {pct(rows['whoosh', who], 0.5) / fts:.1f}x, "
             f"index part {pct(rows['whoosh-index', who], 0.5) / fts:.1f}x, Whoosh's own matchers "
             f"{pct(rows['whoosh-raw', who], 0.5) / fts:.1f}x")
-    return {"filtered_p50": pct(rows["whoosh", "member"], 0.5)}
+        if pg_app is not None:
+            say(f"  PostgreSQL/FTS5 p50 ratio, {label}: services.search {pct(rows['pg', who], 0.5) / fts:.1f}x, "
+                f"index part {pct(rows['pg-index', who], 0.5) / fts:.1f}x")
+    return rows
 
 
 # --- 5. New post to searchable -------------------------------------------------------------------
@@ -339,7 +418,7 @@ def member_threads(db_path: Path, projects: list[int]) -> list[int]:
             f"({','.join('?' * len(projects))}) ORDER BY t.id LIMIT 200", projects)]
 
 
-def new_post_bench(args, app, facts: dict, db_path: Path) -> dict:
+def new_post_bench(args, app, facts: dict, db_path: Path, backend: str = "Whoosh") -> dict:
     """Posts added with the indexer thread running; delay from each commit until search finds it."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
@@ -395,20 +474,45 @@ def new_post_bench(args, app, facts: dict, db_path: Path) -> dict:
         event.remove(Session, "after_commit", committed)
     from crowdspirit.search import index
 
-    with app.app_context(), index.reading() as (searcher, _cache):
-        segments = len(searcher.reader().leaf_readers())
-    say(f"\nNew post to searchable: {args.posts} posts by the member (forum add_post) with the indexer thread "
-        f"running, search polled every 20 ms from each commit; index segments afterwards: {segments}")
+    segments = ""
+    if backend == "Whoosh":
+        with app.app_context(), index.reading() as (searcher, _cache):
+            segments = f"; index segments afterwards: {len(searcher.reader().leaf_readers())}"
+    say(f"\nNew post to searchable, {backend}: {args.posts} posts by the member (forum add_post) with the indexer "
+        f"thread running, search polled every 20 ms from each commit{segments}")
     if found_at:
         say(f"  found by a search that ended p50 {median(found_at):.2f} s, max {max(found_at):.2f} s after the commit"
             + (f"; {missed} not found in 30 s" if missed else ""))
-        say(f"  indexed (indexer's commit after the index commit) p50 {median(indexed_at):.2f} s, "
+        say(f"  indexed (the indexer's database commit) p50 {median(indexed_at):.2f} s, "
             f"max {max(indexed_at):.2f} s; the search that found it took p50 {median(last_search) * 1000:.0f} ms, "
-            f"max {max(last_search) * 1000:.0f} ms (first search after a commit: new segments opened)")
+            f"max {max(last_search) * 1000:.0f} ms")
     else:
         say("  none of the posts was found within 30 s")
     delays = found_at
-    return {"max": max(delays) if delays and not missed else float("inf")}
+    return {"p50": median(delays) if delays else float("inf"),
+            "max": max(delays) if delays and not missed else float("inf")}
+
+
+def side_by_side(built: dict[str, dict], rows: dict, posts: dict) -> None:
+    """The engines' figures in one table; built: engine name -> rebuild rate and size."""
+    engines = [(name, {"Whoosh": "whoosh", "PostgreSQL": "pg", "FTS5": "fts"}[name]) for name in built]
+
+    def latency(engine: str, who: str) -> str:
+        return f"{pct(rows[engine, who], 0.5) * 1000:.1f} / {pct(rows[engine, who], 0.99) * 1000:.1f}"
+
+    table = [("rebuild, docs/s", [f"{facts['rate']:,.0f}" for facts in built.values()]),
+             ("size, MB", [f"{facts['size'] / 1e6:.0f}" for facts in built.values()])]
+    for who, label in (("admin", "unfiltered"), ("member", "filtered")):
+        table.append((f"services.search p50 / p99 ms, {label}",
+                      [latency(key, who) if key != "fts" else "-" for _name, key in engines]))
+        table.append((f"  index part (FTS5: bare query), {label}",
+                      [latency(f"{key}-index" if key != "fts" else key, who) for _name, key in engines]))
+    table.append(("new post searchable p50 / max, s",
+                  [f"{posts[name]['p50']:.2f} / {posts[name]['max']:.2f}" if name in posts else "-"
+                   for name, _key in engines]))
+    say("\nSide by side" + " " * 34 + "".join(f"{name:>16}" for name, _key in engines))
+    for label, values in table:
+        say(f"  {label:<44}" + "".join(f"{value:>16}" for value in values))
 
 
 # --- Main ----------------------------------------------------------------------------------------
@@ -436,19 +540,41 @@ def main(argv=None) -> int:
             say(f"  (!) FTS5 holds {fts['count']:,} documents, Whoosh {whoosh_facts['count']:,}")
         say(f"  size FTS5/Whoosh {fts['size'] / whoosh_facts['size']:.2f}; build time Whoosh/FTS5 "
             f"{whoosh_facts['count'] / whoosh_facts['rate'] / fts['seconds']:.0f}x")
-        queries = query_bench(args, app, facts, fts_path, whoosh_facts["count"])
-        posts = new_post_bench(args, app, facts, db_path)
+        with ExitStack() as stack:
+            pg_app = pg_facts = None
+            if not args.no_postgres and pgcluster.available():
+                url = stack.enter_context(pgcluster.cluster())
+                copy_to_postgres(db_path, url)
+                pg_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SEARCH_BACKEND": "postgres",
+                                     "SEARCH_INDEXER": "off", "MAIL_BACKEND": "console"})
+                pg_facts = rebuild_postgres(args, pg_app)
+            elif not args.no_postgres:
+                say("(PostgreSQL server tools not installed: the PostgreSQL backend is left out)")
+            rows = query_bench(args, app, facts, fts_path, whoosh_facts["count"], pg_app)
+            posts = {"Whoosh": new_post_bench(args, app, facts, db_path)}
+            if pg_app is not None:
+                posts["PostgreSQL"] = new_post_bench(args, pg_app, facts, db_path, "PostgreSQL")
+                with pg_app.app_context():
+                    from crowdspirit.extensions import db
+
+                    db.engine.dispose()  # before the cluster stops
 
         say("\nTargets (from the issue):")
-        for label, value, ok in (
-            (f"filtered query p50 < {TARGET_FILTERED_P50_MS} ms", f"{queries['filtered_p50'] * 1000:.1f} ms",
-             queries["filtered_p50"] * 1000 < TARGET_FILTERED_P50_MS),
-            (f"new post searchable within {TARGET_NEW_POST_S:g} s of its commit (max)", f"{posts['max']:.2f} s",
-             posts["max"] <= TARGET_NEW_POST_S),
-            (f"full reindex >= {TARGET_DOCS_PER_S} docs/s", f"{whoosh_facts['rate']:.0f} docs/s",
-             whoosh_facts["rate"] >= TARGET_DOCS_PER_S),
-        ):
-            say(f"  {label:<58} {value:>12}   {'OK' if ok else 'MISS'}")
+        for name, engine in (("Whoosh", "whoosh"), *([("PostgreSQL", "pg")] if pg_facts else [])):
+            filtered_p50 = pct(rows[engine, "member"], 0.5)
+            rate = (pg_facts if engine == "pg" else whoosh_facts)["rate"]
+            for label, value, ok in (
+                (f"{name}: filtered query p50 < {TARGET_FILTERED_P50_MS} ms", f"{filtered_p50 * 1000:.1f} ms",
+                 filtered_p50 * 1000 < TARGET_FILTERED_P50_MS),
+                (f"{name}: new post searchable within {TARGET_NEW_POST_S:g} s (max)", f"{posts[name]['max']:.2f} s",
+                 posts[name]["max"] <= TARGET_NEW_POST_S),
+                (f"{name}: full reindex >= {TARGET_DOCS_PER_S} docs/s", f"{rate:.0f} docs/s",
+                 rate >= TARGET_DOCS_PER_S),
+            ):
+                say(f"  {label:<58} {value:>12}   {'OK' if ok else 'MISS'}")
+        built = {"Whoosh": whoosh_facts, **({"PostgreSQL": pg_facts} if pg_facts else {}),
+                 "FTS5": {"rate": fts["count"] / fts["seconds"], "size": fts["size"]}}
+        side_by_side(built, rows, posts)
         return 0
     finally:
         if args.keep:

@@ -71,9 +71,10 @@ def send_digests():
 
 
 @crowdspirit_cli.command("reindex")
-@click.option("--processes", default=2, show_default=True, help="Indexing processes (Whoosh multiprocess writer).")
+@click.option("--processes", default=2, show_default=True,
+              help="Indexing processes (Whoosh multiprocess writer; PostgreSQL: one transaction).")
 def reindex(processes):
-    """Rebuild the search index from the database beside the live one, then swap it in."""
+    """Rebuild the search index from the database (beside the live one, or in one transaction), then swap it in."""
     with click.progressbar(length=search_documents.count_all(), label="Indexing") as bar:
         count = search_maintenance.rebuild(progress=lambda: bar.update(1), processes=processes)
     click.echo(f"Search index rebuilt: {count} documents.")
@@ -115,7 +116,8 @@ def karma_check(repair):
 
 @crowdspirit_cli.command("search-indexer")
 def search_indexer():
-    """Run the search indexer in the foreground (scale-out: one such process, web workers SEARCH_INDEXER=off)."""
+    """Run the search indexer in the foreground (scale-out with Whoosh: one such process, web workers
+    SEARCH_INDEXER=off; with SEARCH_BACKEND=postgres, indexers anywhere take turns on a database lock)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("Search indexer running; Ctrl-C to stop.")

@@ -61,6 +61,9 @@ def from_environment(instance_path: str) -> dict:
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or os.path.join(instance_path, "search"),
         "SEARCH_INDEXER": os.environ.get("SEARCH_INDEXER", "thread"),
+        #: whoosh (an index folder, SEARCH_INDEX_DIR) or postgres (full-text tables in the database, shared by
+        #: every machine; needs DATABASE_URL on PostgreSQL)
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),

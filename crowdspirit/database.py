@@ -1,4 +1,4 @@
-"""Database helpers shared by every domain: SQLite pragmas and UTC timestamps."""
+"""Database helpers shared by every domain: SQLite pragmas, UTC timestamps, tables of one dialect only."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +26,22 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+#: Table(..., info=POSTGRESQL_ONLY): the table exists on PostgreSQL databases only (the migrations create it there)
+POSTGRESQL_ONLY = {"only_on": "postgresql"}
+
+
+def belongs_on(table, dialect_name: str) -> bool:
+    """Whether a table of the models exists on a database of this dialect."""
+    return table.info.get("only_on", dialect_name) == dialect_name
+
+
+def schema_filter(dialect_name: str):
+    """Alembic's include_object hook for a database of this dialect: the other dialects' tables are left out."""
+    def include(obj, _name, type_, reflected, _compare_to) -> bool:
+        return type_ != "table" or reflected or belongs_on(obj, dialect_name)
+    return include
 
 
 def dialect_insert(model):

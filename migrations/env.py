@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from crowdspirit.database import schema_filter
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -110,6 +112,8 @@ def run_on(connection, conf_args):
     context.configure(
         connection=connection,
         target_metadata=get_metadata(),
+        # tables of one dialect only (PostgreSQL full-text search) are not expected on the others
+        include_object=schema_filter(connection.dialect.name),
         **conf_args
     )
 

@@ -1,14 +1,11 @@
 """Fixtures: the app on SQLite and on a real PostgreSQL server, clients, and factories."""
 
-import glob
 import os
 import re
 import shutil
-import socket
-import subprocess
-import tempfile
 from pathlib import Path
 
+import pgcluster
 import pytest
 from flask import g
 from flask_migrate import upgrade
@@ -78,47 +75,14 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_tool(name: str) -> str | None:
-    """A PostgreSQL server tool from the PATH or from Debian's versioned directory."""
-    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found if isinstance(found, str) else (found[-1] if found else None)
-
-
-def _as_postgres(tool: str, *args: str) -> list[str]:
-    """Run a PostgreSQL tool as the postgres system user when we are root (it refuses root)."""
-    command = [_pg_tool(tool), *args]
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throwaway PostgreSQL cluster on a Unix socket, migrated once, stopped at the end."""
-    if not _pg_tool("initdb") or not _pg_tool("pg_ctl"):
+    if not pgcluster.available():
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
-    base = Path(tempfile.mkdtemp(prefix="crowdspirit-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-    data, port = base / "data", _free_port()
-    subprocess.run(_as_postgres("initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
-                                "-E", "UTF8", "--locale=C"), check=True, capture_output=True)
-    subprocess.run(_as_postgres("pg_ctl", "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-                                f"-k {base} -p {port} -c listen_addresses='' -c fsync=off "
-                                "-c synchronous_commit=off -c full_page_writes=off", "start"),
-                   check=True, capture_output=True)
-    url = f"postgresql+psycopg://postgres@/postgres?host={base}&port={port}"
-    try:
+    with pgcluster.cluster() as url:
         _migrated(url)
         yield url
-    finally:
-        subprocess.run(_as_postgres("pg_ctl", "-D", str(data), "-m", "immediate", "stop"),
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

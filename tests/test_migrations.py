@@ -5,13 +5,15 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
+from crowdspirit.database import belongs_on, schema_filter
 from crowdspirit.extensions import db
 
 
 def schema_differences() -> list:
     """What autogenerate would still write to make the database match the models."""
     with db.engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), db.metadata)
+        include = schema_filter(connection.dialect.name)  # PostgreSQL-only tables are not expected on SQLite
+        return compare_metadata(MigrationContext.configure(connection, opts={"include_object": include}), db.metadata)
 
 
 def test_models_and_migrations_agree(app):
@@ -30,7 +32,8 @@ def test_downgrade_to_base_and_upgrade_again(app, client):
     finally:
         upgrade()  # the PostgreSQL database is shared by the whole session: always rebuild it
     db.engine.dispose()
-    assert set(inspect(db.engine).get_table_names()) >= {t.name for t in db.metadata.sorted_tables}
+    assert set(inspect(db.engine).get_table_names()) >= {
+        t.name for t in db.metadata.sorted_tables if belongs_on(t, db.engine.dialect.name)}
     assert schema_differences() == []
     assert client.get("/").status_code == 200
 

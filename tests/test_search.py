@@ -8,13 +8,14 @@ import threading
 import time
 
 import pytest
-from conftest import without_nonces
+from conftest import TEST_CONFIG, without_nonces
 from markupsafe import escape
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT
 from whoosh.writing import SegmentWriter
 
+from crowdspirit import create_app
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
@@ -22,13 +23,28 @@ from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Idea, Stage, Tag
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
-from crowdspirit.search import index, indexer, maintenance, services
+from crowdspirit.search import index, indexer, maintenance, postgres, services
+from crowdspirit.search.common import on_postgres
 from crowdspirit.search.documents import SOURCES, idea_document
 from crowdspirit.search.models import SearchOutbox
 from crowdspirit.search.schema import ANALYZERS, build_schema, positional
 from crowdspirit.specs import services as specs
 
 MARKER = "Quixolotl"
+#: (database, search backend): Whoosh on both databases, PostgreSQL full-text search on PostgreSQL
+BACKENDS = [("sqlite", "whoosh"), ("postgres", "whoosh"), ("postgres", "postgres")]
+#: tests of what users see run against every backend; the others are about Whoosh's index itself
+both_backends = pytest.mark.parametrize(("database_url", "search_backend"), BACKENDS, indirect=True,
+                                        ids=[f"{database}-{backend}" for database, backend in BACKENDS])
+on_postgres_backend = pytest.mark.parametrize(("database_url", "search_backend"), [("postgres", "postgres")],
+                                              indirect=True, ids=["postgres-postgres"])
+
+
+@pytest.fixture(autouse=True)
+def search_backend(request, app):
+    """The search backend of this test (Whoosh unless parametrised), set before anything is indexed."""
+    app.config["SEARCH_BACKEND"] = getattr(request, "param", "whoosh")
+    return app.config["SEARCH_BACKEND"]
 
 
 @pytest.fixture
@@ -59,12 +75,14 @@ def titles(html):
 
 
 # --- Relevance --------------------------------------------------------------------------------------
+@both_backends
 def test_english_stemming_matches_other_forms_of_a_word(client, propose):
     propose("Charging batteries faster", "The charger balances the cells while charging.")
     propose("Wooden toy train")
     assert titles(search(client, "battery charge")) == ["Charging batteries faster"]
 
 
+@both_backends
 def test_french_stemming_and_accents_are_ignored(client, propose):
     propose("Des vélos électriques pour la ville", "Les vélos se rechargent dans les stations de quartier.")
     propose("Une lampe de poche")
@@ -72,12 +90,14 @@ def test_french_stemming_and_accents_are_ignored(client, propose):
     assert titles(search(client, "ÉLECTRIQUES")) == ["Des vélos électriques pour la ville"]
 
 
+@both_backends
 def test_all_words_must_match(client, propose):
     propose("Solar lantern", "A lantern for camping.")
     propose("Solar charger", "A charger for phones.")
     assert titles(search(client, "solar lantern")) == ["Solar lantern"]
 
 
+@both_backends
 def test_exact_phrases_and_exclusions(client, propose):
     propose("Pocket power bank", "A power bank for the pocket.")
     propose("Bank of power cells", "Cells to power a bank of lights.")
@@ -85,6 +105,7 @@ def test_exact_phrases_and_exclusions(client, propose):
     assert titles(search(client, "power -pocket")) == ["Bank of power cells"]
 
 
+@both_backends
 def test_an_excluded_word_leaves_out_every_document_holding_it(client, make_idea):
     make_idea(title="Power station")  # the excluded word first: Whoosh's own and-not kept the next match
     make_idea(title="Soil and power sensor")
@@ -94,6 +115,7 @@ def test_an_excluded_word_leaves_out_every_document_holding_it(client, make_idea
     assert "1 result" in search(client, "soil -power")
 
 
+@both_backends
 def test_prefix_matches_the_word_being_typed(client, propose):
     propose("Replaceable battery door")
     typing = {"HX-Request": "true"}  # search-as-you-type: the header box asks with htmx
@@ -103,6 +125,7 @@ def test_prefix_matches_the_word_being_typed(client, propose):
     assert titles(search(client, "replaceable batt")) == []  # a submitted search means whole words
 
 
+@both_backends
 def test_field_filters(client, propose, make_project, make_user, make_idea):
     other = make_project(title="Kitchen lab")
     author = make_user(name="Jeanne Dupont")
@@ -120,6 +143,7 @@ def test_field_filters(client, propose, make_project, make_user, make_idea):
     assert sorted(titles(search(client, f"lamp -tag:hardware -project:{other.slug}"))) == ["Lamp for reading"]
 
 
+@both_backends
 def test_forum_posts_specs_and_people_are_found(client, propose, make_user, make_idea):
     user = make_user(name="Mireille Soudure")
     idea = make_idea(title="Modular speaker", stage=Stage.SPEC)
@@ -133,6 +157,7 @@ def test_forum_posts_specs_and_people_are_found(client, propose, make_user, make
     assert titles(search(client, "soudure")) == ["Mireille Soudure"]
 
 
+@both_backends
 def test_snippets_highlight_matches_and_escape_html(client, propose):
     propose("Safe markup", "Write <script>alert(1)</script> then the **keyword** appears.")
     html = search(client, "keyword")
@@ -140,6 +165,7 @@ def test_snippets_highlight_matches_and_escape_html(client, propose):
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
 
 
+@both_backends
 def test_facets_count_by_type_stage_and_tag_and_narrow_the_results(client, propose, make_idea, make_project):
     project = make_project(title="Garden tools")
     for n in range(3):
@@ -153,6 +179,7 @@ def test_facets_count_by_type_stage_and_tag_and_narrow_the_results(client, propo
     assert titles(narrowed) == ["Garden robot"]
 
 
+@both_backends
 def test_sorting_by_date_and_pagination(client, propose):
     for n in range(23):
         propose(f"Kite design {n:02d}")
@@ -164,12 +191,14 @@ def test_sorting_by_date_and_pagination(client, propose):
     assert titles(search(client, "kite", page="abc"))  # a malformed page number is page 1
 
 
+@both_backends
 def test_did_you_mean_offers_a_visible_word(client, propose):
     propose("Battery charger")
     html = search(client, "baterry")
     assert "Did you mean" in html and "<em>battery</em>" in html
 
 
+@both_backends
 @pytest.mark.parametrize("query, message", [
     ("", "Search ideas, projects"),
     ("x" * 1000, "only its first 200 characters"),
@@ -185,6 +214,7 @@ def test_odd_queries_get_a_helpful_page(client, propose, query, message):
     assert message in search(client, query)
 
 
+@both_backends
 def test_search_as_you_type_gets_the_fragment_and_the_header_box_keeps_the_query(client, propose):
     propose("Lamp")
     fragment = client.get("/search?q=lam", headers={"HX-Request": "true"}).get_data(as_text=True)
@@ -219,6 +249,7 @@ def secret_world(make_user, make_org, make_project, make_idea, add_member):
 OUTSIDERS = [None, "outsider", "member"]
 
 
+@both_backends
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_confidential_content_is_never_found_counted_suggested_or_quoted(client, login_as, secret_world, who):
     if who:
@@ -235,6 +266,7 @@ def test_confidential_content_is_never_found_counted_suggested_or_quoted(client,
     assert "Specifications" not in earbuds and "Forum posts" not in earbuds  # no facet counts the hidden ones
 
 
+@both_backends
 @pytest.mark.parametrize("who", ["signer", "sponsor"])
 def test_those_inside_find_it(client, login_as, secret_world, who):
     login_as(secret_world[who])
@@ -242,6 +274,7 @@ def test_those_inside_find_it(client, login_as, secret_world, who):
     assert "Did you mean" in search(client, "quixolotel")
 
 
+@both_backends
 def test_a_stage_becoming_confidential_leaves_outsiders_reach_and_comes_back_when_public(
         client, login_as, secret_world):
     login_as(secret_world["outsider"])
@@ -260,6 +293,7 @@ def test_a_stage_becoming_confidential_leaves_outsiders_reach_and_comes_back_whe
     assert f"{MARKER} earbuds" in titles(search(client, MARKER))
 
 
+@both_backends
 def test_nothing_leaks_while_a_change_waits_for_the_indexer(client, login_as, secret_world):
     """Between a stage move and its reindexing, the moved idea is neither listed, counted, faceted nor suggested."""
     login_as(secret_world["outsider"])
@@ -399,6 +433,7 @@ def test_an_index_built_before_the_positional_fields_answers_until_rebuilt(app, 
     assert titles(search(client, '"power bank"')) == ["Pocket power bank"]
 
 
+@both_backends
 def test_a_policy_change_takes_effect_in_search_without_reindexing(client, login_as, secret_world):
     login_as(secret_world["outsider"])
     project = secret_world["project"]
@@ -408,6 +443,7 @@ def test_a_policy_change_takes_effect_in_search_without_reindexing(client, login
     assert titles(search(client, MARKER)) == []
 
 
+@both_backends
 def test_hidden_and_held_posts_leave_search(client, login_as, make_user, make_idea):
     idea = make_idea(title="Folding kayak")
     author, moderator = make_user(), make_user(moderator=True)
@@ -419,6 +455,7 @@ def test_hidden_and_held_posts_leave_search(client, login_as, make_user, make_id
     assert titles(search(client, "tarpaulin")) == []
 
 
+@both_backends
 def test_a_banned_member_leaves_people_search(client, make_user):
     user = make_user(name="Bertrand Banni")
     indexer.drain()
@@ -449,6 +486,7 @@ def test_votes_do_not_queue_reindexing(app, make_idea, make_user):
     assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
 
 
+@both_backends
 def test_edits_reach_the_index(client, propose, make_user):
     idea = propose("Camping stove")
     pipeline.edit_idea(idea, "Camping kettle", idea.summary, idea.body, "")
@@ -456,6 +494,7 @@ def test_edits_reach_the_index(client, propose, make_user):
     assert titles(search(client, "kettle")) == ["Camping kettle"] and titles(search(client, "stove")) == []
 
 
+@both_backends
 def test_the_indexer_thread_makes_a_new_post_searchable_soon_after_its_commit(app, client, make_user, make_idea):
     idea = make_idea(title="Solar oven")
     indexer.drain()
@@ -503,6 +542,75 @@ def test_search_check_reports_and_repairs_drift(app, client, propose):
     assert runner.invoke(args=["crowdspirit", "search-check"]).exit_code == 0
 
 
+def write_behind_the_indexer(pairs) -> None:
+    """Write (key, document or None) pairs straight into the backend's index, as if the outbox had been lost."""
+    if on_postgres():
+        postgres.write(pairs)
+        db.session.commit()
+    else:
+        with index.writer_lock():
+            indexer.write_index(pairs)
+
+
+@both_backends
+def test_reindex_rebuilds_the_index_from_the_database(app, client, propose):
+    """A rebuild puts back what the index lost and leaves out what it should not hold."""
+    radio = propose("Hand-cranked radio")
+    write_behind_the_indexer([(f"idea:{radio.id}", None), ("idea:999", {**idea_document(radio), "key": "idea:999"})])
+    assert titles(search(client, "radio")) == []  # the idea is lost, and idea:999 points at nothing
+    result = app.test_cli_runner().invoke(args=["crowdspirit", "reindex", "--processes", "1"])
+    assert result.exit_code == 0 and "Search index rebuilt: " in result.output
+    assert maintenance.check().keys == [] and titles(search(client, "radio")) == ["Hand-cranked radio"]
+
+
+@both_backends
+def test_search_check_finds_missing_stale_and_extra_documents_and_repairs_them(app, client, propose):
+    """search-check compares every document the database implies with the index, whichever the backend."""
+    wind, tide = propose("Wind turbine kit"), propose("Tide clock")
+    write_behind_the_indexer([(f"idea:{wind.id}", None), (f"idea:{tide.id}", {**idea_document(tide), "digest": "0"}),
+                              ("idea:999", {**idea_document(tide), "key": "idea:999"})])
+    runner = app.test_cli_runner()
+    report = runner.invoke(args=["crowdspirit", "search-check"])
+    assert report.exit_code == 1 and "1 missing, 1 out of date, 1 that should not be there, 0 duplicated" in (
+        report.output)
+    assert titles(search(client, "wind")) == []
+    repaired = runner.invoke(args=["crowdspirit", "search-check", "--repair"])
+    assert repaired.exit_code == 0 and "Repaired." in repaired.output
+    assert titles(search(client, "wind")) == ["Wind turbine kit"]
+    assert runner.invoke(args=["crowdspirit", "search-check"]).exit_code == 0
+
+
+@on_postgres_backend
+def test_a_postgresql_indexer_that_finds_the_lock_taken_waits_its_turn(app, client, make_idea):
+    """Another session (another machine) holding the writer lock makes the indexer skip its turn, losing nothing."""
+    make_idea(title="Bamboo bicycle frame")
+    with db.engine.connect() as other:
+        other.execute(select(func.pg_advisory_xact_lock(postgres.LOCK_KEY)))
+        assert indexer.process_pending() == 0
+        assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) > 0
+    assert indexer.drain() > 0 and titles(search(client, "bamboo")) == ["Bamboo bicycle frame"]
+
+
+@on_postgres_backend
+def test_the_postgresql_backend_writes_documents_with_their_language_configuration(app, propose):
+    """Stems come from the document's language, accents are folded, title words weigh more than body words."""
+    propose("Des vélos électriques", "Ils se rechargent la nuit.")
+    propose("Charging batteries", "Faster.")
+    rows = dict(db.session.execute(select(postgres.DOCUMENTS.language, cast(postgres.DOCUMENTS.vector, String))).all())
+    assert "'velos':2A" in rows["fr"] and "'electr':3A" in rows["fr"] and "'nuit':10B" in rows["fr"]
+    assert "'charg':1A" in rows["en"] and "'batteri':2A" in rows["en"] and "'faster':5B" in rows["en"]
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"SEARCH_BACKEND": "postgres"}, "SEARCH_BACKEND=postgres searches inside a PostgreSQL database"),
+    ({"SEARCH_BACKEND": "elastic"}, "SEARCH_BACKEND='elastic' is not a search backend"),
+])
+def test_a_search_backend_the_database_cannot_serve_stops_the_start(settings, message):
+    """The PostgreSQL backend on SQLite, or an unknown backend, fails at startup with a clear message."""
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://", **settings})
+
+
 def test_an_indexer_that_finds_the_lock_taken_waits_its_turn(app, client, make_idea):
     make_idea(title="Bamboo bicycle frame")
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(index.root() / "writer.lock")],
@@ -531,6 +639,7 @@ WORKER = """
 import json, sys
 from flask_login import AnonymousUserMixin
 from crowdspirit import create_app
+from crowdspirit import create_app
 from crowdspirit.extensions import db
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.accounts.models import User
@@ -552,9 +661,11 @@ with app.test_request_context():
 """
 
 
+@both_backends
 def test_processes_writing_and_searching_at_once_leave_no_drift(app, client, make_project, make_user):
     project, author = make_project(title="Weather station"), make_user()
-    config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SEARCH_INDEX_DIR", "SECRET_KEY")}
+    config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SEARCH_INDEX_DIR", "SECRET_KEY",
+                                               "SEARCH_BACKEND")}
     config["SEARCH_INDEXER"] = "off"
     workers = [subprocess.Popen([sys.executable, "-c", WORKER,
                                  json.dumps([config, role, number, project.id, author.id])],

@@ -20,16 +20,13 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
+from .common import Busy
 from .schema import build_schema
 
 KEEP_OLD = 1  # rebuilt-over folders kept for readers still on them, besides the live one
 #: postings per block (Whoosh writes 128): search reads whole postings lists (search.docsets), and a
 #: third of its reading time went on per-block work; larger blocks also compress better
 POSTINGS_BLOCK = 1024
-
-
-class Busy(Exception):
-    """Another process holds the writer lock; try again later."""
 
 
 def root() -> Path:

@@ -4,6 +4,8 @@ It runs as a thread in the embedded default (SEARCH_INDEXER=thread) or as its ow
 (`flask crowdspirit search-indexer`) in scale-out. Either way it writes only while holding the
 writer lock, so two of them never write at once; a row is deleted only after the index commit,
 so a crash replays it (rewriting a document is idempotent) and nothing is lost while it is down.
+With SEARCH_BACKEND=postgres the lock is a PostgreSQL advisory lock and the documents, the outbox
+rows' deletion and the lock's release are one commit, so any process may run an indexer thread.
 """
 
 import threading
@@ -12,7 +14,8 @@ from sqlalchemy import delete, select
 
 from ..background import run_loop, start_once
 from ..extensions import db
-from . import index
+from . import index, postgres
+from .common import Busy, on_postgres
 from .documents import SOURCES
 from .models import SearchOutbox
 from .outbox import work_queued
@@ -37,26 +40,33 @@ def apply(writer, pairs) -> int:
     return len(documents)
 
 
+def write_index(pairs) -> None:
+    """Write (key, document or None) pairs to the Whoosh index and commit it; call with the writer lock held."""
+    writer = index.writer(index.open_for_writing())
+    try:
+        apply(writer, pairs)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
 def process_pending(limit: int = BATCH) -> int:
     """Index one batch of outbox rows; returns how many rows were done (0 when idle or busy elsewhere)."""
+    in_database = on_postgres()
     try:
-        with index.writer_lock():
+        with postgres.writer_lock() if in_database else index.writer_lock():
             rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id)
                                       .order_by(SearchOutbox.id).limit(limit)).all()
             if not rows:
                 return 0
-            writer = index.writer(index.open_for_writing())
-            try:
-                work = dict.fromkeys((row.kind, row.object_id) for row in rows)
-                apply(writer, (pair for kind, object_id in work for pair in SOURCES[kind](object_id)))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
+            work = dict.fromkeys((row.kind, row.object_id) for row in rows)
+            (postgres.write if in_database else write_index)(
+                pair for kind, object_id in work for pair in SOURCES[kind](object_id))
             db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
             db.session.commit()
             return len(rows)
-    except index.Busy:
+    except Busy:
         return 0
 
 
@@ -75,5 +85,6 @@ def run_forever(app, stop: threading.Event) -> None:
 
 
 def start_thread() -> None:
-    """Start this process's indexer thread once per index folder (SEARCH_INDEXER=thread)."""
-    start_once(f"search-indexer:{index.root()}", process_pending, work_queued, POLL_SECONDS)
+    """Start this process's indexer thread once per index folder or database (SEARCH_INDEXER=thread)."""
+    target = db.engine.url if on_postgres() else index.root()
+    start_once(f"search-indexer:{target}", process_pending, work_queued, POLL_SECONDS)

@@ -1,4 +1,4 @@
-"""Rebuild the index from the database, and compare the two (search-check)."""
+"""Rebuild the index from the database, and compare the two (search-check), with either backend."""
 
 from collections import Counter
 from collections.abc import Callable
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from whoosh import index as whoosh_index
 
 from ..extensions import db
-from . import index
+from . import index, postgres
+from .common import on_postgres
 from .documents import all_documents
 from .indexer import drain
 from .models import SearchOutbox
@@ -20,8 +21,10 @@ def rebuild(progress: Callable[[], None] = lambda: None, processes: int = 2) -> 
     """Build a complete new index beside the live one, then swap it in atomically; returns the document count.
 
     The writer lock is held throughout, so live indexing pauses: changes meanwhile wait in the
-    outbox and are applied to the new index right after the swap.
+    outbox and are applied to the new index right after the swap. (PostgreSQL: postgres.rebuild.)
     """
+    if on_postgres():
+        return postgres.rebuild(progress)
     with index.writer_lock(wait=True):
         folder = index.create_empty()
         writer = index.writer(whoosh_index.open_dir(str(folder)), procs=processes, multisegment=processes > 1,
@@ -57,16 +60,22 @@ class Drift:
         return self.missing + self.stale + self.extra + self.duplicated
 
 
+def _stored() -> list[tuple[str, str]]:
+    """(key, digest) of every document in the Whoosh index (a key twice if it was added twice)."""
+    with index.reading() as (searcher, _cache):
+        fields = [] if searcher is None else searcher.reader().all_stored_fields()
+        return [(document["key"], document["digest"]) for document in fields]
+
+
 def check(repair: bool = False) -> Drift:
     """Compare every document the database implies with the index; with repair, queue and apply fixes."""
     expected = {document["key"]: document["digest"] for document in all_documents() if document is not None}
-    with index.reading() as (searcher, _cache):
-        stored = [] if searcher is None else list(searcher.reader().all_stored_fields())
-    indexed = {fields["key"]: fields["digest"] for fields in stored}
+    stored = postgres.stored() if on_postgres() else _stored()
+    indexed = dict(stored)
     drift = Drift(len(expected), sorted(expected.keys() - indexed.keys()),
                   sorted(k for k in expected.keys() & indexed.keys() if expected[k] != indexed[k]),
                   sorted(indexed.keys() - expected.keys()),
-                  sorted(key for key, count in Counter(fields["key"] for fields in stored).items() if count > 1))
+                  sorted(key for key, count in Counter(key for key, _digest in stored).items() if count > 1))
     if repair and drift.keys:
         rows = {(OUTBOX_KIND[key.split(":")[0]], int(key.split(":")[1])) for key in drift.keys}
         db.session.add_all(SearchOutbox(kind=kind, object_id=object_id) for kind, object_id in sorted(rows))

@@ -1,10 +1,13 @@
 """Search: the query runs only over what the user may see, then every hit is checked again.
 
-Matching works on sets of document numbers per index segment (search.docsets): the documents that
-match are checked against the user's access keys (`access.search_keys`, computed from the current
-policies) before anything is counted, faceted, scored or suggested, so totals, facets, snippets and
-"did you mean" never see a document the user may not. Documents whose source has a change waiting
-in the outbox are hidden until the indexer rewrites them.
+The backend (Whoosh here, or search.postgres with SEARCH_BACKEND=postgres) matches documents against
+the user's access keys (`access.search_keys`, computed from the current policies) before anything is
+counted, faceted, scored or suggested, so totals, facets, snippets and "did you mean" never see a
+document the user may not. Documents whose source has a change waiting in the outbox are hidden until
+the indexer rewrites them. Hits are then loaded from the database, checked again with the access
+policy, and their snippets cut from the database text, whichever backend found them.
+
+With Whoosh, matching works on sets of document numbers per index segment (search.docsets).
 """
 
 import heapq
@@ -17,7 +20,7 @@ from itertools import chain, repeat
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
@@ -32,7 +35,8 @@ from ..projects.models import Project
 from ..specs.models import SECTIONS
 from ..specs.services import current_revision
 from ..text import plain_text
-from . import index
+from . import index, postgres
+from .common import FACETS, Matches, filter_values, on_postgres, ordered_facets
 from .docsets import Leaf, SegmentFacts
 from .models import SearchOutbox
 from .query import ParsedQuery, parse, unparse
@@ -41,11 +45,6 @@ from .schema import ANALYZERS, LANGUAGES, WORDS_ANALYZER, positional
 PER_PAGE = 20
 MAX_PAGE = 50
 SORTS = ("relevance", "date")
-FACETS = ("kind", "project", "stage", "tags")
-#: what `type:` accepts, besides the kinds themselves
-KIND_ALIASES = {"ideas": "idea", "projects": "project", "specs": "spec", "specification": "spec", "posts": "post",
-                "forum": "post", "people": "person", "member": "person", "members": "person", "user": "person"}
-STAGE_ALIASES = {"rnd": "partner_rnd", "r&d": "partner_rnd", "voting": "vote", "specification": "spec"}
 SNIPPET_CHARS = 220
 KIND_LABELS = {"idea": _l("Ideas"), "project": _l("Projects"), "spec": _l("Specifications"), "post": _l("Forum posts"),
                "person": _l("People")}
@@ -111,20 +110,8 @@ def _text_query(text: str, prefix: bool = False, schema=None):
 
 def _filter_terms(name: str, values: list[str]):
     """A field filter as a query: values of one filter are alternatives."""
-    if name == "tag":
-        terms = [wq.Term("tags", v) for v in values]
-    elif name == "stage":
-        terms = [wq.Term("stage", STAGE_ALIASES.get(v, v)) for v in values]
-    elif name == "type":
-        terms = [wq.Term("kind", KIND_ALIASES.get(v, v)) for v in values]
-    elif name == "project":
-        ids = db.session.scalars(select(Project.id).where(Project.slug.in_(values)))
-        terms = [wq.Term("project", str(i)) for i in ids]
-    else:  # author: members whose name contains the text (names are public, on profiles)
-        ids = db.session.scalars(select(User.id).where(
-            or_(*[func.lower(User.display_name).contains(v, autoescape=True) for v in values])).limit(50))
-        terms = [wq.Term("author", str(i)) for i in ids]
-    return wq.Or(terms) if terms else wq.NullQuery
+    fieldname, accepted = filter_values(name, values)
+    return wq.Or([wq.Term(fieldname, value) for value in accepted]) if accepted else wq.NullQuery
 
 
 def build_query(parsed: ParsedQuery, selected: dict[str, str], schema=None):
@@ -219,8 +206,7 @@ def _facets(matched: list[tuple[Leaf, set[int]]]) -> dict[str, list[tuple[str, i
         for name in FACETS[:-1]:
             counts[name].update(map(leaf.facts.values[name].__getitem__, docs))
         counts["tags"].update(chain.from_iterable(map(leaf.facts.tags.get, docs, repeat(()))))
-    return {name: sorted(((value, n) for value, n in counts[name].items() if value),
-                         key=lambda item: (-item[1], item[0])) for name in FACETS}
+    return ordered_facets(counts)
 
 
 def _ranked(q, matched: list[tuple[Leaf, set[int]]], sort: str, limit: int) -> list[tuple[Leaf, int]]:
@@ -249,24 +235,35 @@ def search(user, text: str, selected: dict[str, str] | None = None, sort: str = 
     selected = {k: v for k, v in (selected or {}).items() if k in FACETS and v}
     if not parsed.searchable:
         return results
+    find = postgres.find if on_postgres() else _find
+    matches = find(parsed, selected, search_keys(user), sort, (page - 1) * per_page, page * per_page)
+    if matches is None:
+        return results
+    results.facets, results.suggestion = matches.facets, matches.suggestion
+    shown = min(matches.total, MAX_PAGE * per_page)  # deeper pages are not served: refine the search instead
+    results.page = Page(_hits(user, matches.keys, parsed), page, per_page, shown, matches.total > shown,
+                        shown > page * per_page)
+    return results
+
+
+def _find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, sort: str, start: int,
+          end: int) -> Matches | None:
+    """The Whoosh index's matches among the documents with these access keys (None: any), keys of the ranked
+    matches start to end; None when the query holds nothing to search for."""
     # What waits in the outbox is read before the index: a change the indexer finishes in between is then either
     # still hidden or already rewritten in what the search reads (it deletes outbox rows after its index commit).
-    visible = _Visibility(search_keys(user), _pending_terms())
+    visible = _Visibility(keys, _pending_terms())
     with index.reading() as (searcher, cache):
         q = build_query(parsed, selected, searcher.schema) if searcher is not None else None
         if q is None:
-            return results
+            return None
         leaves = _leaves(searcher, cache)
         matched = [(leaf, docs) for leaf in leaves if (docs := visible(leaf, leaf.docs(q)))]
         total = sum(len(docs) for _leaf, docs in matched)
-        results.facets = _facets(matched)
-        listed = _ranked(q, matched, sort, page * per_page)[(page - 1) * per_page:]
-        keys = [leaf.reader.stored_fields(docnum)["key"] for leaf, docnum in listed]
-        if total == 0 and parsed.words:
-            results.suggestion = _suggest(searcher, leaves, parsed, visible)
-    shown = min(total, MAX_PAGE * per_page)  # deeper pages are not served: refine the search instead
-    results.page = Page(_hits(user, keys, parsed), page, per_page, shown, total > shown, shown > page * per_page)
-    return results
+        listed = _ranked(q, matched, sort, end)[start:]
+        found = [leaf.reader.stored_fields(docnum)["key"] for leaf, docnum in listed]
+        suggestion = _suggest(searcher, leaves, parsed, visible) if total == 0 and parsed.words else None
+        return Matches(total, _facets(matched), found, suggestion)
 
 
 def _load(keys: list[str]) -> dict[str, object]:

@@ -1,0 +1,340 @@
+"""PostgreSQL full-text search (SEARCH_BACKEND=postgres): tables every machine shares instead of an index folder.
+
+Each document of search.documents is a row of `search_documents`, written by the same outbox-fed
+indexer as the Whoosh index: `vector` holds its title (weight A) and body (weight B) analysed by its
+language's configuration (crowdspirit_en or crowdspirit_fr: unaccent, then the Snowball stemmer, as
+the migration defines them), `words` its whole words (crowdspirit_words: unaccent, no stemming) for
+the prefix typed last and "did you mean". The indexer writes under a transaction-level advisory
+lock, so there is one writer at a time whatever the number of machines, and it deletes the outbox
+rows it handled in the same transaction as the documents it wrote.
+
+A search is one statement: the documents that match, carry one of the user's access keys and have no
+change waiting in the outbox, from which the facet counts and the page of keys are read. A statement
+sees one snapshot, so a change the indexer commits meanwhile is either still waiting (hidden) or
+already rewritten; nothing is counted, faceted or ranked before the access filter.
+"""
+
+import re
+from collections import Counter
+from contextlib import contextmanager
+
+from sqlalchemy import (
+    ARRAY,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.dialects.postgresql import insert as upsert
+from whoosh.support.levenshtein import distance
+
+from ..extensions import db
+from .common import FACETS, Busy, Matches, filter_values, ordered_facets
+from .documents import all_documents
+from .models import SearchOutbox, search_documents, search_words
+from .query import ParsedQuery, unparse
+
+#: the text search configuration of each document language (created by the migration)
+CONFIGURATIONS = {"en": "crowdspirit_en", "fr": "crowdspirit_fr"}
+WORDS = "crowdspirit_words"
+#: ts_rank_cd weights of D, C, B (body) and A (title): a title match counts twice a body match, as with Whoosh
+WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
+#: ts_rank_cd normalisation 1: divided by 1 + the logarithm of the document's length
+NORMALISATION = 1
+#: the writer lock (pg_advisory_xact_lock key): one search indexer at a time across every machine
+LOCK_KEY = 7_340_201
+BATCH = 1000
+SUGGESTION_CANDIDATES = 25
+
+DOCUMENTS = search_documents.c
+_COPIED = ("key", "digest", "kind", "access", "project", "stage", "author", "idea", "thread", "created")
+#: a lexeme as PostgreSQL writes it in a tsquery: quoted, quotes doubled, backslashes escaped
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _constant(value: str):
+    """A constant of the code written into the SQL (never user input): the planner sees it, unlike a parameter
+    (partial indexes are chosen by their language)."""
+    return literal_column(f"'{value}'")
+
+
+def _configuration(name: str):
+    return literal_column(f"'{name}'::regconfig")
+
+
+def _tsquery(query: str):
+    return cast(literal(query, Text), TSQUERY)
+
+
+def _matches(column, query: str):
+    return column.bool_op("@@")(_tsquery(query))
+
+
+def _lexeme(word: str, prefix: bool = False) -> str:
+    """A tsquery of one lexeme taken as it is (quoted, so neither query syntax nor normalisation applies)."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
+
+
+def _with_plurals(query: str) -> str:
+    """A French tsquery whose lexemes also match their plural in s or x: the Snowball stemmer keeps the s after a
+    vowel ("vélos" gives 'velos', "vélo" 'velo'), which Whoosh's French analyser drops; 'velo' becomes
+    ('velo' | 'velos' | 'velox'), and 'velos' the same."""
+    def alternatives(match) -> str:
+        word = match.group(1).replace("''", "'").replace("\\\\", "\\")
+        base = word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+        if len(base) < 3:
+            return match.group(0)
+        return "(" + " | ".join(_lexeme(form) for form in (base, base + "s", base + "x")) + ")"
+    return _QUOTED.sub(alternatives, query)
+
+
+# --- Writing ----------------------------------------------------------------------------------------------------
+@contextmanager
+def writer_lock(wait: bool = False):
+    """Hold the one-writer lock until the session's transaction ends; raise Busy at once if another session holds
+    it (unless wait)."""
+    if wait:
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+    elif not db.session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))):
+        raise Busy
+    yield
+
+
+def _row(document: dict) -> dict:
+    """A document of search.documents as the parameters of a search_documents row."""
+    language = next(language for language in CONFIGURATIONS if f"title_{language}" in document)
+    return {**{name: document[name] for name in _COPIED}, "language": language,
+            "tags": [tag.strip().lower() for tag in document["tags"].split(",") if tag.strip()],
+            "configuration": CONFIGURATIONS[language], "title": document[f"title_{language}"],
+            "body": document[f"body_{language}"], "words": document["words"]}
+
+
+def _insert_statement():
+    configuration = cast(bindparam("configuration", type_=Text), REGCONFIG)
+    title = func.setweight(func.to_tsvector(configuration, bindparam("title", type_=Text)), _constant("A"))
+    body = func.setweight(func.to_tsvector(configuration, bindparam("body", type_=Text)), _constant("B"))
+    words = func.strip(func.to_tsvector(_configuration(WORDS), bindparam("words", type_=Text)))
+    return insert(search_documents).values({**{name: bindparam(name) for name in (*_COPIED, "language", "tags")},
+                                            "vector": title.op("||")(body), "words": words})
+
+
+def _insert(rows: list[dict]) -> None:
+    """Insert rows, and their words into the vocabulary "did you mean" draws from."""
+    db.session.execute(_insert_statement(), rows)
+    new_words = select(func.unnest(func.tsvector_to_array(DOCUMENTS.words))).where(
+        DOCUMENTS.key.in_([row["key"] for row in rows])).distinct()
+    db.session.execute(upsert(search_words).from_select(["word"], new_words).on_conflict_do_nothing())
+
+
+def write(pairs) -> int:
+    """Rewrite (key, document or None to remove) pairs in the session's transaction; returns how many keys."""
+    documents = dict(pairs)
+    if not documents:
+        return 0
+    db.session.execute(delete(search_documents).where(DOCUMENTS.key.in_(list(documents))))
+    rows = [_row(document) for document in documents.values() if document is not None]
+    for start in range(0, len(rows), BATCH):
+        _insert(rows[start:start + BATCH])
+    return len(documents)
+
+
+def rebuild(progress=lambda: None) -> int:
+    """Rewrite every document in one transaction (searches see the previous documents until it commits); returns
+    the document count. Live indexing waits on the writer lock meanwhile."""
+    with writer_lock(wait=True):
+        db.session.execute(delete(search_documents))
+        db.session.execute(delete(search_words))
+        count, rows = 0, []
+        for document in all_documents():
+            if document is not None:
+                rows.append(_row(document))
+            if len(rows) == BATCH:
+                _insert(rows)
+                count, rows = count + len(rows), []
+            progress()
+        if rows:
+            _insert(rows)
+            count += len(rows)
+        db.session.commit()
+    # fresh statistics for the planner, and the GIN indexes' pending entries merged (searches read them one by one)
+    for table in (search_documents, search_words):
+        db.session.execute(text(f"ANALYZE {table.name}"))
+        for index in table.indexes:
+            db.session.execute(select(func.gin_clean_pending_list(literal_column(f"'{index.name}'::regclass"))))
+    db.session.commit()
+    return count
+
+
+def stored() -> list[tuple[str, str]]:
+    """(key, digest) of every stored document, for search-check."""
+    return [tuple(row) for row in db.session.execute(select(DOCUMENTS.key, DOCUMENTS.digest))]
+
+
+# --- Searching --------------------------------------------------------------------------------------------------
+def _analysed(parsed: ParsedQuery) -> tuple[dict, dict]:
+    """How PostgreSQL reads the query: each word, phrase and excluded text as a tsquery per language ('' when it is
+    only common words there), and each word's unaccented, unstemmed lexemes."""
+    parts = list(dict.fromkeys(parsed.words + parsed.phrases + parsed.excluded))
+    pairs = [(part, language) for part in parts for language in CONFIGURATIONS]
+    columns = [cast(func.phraseto_tsquery(_configuration(CONFIGURATIONS[language]), literal(part, Text)), Text)
+               for part, language in pairs]
+    columns += [func.tsvector_to_array(func.to_tsvector(_configuration(WORDS), literal(word, Text)))
+                for word in parsed.words]
+    if not columns:
+        return {}, {}
+    row = db.session.execute(select(*columns)).one()
+    queries = {(part, language): _with_plurals(query) if language == "fr" else query
+               for (part, language), query in zip(pairs, row[:len(pairs)], strict=True)}
+    return queries, dict(zip(parsed.words, row[len(pairs):], strict=True))
+
+
+def _single(lexemes: list[str]) -> str | None:
+    """The lexeme of a one-word text, if long enough to look for near or longer words."""
+    return lexemes[0] if len(lexemes) == 1 and len(lexemes[0]) >= 3 else None
+
+
+def _all(queries: list[str], negated: list[str] = ()) -> str:
+    return " & ".join([f"({q})" for q in queries] + [f"!({q})" for q in negated])
+
+
+def _text_condition(parsed: ParsedQuery, queries: dict, folded: dict):
+    """(condition, rank) for the words, phrases and exclusions, or None when they are only common words (and there
+    is no filter). Each language's documents are matched with that language's stems, as with Whoosh: a word left
+    with no stem in a language (a common word there) rules that language out, one with none anywhere is dropped."""
+    last = len(parsed.words) - 1
+    prefixed = parsed.prefix is not None and last >= 0 and parsed.words[last] == parsed.prefix
+    kept = [part for part in (parsed.words[:last] if prefixed else parsed.words) + parsed.phrases
+            if any(queries[part, language] for language in CONFIGURATIONS)]
+    prefix = _single(folded[parsed.words[last]]) if prefixed else None
+    typed = prefixed and (prefix or any(queries[parsed.words[last], language] for language in CONFIGURATIONS))
+    if not kept and not typed and (parsed.words or parsed.phrases) and not parsed.filters:
+        return None
+    branches, ranks = [], []
+    for language in CONFIGURATIONS:
+        required = [queries[part, language] for part in kept]
+        excluded = [q for part in parsed.excluded if (q := queries[part, language])]
+        last_word = queries[parsed.words[last], language] if typed else ""
+        if not all(required) or (typed and not (last_word or prefix)):
+            continue
+        conditions = [DOCUMENTS.language == _constant(language)]
+        if required:
+            conditions.append(_matches(DOCUMENTS.vector, _all(required, excluded)))
+        elif excluded:
+            conditions.append(not_(_matches(DOCUMENTS.vector, " | ".join(f"({q})" for q in excluded))))
+        if typed:
+            conditions.append(or_(*([_matches(DOCUMENTS.vector, last_word)] if last_word else []),
+                                  *([_matches(DOCUMENTS.words, _lexeme(prefix, prefix=True))] if prefix else [])))
+        branches.append(and_(*conditions))
+        if ranked := [*required, *([last_word] if last_word else [])]:
+            ranks.append((DOCUMENTS.language == _constant(language),
+                          func.ts_rank_cd(literal_column(f"'{WEIGHTS}'::float4[]"), DOCUMENTS.vector,
+                                          _tsquery(_all(ranked)), NORMALISATION)))
+    rank = case(*ranks, else_=0.0) if ranks else literal_column("0.0")
+    return (or_(*branches) if branches else false()), rank
+
+
+def _field(name: str, values: list[str]):
+    """Documents whose field holds one of the values (tags: one of their tags)."""
+    if not values:
+        return false()
+    column = DOCUMENTS[name]
+    return column.overlap(literal(values, ARRAY(Text))) if name == "tags" else column.in_(values)
+
+
+def _waiting(kinds: tuple[str, ...], value=None):
+    """What the outbox rows of these kinds name (the object id, or value built from it), as a subquery."""
+    object_id = cast(SearchOutbox.object_id, String)
+    return select(object_id if value is None else value(object_id)).where(SearchOutbox.kind.in_(kinds))
+
+
+def _visible(keys: frozenset | None) -> list:
+    """Documents with one of the access keys (None: any), and no change waiting in the outbox (their key may be
+    stale): the same documents the Whoosh backend's visibility lets through."""
+    person = case((SearchOutbox.kind == "user", "person"), else_=SearchOutbox.kind)
+    conditions = [DOCUMENTS.idea.not_in(_waiting(("idea", "idea_all"))),
+                  DOCUMENTS.thread.not_in(_waiting(("thread",))),
+                  DOCUMENTS.key.not_in(_waiting(("post", "user", "project"), lambda i: person + ":" + i))]
+    if keys is not None:
+        conditions.append(DOCUMENTS.access == any_(literal(sorted(keys), ARRAY(String))))
+    return conditions
+
+
+def _count(word: str, visible: list) -> int:
+    """How many documents the user may see hold this whole word."""
+    return db.session.scalar(select(func.count()).select_from(search_documents).where(
+        _matches(DOCUMENTS.words, _lexeme(word)), *visible))
+
+
+def _suggest(parsed: ParsedQuery, folded: dict, visible: list) -> str | None:
+    """A corrected query built from words the user may see, for words that find nothing visible: near spellings
+    (same first letter, one edit for words up to five letters, two beyond) from the vocabulary, the one the most
+    visible documents hold."""
+    replace = {}
+    for word in parsed.words:
+        lexeme = _single(folded[word])
+        if lexeme is None or _count(lexeme, visible):
+            continue
+        most = 1 if len(lexeme) <= 5 else 2
+        near = db.session.scalars(select(search_words.c.word).where(
+            search_words.c.word.bool_op("%")(lexeme), func.left(search_words.c.word, 1) == lexeme[:1])
+            .order_by(search_words.c.word.op("<->")(lexeme)).limit(4 * SUGGESTION_CANDIDATES))
+        candidates = [candidate for candidate in near if distance(candidate, lexeme) <= most]
+        best = max(((_count(c, visible), c) for c in candidates[:SUGGESTION_CANDIDATES]), default=(0, None))
+        if best[0]:
+            replace[word] = best[1]
+    return unparse(parsed, replace) if replace else None
+
+
+def find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, sort: str, start: int,
+         end: int) -> Matches | None:
+    """The documents matching a parsed search and the facet values picked, among those with these access keys
+    (None: any): total, facets and the keys of the ranked matches start to end; None when there is nothing to
+    search for."""
+    queries, folded = _analysed(parsed)
+    matching = _text_condition(parsed, queries, folded)
+    if matching is None:
+        return None
+    condition, rank = matching
+    conditions = [condition, *_visible(keys)]
+    conditions += [_field(*filter_values(name, values)) for name, values in parsed.filters.items()]
+    conditions += [not_(_field(*filter_values(name, values))) for name, values in parsed.excluded_filters.items()]
+    conditions += [_field(name, [value]) for name, value in selected.items()]
+    if sort == "date":
+        rank = literal_column("0.0")  # not needed: no ranking work
+    matched = select(DOCUMENTS.key, DOCUMENTS.kind, DOCUMENTS.project, DOCUMENTS.stage, DOCUMENTS.tags,
+                     DOCUMENTS.created, rank.label("rank")).where(*conditions).cte("matched")
+    tags = func.unnest(matched.c.tags).table_valued("tag").render_derived()
+    parts = [select(_constant(name), matched.c[name], func.count()).group_by(matched.c[name])
+             for name in FACETS if name != "tags"]
+    parts.append(select(_constant("tags"), tags.c.tag, func.count()).select_from(matched.join(tags, true()))
+                 .group_by(tags.c.tag))
+    order = ((matched.c.created.desc(), matched.c.key.desc()) if sort == "date"
+             else (matched.c.rank.desc(), matched.c.key))
+    page = (select(matched.c.key, func.row_number().over(order_by=order).label("place"))
+            .order_by(*order).offset(start).limit(end - start).subquery("page"))
+    parts.append(select(_constant("hit"), page.c.key, page.c.place))
+    counts, hits = {name: Counter() for name in FACETS}, []
+    for name, value, number in db.session.execute(union_all(*parts)):
+        if name == "hit":
+            hits.append((number, value))
+        else:
+            counts[name][value] = number
+    total = sum(counts["kind"].values())
+    suggestion = _suggest(parsed, folded, _visible(keys)) if total == 0 and parsed.words else None
+    return Matches(total, ordered_facets(counts), [key for _place, key in sorted(hits)], suggestion)
