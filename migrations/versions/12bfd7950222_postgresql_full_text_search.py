@@ -4,7 +4,7 @@ on SQLite (Whoosh only) this revision does nothing. Created whatever SEARCH_BACK
 backends needs no migration, only `flask crowdspirit reindex`.
 
 Revision ID: 12bfd7950222
-Revises: 0ac24d6812bc
+Revises: b7e1c2d4a9f0
 Create Date: 2026-11-26 15:05:00
 
 """
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '12bfd7950222'
-down_revision = '0ac24d6812bc'
+down_revision = 'b7e1c2d4a9f0'
 branch_labels = None
 depends_on = None
 
