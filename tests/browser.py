@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import TEST_CONFIG
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from crowdspirit import create_app
 from crowdspirit.extensions import db
@@ -30,13 +30,22 @@ AXE_RULES = ["label", "button-name", "link-name", "select-name", "input-button-n
              "landmark-unique", "landmark-no-duplicate-banner", "landmark-no-duplicate-contentinfo",
              "landmark-banner-is-top-level", "landmark-main-is-top-level", "landmark-contentinfo-is-top-level",
              "bypass", "color-contrast", "html-has-lang", "html-lang-valid", "document-title"]
-#: what makes a focused element visibly focused: an outline or a focus ring drawn as a box shadow, on screen
-FOCUS_STATE = """(el) => {
+#: how an element looks (the properties a focus indicator changes), where it is, and what it is called
+LOOK = """(el) => {
   const style = getComputedStyle(el), box = el.getBoundingClientRect();
-  const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none";
-  return {ring, shown: box.width > 0 && box.height > 0 && style.visibility !== "hidden",
+  return {look: [style.outlineStyle, style.outlineWidth, style.outlineColor, style.boxShadow, style.backgroundColor,
+                 style.borderColor, style.color, style.textDecorationLine].join("|"),
+          onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0 && box.left < innerWidth
+                    && box.top < innerHeight && style.visibility !== "hidden",
           name: (el.getAttribute("aria-label") || el.innerText || el.value || el.name || el.tagName).trim()};
 }"""
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Werkzeug's request handler without its line per request (hundreds per journey)."""
+
+    def log_request(self, *args, **kwargs):
+        pass
 
 
 class LiveServer:
@@ -44,7 +53,7 @@ class LiveServer:
 
     def __init__(self, app: Flask):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
 
@@ -114,24 +123,43 @@ class Visitor:
     def check_accessibility(self, step: str) -> None:
         """Screenshot the page, then run axe-core's rules for labels, landmarks and contrast: no violation."""
         self.shot(step)
-        violations = axe_violations(self.page)
+        violations = axe_violations(self.page) if self.js else self._audit_copy()
         assert not violations, f"{step}: accessibility violations\n" + "\n".join(violations)
 
+    def _audit_copy(self) -> list[str]:
+        """axe needs JavaScript (its checks run on timers), which this tab has off: audit the same HTML in a tab
+        with JavaScript on that serves it as the document and refuses the page's own scripts, so the DOM checked is
+        exactly the one this visitor sees (styles and images load from the live server as usual)."""
+        html = self.page.content()
+        context = self.page.context.browser.new_context(viewport=self.page.viewport_size, locale="en-GB")
+        try:
+            auditor = context.new_page()
+            auditor.route("**/*", lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8")
+                          if route.request.resource_type == "document" else
+                          route.abort() if route.request.resource_type == "script" else route.continue_())
+            auditor.goto(self.page.url)
+            return axe_violations(auditor)
+        finally:
+            context.close()
+
     def tab_to(self, target, press: bool = False) -> None:
-        """Reach target with the Tab key alone from the top of the page; it must show it has the focus.
-        press=True then activates it with Enter, as a keyboard user would."""
-        self.page.locator("body").focus()
-        self.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        """Reach target with the Tab key alone from the top of the page; it must be on screen and look different
+        while it has the focus (a visible focus indicator). press=True then activates it with Enter."""
+        self.page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
         seen = []
-        for _ in range(120):
+        for _ in range(150):
             self.page.keyboard.press("Tab")
             if target.evaluate("(el) => el === document.activeElement"):
-                state = target.evaluate(FOCUS_STATE)
-                assert state["shown"] and state["ring"], f"{state['name']!r} has the focus but does not show it"
+                focused = target.evaluate(LOOK)
+                target.evaluate("(el) => el.blur()")
+                blurred = target.evaluate(LOOK)
+                target.focus()  # back to the focus, still keyboard-driven for :focus-visible
+                assert focused["onScreen"], f"{focused['name']!r} has the focus off screen"
+                assert focused["look"] != blurred["look"], f"{focused['name']!r} does not show it has the focus"
                 if press:
                     self.page.keyboard.press("Enter")
                 return
-            seen.append(self.page.evaluate(f"() => ({FOCUS_STATE})(document.activeElement).name"))
+            seen.append(self.page.evaluate(f"() => ({LOOK})(document.activeElement).name"))
         raise AssertionError(f"Tab never reached the element; it went through {seen[:40]}")
 
     def assert_no_page_errors(self) -> None:
@@ -156,8 +184,7 @@ def axe_violations(page: Page) -> list[str]:
     """axe-core's violations of AXE_RULES on the page, one line each with the offending elements.
 
     axe is evaluated through the DevTools protocol (page.evaluate), which the page's CSP (`script-src 'self'`)
-    does not govern: no `bypass_csp`, so the page is checked under its real policy. It works with JavaScript
-    disabled too: that setting only stops the page's own scripts."""
+    does not govern: no `bypass_csp`, so the page is checked under its real policy."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
     results = page.evaluate("""(rules) => axe.run(document, {runOnly: {type: "rule", values: rules},
