@@ -29,7 +29,8 @@ AXE_RULES = ["label", "button-name", "link-name", "select-name", "input-button-n
              "form-field-multiple-labels", "image-alt", "svg-img-alt", "landmark-one-main", "region",
              "landmark-unique", "landmark-no-duplicate-banner", "landmark-no-duplicate-contentinfo",
              "landmark-banner-is-top-level", "landmark-main-is-top-level", "landmark-contentinfo-is-top-level",
-             "bypass", "color-contrast", "html-has-lang", "html-lang-valid", "document-title"]
+             "bypass", "color-contrast", "html-has-lang", "html-lang-valid", "document-title", "aria-valid-attr",
+             "aria-valid-attr-value"]
 #: how an element looks (the properties a focus indicator changes), where it is, and what it is called
 LOOK = """(el) => {
   const style = getComputedStyle(el), box = el.getBoundingClientRect();

@@ -163,7 +163,7 @@ def test_sponsor(live, visit, clock):
     sam.check_accessibility("new contest form")
     sam.main().get_by_label("Title").fill("A sound for the pocket DAC's power-on")
     sam.main().get_by_label("Brief").fill("A **short chime**, under a second, that feels warm.")
-    sam.main().get_by_label("Prize").fill("800")
+    sam.main().get_by_label("Prize", exact=True).fill("800")
     sam.main().get_by_role("button", name="Save the draft").click()
     expect(page.get_by_text("Draft saved: check it, then open the contest.")).to_be_visible()
     sam.main().get_by_role("button", name="Open the contest").click()
