@@ -71,9 +71,10 @@ class LiveServer:
 
 
 def serve_copy(template: Path, workdir: Path) -> LiveServer:
-    """A live server on a private copy of a prepared world (its SQLite file and its search index)."""
+    """A live server on a private copy of a prepared world (its SQLite file, search index and instance files)."""
     shutil.copy(template / "world.db", workdir / "world.db")
     shutil.copytree(template / "search", workdir / "search", symlinks=True)
+    shutil.copytree(template / "instance", workdir / "instance")
     app = create_app({**LIVE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'world.db'}",
                       "SEARCH_INDEX_DIR": str(workdir / "search")})
     app.instance_path = str(workdir / "instance")
@@ -88,7 +89,8 @@ def launch(playwright) -> Browser:
 @dataclass
 class Visitor:
     """One person's browser tab: its own cookies, JavaScript on or off; it accepts confirmation dialogs and
-    records the page's errors (a script error or a CSP violation shows in the console)."""
+    records the page's errors: a script error, a CSP violation (both show in the console), a style, script or image
+    that failed to load (a page itself may answer 404: the journeys check those)."""
 
     page: Page
     journey: str
@@ -177,7 +179,10 @@ def open_visitor(browser: Browser, base_url: str, journey: str, js: bool) -> Vis
     visitor = Visitor(page, f"{journey}-{'js' if js else 'nojs'}", js)
     page.on("dialog", lambda dialog: dialog.accept())
     page.on("pageerror", lambda error: visitor.errors.append(str(error)))
-    page.on("console", lambda message: visitor.errors.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: visitor.errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda response: visitor.errors.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document" else None)
     return visitor
 
 
