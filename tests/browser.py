@@ -171,9 +171,10 @@ class Visitor:
 
 
 def open_visitor(browser: Browser, base_url: str, journey: str, js: bool) -> Visitor:
-    """A new browser context (its own cookies) in English, JavaScript on or off."""
+    """A new browser context (its own cookies) in English, JavaScript on or off; it asks for reduced motion, so
+    that focus styles apply at once (Pico then turns its transitions off) and tab_to reads the settled look."""
     context = browser.new_context(base_url=base_url, java_script_enabled=js, locale="en-GB",
-                                  viewport={"width": 1280, "height": 900})
+                                  viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     context.set_default_timeout(10_000)
     page = context.new_page()
     visitor = Visitor(page, f"{journey}-{'js' if js else 'nojs'}", js)
