@@ -335,6 +335,7 @@ def test_outsider(live, visit, secrets, local):
         outsider.go(path)
         leaked = [title for title in secrets["titles"] if title in page.content()]
         assert not leaked, f"{path} shows {leaked}"
+    outsider.go(f"/projects/{secrets['project']}")
     outsider.check_accessibility("project with confidential stages")
 
     search = page.get_by_role("search").get_by_role("searchbox")
