@@ -46,7 +46,7 @@ class QuietHandler(WSGIRequestHandler):
     """Werkzeug's request handler without its line per request (hundreds per journey)."""
 
     def log_request(self, *args, **kwargs):
-        pass
+        """Say nothing (errors are still logged)."""
 
 
 class LiveServer:

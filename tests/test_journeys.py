@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import AXE, CHROMIUM, LIVE_CONFIG, launch, open_visitor, serve_copy
+from browser import CHROMIUM, LIVE_CONFIG, launch, open_visitor, serve_copy
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
@@ -23,11 +23,12 @@ from crowdspirit.search import indexer
 
 pytestmark = pytest.mark.browser
 #: what a search page shows besides the query it repeats in its heading
-SHOWN_BESIDES_THE_QUERY = "(el) => { const copy = el.cloneNode(true); copy.querySelector('h1').remove(); return copy.innerHTML; }"
+SHOWN_BESIDES_THE_QUERY = "(el) => { const c = el.cloneNode(true); c.querySelector('h1').remove(); return c.innerHTML }"
 PASSWORD = demo.DEMO_PASSWORD
 
 
 def email(local: str) -> str:
+    """A demo account's address from its local part."""
     return f"{local}@demo.crowdspirit.org"
 
 
@@ -52,7 +53,6 @@ def chromium():
     """Debian's Chromium, launched once for all journeys (.ci/run installs the package)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    assert AXE.exists()
     with sync_playwright() as playwright:
         browser = launch(playwright)
         yield browser
@@ -95,10 +95,12 @@ def visit(request, live, chromium, js):
 
 
 def user(local: str) -> User:
+    """A demo account, loaded in the journey's own session."""
     return db.session.scalar(select(User).where(User.email == email(local)))
 
 
 def project(title: str) -> Project:
+    """A demo project by its title."""
     return db.session.scalar(select(Project).where(Project.title == title))
 
 
@@ -136,9 +138,12 @@ def test_member(live, visit, js):
 
     thread = forum.thread_of_idea(ballot)
     leo = visit("leo", "Léo Lambert")
-    leo.go(f"/threads/{thread.id}")
-    if js:
+    if js:  # the reader's page holds a real WebSocket (simple-websocket under werkzeug), not only long-polling
+        with leo.page.expect_websocket(lambda socket: "/socket.io/" in socket.url):
+            leo.go(f"/threads/{thread.id}")
         expect(leo.page.locator(".presence")).to_have_text("1 reading now")
+    else:
+        leo.go(f"/threads/{thread.id}")
     mia.go(f"/threads/{thread.id}")
     mia.main().get_by_label("Your message").fill("I would **love** this on my music stand.")
     mia.main().get_by_role("button", name="Post my reply").click()
