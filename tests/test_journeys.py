@@ -350,7 +350,7 @@ def test_outsider(live, visit, secrets, local):
     outsider.go(f"/projects/{secrets['project']}")
     outsider.check_accessibility("project with confidential stages")
 
-    search = page.get_by_role("search").get_by_role("searchbox")
+    search = page.get_by_role("searchbox", name="Search ideas, projects, posts and people")
     outsider.tab_to(search)
     page.keyboard.type("solar radio")
     page.keyboard.press("Enter")
