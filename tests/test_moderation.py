@@ -131,6 +131,23 @@ def test_appeal_is_heard_once_by_another_moderator(client, login_as, make_user, 
     assert "appeal.overturned" in actions()
 
 
+@pytest.mark.parametrize("overturn", ["1", "0"])
+def test_deciding_an_appeal_clears_the_flags(client, login_as, make_user, thread_post, overturn):
+    """A post hidden by members' flags, appealed and decided, leaves the moderators' queue whatever the decision."""
+    thread, post, author = thread_post
+    for n in range(3):
+        login_as(make_user())
+        client.post(f"/posts/{post.id}/flag", data={"reason": f"off topic {n}"})
+    login_as(author)
+    client.post(f"/posts/{post.id}/appeal", data={"text": "It was a fair question"})
+    login_as(make_user(moderator=True))
+    appeal = db.session.scalar(select(Appeal))
+    assert client.post(f"/appeals/{appeal.id}/decide", data={"overturn": overturn}).status_code == 303
+    queue = client.get("/moderation").text
+    assert "off topic" not in queue and "Nothing flagged" in queue
+    assert db.session.scalar(select(Flag).where(Flag.resolved.is_(False))) is None
+
+
 def test_only_the_author_appeals_and_only_hidden_posts(client, login_as, make_user, thread_post):
     """Someone else's appeal is 403; appealing a visible post is 409."""
     thread, post, author = thread_post

@@ -148,7 +148,8 @@ def appeal(post: Post, author, text: str) -> Appeal:
 
 
 def decide_appeal(filed: Appeal, moderator, overturn: bool) -> Appeal:
-    """A moderator other than the one who hid the post upholds or overturns the decision."""
+    """A moderator other than the one who hid the post upholds or overturns the decision; either way the post is
+    reviewed, so its open flags are resolved (a post hidden by flags would otherwise stay in the queue for good)."""
     if filed.decision != "pending":
         raise Conflict(_l("This appeal has already been decided."))
     if filed.post.hidden_by_id == moderator.id:
@@ -158,6 +159,7 @@ def decide_appeal(filed: Appeal, moderator, overturn: bool) -> Appeal:
     audit.record(_project_id(filed.post.thread), moderator, f"appeal.{filed.decision}", f"post #{filed.post_id}")
     if overturn:
         filed.post.hidden_at, filed.post.hidden_by_id, filed.post.hidden_reason = None, None, ""
+    _resolve_flags(filed.post)
     db.session.commit()
     if overturn:
         post_changed.send(filed.post)
