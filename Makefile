@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := crowdspirit/translations
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations extract-messages bench bench-live bench-search bench-backup clean
+.PHONY: run test lint translations extract-messages bench bench-live bench-search bench-backup journeys clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ run: translations
 
 test: translations
 	$(BIN)/pytest
+
+journeys: translations
+	$(BIN)/pytest -m browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check crowdspirit tests bench
