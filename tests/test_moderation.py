@@ -228,6 +228,48 @@ def test_bulk_hide_from_the_queue(client, login_as, make_user, thread_post):
     assert client.post("/moderation/bulk", data={"reason": "x"}).status_code == 409
 
 
+def flag_times(client, login_as, make_user, post, times: int) -> None:
+    """Members flag the post, each once."""
+    for n in range(times):
+        login_as(make_user())
+        client.post(f"/posts/{post.id}/flag", data={"reason": f"flag {n}"})
+
+
+def open_flag_count(post) -> int:
+    return len(db.session.scalars(select(Flag).where(Flag.post_id == post.id, Flag.resolved.is_(False))).all())
+
+
+def test_unfounded_flags_are_dismissed_from_the_queue(client, login_as, make_user, thread_post):
+    """A visible post with a false flag leaves the queue when a moderator dismisses its flags; it stays visible."""
+    thread, post, _author = thread_post
+    flag_times(client, login_as, make_user, post, 1)
+    login_as(make_user(moderator=True))
+    assert "Dismiss the flags" in client.get("/moderation").text
+    response = client.post(f"/posts/{post.id}/dismiss-flags", data={"next": "/moderation"})
+    assert (response.status_code, response.headers["Location"]) == (303, "/moderation")
+    queue = client.get("/moderation").text
+    assert "Flags dismissed: the post stays as it is." in queue and "Nothing flagged" in queue
+    db.session.refresh(post)
+    assert post.hidden_at is None and open_flag_count(post) == 0
+    assert "post.flags_dismissed" in actions()
+    assert client.post(f"/posts/{post.id}/dismiss-flags").status_code == 409  # nothing left to dismiss
+
+
+def test_a_post_hidden_by_flags_is_confirmed_hidden_with_a_reason(client, login_as, make_user, thread_post):
+    """The bulk hide confirms a post the members' flags hid: it keeps hidden, with the moderator's reason, and
+    leaves the queue; its flags cannot be dismissed while it is hidden."""
+    thread, post, _author = thread_post
+    flag_times(client, login_as, make_user, post, 3)
+    moderator = login_as(make_user(moderator=True))
+    queue = client.get("/moderation").text
+    assert f'name="post" value="{post.id}"' in queue and "Show again" in queue
+    assert client.post(f"/posts/{post.id}/dismiss-flags").status_code == 409
+    assert client.post("/moderation/bulk", data={"post": [post.id], "reason": "Insults"}).status_code == 303
+    db.session.refresh(post)
+    assert (post.hidden_by_id, post.hidden_reason) == (moderator.id, "Insults")
+    assert open_flag_count(post) == 0 and "Nothing flagged" in client.get("/moderation").text
+
+
 def test_flagging_is_rate_limited(client, app, login_as, make_user, make_idea):
     """Flag floods hit the same per-member limit as posting."""
     app.config["POST_RATE_LIMIT"] = "2 per minute"

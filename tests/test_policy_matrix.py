@@ -370,6 +370,8 @@ RULES = {
     "moderation.hide": Rule(post(lambda w: f"/posts/{w.post.id}/hide", {"reason": ""}), allowed=MANAGERS, ok=409,
                             login=True),
     "moderation.unhide": Rule(post(lambda w: f"/posts/{w.post.id}/unhide"), allowed=MANAGERS, ok=409, login=True),
+    "moderation.dismiss_flags": Rule(post(lambda w: f"/posts/{w.post.id}/dismiss-flags"), allowed=MANAGERS, ok=409,
+                                     login=True),
     "moderation.thread_state": Rule(post(lambda w: f"/threads/{w.post.thread_id}/state", {"action": ""}),
                                     allowed=MANAGERS, ok=409, login=True),
     "moderation.appeal": Rule(get(lambda w: f"/posts/{w.post.id}/appeal"), allowed={"admin"}, login=True),

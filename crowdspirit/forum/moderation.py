@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -73,13 +73,29 @@ def unhide(post: Post, moderator) -> Post:
     return post
 
 
+def dismiss_flags(post: Post, moderator) -> Post:
+    """Close the open flags on a visible post that breaks no rule: it leaves the queue and stays as it is."""
+    if post.hidden_at is not None:
+        raise Conflict(_l("This post is hidden: show it again, or hide it with a reason."))
+    dismissed = db.session.execute(update(Flag).where(Flag.post_id == post.id, Flag.resolved.is_(False))
+                                   .values(resolved=True)).rowcount
+    if not dismissed:
+        raise Conflict(_l("This post has no open flag."))
+    audit.record(_project_id(post.thread), moderator, "post.flags_dismissed", f"post #{post.id}",
+                 f"{dismissed} flag(s)")
+    db.session.commit()
+    return post
+
+
 def hide_many(post_ids: list[int], moderator, reason: str) -> int:
-    """Hide several posts with one reason (the queue's bulk action), each only if the moderator may."""
+    """Hide several posts with one reason (the queue's bulk action), each only if the moderator may; a post
+    that members' flags hid is confirmed hidden, with the moderator's reason."""
     if not post_ids:
         raise Conflict(_l("Select at least one post."))
     if not reason.strip():
         raise Conflict(_l("Give the author a reason."))
-    posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids), Post.hidden_at.is_(None))))
+    posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids),
+                                                       or_(Post.hidden_at.is_(None), Post.hidden_by_id.is_(None)))))
     for post in posts:
         require(moderator, "post.moderate", post)
     for post in posts:

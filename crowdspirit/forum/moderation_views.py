@@ -51,7 +51,17 @@ def unhide(post_id: int):
     post = services.load_post(post_id, current_user, "post.moderate")
     moderation.unhide(post, current_user)
     flash(_("Post shown again."), "info")
-    return redirect_to(_back_to(post))
+    return redirect_to(safe_next(_back_to(post)))
+
+
+@bp.post("/posts/<int:post_id>/dismiss-flags")
+@login_required
+def dismiss_flags(post_id: int):
+    """Close the open flags on a post that breaks no rule."""
+    post = services.load_post(post_id, current_user, "post.moderate")
+    moderation.dismiss_flags(post, current_user)
+    flash(_("Flags dismissed: the post stays as it is."), "info")
+    return redirect_to(safe_next(_back_to(post)))
 
 
 @bp.post("/posts/<int:post_id>/approve")
