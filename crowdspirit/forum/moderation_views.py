@@ -44,34 +44,33 @@ def hide(post_id: int):
     return redirect_to(_back_to(post))
 
 
+def _moderate(post_id: int, act, message: str, category: str = "info"):
+    """Apply a moderator's act to a post, say so, and go back where the moderator came from (else the post)."""
+    post = services.load_post(post_id, current_user, "post.moderate")
+    act(post, current_user)
+    flash(message, category)
+    return redirect_to(safe_next(_back_to(post)))
+
+
 @bp.post("/posts/<int:post_id>/unhide")
 @login_required
 def unhide(post_id: int):
     """Show a hidden post again."""
-    post = services.load_post(post_id, current_user, "post.moderate")
-    moderation.unhide(post, current_user)
-    flash(_("Post shown again."), "info")
-    return redirect_to(safe_next(_back_to(post)))
+    return _moderate(post_id, moderation.unhide, _("Post shown again."))
 
 
 @bp.post("/posts/<int:post_id>/dismiss-flags")
 @login_required
 def dismiss_flags(post_id: int):
     """Close the open flags on a post that breaks no rule."""
-    post = services.load_post(post_id, current_user, "post.moderate")
-    moderation.dismiss_flags(post, current_user)
-    flash(_("Flags dismissed: the post stays as it is."), "info")
-    return redirect_to(safe_next(_back_to(post)))
+    return _moderate(post_id, moderation.dismiss_flags, _("Flags dismissed: the post stays as it is."))
 
 
 @bp.post("/posts/<int:post_id>/approve")
 @login_required
 def approve(post_id: int):
     """Publish a newcomer's held post."""
-    post = services.load_post(post_id, current_user, "post.moderate")
-    services.approve(post, current_user)
-    flash(_("Post approved."), "success")
-    return redirect_to(_back_to(post))
+    return _moderate(post_id, services.approve, _("Post approved."), "success")
 
 
 @bp.post("/threads/<int:thread_id>/move")
