@@ -34,7 +34,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale.select_locale)
     limiter.init_app(app)
-    socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
+    socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+                      transports=app.config["SOCKETIO_TRANSPORTS"])
 
     from .accounts.views import bp as accounts_bp
     from .api import init_app as init_api
@@ -50,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .karma.views import bp as karma_bp
     from .ledger.views import bp as ledger_bp
     from .notifications.views import bp as notifications_bp
+    from .ops import init_app as init_ops
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp
     from .projects.nda_views import bp as nda_bp
@@ -71,5 +73,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_karma(app)
     errors.register(app)
     templating.register(app)
+    init_ops(app)
     app.cli.add_command(crowdspirit_cli)
     return app

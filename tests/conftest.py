@@ -1,16 +1,13 @@
 """Fixtures: the app on SQLite and on a real PostgreSQL server, clients, and factories."""
 
-import glob
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 from flask import g
 from flask_migrate import upgrade
+from servers import PostgresCluster, RedisServer
 from sqlalchemy import select, text
 
 from crowdspirit import clock as contest_clock
@@ -72,47 +69,32 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_tool(name: str) -> str | None:
-    """A PostgreSQL server tool from the PATH or from Debian's versioned directory."""
-    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found if isinstance(found, str) else (found[-1] if found else None)
-
-
-def _as_postgres(tool: str, *args: str) -> list[str]:
-    """Run a PostgreSQL tool as the postgres system user when we are root (it refuses root)."""
-    command = [_pg_tool(tool), *args]
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster on a Unix socket, removed at the end of the session."""
+    if not PostgresCluster.available():
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.remove()
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
-    """A throwaway PostgreSQL cluster on a Unix socket, migrated once, stopped at the end."""
-    if not _pg_tool("initdb") or not _pg_tool("pg_ctl"):
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
-    base = Path(tempfile.mkdtemp(prefix="crowdspirit-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-    data, port = base / "data", _free_port()
-    subprocess.run(_as_postgres("initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
-                                "-E", "UTF8", "--locale=C"), check=True, capture_output=True)
-    subprocess.run(_as_postgres("pg_ctl", "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-                                f"-k {base} -p {port} -c listen_addresses='' -c fsync=off "
-                                "-c synchronous_commit=off -c full_page_writes=off", "start"),
-                   check=True, capture_output=True)
-    url = f"postgresql+psycopg://postgres@/postgres?host={base}&port={port}"
-    try:
-        _migrated(url)
-        yield url
-    finally:
-        subprocess.run(_as_postgres("pg_ctl", "-D", str(data), "-m", "immediate", "stop"),
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+def postgres_url(postgres_cluster):
+    """The cluster's default database, migrated once (tests empty it after themselves)."""
+    url = postgres_cluster.url()
+    _migrated(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A throwaway Redis server on a free port, stopped at the end of the module."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -1,0 +1,138 @@
+"""The scale-out mode for real: gunicorn with two workers (crowdspirit/gunicorn_conf.py) and the dedicated search
+indexer on PostgreSQL and Redis started by the test session; a journey whose steps land on different workers."""
+
+import threading
+import uuid
+
+import pytest
+import requests
+import socketio as socketio_client
+from servers import ScaleOut, csrf_token, seed_discussion, signed_in_session, wait_until
+from sqlalchemy import create_engine, text
+
+
+@pytest.fixture(scope="module")
+def world(postgres_cluster):
+    """A PostgreSQL database of its own in the session's cluster, with a member and a public idea discussion."""
+    return seed_discussion(postgres_cluster.create_database(f"serve_prod_{uuid.uuid4().hex[:8]}"))
+
+
+def start(world, redis_server, folder) -> ScaleOut:
+    """The deployment as `make serve-prod` starts it, on the test's database, Redis and folders."""
+    return ScaleOut({"DATABASE_URL": world["database"], "SOCKETIO_MESSAGE_QUEUE": redis_server.url,
+                     "SECRET_KEY": "serve-prod-test", "SEARCH_INDEX_DIR": str(folder / "search"),
+                     "PAGE_CACHE_SECONDS": "0", "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "64",
+                     "CROWDSPIRIT_ENV": "development"}, folder, workers=2)
+
+
+@pytest.fixture(scope="module")
+def deployment(world, redis_server, tmp_path_factory):
+    """gunicorn (two workers) and the indexer, stopped (SIGTERM) at the end of the module."""
+    deployment = start(world, redis_server, tmp_path_factory.mktemp("serve-prod"))
+    yield deployment
+    deployment.stop()
+
+
+def request_id(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:12]}"
+
+
+def pid_of(deployment: ScaleOut, rid: str, message: str | None = None) -> int:
+    """The worker that served (or holds, for a websocket) the request with this id, read from the JSON log."""
+    return wait_until(lambda: deployment.logged(rid, message), what=f"the log line of {rid}")["pid"]
+
+
+def on_other_worker(deployment: ScaleOut, session: requests.Session, avoid: int) -> None:
+    """Leave session with a kept-alive connection to a worker other than avoid (gunicorn picks one per connection)."""
+    for _attempt in range(60):
+        rid = request_id("probe")
+        assert session.get(f"{deployment.url}/healthz", headers={"X-Request-ID": rid}).status_code == 200
+        if pid_of(deployment, rid) != avoid:
+            return
+        session.close()  # a new connection next time, maybe to the other worker
+    raise AssertionError("every connection went to the same worker")
+
+
+def test_journey_across_workers(deployment, world):
+    """Sign in, post through one worker, receive it live on a socket held by the other, vote, and find it."""
+    received, arrived = [], threading.Event()
+    reader = socketio_client.Client(reconnection=False)
+
+    @reader.on("post")
+    def on_post(payload):
+        received.append(payload)
+        arrived.set()
+
+    reader_id = request_id("reader")
+    reader.connect(deployment.url, auth={"thread": world["thread"]}, transports=["websocket"],
+                   headers={"X-Request-ID": reader_id}, wait_timeout=10)
+    try:
+        reader_pid = pid_of(deployment, reader_id, "websocket opened")
+        member = signed_in_session(deployment.url)
+        token = csrf_token(member.get(f"{deployment.url}/threads/{world['thread']}").text)
+        on_other_worker(deployment, member, avoid=reader_pid)
+        post_id = request_id("post")
+        response = member.post(f"{deployment.url}/threads/{world['thread']}/posts", allow_redirects=False,
+                               data={"body": "Quokkaphone prototypes ready", "csrf_token": token},
+                               headers={"X-Request-ID": post_id})
+        assert response.status_code == 303
+        assert response.headers["X-Request-ID"] == post_id
+        assert pid_of(deployment, post_id) != reader_pid, "the post and the live reader shared a worker"
+        assert arrived.wait(15), "the post did not reach the reader held by the other worker"
+        assert "Quokkaphone prototypes ready" in received[0]["html"]
+    finally:
+        reader.disconnect()
+
+    idea_page = f"{deployment.url}/ideas/{world['idea']}"
+    for action, form in (("move/vote", {"reason": "ready"}), ("vote", {})):
+        answer = member.post(f"{idea_page}/{action}", data={"csrf_token": token, **form}, allow_redirects=False)
+        assert answer.status_code == 303, action
+
+    def search_page():
+        page = member.get(f"{deployment.url}/search?q=quokkaphone").text
+        return page if "prototypes ready" in page else None
+
+    wait_until(search_page, seconds=30, what="the post in search results")
+    with create_engine(world["database"]).connect() as connection:
+        assert connection.scalar(text("SELECT vote_count FROM ideas WHERE id = :id"), {"id": world["idea"]}) == 1
+        assert connection.scalar(text("SELECT count(*) FROM votes WHERE idea_id = :id"), {"id": world["idea"]}) == 1
+
+
+def test_health_and_readiness(deployment):
+    """/healthz answers; /readyz answers ready while the database, Redis and the index do; ids are echoed."""
+    health = requests.get(f"{deployment.url}/healthz", headers={"X-Request-ID": "lb-check-1"})
+    assert (health.status_code, health.json(), health.headers["X-Request-ID"]) == (200, {"status": "ok"}, "lb-check-1")
+    invented = requests.get(f"{deployment.url}/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert invented.headers["X-Request-ID"] not in ("", "bad id\twith spaces")
+    ready = requests.get(f"{deployment.url}/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "failed": [],
+                            "checks": {"database": "ok", "redis": "ok", "search": "ok"}}
+
+
+def test_readiness_fails_while_redis_is_down(deployment, redis_server):
+    """Redis stopped: /readyz is 503 naming redis (/healthz still answers); back to ready once Redis is."""
+    redis_server.stop()
+    try:
+        down = requests.get(f"{deployment.url}/readyz")
+        assert down.status_code == 503
+        assert down.json()["status"] == "unavailable" and down.json()["failed"] == ["redis"]
+        assert down.json()["checks"]["database"] == "ok"
+        assert requests.get(f"{deployment.url}/healthz").status_code == 200
+    finally:
+        redis_server.start()
+    wait_until(lambda: requests.get(f"{deployment.url}/readyz").status_code == 200, what="readiness after Redis")
+
+
+def test_graceful_shutdown(world, redis_server, tmp_path):
+    """SIGTERM: live sockets are closed at once (clients reconnect elsewhere), loops stop, gunicorn exits 0."""
+    deployment = start(world, redis_server, tmp_path)
+    closed = threading.Event()
+    reader = socketio_client.Client(reconnection=False)
+    reader.on("disconnect", lambda *_: closed.set())
+    reader.connect(deployment.url, auth={"thread": world["thread"]}, transports=["websocket"], wait_timeout=10)
+    assert deployment.stop() == 0
+    assert closed.wait(10)
+    messages = [line["message"] for line in deployment.log_lines()]
+    assert "closed 1 live sockets for shutdown" in messages
+    assert messages.count("background loops stopped") == 2
