@@ -166,20 +166,21 @@ class RedisServer:
 
 class ScaleOut:
     """The scale-out mode as `make serve-prod` runs it: gunicorn (crowdspirit/gunicorn_conf.py) with several
-    workers, and the dedicated search indexer process, on the given environment; JSON logs to files."""
+    workers, and the dedicated search indexer process, on the given environment; JSON logs to one file."""
 
-    def __init__(self, env: dict, folder: Path, workers: int = 2, threads: int = 32):
+    def __init__(self, env: dict, folder: Path, workers: int = 2, threads: int = 32, indexer_process: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env, "SEARCH_INDEXER": "off", "LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
+        self.env = {**os.environ, **env, "LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
                     "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
-                    "GUNICORN_THREADS": str(threads), "SOCKETIO_TRANSPORTS": "websocket"}
-        self.log_path, self.indexer_log_path = folder / "gunicorn.log", folder / "indexer.log"
+                    "GUNICORN_THREADS": str(threads), "SEARCH_INDEXER": "off" if indexer_process else "thread"}
+        self.log_path = folder / "gunicorn.log"
         self.log = open(self.log_path, "a")
-        self.indexer_log = open(self.indexer_log_path, "a")
-        self.indexer = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "crowdspirit",
-                                         "search-indexer"], cwd=ROOT, env=self.env, stdout=self.indexer_log,
-                                        stderr=subprocess.STDOUT)
+        self.indexer = None
+        if indexer_process:  # without it (one worker, embedded style), the worker's indexer thread writes
+            self.indexer = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "crowdspirit",
+                                             "search-indexer"], cwd=ROOT, env=self.env, stdout=self.log,
+                                            stderr=subprocess.STDOUT)
         self.gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "crowdspirit/gunicorn_conf.py",
                                           "wsgi:app"], cwd=ROOT, env=self.env, stdout=self.log,
                                          stderr=subprocess.STDOUT)
@@ -217,10 +218,11 @@ class ScaleOut:
 
     def stop(self) -> int:
         """SIGTERM both processes (graceful shutdown) and return gunicorn's exit status."""
-        for process in (self.gunicorn, self.indexer):
+        processes = [process for process in (self.gunicorn, self.indexer) if process is not None]
+        for process in processes:
             process.terminate()
         status = self.gunicorn.wait(60)
-        self.indexer.wait(30)
+        for process in processes:
+            process.wait(30)
         self.log.close()
-        self.indexer_log.close()
         return status

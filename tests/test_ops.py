@@ -40,8 +40,8 @@ def test_probes_answer_in_process(client):
     assert ready.get_json()["checks"] == {"database": "ok", "redis": "off", "search": "ok"}
 
 
-def test_readiness_names_an_unreachable_database(tmp_path):
-    """A database that cannot be opened makes /readyz a 503 naming it (and only it); /healthz still answers."""
+def test_an_unreachable_database_is_a_503_to_retry(tmp_path):
+    """No database: pages answer 503 with Retry-After (not a 500), /readyz names it (only it), /healthz answers."""
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/folder/db.sqlite",
                       "SEARCH_INDEX_DIR": str(tmp_path / "search")})
     client = app.test_client()
@@ -50,6 +50,9 @@ def test_readiness_names_an_unreachable_database(tmp_path):
     assert ready.get_json() == {"status": "unavailable", "failed": ["database"],
                                 "checks": {"database": "OperationalError", "redis": "off", "search": "ok"}}
     assert client.get("/healthz").status_code == 200
+    page = client.get("/ideas")
+    assert (page.status_code, page.headers["Retry-After"]) == (503, "5")
+    assert "briefly unavailable and nothing was saved" in page.get_data(as_text=True)
 
 
 def test_static_files_are_versioned_and_cached_for_a_year(client):
