@@ -6,6 +6,7 @@ from flask import Flask
 
 from . import config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .ops.logs import configure as configure_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
+    configure_logs(app)  # first: libraries add their own handlers when they find none
 
     from . import models  # noqa: F401  (every table registered before Migrate looks)
     from .api import webhooks as _webhooks  # noqa: F401  (listens to new ideas, stage changes and posts)

@@ -1,5 +1,6 @@
 """`flask crowdspirit ...` commands: demo data, administrator accounts, digests and the search index."""
 
+import logging
 import signal
 import threading
 
@@ -115,7 +116,8 @@ def search_indexer():
     """Run the search indexer in the foreground (scale-out: one such process, web workers SEARCH_INDEXER=off)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo("Search indexer running; Ctrl-C to stop.")
+    say = logging.getLogger(__name__).info if current_app.config["LOG_FORMAT"] == "json" else click.echo
+    say("Search indexer running; Ctrl-C to stop.")
     try:
         search_indexer_loop.run_forever(current_app._get_current_object(), stop)
     except KeyboardInterrupt:

@@ -22,13 +22,13 @@ graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", 20))
 accesslog = None  # the app logs one line per request (crowdspirit.request), with its id and duration
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-if os.environ.get("LOG_FORMAT") == "json":
+if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's own lines too (its default handlers, JSON formatted)
     logconfig_dict = {
-        "version": 1,
-        "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-        "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False}},
+        "handlers": {name: {"class": "logging.StreamHandler", "formatter": "json", "stream": stream}
+                     for name, stream in (("console", "ext://sys.stdout"), ("error_console", "ext://sys.stderr"))},
+        "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False,
+                                       "qualname": "gunicorn.error"}},
     }
 
 if workers > 1:

@@ -10,7 +10,6 @@ def init_app(app: Flask) -> None:
     """Wrap the WSGI app (proxy headers, request log) and register the probes and static caching."""
     from .health import bp
 
-    logs.configure(app)
     app.register_blueprint(bp)
     app.teardown_request(logs.remember_user)
     static.init_app(app)

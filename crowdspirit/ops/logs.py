@@ -56,6 +56,8 @@ def configure(app: Flask) -> None:
         handler.setFormatter(JsonFormatter())
         root.handlers = [handler]
     root.setLevel(app.config["LOG_LEVEL"])
+    for name in ("socketio.server", "engineio.server"):  # at NOTSET they add a plain handler of their own
+        logging.getLogger(name).setLevel(logging.ERROR)
     from flask.logging import default_handler
 
     app.logger.removeHandler(default_handler)  # the root handler writes the app's records too
