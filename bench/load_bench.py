@@ -46,6 +46,8 @@ WORDS = ("audio", "battery", "sensor", "modular", "repairable", "solar", "haptic
 ENV = {"SECRET_KEY": "load-bench", "LOGIN_RATE_LIMIT": "100000 per minute", "POST_RATE_LIMIT": "100000 per minute",
        "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "64", "CROWDSPIRIT_ENV": "development",
        "WEBHOOKS_DELIVERY": "off", "LOG_LEVEL": "WARNING"}
+#: seconds after which a member's idle connection is dropped before the next request (gunicorn keeps 5 s)
+IDLE_CLOSE = 4.0
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -98,6 +100,7 @@ class Outcome:
     samples: list = field(default_factory=list)  # (start, kind, outcome, seconds)
     votes: set = field(default_factory=set)  # (idea id, member email)
     posts: dict = field(default_factory=dict)  # marker -> (thread id, accepted at)
+    examples: dict = field(default_factory=dict)  # "kind:status" -> the start of one such answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -112,9 +115,12 @@ class Member(threading.Thread):
         self.unvoted = list(world["ideas"])
         self.rng.shuffle(self.unvoted)
         self.token = None
+        self.last_used = 0.0
 
     def call(self, kind, method, path, form=None):
         body = urlencode({**form, "csrf_token": self.token}).encode() if form is not None else b""
+        if time.monotonic() - self.last_used > IDLE_CLOSE:
+            self.conn.close()  # as browsers do, rather than send on a connection the server may be closing
         started = time.time()
         t0 = time.perf_counter()
         try:
@@ -123,8 +129,11 @@ class Member(threading.Thread):
         except (loadgen.HttpError, OSError) as error:
             self.conn.close()
             status, page, outcome = None, b"", type(error).__name__
+        self.last_used = time.monotonic()
         with self.outcome.lock:
             self.outcome.samples.append((started, kind, outcome, time.perf_counter() - t0))
+            if status is not None and status >= 500:
+                self.outcome.examples.setdefault(f"{kind}:{status}", page[:160])
         return status, page
 
     def sign_in(self):
@@ -226,11 +235,18 @@ def report(label, outcome, start, seconds, usage, windows):
     errors = Counter(f"{s[1]}:{s[2]}" for s in outcome.samples if not isinstance(s[2], int) or s[2] >= 500)
     five = sum(n for key, n in errors.items() if key.split(":")[1].startswith("5"))
     print(f"5xx: {five}; errors by kind (whole run, sign-in included): {dict(errors) or 'none'}")
+    for key, example in outcome.examples.items():
+        print(f"  a {key} answer began: {example!r}")
     for name, (w_start, w_end) in windows.items():
         seen = Counter(f"{s[1]}:{s[2]}" for s in outcome.samples if w_start <= s[0] < w_end
                        and (not isinstance(s[2], int) or s[2] >= 500))
         total = sum(1 for s in outcome.samples if w_start <= s[0] < w_end)
-        print(f"  fault '{name}' ({w_end - w_start:.1f} s window, {total} requests): {dict(seen) or 'no errors'}")
+        print(f"  fault '{name}' at {time.strftime('%H:%M:%S', time.localtime(w_start))} ({w_end - w_start:.1f} s "
+              f"window, {total} requests): {dict(seen) or 'no errors'}")
+    if windows:
+        outside = Counter(f"{s[1]}:{s[2]}" for s in outcome.samples if (not isinstance(s[2], int) or s[2] >= 500)
+                          and not any(w_start <= s[0] < w_end for w_start, w_end in windows.values()))
+        print(f"  outside the fault windows: {dict(outside) or 'no errors'}")
     return five
 
 
@@ -257,6 +273,10 @@ def verify(url, outcome, readers) -> bool:
         for marker, (thread, _at) in outcome.posts.items():
             expected_by_thread[thread].add(marker)
         missed = [len(expected_by_thread[r.thread] - r.seen) for r in readers]
+        for reader in readers:
+            for marker in sorted(expected_by_thread[reader.thread] - reader.seen):
+                print(f"  reader of thread {reader.thread} (connected {reader.connects} times) missed {marker}, "
+                      f"accepted at {time.strftime('%H:%M:%S', time.localtime(outcome.posts[marker][1]))}")
         connected = sum(r.client.connected for r in readers)
         print(f"live readers: {connected}/{len(readers)} connected at the end, "
               f"{sum(r.connects - 1 for r in readers)} reconnections, {sum(r.disconnects for r in readers)} "

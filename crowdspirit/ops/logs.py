@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
 
 log = logging.getLogger("crowdspirit.request")
 #: what an incoming X-Request-ID may be (a proxy's $request_id, a UUID...); anything else is replaced
@@ -69,10 +70,15 @@ def incoming_id(value: str | None) -> str:
 
 
 def remember_user(_error=None) -> None:
-    """Note the signed-in user's id for the request log (only if this request loaded it: no query here)."""
+    """Note the signed-in user's id for the request log, if this request loaded the user.
+
+    Read from the ORM's identity map, never from the attribute: after a rollback the attribute would be
+    reloaded, a query that fails when the database is what failed.
+    """
     fields = request.environ.get(_FIELDS)
-    if fields is not None:
-        fields["user_id"] = getattr(g.get("_login_user"), "id", None)
+    state = inspect(g.get("_login_user"), raiseerr=False)
+    if fields is not None and state is not None and state.identity:
+        fields["user_id"] = state.identity[0]
 
 
 class RequestLog:
