@@ -6,6 +6,7 @@ from flask import Flask
 
 from . import config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .ops import livequeue
 from .ops.logs import configure as configure_logs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=locale.select_locale)
     limiter.init_app(app)
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+                      client_manager=livequeue.manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
                       transports=app.config["SOCKETIO_TRANSPORTS"])
 
     from .accounts.views import bp as accounts_bp

@@ -124,6 +124,35 @@ def test_readiness_fails_while_redis_is_down(deployment, redis_server):
     wait_until(lambda: requests.get(f"{deployment.url}/readyz").status_code == 200, what="readiness after Redis")
 
 
+def test_posts_made_while_redis_is_down_reach_live_readers_once_it_is_back(deployment, world, redis_server):
+    """A post made while Redis restarts cannot be pushed; the workers then close their sockets, and the reader
+    reconnects naming the last post it shows and receives the one it missed."""
+    shown, last = [], {"id": 0}
+    reader = socketio_client.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
+
+    @reader.on("post")
+    def on_post(payload):
+        last["id"] = max(last["id"], payload["id"])
+        shown.append(payload["html"])
+
+    reader.connect(deployment.url, auth=lambda: {"thread": world["thread"], "after": last["id"]},
+                   transports=["websocket"], wait_timeout=10)
+    member = signed_in_session(deployment.url)
+    token = csrf_token(member.get(f"{deployment.url}/threads/{world['thread']}").text)
+    redis_server.stop()
+    try:
+        answer = member.post(f"{deployment.url}/threads/{world['thread']}/posts", allow_redirects=False,
+                             data={"body": "Written while the queue was down", "csrf_token": token})
+        assert answer.status_code == 303
+    finally:
+        redis_server.start()
+    try:
+        wait_until(lambda: any("Written while the queue was down" in html for html in shown), seconds=30,
+                   what="the post made while Redis was down, on the live reader")
+    finally:
+        reader.disconnect()
+
+
 def test_graceful_shutdown(world, redis_server, tmp_path):
     """SIGTERM: live sockets are closed at once (clients reconnect elsewhere), loops stop, gunicorn exits 0."""
     deployment = start(world, redis_server, tmp_path)
