@@ -3,6 +3,8 @@ indexer on PostgreSQL and Redis started by the test session; a journey whose ste
 
 import threading
 import uuid
+from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -31,6 +33,26 @@ def deployment(world, redis_server, tmp_path_factory):
     deployment = start(world, redis_server, tmp_path_factory.mktemp("serve-prod"))
     yield deployment
     deployment.stop()
+
+
+RESYNC = "reconnected to the message queue: closed"
+
+
+@contextmanager
+def redis_down(deployment: ScaleOut, redis_server):
+    """Stop Redis for the block; afterwards wait until every worker listening to it is subscribed again (and has
+    closed its sockets for them to catch up), so that no resync is left to surprise the next test."""
+    def count(message):
+        return Counter(line["pid"] for line in deployment.log_lines() if line["message"].startswith(message))
+
+    before = count(RESYNC)
+    redis_server.stop()
+    try:
+        yield
+    finally:
+        redis_server.start()
+        wait_until(lambda: all(count(RESYNC)[pid] > before[pid] for pid in count("listening to the message queue")),
+                   seconds=30, what="every listening worker's resync after Redis came back")
 
 
 def request_id(label: str) -> str:
@@ -112,16 +134,13 @@ def test_health_and_readiness(deployment):
 
 def test_readiness_fails_while_redis_is_down(deployment, redis_server):
     """Redis stopped: /readyz is 503 naming redis (/healthz still answers); back to ready once Redis is."""
-    redis_server.stop()
-    try:
+    with redis_down(deployment, redis_server):
         down = requests.get(f"{deployment.url}/readyz")
         assert down.status_code == 503
         assert down.json()["status"] == "unavailable" and down.json()["failed"] == ["redis"]
         assert down.json()["checks"]["database"] == "ok"
         assert requests.get(f"{deployment.url}/healthz").status_code == 200
-    finally:
-        redis_server.start()
-    wait_until(lambda: requests.get(f"{deployment.url}/readyz").status_code == 200, what="readiness after Redis")
+    assert requests.get(f"{deployment.url}/readyz").status_code == 200
 
 
 def test_posts_made_while_redis_is_down_reach_live_readers_once_it_is_back(deployment, world, redis_server):
@@ -139,13 +158,10 @@ def test_posts_made_while_redis_is_down_reach_live_readers_once_it_is_back(deplo
                    transports=["websocket"], wait_timeout=10)
     member = signed_in_session(deployment.url)
     token = csrf_token(member.get(f"{deployment.url}/threads/{world['thread']}").text)
-    redis_server.stop()
-    try:
+    with redis_down(deployment, redis_server):
         answer = member.post(f"{deployment.url}/threads/{world['thread']}/posts", allow_redirects=False,
                              data={"body": "Written while the queue was down", "csrf_token": token})
         assert answer.status_code == 303
-    finally:
-        redis_server.start()
     try:
         wait_until(lambda: any("Written while the queue was down" in html for html in shown), seconds=30,
                    what="the post made while Redis was down, on the live reader")
@@ -163,5 +179,5 @@ def test_graceful_shutdown(world, redis_server, tmp_path):
     assert deployment.stop() == 0
     assert closed.wait(10)
     messages = [line["message"] for line in deployment.log_lines()]
-    assert "closed 1 live sockets for shutdown" in messages
+    assert "closing 1 live sockets for shutdown" in messages
     assert messages.count("background loops stopped") == 2

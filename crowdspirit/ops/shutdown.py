@@ -9,17 +9,17 @@ import threading
 
 from .. import background
 from ..extensions import socketio
+from .livequeue import drop_sockets
 
 log = logging.getLogger(__name__)
 
 
 def close_live_sockets() -> None:
-    """Close this process's Socket.IO connections: a closed transport makes clients reconnect (to another worker)."""
+    """Close this process's Socket.IO connections: clients reconnect (to another worker) and catch up."""
     server = getattr(socketio, "server", None)
     if server is not None:
-        count = len(server.eio.sockets)
-        server.eio.disconnect()
-        log.info("closed %d live sockets for shutdown", count)
+        log.info("closing %d live sockets for shutdown", len(server.eio.sockets))  # the worker may exit right after
+        drop_sockets(server)
 
 
 def begin() -> None:
