@@ -35,8 +35,7 @@ sys.path[:0] = [str(ROOT), str(BENCH), str(ROOT / "tests")]
 
 import loadgen  # noqa: E402
 import machine  # noqa: E402
-import socketio as socketio_client  # noqa: E402
-from servers import PostgresCluster, RedisServer, ScaleOut, wait_until  # noqa: E402
+from servers import LiveReader, PostgresCluster, RedisServer, ScaleOut, wait_until  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -48,6 +47,7 @@ ENV = {"SECRET_KEY": "load-bench", "LOGIN_RATE_LIMIT": "100000 per minute", "POS
        "WEBHOOKS_DELIVERY": "off", "LOG_LEVEL": "WARNING"}
 #: seconds after which a member's idle connection is dropped before the next request (gunicorn keeps 5 s)
 IDLE_CLOSE = 4.0
+MARK = re.compile(r"load[0-9a-f]{12}")
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -185,37 +185,6 @@ class Member(threading.Thread):
         self.conn.close()
 
 
-class Reader:
-    """A live reader of one thread (websocket, reconnecting, catching up from the last post it showed)."""
-
-    MARK = re.compile(r"load[0-9a-f]{12}")
-
-    def __init__(self, url, thread):
-        self.thread, self.last, self.seen = thread, 0, set()  # threads start empty: after 0 replays nothing
-        self.connects = self.disconnects = 0
-        self.client = socketio_client.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=3)
-        self.client.on("connect", self._connected)
-        self.client.on("disconnect", self._disconnected)
-        self.client.on("post", self._post)
-        self.client.connect(url, auth=lambda: {"thread": thread, "after": self.last}, transports=self.transports,
-                            wait_timeout=20)
-
-    transports = ["websocket"]
-
-    def _connected(self):
-        self.connects += 1
-
-    def _disconnected(self, *_reason):
-        self.disconnects += 1
-
-    def _post(self, payload):
-        self.last = max(self.last, payload["id"])
-        self.seen.update(self.MARK.findall(payload["html"]))
-
-    def close(self):
-        self.client.disconnect()
-
-
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
@@ -272,25 +241,27 @@ def verify(url, outcome, readers) -> bool:
         expected_by_thread = defaultdict(set)
         for marker, (thread, _at) in outcome.posts.items():
             expected_by_thread[thread].add(marker)
-        missed = [len(expected_by_thread[r.thread] - r.seen) for r in readers]
-        for reader in readers:
-            for marker in sorted(expected_by_thread[reader.thread] - reader.seen):
-                print(f"  reader of thread {reader.thread} (connected {reader.connects} times) missed {marker}, "
+        seen = {reader: set(MARK.findall(" ".join(reader.posts))) for reader, _thread in readers}
+        missed = [len(expected_by_thread[thread] - seen[reader]) for reader, thread in readers]
+        for reader, thread in readers:
+            for marker in sorted(expected_by_thread[thread] - seen[reader]):
+                print(f"  reader of thread {thread} (connected {reader.connects} times) missed {marker}, "
                       f"accepted at {time.strftime('%H:%M:%S', time.localtime(outcome.posts[marker][1]))}")
-        connected = sum(r.client.connected for r in readers)
+        connected = sum(reader.client.connected for reader, _thread in readers)
         print(f"live readers: {connected}/{len(readers)} connected at the end, "
-              f"{sum(r.connects - 1 for r in readers)} reconnections, {sum(r.disconnects for r in readers)} "
+              f"{sum(r.connects - 1 for r, _t in readers)} reconnections, {sum(r.disconnects for r, _t in readers)} "
               f"disconnections; accepted posts of their threads not received: {sum(missed)} "
               f"(readers missing some: {sum(1 for m in missed if m)})")
         live_ok = connected == len(readers) and not any(missed)
     return not missing_votes and not drift and not missing_posts and live_ok
 
 
-def load(deployment, world, args, label, faults=None, windows=None) -> tuple[bool, int]:
+def load(deployment, world, args, label, transports, faults=None, windows=None) -> tuple[bool, int]:
     """Run the members (and readers) for args.seconds; faults(start) runs meanwhile; then report and verify."""
     host, port = "127.0.0.1", deployment.port
     outcome = Outcome()
-    readers = [Reader(deployment.url, world["threads"][n % len(world["threads"])]) for n in range(args.readers)]
+    threads = [world["threads"][n % len(world["threads"])] for n in range(args.readers)]
+    readers = [(LiveReader(deployment.url, thread, transports, reconnect=True), thread) for thread in threads]
     start = time.time() + 5  # sign-ins first
     members = [Member(host, port, email, world, outcome, start + args.seconds, args.think, n)
                for n, email in enumerate(world["emails"][:args.users])]
@@ -310,7 +281,7 @@ def load(deployment, world, args, label, faults=None, windows=None) -> tuple[boo
     time.sleep(3)  # the last live deliveries
     five = report(label, outcome, start, args.seconds, cpu, windows or {})
     ok = verify(deployment.env["DATABASE_URL"], outcome, readers)
-    for reader in readers:
+    for reader, _thread in readers:
         reader.close()
     return ok, five
 
@@ -335,16 +306,15 @@ def main() -> int:
     if "embedded" in runs:
         url = f"sqlite:///{folder / 'embedded.db'}"
         world = seed(url, args.users, 200, 10)
-        Reader.transports = ["polling", "websocket"]
         (folder / "embedded").mkdir()
         deployment = ScaleOut({**ENV, "DATABASE_URL": url, "SEARCH_INDEX_DIR": str(folder / "search-embedded")},
                               folder / "embedded", workers=1, threads=64, indexer_process=False)
         try:
-            results["embedded"] = load(deployment, world, args, "embedded: 1 gunicorn worker, SQLite, indexer thread")
+            results["embedded"] = load(deployment, world, args, "embedded: 1 gunicorn worker, SQLite, indexer thread",
+                                       ["polling", "websocket"])
         finally:
             deployment.stop()
     if "scale-out" in runs or "faults" in runs:
-        Reader.transports = ["websocket"]
         cluster = PostgresCluster(durable=True)
         (folder / "redis").mkdir()
         redis = RedisServer(folder / "redis")
@@ -360,10 +330,10 @@ def main() -> int:
                 try:
                     if run == "faults":
                         windows = {}
-                        results[run] = load(deployment, world, args, label + ", with faults",
+                        results[run] = load(deployment, world, args, label + ", with faults", ["websocket"],
                                             faults(deployment, redis, cluster, args.seconds), windows)
                     else:
-                        results[run] = load(deployment, world, args, label)
+                        results[run] = load(deployment, world, args, label, ["websocket"])
                 finally:
                     deployment.stop()
         finally:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -94,6 +95,43 @@ def signed_in_session(base: str, email: str = MEMBER[0], password: str = MEMBER[
                             allow_redirects=False)
     assert response.status_code == 303, response.status_code
     return session
+
+
+class LiveReader:
+    """A live reader of one thread (python-socketio client) naming, at each (re)connection, the last post it shows."""
+
+    def __init__(self, url: str, thread: int, transports=("websocket",), headers: dict | None = None,
+                 reconnect: bool = False):
+        import socketio as socketio_client
+
+        self.posts, self.last, self.connects, self.disconnects = [], 0, 0, 0
+        self.arrived = threading.Condition()
+        self.client = socketio_client.Client(reconnection=reconnect, reconnection_delay=0.5, reconnection_delay_max=2)
+        self.client.on("connect", self._connected)
+        self.client.on("disconnect", self._disconnected)
+        self.client.on("post", self._post)
+        self.client.connect(url, auth=lambda: {"thread": thread, "after": self.last}, transports=list(transports),
+                            headers=headers or {}, wait_timeout=20)
+
+    def _connected(self):
+        self.connects += 1
+
+    def _disconnected(self, *_reason):
+        self.disconnects += 1
+
+    def _post(self, payload):
+        with self.arrived:
+            self.last = max(self.last, payload["id"])
+            self.posts.append(payload["html"])
+            self.arrived.notify_all()
+
+    def wait_for(self, text: str, seconds: float = 15) -> bool:
+        """Whether a post whose HTML contains text arrives within seconds."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: any(text in html for html in self.posts), seconds)
+
+    def close(self) -> None:
+        self.client.disconnect()
 
 
 class PostgresCluster:

@@ -4,12 +4,10 @@ connected to the other."""
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
-import socketio as socketio_client
-from servers import ROOT, csrf_token, free_port, seed_discussion, signed_in_session, wait_until
+from servers import ROOT, LiveReader, csrf_token, free_port, seed_discussion, signed_in_session, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -49,22 +47,13 @@ def servers(redis_server, world, tmp_path_factory):
 def test_post_on_one_server_reaches_a_reader_on_the_other(servers, world):
     """A visitor reading the thread through server A receives, live, a post made through server B."""
     server_a, server_b = servers
-    received, arrived = [], threading.Event()
-    reader = socketio_client.Client(reconnection=False)
-
-    @reader.on("post")
-    def on_post(payload):
-        received.append(payload)
-        arrived.set()
-
-    reader.connect(server_a, auth={"thread": world["thread"]}, transports=["polling"], wait_timeout=10)
+    reader = LiveReader(server_a, world["thread"], transports=["polling"])
     try:
         writer = signed_in_session(server_b)
         token = csrf_token(writer.get(f"{server_b}/threads/{world['thread']}").text)
         response = writer.post(f"{server_b}/threads/{world['thread']}/posts",
                                data={"body": "Hello from server B", "csrf_token": token}, allow_redirects=False)
         assert response.status_code == 303
-        assert arrived.wait(15), "no live post reached the reader on server A"
-        assert "Hello from server B" in received[0]["html"]
+        assert reader.wait_for("Hello from server B"), "no live post reached the reader on server A"
     finally:
-        reader.disconnect()
+        reader.close()

@@ -1,15 +1,13 @@
 """The scale-out mode for real: gunicorn with two workers (crowdspirit/gunicorn_conf.py) and the dedicated search
 indexer on PostgreSQL and Redis started by the test session; a journey whose steps land on different workers."""
 
-import threading
 import uuid
 from collections import Counter
 from contextlib import contextmanager
 
 import pytest
 import requests
-import socketio as socketio_client
-from servers import ScaleOut, csrf_token, seed_discussion, signed_in_session, wait_until
+from servers import LiveReader, ScaleOut, csrf_token, seed_discussion, signed_in_session, wait_until
 from sqlalchemy import create_engine, text
 
 
@@ -77,17 +75,8 @@ def on_other_worker(deployment: ScaleOut, session: requests.Session, avoid: int)
 
 def test_journey_across_workers(deployment, world):
     """Sign in, post through one worker, receive it live on a socket held by the other, vote, and find it."""
-    received, arrived = [], threading.Event()
-    reader = socketio_client.Client(reconnection=False)
-
-    @reader.on("post")
-    def on_post(payload):
-        received.append(payload)
-        arrived.set()
-
     reader_id = request_id("reader")
-    reader.connect(deployment.url, auth={"thread": world["thread"]}, transports=["websocket"],
-                   headers={"X-Request-ID": reader_id}, wait_timeout=10)
+    reader = LiveReader(deployment.url, world["thread"], headers={"X-Request-ID": reader_id})
     try:
         reader_pid = pid_of(deployment, reader_id, "websocket opened")
         member = signed_in_session(deployment.url)
@@ -100,10 +89,9 @@ def test_journey_across_workers(deployment, world):
         assert response.status_code == 303
         assert response.headers["X-Request-ID"] == post_id
         assert pid_of(deployment, post_id) != reader_pid, "the post and the live reader shared a worker"
-        assert arrived.wait(15), "the post did not reach the reader held by the other worker"
-        assert "Quokkaphone prototypes ready" in received[0]["html"]
+        assert reader.wait_for("Quokkaphone prototypes ready"), "the post did not reach the reader on the other worker"
     finally:
-        reader.disconnect()
+        reader.close()
 
     idea_page = f"{deployment.url}/ideas/{world['idea']}"
     for action, form in (("move/vote", {"reason": "ready"}), ("vote", {})):
@@ -146,16 +134,7 @@ def test_readiness_fails_while_redis_is_down(deployment, redis_server):
 def test_posts_made_while_redis_is_down_reach_live_readers_once_it_is_back(deployment, world, redis_server):
     """A post made while Redis restarts cannot be pushed; the workers then close their sockets, and the reader
     reconnects naming the last post it shows and receives the one it missed."""
-    shown, last = [], {"id": 0}
-    reader = socketio_client.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
-
-    @reader.on("post")
-    def on_post(payload):
-        last["id"] = max(last["id"], payload["id"])
-        shown.append(payload["html"])
-
-    reader.connect(deployment.url, auth=lambda: {"thread": world["thread"], "after": last["id"]},
-                   transports=["websocket"], wait_timeout=10)
+    reader = LiveReader(deployment.url, world["thread"], reconnect=True)
     member = signed_in_session(deployment.url)
     token = csrf_token(member.get(f"{deployment.url}/threads/{world['thread']}").text)
     with redis_down(deployment, redis_server):
@@ -163,21 +142,18 @@ def test_posts_made_while_redis_is_down_reach_live_readers_once_it_is_back(deplo
                              data={"body": "Written while the queue was down", "csrf_token": token})
         assert answer.status_code == 303
     try:
-        wait_until(lambda: any("Written while the queue was down" in html for html in shown), seconds=30,
-                   what="the post made while Redis was down, on the live reader")
+        assert reader.wait_for("Written while the queue was down", seconds=30)
+        assert reader.connects == 2  # closed by its worker's resync, connected again, and caught up
     finally:
-        reader.disconnect()
+        reader.close()
 
 
 def test_graceful_shutdown(world, redis_server, tmp_path):
     """SIGTERM: live sockets are closed at once (clients reconnect elsewhere), loops stop, gunicorn exits 0."""
     deployment = start(world, redis_server, tmp_path)
-    closed = threading.Event()
-    reader = socketio_client.Client(reconnection=False)
-    reader.on("disconnect", lambda *_: closed.set())
-    reader.connect(deployment.url, auth={"thread": world["thread"]}, transports=["websocket"], wait_timeout=10)
+    reader = LiveReader(deployment.url, world["thread"])
     assert deployment.stop() == 0
-    assert closed.wait(10)
+    wait_until(lambda: reader.disconnects == 1, what="the reader's disconnection")
     messages = [line["message"] for line in deployment.log_lines()]
     assert "closing 1 live sockets for shutdown" in messages
     assert messages.count("background loops stopped") == 2
