@@ -19,6 +19,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 64))
 keepalive = 5
 #: seconds a stopping worker has to finish its requests (live sockets are closed at once: they reconnect)
 graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", 20))
+#: gunicorn 25+'s control socket defaults to one path per user (~/.gunicorn): instances would share it; signals do
+control_socket_disable = True
 accesslog = None  # the app logs one line per request (crowdspirit.request), with its id and duration
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -222,9 +222,13 @@ class ScaleOut:
         self.gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "crowdspirit/gunicorn_conf.py",
                                           "wsgi:app"], cwd=ROOT, env=self.env, stdout=self.log,
                                          stderr=subprocess.STDOUT)
-        wait_until(lambda: len(self.worker_pids()) == workers and
-                   requests.get(f"{self.url}/healthz", timeout=2).status_code == 200, seconds=60,
-                   what="gunicorn")
+        try:
+            wait_until(lambda: len(self.worker_pids()) == workers and
+                       requests.get(f"{self.url}/healthz", timeout=2).status_code == 200, seconds=60,
+                       what=f"gunicorn (see {self.log_path})")
+        except TimeoutError:
+            self.stop()  # no process left behind
+            raise
 
     def worker_pids(self) -> list[int]:
         """The pids of gunicorn's workers alive now."""
