@@ -78,6 +78,9 @@ def from_environment(instance_path: str) -> dict:
         "SEARCH_INDEXER": os.environ.get("SEARCH_INDEXER", "thread"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        #: a Redis outage must not refuse service: limits fall back to each process's memory until it is back
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         #: open flags that hide a post until a moderator reviews it
         "FLAGS_TO_HIDE": int(os.environ.get("FLAGS_TO_HIDE", 3)),
