@@ -5,8 +5,11 @@ import logging
 import re
 
 from conftest import TEST_CONFIG
+from sqlalchemy import text
 
 from crowdspirit import create_app
+from crowdspirit.extensions import db
+from crowdspirit.ops import release_session
 from crowdspirit.ops.logs import JsonFormatter
 
 
@@ -64,3 +67,15 @@ def test_static_files_are_versioned_and_cached_for_a_year(client):
     assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     for stale in ("/static/css/app.css", "/static/css/app.css?v=000000000000"):
         assert client.get(stale).headers["Cache-Control"] == "no-cache"
+
+
+def test_a_connection_dropped_by_the_database_is_released_quietly(postgres_url, tmp_path):
+    """PostgreSQL ends a session's connection (a restart): the end of the request does not fail, the next one works."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres_url, "SEARCH_INDEX_DIR": str(tmp_path)})
+    with app.app_context():
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        release_session()
+        assert db.session.execute(text("SELECT 1")).scalar() == 1
+        db.engine.dispose()

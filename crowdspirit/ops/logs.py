@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
+from flask.logging import default_handler
 from sqlalchemy import inspect
 
 log = logging.getLogger("crowdspirit.request")
@@ -59,8 +60,6 @@ def configure(app: Flask) -> None:
     root.setLevel(app.config["LOG_LEVEL"])
     for name in ("socketio.server", "engineio.server"):  # at NOTSET they add a plain handler of their own
         logging.getLogger(name).setLevel(logging.ERROR)
-    from flask.logging import default_handler
-
     app.logger.removeHandler(default_handler)  # the root handler writes the app's records too
 
 
