@@ -55,7 +55,7 @@ def test_an_unreachable_database_is_a_503_to_retry(tmp_path):
     assert client.get("/healthz").status_code == 200
     page = client.get("/ideas")
     assert (page.status_code, page.headers["Retry-After"]) == (503, "5")
-    assert "briefly unavailable and nothing was saved" in page.get_data(as_text=True)
+    assert "briefly unavailable. Please try again in a few seconds." in page.get_data(as_text=True)
 
 
 def test_static_files_are_versioned_and_cached_for_a_year(client):

@@ -86,7 +86,7 @@ def handle_database_unavailable(error: OperationalError | InterfaceError):
         db.session.rollback()
     except (OperationalError, InterfaceError):
         pass  # the connection is gone; the pool replaces it
-    message = _("The service is briefly unavailable and nothing was saved. Please try again in a few seconds.")
+    message = _("The service is briefly unavailable. Please try again in a few seconds.")
     if request.path.startswith("/api/"):
         response = jsonify(error={"code": "unavailable", "message": message, "field": None})
         response.status_code = 503
