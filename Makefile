@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := crowdspirit/translations
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations extract-messages bench bench-live bench-search bench-backup journeys clean
+.PHONY: run serve-prod test lint translations extract-messages bench bench-live bench-search bench-backup bench-load journeys clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,18 @@ run: translations
 	$(BIN)/flask crowdspirit seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Scale-out mode (docs/deploy.md): gunicorn workers (crowdspirit/gunicorn_conf.py) and the one search indexer
+# process, on PostgreSQL (DATABASE_URL) with live rooms shared through Redis (SOCKETIO_MESSAGE_QUEUE).
+serve-prod: export SEARCH_INDEXER = off
+serve-prod: export LOG_FORMAT ?= json
+serve-prod: translations
+	@test -n "$$DATABASE_URL" -a -n "$$SOCKETIO_MESSAGE_QUEUE" || { echo "serve-prod needs" \
+		"DATABASE_URL=postgresql://... and SOCKETIO_MESSAGE_QUEUE=redis://... (see docs/deploy.md)"; exit 2; }
+	$(BIN)/flask db upgrade
+	$(BIN)/flask crowdspirit search-indexer & indexer=$$!; \
+		trap 'kill -TERM $$indexer; wait $$indexer' EXIT; \
+		$(BIN)/gunicorn -c crowdspirit/gunicorn_conf.py wsgi:app
+
 test: translations
 	$(BIN)/pytest
 
@@ -49,6 +61,9 @@ bench-search: translations
 
 bench-backup: translations
 	$(BIN)/python bench/backup_bench.py
+
+bench-load: translations
+	$(BIN)/python bench/load_bench.py
 
 clean:
 	rm -rf $(VENV) instance/crowdspirit.db* .pytest_cache

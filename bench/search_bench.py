@@ -8,7 +8,7 @@ with SQLite FTS5 beside them.
    stage policies 'project', and a bench member of 10 % of the projects;
 2. rebuilds the Whoosh index (search.maintenance.rebuild): documents/s and size on disk;
 3. builds an FTS5 table over the same documents (title, body; key and access key unindexed);
-4. starts a throwaway PostgreSQL cluster (tests/pgcluster.py), copies the database into it (Alembic
+4. starts a throwaway PostgreSQL cluster (tests/servers.py), copies the database into it (Alembic
    schema, then COPY of every table) and rebuilds its search tables (SEARCH_BACKEND=postgres,
    the same maintenance.rebuild): documents/s and size of the tables with their indexes;
 5. times the same two-word queries through services.search for the admin (unfiltered) and the
@@ -40,12 +40,12 @@ from unittest import mock
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(BENCH.parent / "tests"))  # pgcluster: the test session's throwaway PostgreSQL
+sys.path.insert(0, str(BENCH.parent / "tests"))  # servers: the test session's throwaway PostgreSQL
 
 import dataset  # noqa: E402
 import machine  # noqa: E402
-import pgcluster  # noqa: E402
 import search_dataset  # noqa: E402
+from servers import PostgresCluster  # noqa: E402
 
 TARGET_FILTERED_P50_MS = 25
 TARGET_NEW_POST_S = 2.0
@@ -542,8 +542,10 @@ def main(argv=None) -> int:
             f"{whoosh_facts['count'] / whoosh_facts['rate'] / fts['seconds']:.0f}x")
         with ExitStack() as stack:
             pg_app = pg_facts = None
-            if not args.no_postgres and pgcluster.available():
-                url = stack.enter_context(pgcluster.cluster())
+            if not args.no_postgres and PostgresCluster.available():
+                cluster = PostgresCluster()
+                stack.callback(cluster.remove)
+                url = cluster.url()
                 copy_to_postgres(db_path, url)
                 pg_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SEARCH_BACKEND": "postgres",
                                      "SEARCH_INDEXER": "off", "MAIL_BACKEND": "console"})

@@ -6,6 +6,8 @@ from flask import Flask
 
 from . import config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .ops import livequeue
+from .ops.logs import configure as configure_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
+    configure_logs(app)  # first: libraries add their own handlers when they find none
 
     from . import models  # noqa: F401  (every table registered before Migrate looks)
     from .api import webhooks as _webhooks  # noqa: F401  (listens to new ideas, stage changes and posts)
@@ -34,7 +37,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale.select_locale)
     limiter.init_app(app)
-    socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
+    socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+                      client_manager=livequeue.manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
+                      transports=app.config["SOCKETIO_TRANSPORTS"])
 
     from .accounts.views import bp as accounts_bp
     from .api import init_app as init_api
@@ -50,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .karma.views import bp as karma_bp
     from .ledger.views import bp as ledger_bp
     from .notifications.views import bp as notifications_bp
+    from .ops import init_app as init_ops
     from .pipeline.views import bp as pipeline_bp
     from .projects.members_views import bp as members_bp
     from .projects.nda_views import bp as nda_bp
@@ -71,5 +77,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_karma(app)
     errors.register(app)
     templating.register(app)
+    init_ops(app)
     app.cli.add_command(crowdspirit_cli)
     return app

@@ -2,11 +2,13 @@
 
 import logging
 import threading
+import time
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
-_started: set[str] = set()
+#: this process's loops: key -> (thread, its stop event)
+_started: dict[str, tuple[threading.Thread, threading.Event]] = {}
 _lock = threading.Lock()
 
 
@@ -15,6 +17,8 @@ def run_loop(app, step, wake: threading.Event, stop: threading.Event, interval: 
     while not stop.is_set():
         wake.wait(interval)
         wake.clear()
+        if stop.is_set():
+            return
         with app.app_context():
             try:
                 while step() and not stop.is_set():
@@ -26,10 +30,27 @@ def run_loop(app, step, wake: threading.Event, stop: threading.Event, interval: 
 
 def start_once(key: str, step, wake: threading.Event, interval: float) -> None:
     """Start this process's thread for a job once (key names the job and what it works on)."""
+    app = current_app._get_current_object()
     with _lock:
         if key in _started:
             return
-        _started.add(key)
-    app = current_app._get_current_object()
-    threading.Thread(target=run_loop, args=(app, step, wake, threading.Event(), interval), name=key,
-                     daemon=True).start()
+        stop = threading.Event()
+        thread = threading.Thread(target=run_loop, args=(app, step, wake, stop, interval), name=key, daemon=True)
+        _started[key] = (thread, stop)
+        thread.start()
+
+
+def stop_all(timeout: float) -> list[str]:
+    """Ask every loop of this process to stop after its current round; wait up to timeout seconds in all.
+
+    Returns the names of the loops still running at the deadline (a server's graceful shutdown logs them).
+    """
+    with _lock:
+        loops = list(_started.values())
+        _started.clear()
+    for _thread, stop in loops:
+        stop.set()
+    deadline = time.monotonic() + timeout
+    for thread, _stop in loops:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [thread.name for thread, _stop in loops if thread.is_alive()]

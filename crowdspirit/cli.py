@@ -1,5 +1,6 @@
 """`flask crowdspirit ...` commands: demo data, administrator accounts, digests, the search index, backups."""
 
+import logging
 import signal
 import threading
 from contextlib import contextmanager
@@ -120,7 +121,8 @@ def search_indexer():
     SEARCH_INDEXER=off; with SEARCH_BACKEND=postgres, indexers anywhere take turns on a database lock)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo("Search indexer running; Ctrl-C to stop.")
+    say = logging.getLogger(__name__).info if current_app.config["LOG_FORMAT"] == "json" else click.echo
+    say("Search indexer running; Ctrl-C to stop.")
     try:
         search_indexer_loop.run_forever(current_app._get_current_object(), stop)
     except KeyboardInterrupt:

@@ -26,6 +26,14 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+def _transports(value: str) -> list[str]:
+    """SOCKETIO_TRANSPORTS as a list; anything but polling and websocket stops the app at start."""
+    transports = [name.strip() for name in value.split(",") if name.strip()]
+    if not transports or set(transports) - {"polling", "websocket"}:
+        raise ValueError(f"SOCKETIO_TRANSPORTS must list polling and/or websocket, not {value!r}")
+    return transports
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping for an app whose instance folder is instance_path."""
     production = os.environ.get("CROWDSPIRIT_ENV", "development") == "production"
@@ -55,6 +63,13 @@ def from_environment(instance_path: str) -> dict:
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
         #: redis://... lets several server processes (and CLI jobs) share Socket.IO rooms
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        #: transports the live sockets may use: "websocket" alone when several workers share one port (no stickiness)
+        "SOCKETIO_TRANSPORTS": _transports(os.environ.get("SOCKETIO_TRANSPORTS", "polling,websocket")),
+        #: text (development) or json (one object per line: time, level, logger, message, request id...)
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        #: how many proxies in front set X-Forwarded-For/-Proto/-Host/-Port/-Prefix (0: trust none)
+        "PROXY_FIX": int(os.environ.get("PROXY_FIX", 0)),
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", 1)),
         "WEBHOOKS_DELIVERY": os.environ.get("WEBHOOKS_DELIVERY", "thread"),
         "WEBHOOKS_ALLOW_INSECURE": os.environ.get("WEBHOOKS_ALLOW_INSECURE") == "1",
@@ -66,6 +81,9 @@ def from_environment(instance_path: str) -> dict:
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        #: a Redis outage must not refuse service: limits fall back to each process's memory until it is back
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         #: wrong passwords in a row that lock an account for LOGIN_LOCKOUT_MINUTES (0: never lock)
         "LOGIN_LOCKOUT_ATTEMPTS": int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS", 5)),

@@ -5,10 +5,10 @@ import re
 import shutil
 from pathlib import Path
 
-import pgcluster
 import pytest
 from flask import g
 from flask_migrate import upgrade
+from servers import PostgresCluster, RedisServer
 from sqlalchemy import select, text
 
 from crowdspirit import clock as contest_clock
@@ -76,13 +76,31 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
-    """A throwaway PostgreSQL cluster on a Unix socket, migrated once, stopped at the end."""
-    if not pgcluster.available():
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster on a Unix socket, removed at the end of the session."""
+    if not PostgresCluster.available():
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
-    with pgcluster.cluster() as url:
-        _migrated(url)
-        yield url
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_cluster):
+    """The cluster's default database, migrated once (tests empty it after themselves)."""
+    url = postgres_cluster.url()
+    _migrated(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A throwaway Redis server on a free port, stopped at the end of the module."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -220,6 +220,9 @@ SIGNED_IN = set(ROLES) - {"anonymous"}  # sign-in first; members know the projec
 RULES = {
     # Site-wide pages: always answer; the marker check guards what they list.
     "web.home": Rule(get(lambda w: "/"), visibility="list"),
+    # Probes: open to anyone, about the process, never about content.
+    "ops.healthz": Rule(get(lambda w: "/healthz"), visibility="list"),
+    "ops.readyz": Rule(get(lambda w: "/readyz"), visibility="list"),
     "web.dashboard": Rule(get(lambda w: "/dashboard"), login=True, visibility="none"),
     "search.results": Rule(get(lambda w: f"/search?q={MARKER.lower()}"), visibility="list"),
     # The JSON API: the same answers as the pages (a session reads; writes need a token, so 401 here).

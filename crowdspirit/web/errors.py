@@ -1,9 +1,12 @@
 """One place turns domain errors and HTTP errors into pages or htmx fragments."""
 
-from flask import flash, jsonify, redirect, request, url_for
+import logging
+
+from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError
+from markupsafe import escape
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..access.policy import SignInRequired
@@ -73,6 +76,27 @@ def handle_server_error(error: InternalServerError):
     return _error_response(500, _("An unexpected error happened on our side. It has been logged."))
 
 
+def handle_database_unavailable(error: OperationalError | InterfaceError):
+    """The database did not answer (restarting, failing over, locked too long): 503, retry shortly.
+
+    The page is built without a template: rendering one would ask the unreachable database who is signed in.
+    """
+    logging.getLogger(__name__).warning("database unavailable: %s", type(error.orig or error).__name__)
+    try:
+        db.session.rollback()
+    except (OperationalError, InterfaceError):
+        pass  # the connection is gone; the pool replaces it
+    message = _("The service is briefly unavailable. Please try again in a few seconds.")
+    if request.path.startswith("/api/"):
+        response = jsonify(error={"code": "unavailable", "message": message, "field": None})
+        response.status_code = 503
+    else:
+        response = Response(f'<!doctype html><meta charset="utf-8"><title>503</title><p role="alert">'
+                            f"{escape(message)}</p>", 503, mimetype="text/html")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def refuse_nul_bytes():
     """No legitimate input holds a NUL byte; PostgreSQL refuses them, so answer 400 before any query."""
     values = [request.path, *request.args.values(), *(request.form.values() if request.form else ())]
@@ -92,6 +116,8 @@ def register(app):
     app.before_request(refuse_nul_bytes)
     app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(DataError, handle_out_of_range)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)

@@ -8,7 +8,9 @@
     return;
   }
   let last = Number(list?.dataset.lastPost || 0);
-  const socket = io({ auth: (send) => send(list ? { thread: list.dataset.liveThread, after: last } : {}) });
+  // Several server processes behind one address without sticky sessions: websocket alone (see docs/deploy.md).
+  const transports = document.querySelector('meta[name="live-transports"]').content.split(",");
+  const socket = io({ transports, auth: (send) => send(list ? { thread: list.dataset.liveThread, after: last } : {}) });
 
   socket.on("unread", ({ count }) => {
     document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
