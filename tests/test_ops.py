@@ -5,7 +5,7 @@ import logging
 import re
 
 from conftest import TEST_CONFIG
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from crowdspirit import create_app
 from crowdspirit.extensions import db
@@ -79,3 +79,23 @@ def test_a_connection_dropped_by_the_database_is_released_quietly(postgres_url, 
         release_session()
         assert db.session.execute(text("SELECT 1")).scalar() == 1
         db.engine.dispose()
+
+
+def test_readiness_checks_the_shared_search_tables_with_the_postgres_backend(postgres_url, tmp_path):
+    """With SEARCH_BACKEND=postgres no index folder is needed: readiness asks the database's search tables."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres_url, "SEARCH_BACKEND": "postgres",
+                      "SEARCH_INDEX_DIR": str(tmp_path / "no-such-folder")})
+    client, admin = app.test_client(), create_engine(postgres_url)
+    try:
+        ready = client.get("/readyz")
+        assert (ready.status_code, ready.get_json()["checks"]["search"]) == (200, "ok")
+        with admin.begin() as connection:
+            connection.execute(text("ALTER TABLE search_documents RENAME TO search_documents_away"))
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.get_json()["failed"] == ["search"]
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text("ALTER TABLE IF EXISTS search_documents_away RENAME TO search_documents"))
+        admin.dispose()
+        with app.app_context():
+            db.engine.dispose()

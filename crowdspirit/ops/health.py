@@ -8,10 +8,12 @@ import threading
 
 import redis
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ..extensions import db, limiter
 from ..search import index
+from ..search.common import on_postgres
+from ..search.models import search_documents
 
 bp = Blueprint("ops", __name__)
 _redis_clients: dict[str, redis.Redis] = {}
@@ -41,6 +43,9 @@ def _redis() -> str | None:
 
 
 def _search() -> None:
+    if on_postgres():  # the shared search tables answer
+        db.session.execute(select(search_documents.c.key).limit(1))
+        return
     with index.reading() as (searcher, _cache):
         if searcher is not None:
             searcher.doc_count()
@@ -59,8 +64,7 @@ def readiness() -> dict[str, str]:
             results[name] = check() or "ok"
         except Exception as error:  # a probe reports every failure, it never raises
             results[name] = type(error).__name__
-            if name == "database":
-                db.session.rollback()
+            db.session.rollback()  # a failed database or search-table query leaves the transaction unusable
     return results
 
 
