@@ -33,6 +33,8 @@ run: translations
 # process, on PostgreSQL (DATABASE_URL) with live rooms shared through Redis (SOCKETIO_MESSAGE_QUEUE).
 serve-prod: export SEARCH_INDEXER = off
 serve-prod: export LOG_FORMAT ?= json
+# rate limits counted once for all workers, in the same Redis unless told otherwise
+serve-prod: export RATELIMIT_STORAGE_URI ?= $(SOCKETIO_MESSAGE_QUEUE)
 serve-prod: translations
 	@test -n "$$DATABASE_URL" -a -n "$$SOCKETIO_MESSAGE_QUEUE" || { echo "serve-prod needs" \
 		"DATABASE_URL=postgresql://... and SOCKETIO_MESSAGE_QUEUE=redis://... (see docs/deploy.md)"; exit 2; }
