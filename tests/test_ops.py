@@ -99,3 +99,21 @@ def test_readiness_checks_the_shared_search_tables_with_the_postgres_backend(pos
         admin.dispose()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_transaction_broken_by_a_lost_connection_is_a_503_too(client, login_as, make_user, make_idea, monkeypatch):
+    """When the connection died inside the request's transaction (seen in the load bench's PostgreSQL restart),
+    SQLAlchemy refuses further queries with PendingRollbackError: the member gets the 503 page, not a 500."""
+    from sqlalchemy.exc import PendingRollbackError
+
+    from crowdspirit.pipeline import services as pipeline
+
+    def broken(*_args, **_kwargs):
+        raise PendingRollbackError("Can't reconnect until invalid transaction is rolled back.")
+
+    idea = make_idea(stage="vote")
+    login_as(make_user())
+    monkeypatch.setattr(pipeline, "cast_vote", broken)
+    response = client.post(f"/ideas/{idea.id}/vote")
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert "briefly unavailable. Please try again in a few seconds." in response.get_data(as_text=True)

@@ -1,9 +1,9 @@
 """The Socket.IO message queue (Redis), with a way back for live readers after the queue broke.
 
 While Redis is unreachable, what the processes publish (a new post, a badge count) is lost, and the
-browsers' sockets stay open, so their readers would never learn of it. So when a process has to
-connect to Redis again after an error (its subscription broke, or a publish failed), it waits until
-it is subscribed again and then closes its live sockets: the browsers reconnect at once, naming the
+browsers' sockets stay open, so their readers would never learn of it. So when a process's listener
+has to connect to Redis again after an error, it waits until it is subscribed again and then closes
+its live sockets: the browsers reconnect at once, naming the
 last post they show, and the connect handler (`forum/events.py`) sends them what they missed.
 """
 
@@ -33,11 +33,21 @@ class ResyncingRedisManager(socketio.RedisManager):
         return super()._thread()
 
     def _redis_connect(self):
-        """Connect: the library calls this when its listener starts or fails, and when a publish failed."""
+        """Connect: the library calls this when its listener starts or fails, and when a publish failed.
+
+        Only the listener's connection may replace the subscription: the library gives a publisher's
+        reconnection a new, unsubscribed pubsub too, which the listener never reads (it iterates its own),
+        so a resync waiting for "subscribed" would wait in vain. A listener that connects again resyncs: a
+        publish that failed meanwhile is in the database, and the readers' catch-up brings it.
+        """
         listener = threading.current_thread() is self.listener
-        again = self.listener_connected if listener else self.redis is not None  # not the first connection
+        subscription = self.pubsub
         super()._redis_connect()
-        self.listener_connected = self.listener_connected or listener
+        if not listener:
+            if subscription is not None:
+                self.pubsub = subscription
+            return
+        again, self.listener_connected = self.listener_connected, True
         if again and self.server is not None and self.resync_pending.acquire(blocking=False):
             threading.Thread(target=self._resync, name="live-resync", daemon=True).start()
 

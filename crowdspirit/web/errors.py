@@ -6,7 +6,7 @@ from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..access.policy import SignInRequired
@@ -76,15 +76,17 @@ def handle_server_error(error: InternalServerError):
     return _error_response(500, _("An unexpected error happened on our side. It has been logged."))
 
 
-def handle_database_unavailable(error: OperationalError | InterfaceError):
-    """The database did not answer (restarting, failing over, locked too long): 503, retry shortly.
+def handle_database_unavailable(error: OperationalError | InterfaceError | PendingRollbackError):
+    """The database did not answer (restarting, failing over, locked too long), or its connection broke inside
+    this request's transaction (PendingRollbackError): 503, retry shortly.
 
     The page is built without a template: rendering one would ask the unreachable database who is signed in.
     """
-    logging.getLogger(__name__).warning("database unavailable: %s", type(error.orig or error).__name__)
+    cause = getattr(error, "orig", None) or error
+    logging.getLogger(__name__).warning("database unavailable: %s", type(cause).__name__)
     try:
         db.session.rollback()
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError, PendingRollbackError):
         pass  # the connection is gone; the pool replaces it
     message = _("The service is briefly unavailable. Please try again in a few seconds.")
     if request.path.startswith("/api/"):
@@ -118,6 +120,7 @@ def register(app):
     app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
+    app.register_error_handler(PendingRollbackError, handle_database_unavailable)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
