@@ -100,8 +100,9 @@ def authenticate(email: str, password: str) -> User | None:
         if user.is_locked:
             raise AccountLocked(_lock_message(user))
         return None
-    user.failed_logins, user.locked_until = 0, None
-    db.session.commit()
+    if user.failed_logins or user.locked_until:  # no write on an ordinary sign-in
+        user.failed_logins, user.locked_until = 0, None
+    db.session.commit()  # also stores a hash _password_matches upgraded
     return user
 
 

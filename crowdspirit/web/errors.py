@@ -1,6 +1,7 @@
 """One place turns domain errors and HTTP errors into pages or htmx fragments."""
 
 import logging
+from contextlib import suppress
 
 from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
@@ -84,10 +85,8 @@ def handle_database_unavailable(error: OperationalError | InterfaceError | Pendi
     """
     cause = getattr(error, "orig", None) or error
     logging.getLogger(__name__).warning("database unavailable: %s", type(cause).__name__)
-    try:
+    with suppress(OperationalError, InterfaceError, PendingRollbackError):  # a dead connection: the pool replaces it
         db.session.rollback()
-    except (OperationalError, InterfaceError, PendingRollbackError):
-        pass  # the connection is gone; the pool replaces it
     message = _("The service is briefly unavailable. Please try again in a few seconds.")
     if request.path.startswith("/api/"):
         response = jsonify(error={"code": "unavailable", "message": message, "field": None})
