@@ -11,6 +11,12 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 
+def after_commit(callback) -> None:
+    """Run callback() once the current transaction commits (not at all if it rolls back): side effects that need
+    the committed data, such as signals whose listeners read it."""
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
 def utcnow() -> datetime:
     """Return the current time as a naive UTC datetime (the form every column stores)."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -7,6 +7,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -26,7 +27,26 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session that, once a commit is done, runs what `database.after_commit` queued in the
+    transaction (rolled back or closed: the queue is dropped)."""
+
+    def commit(self) -> None:
+        super().commit()
+        while callbacks := self.info.pop("after_commit", None):
+            for callback in callbacks:
+                callback()
+
+    def rollback(self) -> None:
+        self.info.pop("after_commit", None)
+        super().rollback()
+
+    def close(self) -> None:
+        self.info.pop("after_commit", None)
+        super().close()
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -25,6 +25,7 @@ from crowdspirit.database import utcnow
 from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post, Thread
+from crowdspirit.home import sponsor_dashboard as service
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Idea, Stage, StageTransition, Vote
 from crowdspirit.projects.models import Project
@@ -32,7 +33,6 @@ from crowdspirit.rnd import services as rnd
 from crowdspirit.rnd.models import Interest
 from crowdspirit.specs import services as specs
 from crowdspirit.specs.models import SECTIONS
-from crowdspirit.web import sponsor_dashboard as service
 
 CHARTS = ("pipeline", "funnel", "stage-time", "participation", "contributors")
 FUNNEL = ("idea", "vote", "spec", "partner_rnd")

@@ -1,17 +1,28 @@
-"""THE access policy: every check of who may see or do what goes through this package."""
+"""THE access policy: every check of who may see or do what goes through this package.
 
-from .policy import (
+It is the core alone and knows no domain: each domain declares its rules, SQL filters, facts and search keys in its
+own rules.py and registers them at start-up (`register`); models name their protection parent. `flask crowdspirit
+rules` prints the merged table.
+"""
+
+from .core import SignInRequired, can, require, visible
+from .keys import access_key, audience, governed_by, level_of, search_keys
+from .registry import Rule, register, registered, rules_table
+from .scope import (
     OrganisationActor,
-    access_key,
-    can,
-    forget_scope,
-    level_of,
-    require,
-    search_keys,
+    Scope,
+    anyone,
+    author,
+    fact,
+    forget_facts,
+    scope,
     sees,
+    sees_sql,
+    signed_in,
     sponsor_team,
-    visible,
 )
+from .version import changed, generation
 
-__all__ = ["OrganisationActor", "access_key", "can", "forget_scope", "level_of", "require", "search_keys", "sees",
-           "sponsor_team", "visible"]
+__all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "access_key", "anyone", "author", "audience",
+           "can", "changed", "fact", "forget_facts", "generation", "governed_by", "level_of", "register", "registered",
+           "require", "rules_table", "scope", "search_keys", "sees", "sees_sql", "signed_in", "sponsor_team", "visible"]

@@ -1,5 +1,6 @@
 """Account rules: sign-up, sign-in with argon2 hashes and lockout, passwords and their reset, profiles."""
 
+import hmac
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -26,6 +27,15 @@ def _hasher() -> PasswordHasher:
     """An argon2id hasher with the configured cost."""
     cfg = current_app.config
     return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's hook: the signed-in user from the id and session token kept in the session."""
+    user_id, _colon, token = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or user.banned or not hmac.compare_digest(token, user.session_token):
+        return None  # a ban or a new password ends every other session at once
+    return user
 
 
 def normalise_email(email: str) -> str:

@@ -1,19 +1,25 @@
 """Sign-up, sign-in, sign-out and member profiles."""
 
-from flask import Blueprint, current_app, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..database import paginate
 from ..errors import Conflict, DomainError, NotFound
-from ..pipeline import services as pipeline
-from ..projects.services import invitations_for
 from ..web.limits import per_address
-from ..web.rendering import form_status, page_number, redirect_to, render, safe_next
+from ..web.rendering import form_status, redirect_to, render, safe_next
 from . import services
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordFields, ProfileForm, SignupForm
+from .models import ProfileKind
 
 bp = Blueprint("accounts", __name__)
+SIGN_IN_MESSAGE = _l("Please sign in to see this page.")
+PROFILE_KIND_LABELS = {
+    ProfileKind.AMATEUR: _l("Amateur"),
+    ProfileKind.STUDENT: _l("Student"),
+    ProfileKind.PROFESSIONAL: _l("Professional"),
+    ProfileKind.EXPERT: _l("Expert"),
+}
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -30,7 +36,7 @@ def signup():
         else:
             login_user(user)
             flash(_("Welcome to CrowdSpirit, %(name)s!", name=user.display_name), "success")
-            return redirect_to(safe_next(url_for("web.home")))
+            return redirect_to(safe_next(url_for("home.index")))
     return render("accounts/signup.html", "accounts/_signup_form.html", form_status(form), form=form)
 
 
@@ -52,7 +58,7 @@ def login():
             else:
                 login_user(user)
                 flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
-                return redirect_to(safe_next(url_for("web.home")))
+                return redirect_to(safe_next(url_for("home.index")))
     return render("accounts/login.html", status=form_status(form), form=form)
 
 
@@ -78,7 +84,7 @@ def reset_password(token: str):
         services.set_password(user, form.password.data)
         login_user(user)
         flash(_("Your new password is saved and you are signed in."), "success")
-        return redirect_to(url_for("web.home"))
+        return redirect_to(url_for("home.index"))
     return render("accounts/password.html", status=form_status(form), form=form, kind="reset")
 
 
@@ -104,22 +110,16 @@ def logout():
     """Sign out."""
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect_to(url_for("web.home"))
+    return redirect_to(url_for("home.index"))
 
 
 @bp.route("/users/<int:user_id>")
 def profile(user_id: int):
-    """A member's public profile with their ideas and votes."""
+    """A member's public profile; the other domains' panels add their ideas, votes and (on one's own) invitations."""
     user = services.get_user(user_id)
     if user is None:
         raise NotFound(_("This page does not exist, or you may not see it."))
-    per_page = current_app.config["PER_PAGE"]
-    ideas = paginate(pipeline.ideas_query(current_user, author_id=user.id, sort="newest"),
-                              page_number(), per_page)
-    votes = paginate(pipeline.votes_of(user.id, current_user), 1, per_page)
-    own = current_user.is_authenticated and current_user.id == user.id
-    return render("accounts/profile.html", user=user, ideas=ideas, votes=votes,
-                  invitations=invitations_for(user) if own else [])
+    return render("accounts/profile.html", user=user)
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])

@@ -2,11 +2,16 @@
 
 from flask import Flask
 
+from . import models  # noqa: F401  (its tables, known before any mapper is configured)
+
 
 def init_app(app: Flask) -> None:
-    """Start the webhook delivery thread with the first request (WEBHOOKS_DELIVERY=thread)."""
-    if app.config["WEBHOOKS_DELIVERY"] != "thread":
-        return
-    from .webhooks import start_thread
+    """Register the API's access rules, its routes, token and webhook settings, the webhooks' listeners, and start
+    the webhook delivery thread with the first request (WEBHOOKS_DELIVERY=thread)."""
+    from . import rules, token_views, views, webhook_views, webhooks
 
-    app.before_request(start_thread)
+    rules.register()
+    for blueprint in (views.bp, token_views.bp, webhook_views.bp):
+        app.register_blueprint(blueprint)
+    if app.config["WEBHOOKS_DELIVERY"] == "thread":
+        app.before_request(webhooks.start_thread)

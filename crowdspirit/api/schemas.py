@@ -116,7 +116,7 @@ _schema("SearchResults", {"total": INTEGER, "page": INTEGER, "pages": INTEGER, "
 
 
 def search_json(found) -> dict:
-    items = [{"kind": hit.kind, "title": hit.title, "url": url_for("web.home", _external=True).rstrip("/") + hit.url,
+    items = [{"kind": hit.kind, "title": hit.title, "url": url_for("home.index", _external=True).rstrip("/") + hit.url,
               "snippet": str(hit.snippet), "project": hit.project.slug if hit.project else None, "stage": hit.stage,
               "created_at": when(hit.created)} for hit in found.page.items]
     return {"total": found.page.total, "page": found.page.page, "pages": found.page.pages if found.page.total else 0,

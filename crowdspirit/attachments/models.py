@@ -32,6 +32,11 @@ class Attachment(db.Model):
     uploader: Mapped[User] = relationship()
 
     @property
+    def protection_parent(self) -> Idea:
+        """A file follows its idea (access.governed_by); the rnd part's also needs its workspace (attachments.rules)."""
+        return self.idea
+
+    @property
     def project(self):
         """The project whose policy protects the file (through its idea)."""
         return self.idea.project

@@ -30,15 +30,3 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
 
-
-class AccessVersion(db.Model):
-    """One counter, raised in the same transaction as every audited change.
-
-    The visitors' micro-cache stamps pages with it: unlike the newest event id, which PostgreSQL hands
-    out before commit, the counter's row lock makes its value follow commit order.
-    """
-
-    __tablename__ = "access_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(default=0)

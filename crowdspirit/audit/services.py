@@ -4,31 +4,23 @@ import csv
 import io
 
 from flask import has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..database import paginate
 from ..extensions import db
 from ..text import spreadsheet_safe
-from .models import AccessVersion, AuditEvent
+from .models import AuditEvent
 
 
 def record(project_id: int | None, actor, action: str, target: str = "", details: str = "") -> None:
-    """Add an audit event to the current transaction (it commits with the change it describes)."""
+    """Add an audit event to the current transaction (it commits with the change it describes); a change of who may
+    see what also says so with access.changed."""
     db.session.add(AuditEvent(
         project_id=project_id,
         actor_id=actor.id if actor is not None and actor.is_authenticated else None,
         action=action, target=target[:200], details=details,
         ip_address=request.remote_addr or "" if has_request_context() else "",
     ))
-    raised = db.session.execute(update(AccessVersion).where(AccessVersion.id == 1)
-                                .values(number=AccessVersion.number + 1)).rowcount
-    if not raised:
-        db.session.add(AccessVersion(id=1, number=1))
-
-
-def access_generation() -> int:
-    """A number that changes, in commit order, whenever who may see what changes."""
-    return db.session.scalar(select(AccessVersion.number).where(AccessVersion.id == 1)) or 0
 
 
 def _project_events(project_id: int):

@@ -1,1 +1,15 @@
 """Discussion threads (community forum, projects, ideas) with live updates over Socket.IO."""
+
+from flask import Flask
+
+from . import models  # noqa: F401  (its tables, known before any mapper is configured)
+
+
+def init_app(app: Flask) -> None:
+    """Register the forum's access rules, panels, pages, moderation and live socket handlers."""
+    from . import events, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
+
+    rules.register()
+    panels.register()
+    app.register_blueprint(views.bp)
+    app.register_blueprint(moderation_views.bp)

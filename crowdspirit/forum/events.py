@@ -21,8 +21,8 @@ from flask_socketio import join_room
 from ..access import can
 from ..accounts.models import User
 from ..extensions import db, socketio
-from ..notifications.services import user_room
 from ..signals import access_changed, live_access_revoked, post_changed, thread_changed
+from ..web.live import user_room
 from . import services
 from .models import Post, Thread
 

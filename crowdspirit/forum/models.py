@@ -11,6 +11,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..projects.models import Project
+from ..visibility import WORKSPACE, Visibility
 
 
 class Category(enum.StrEnum):
@@ -53,6 +54,18 @@ class Thread(db.Model):
     partnership = relationship("Partnership")
 
     @property
+    def access_policy(self) -> tuple:
+        """Whose policy protects the thread and its posts: its R&D workspace, its idea, its project's open idea
+        stage, or none for community threads (public)."""
+        if self.partnership_id is not None:
+            return self.project, WORKSPACE
+        if self.idea_id is not None:
+            return self.idea.access_policy
+        if self.project_id is not None:
+            return self.own_project, "idea"
+        return None, Visibility.PUBLIC.value
+
+    @property
     def project(self) -> Project | None:
         """The project the thread belongs to (None for community threads)."""
         if self.partnership_id:
@@ -86,6 +99,11 @@ class Post(db.Model):
     thread: Mapped[Thread] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     reply_to: Mapped["Post | None"] = relationship(remote_side=[id])
+
+    @property
+    def protection_parent(self) -> Thread:
+        """A post is protected by its thread (access.governed_by)."""
+        return self.thread
 
     @property
     def project(self) -> Project | None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .. import access
 from ..access import require, visible
 from ..audit import services as audit
 from ..database import paginate, utcnow
@@ -40,6 +41,7 @@ def flag(post: Post, user, reason: str) -> Flag:
     if post.hidden_at is None and open_flags >= current_app.config["FLAGS_TO_HIDE"]:
         post.hidden_at, post.hidden_by_id = utcnow(), None
         post.hidden_reason = str(_l("Hidden after several members flagged it; a moderator will review it."))
+        access.changed(_project_id(post.thread), "post.hidden")
     db.session.commit()
     if post.hidden_at is not None:
         post_changed.send(post)
@@ -54,6 +56,7 @@ def hide(post: Post, moderator, reason: str) -> Post:
     post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), moderator.id, reason[:300]
     _resolve_flags(post)
     audit.record(_project_id(post.thread), moderator, "post.hidden", f"post #{post.id}", reason)
+    access.changed(_project_id(post.thread), "post.hidden")
     db.session.commit()
     post_changed.send(post)
     post_moderated.send(post, action="hidden", actor=moderator)
@@ -67,6 +70,7 @@ def unhide(post: Post, moderator) -> Post:
     post.hidden_at, post.hidden_by_id, post.hidden_reason = None, None, ""
     _resolve_flags(post)
     audit.record(_project_id(post.thread), moderator, "post.shown", f"post #{post.id}")
+    access.changed(_project_id(post.thread), "post.shown")
     db.session.commit()
     post_changed.send(post)
     post_moderated.send(post, action="shown", actor=moderator)
@@ -175,6 +179,7 @@ def decide_appeal(filed: Appeal, moderator, overturn: bool) -> Appeal:
     audit.record(_project_id(filed.post.thread), moderator, f"appeal.{filed.decision}", f"post #{filed.post_id}")
     if overturn:
         filed.post.hidden_at, filed.post.hidden_by_id, filed.post.hidden_reason = None, None, ""
+        access.changed(_project_id(filed.post.thread), "post.shown")
     _resolve_flags(filed.post)
     db.session.commit()
     if overturn:
@@ -232,6 +237,7 @@ def sanction(target, moderator, action: str, days: int = 0, reason: str = "") ->
     else:
         raise Conflict(_l("Unknown moderation action."))
     audit.record(None, moderator, f"member.{action}", target.display_name, (f"{days} days; " if days else "") + reason)
+    access.changed(None, f"member.{action}")
     db.session.commit()
     if action != "lift":
         live_access_revoked.send(target.id)

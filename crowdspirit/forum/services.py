@@ -5,6 +5,7 @@ from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .. import access
 from ..access import can, require
 from ..audit import services as audit
 from ..database import paginate, utcnow
@@ -114,8 +115,9 @@ def approve(post: Post, moderator) -> Post:
         raise Conflict(_l("This post is not waiting for approval."))
     post.pending = False
     _count_post(post.thread_id, utcnow())
-    audit.record(post.thread.project.id if post.thread.project else None, moderator, "post.approved",
-                 f"post #{post.id}")
+    project_id = post.thread.project.id if post.thread.project else None
+    audit.record(project_id, moderator, "post.approved", f"post #{post.id}")
+    access.changed(project_id, "post.approved")
     db.session.commit()
     post_changed.send(post)
     post_published.send(post)

@@ -4,11 +4,10 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import can, level_of
+from ..access import audience, can, level_of
 from ..errors import DomainError
-from ..notifications.services import is_following
 from ..pipeline.services import load_idea
-from ..projects.services import audience, load_project
+from ..projects.services import load_project
 from ..web.limits import per_member
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
 from . import services
@@ -70,7 +69,6 @@ def _thread_page(thread, form=None, status=200):
                   audience=audience(thread.project, level) if thread.project else None,
                   reacted=services.reacted(current_user, [p.id for p in posts]),
                   may_post=can(current_user, "thread.post", thread) and not thread.locked,
-                  following=is_following(thread, current_user),
                   labels=services.CATEGORY_LABELS)
 
 

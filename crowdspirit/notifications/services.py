@@ -11,6 +11,7 @@ from ..database import paginate, utcnow
 from ..extensions import db, socketio
 from ..forum.models import Post, Thread
 from ..signals import post_moderated, post_published
+from ..web.live import user_room
 from .models import Notification, ThreadFollow
 
 #: "@Mia" or "@Mia Member": one or two words after the @, matched against display names
@@ -80,11 +81,6 @@ def _push_unread(user_ids: list[int]) -> None:
         user = db.session.get(User, user_id)
         if user is not None:
             socketio.emit("unread", {"count": unread_count(user)}, to=user_room(user_id))
-
-
-def user_room(user_id: int) -> str:
-    """The room of every socket a user has open."""
-    return f"user-{user_id}"
 
 
 @post_moderated.connect

@@ -78,6 +78,11 @@ class Idea(db.Model):
     )
 
     @property
+    def access_policy(self) -> tuple:
+        """The project and stage whose policy protects the idea and what hangs from it (access.governed_by)."""
+        return self.project, self.governing_stage
+
+    @property
     def governing_stage(self) -> str:
         """The stage whose access policy applies (an archived idea keeps its last stage's)."""
         return self.archived_from or self.stage

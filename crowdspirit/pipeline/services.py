@@ -9,18 +9,21 @@ from datetime import timedelta
 
 from flask_babel import format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from .. import access
 from ..access import can, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
 from ..database import insert_once, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
+from ..lifecycle import Lifecycle
 from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
-from ..signals import access_changed, idea_created, stage_changed, vote_cast, vote_withdrawn
-from ..specs.services import readiness, start_spec
+from ..requestcache import per_request
+from ..signals import idea_created, stage_changed, vote_cast, vote_withdrawn
 from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
 
@@ -215,21 +218,43 @@ def withdraw_vote(idea: Idea, user) -> int:
     return count
 
 
-def _check_gate(idea: Idea, target: Stage, reason: str, partner) -> None:
-    """Refuse with a reason when the project's gate for this move is not met."""
+def _history_row(idea: Idea, source: str, target: str, actor=None, reason: str = "", **_context) -> StageTransition:
+    """The stage history row of a move."""
+    return StageTransition(idea_id=idea.id, actor=actor, from_stage=source, to_stage=target, reason=reason.strip(),
+                           created_at=utcnow())
+
+
+#: the pipeline's lifecycle: its gates and on-enter hooks are registered by the domains that own them
+STAGES = Lifecycle(Idea, "stage", _history_row, stage_changed,
+                   _l("Someone else changed this idea's stage meanwhile; reload the page."))
+
+
+def _threshold_reached(idea: Idea, **_context) -> None:
+    """Where the crowd decides or shortlists, promotion waits for the project's vote threshold."""
     project = idea.project
-    if target == Stage.SPEC and project.promotion_decider in (*CROWD_DECIDERS, PromotionDecider.SHORTLIST):
-        if idea.vote_count < project.vote_threshold:
-            raise Conflict(lazy_ngettext("This idea needs %(num)d vote to be promoted; it has %(c)d.",
-                                         "This idea needs %(num)d votes to be promoted; it has %(c)d.",
-                                         project.vote_threshold, c=idea.vote_count))
-    if target == Stage.PARTNER_RND:
-        if project.rnd_partner_id is not None and partner.id != project.rnd_partner_id:
-            raise Conflict(_l("This project's R&D partner is %(name)s.", name=project.rnd_partner.name))
-        if not readiness(idea).ready:
-            raise Conflict(_l("The specification is not ready for partner R&D yet: see its readiness checklist."))
-    if target == Stage.ARCHIVED and not reason.strip():
+    if project.promotion_decider in (*CROWD_DECIDERS, PromotionDecider.SHORTLIST) \
+            and idea.vote_count < project.vote_threshold:
+        raise Conflict(lazy_ngettext("This idea needs %(num)d vote to be promoted; it has %(c)d.",
+                                     "This idea needs %(num)d votes to be promoted; it has %(c)d.",
+                                     project.vote_threshold, c=idea.vote_count))
+
+
+def _fixed_partner(idea: Idea, partner=None, **_context) -> None:
+    """A project with a fixed R&D partner takes ideas into R&D with that partner only."""
+    project = idea.project
+    if project.rnd_partner_id is not None and partner.id != project.rnd_partner_id:
+        raise Conflict(_l("This project's R&D partner is %(name)s.", name=project.rnd_partner.name))
+
+
+def _reason_given(idea: Idea, reason: str = "", **_context) -> None:
+    """Archiving says why."""
+    if not reason.strip():
         raise Conflict(_l("Say why the idea is archived."))
+
+
+STAGES.gate(Stage.SPEC, _threshold_reached)
+STAGES.gate(Stage.PARTNER_RND, _fixed_partner)
+STAGES.gate(Stage.ARCHIVED, _reason_given)
 
 
 def check_move(idea: Idea, target: str, actor, direct: bool = True) -> Stage:
@@ -254,7 +279,7 @@ def transition(idea: Idea, target: str, actor, reason: str = "", partner=None, d
     Objects the caller added to the session (a partnership) are committed with the move, or rolled back with it.
     """
     stage = check_move(idea, target, actor, direct)
-    _check_gate(idea, stage, reason, partner)
+    STAGES.check(idea, stage, reason=reason, partner=partner)
     return _move(idea, stage, actor, reason, partner)
 
 
@@ -290,32 +315,19 @@ def veto(idea: Idea, sponsor, reason: str) -> Idea:
 
 
 def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
-    """Write the stage change atomically (compare-and-set on the stage) with its history row."""
+    """Write the stage change through the lifecycle (compare-and-set, history row, on-enter hooks), audited: who
+    may see the idea follows its new stage."""
     now = utcnow()
-    values = {"stage": target.value, "updated_at": now}
+    values = {"updated_at": now}
     if target == Stage.VOTE:
         values["vote_closes_at"] = now + timedelta(days=idea.project.voting_days)
     if target == Stage.PARTNER_RND:
         values.update(partner_id=partner.id, rnd_started_at=now)
-    source = idea.stage
     if target == Stage.ARCHIVED:
-        values["archived_from"] = source
-    changed = db.session.execute(
-        update(Idea).where(Idea.id == idea.id, Idea.stage == source).values(**values)
-    ).rowcount
-    if not changed:
-        db.session.rollback()
-        raise Conflict(_l("Someone else changed this idea's stage meanwhile; reload the page."))
-    db.session.add(StageTransition(idea_id=idea.id, actor=actor, from_stage=source,
-                                   to_stage=target, reason=reason.strip(), created_at=now))
-    audit.record(idea.project_id, actor, "stage.changed", f"idea #{idea.id}", f"{source} -> {target.value}")
-    if target == Stage.SPEC:
-        start_spec(idea)
-    db.session.commit()
-    db.session.refresh(idea)
-    access_changed.send(idea.project_id)
-    stage_changed.send(idea, source=source)
-    return idea
+        values["archived_from"] = idea.stage
+    audit.record(idea.project_id, actor, "stage.changed", f"idea #{idea.id}", f"{idea.stage} -> {Stage(target).value}")
+    access.changed(idea.project_id, "stage.changed")
+    return STAGES.move(idea, target, values, actor=actor, reason=reason, partner=partner)
 
 
 STAGE_LABELS = {
@@ -330,6 +342,12 @@ STAGE_LABELS = {
 def stage_label(stage: str) -> str:
     """The translated name of a stage."""
     return str(STAGE_LABELS[Stage(stage)])
+
+
+def stage_badge(stage: str) -> Markup:
+    """The coloured badge naming a stage (labels translated once per request: lists show many)."""
+    names = per_request("stage_names", lambda: {key: str(label) for key, label in STAGE_LABELS.items()})
+    return Markup(f'<span class="badge stage-{escape(stage)}">{escape(names[stage])}</span>')
 
 
 def next_moves(idea: Idea, user) -> list[Stage]:

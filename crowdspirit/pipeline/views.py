@@ -1,47 +1,28 @@
 """Idea pages: lists with filters, one idea with its history, proposing, voting, stage moves."""
 
-from flask import Blueprint, current_app, flash, request, url_for
+from flask import Blueprint, Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import AnonymousUserMixin, current_user, login_required
 
-from ..access import can, level_of
-from ..attachments import services as attachments
+from ..access import audience, level_of
 from ..database import paginate
 from ..errors import Conflict, DomainError
-from ..projects.services import audience, load_project
-from ..rnd import services as rnd
-from ..specs.services import current_revision
+from ..projects.services import load_project
 from ..web.limits import per_member
 from ..web.pagecache import cached_for_visitors
-from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
+from ..web.rendering import csv_download, form_status, is_htmx, redirect_to, render
 from . import services
 from .forms import IdeaForm, TransitionForm
-from .models import Stage
+from .panels import idea_list_context
 
 bp = Blueprint("pipeline", __name__)
-
-
-def idea_list_context(project=None) -> dict:
-    """Read the list's filters from the query string and load the matching page of ideas."""
-    stage = request.args.get("stage") if request.args.get("stage") in list(Stage) else ""
-    sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "votes"
-    tag = request.args.get("tag", "").strip().lower()[:30]
-    query = services.ideas_query(current_user, project_id=project and project.id, stage=stage,
-                                 tag=tag, sort=sort)
-    ideas = paginate(query, page_number(), current_app.config["PER_PAGE"])
-    return {
-        "ideas": ideas,
-        "filters": {"stage": stage, "sort": sort, "tag": tag},
-        "voted": services.voted_idea_ids(current_user, [i.id for i in ideas.items]),
-        "list_url": request.path,
-    }
 
 
 @bp.route("/ideas")
 @cached_for_visitors
 def index():
     """Every idea across projects, filtered by stage and tag, sorted, paginated."""
-    return render("pipeline/index.html", "pipeline/_idea_list.html", **idea_list_context())
+    return render("pipeline/index.html", "pipeline/_idea_list.html", **idea_list_context(current_user))
 
 
 @bp.route("/projects/<slug>/ideas/new", methods=["GET", "POST"])
@@ -67,17 +48,30 @@ def propose(slug: str):
 @bp.route("/ideas/<int:idea_id>")
 @cached_for_visitors
 def show(idea_id: int):
-    """An idea with its votes, who may see it, stage history, files, spec link and the user's possible moves."""
+    """An idea with its votes, who may see it, stage history and the user's possible moves; the other domains'
+    panels add its discussion, specification, files and R&D."""
     idea = services.load_idea(idea_id, current_user)
     level = level_of(idea)
-    partnership = rnd.partnership_of(idea)
-    return render("pipeline/show.html", idea=idea, partnership=partnership,
-                  updates=rnd.updates_of(partnership) if partnership else [],
-                  moves=services.next_moves(idea, current_user), veto_until=services.veto_open_until(idea),
+    return render("pipeline/show.html", idea=idea, moves=services.next_moves(idea, current_user),
                   voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
-                  spec=current_revision(idea), level=level, audience=audience(idea.project, level),
-                  attachments=attachments.of_idea(idea, "idea"),
-                  may_attach=can(current_user, "attachment.add", idea) and idea.stage != Stage.ARCHIVED)
+                  level=level, audience=audience(idea.project, level))
+
+
+@bp.route("/projects/<slug>/feed.atom")
+def feed(slug: str):
+    """An Atom feed of the newest ideas anyone may see in a project (it never uses the reader's session)."""
+    visitor = AnonymousUserMixin()
+    project = load_project(slug, visitor)
+    ideas = paginate(services.ideas_query(visitor, project_id=project.id, sort="newest"), 1, 30).items
+    return Response(render_template("pipeline/feed.xml", project=project, ideas=ideas),
+                    mimetype="application/atom+xml")
+
+
+@bp.route("/projects/<slug>/ideas.csv")
+def export_ideas(slug: str):
+    """The project's ideas that you may see, as CSV."""
+    project = load_project(slug, current_user)
+    return csv_download(services.ideas_csv(current_user, project), f"{project.slug}-ideas.csv")
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])

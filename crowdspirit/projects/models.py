@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation, User
 from ..database import utcnow
 from ..extensions import db
+from ..visibility import ANY_STAGE, LEVELS, Visibility
 
 
 class ProjectKind(enum.StrEnum):
@@ -39,15 +40,6 @@ class PromotionDecider(enum.StrEnum):
 SPONSOR_DECIDERS = (PromotionDecider.SPONSOR, PromotionDecider.SHORTLIST, PromotionDecider.VETO)
 #: the deciders under which reaching the vote threshold promotes an idea at once
 CROWD_DECIDERS = (PromotionDecider.COMMUNITY, PromotionDecider.VETO)
-
-
-class Visibility(enum.StrEnum):
-    """Who may see what a project holds in one stage, from the widest to the narrowest."""
-
-    PUBLIC = "public"  # anyone, even signed out
-    COMMUNITY = "community"  # signed-in members of the platform
-    PROJECT = "project"  # the project's members and the sponsor's team
-    CONFIDENTIAL = "confidential"  # members who accepted the current NDA, and the sponsor's team
 
 
 #: the per-stage policies a new project starts with, by kind (idea, vote, spec, partner R&D)
@@ -109,8 +101,16 @@ class Project(db.Model):
     )
 
     def policy(self, stage: str) -> str:
-        """The visibility of the project's ideas in a pipeline stage (unknown stages fail closed)."""
+        """The visibility of the project's ideas in a pipeline stage; ANY_STAGE: the most open one (what the project's
+        own summary follows); unknown stages fail closed."""
+        if stage == ANY_STAGE:
+            return min((self.policy(stage) for stage in POLICY_STAGES), key=LEVELS.index)
         return getattr(self, f"policy_{stage}") if stage in POLICY_STAGES else Visibility.CONFIDENTIAL
+
+    @property
+    def access_policy(self) -> tuple:
+        """A project protects itself, with all its stages (access.governed_by)."""
+        return self, ANY_STAGE
 
 
 class JoinRequest(db.Model):

@@ -5,13 +5,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..access import forget_scope
-from ..accounts.models import User
+from .. import access
+from ..access import forget_facts
 from ..audit import services as audit
 from ..errors import Conflict, NotFound
 from ..extensions import db
-from ..signals import access_changed
-from .models import MemberRole, NdaAcceptance, NdaVersion, Project, ProjectMembership
+from .models import NdaAcceptance, NdaVersion, Project
 
 MAX_NDA_LENGTH = 50_000
 
@@ -32,12 +31,12 @@ def publish(project: Project, actor, text: str) -> NdaVersion:
                          published_by_id=actor.id)
     db.session.add(version)
     audit.record(project.id, actor, "nda.published", f"NDA v{version.number}")
+    access.changed(project.id, "nda.published")
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_l("Another version was published at the same moment; reload the page.")) from None
-    access_changed.send(project.id)
     return version
 
 
@@ -54,7 +53,8 @@ def accept(project: Project, user, version_number: int) -> NdaAcceptance:
                                ip_address=request.remote_addr or "" if has_request_context() else "")
     db.session.add(acceptance)
     audit.record(project.id, user, "nda.accepted", f"NDA v{version.number}", user.display_name)
-    forget_scope(user)
+    access.changed(project.id, "nda.accepted")
+    forget_facts(user)
     try:
         db.session.commit()
     except IntegrityError:  # a double click: the first acceptance stands
@@ -69,17 +69,4 @@ def has_accepted(version: NdaVersion | None, user) -> bool:
         return False
     return db.session.scalar(select(func.count(NdaAcceptance.id)).where(
         NdaAcceptance.nda_version_id == version.id, NdaAcceptance.user_id == user.id)) > 0
-
-
-def confidential_audience(project: Project) -> int:
-    """How many people may see the project's confidential stages (cleared members + sponsor team)."""
-    version = current(project)
-    members = select(ProjectMembership.user_id).where(ProjectMembership.project_id == project.id)
-    if version is not None:
-        signed = select(NdaAcceptance.user_id).where(NdaAcceptance.nda_version_id == version.id)
-        members = members.where((ProjectMembership.role == MemberRole.OWNER) | ProjectMembership.user_id.in_(signed))
-    people = select(User.id).where(User.id.in_(members))
-    if project.organisation_id is not None:
-        people = select(User.id).where(User.id.in_(members) | (User.organisation_id == project.organisation_id))
-    return db.session.scalar(select(func.count()).select_from(people.subquery()))
 

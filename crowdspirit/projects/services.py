@@ -1,19 +1,20 @@
 """Project rules: creation, gates and stage policies, and memberships (requests, invitations, removal)."""
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import joinedload
 
-from ..access import forget_scope, require, visible
+from .. import access
+from ..access import forget_facts, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
-from ..signals import access_changed
 from ..text import slugify
 from .models import (
     DEFAULT_POLICIES,
@@ -25,11 +26,12 @@ from .models import (
     Project,
     ProjectKind,
     ProjectMembership,
-    Visibility,
 )
 
 INVITATION_DAYS_USER = 30
 INVITATION_DAYS_LINK = 7
+#: what a project's card counts, registered by the domain that owns it: name -> (user, project ids) -> {id: count}
+CARD_COUNTS: dict[str, Callable] = {}
 
 
 def _unique_slug(title: str) -> str:
@@ -74,12 +76,11 @@ def update_settings(project: Project, actor, **settings) -> Project:
     policies = {name: change for name, change in changed.items() if name.startswith("policy_")}
     if policies:
         audit.record(project.id, actor, "policy.changed", project.title, _describe(policies))
+        access.changed(project.id, "policy.changed")
     others = {name: change for name, change in changed.items() if name not in policies and name != "description"}
     if others:
         audit.record(project.id, actor, "settings.changed", project.title, _describe(others))
     db.session.commit()
-    if policies:
-        access_changed.send(project.id)
     return project
 
 
@@ -97,6 +98,11 @@ def list_projects(user, kind: str | None, page: int, per_page: int):
     return paginate(visible(query, user), page, per_page)
 
 
+def card_counts(user, project_ids: list[int]) -> dict[str, dict[int, int]]:
+    """For each registered count (the pipeline's "ideas"), its value on these projects' cards, as the user may see."""
+    return {name: count(user, project_ids) for name, count in CARD_COUNTS.items()}
+
+
 def membership_of(project: Project, user) -> ProjectMembership | None:
     """The user's membership in the project, if any."""
     if not user.is_authenticated:
@@ -110,7 +116,8 @@ def _add_member(project: Project, user, actor, how: str) -> ProjectMembership:
     membership = ProjectMembership(project_id=project.id, user_id=user.id, role=MemberRole.CONTRIBUTOR)
     db.session.add(membership)
     audit.record(project.id, actor, f"membership.{how}", user.display_name)
-    forget_scope(user)
+    access.changed(project.id, f"membership.{how}")
+    forget_facts(user)
     return membership
 
 
@@ -248,10 +255,10 @@ def _remove(project: Project, membership, actor, how: str) -> None:
             Invitation.project_id == project.id, (Invitation.user_id == membership.user_id) | links)):
         invitation.revoked = True
     audit.record(project.id, actor, f"membership.{how}", membership.user.display_name)
-    forget_scope(membership.user)
+    access.changed(project.id, f"membership.{how}")
+    forget_facts(membership.user)
     db.session.delete(membership)
     db.session.commit()
-    access_changed.send(project.id)
 
 
 def set_role(project: Project, user_id: int, role: str, actor) -> ProjectMembership:
@@ -263,7 +270,8 @@ def set_role(project: Project, user_id: int, role: str, actor) -> ProjectMembers
         raise Conflict(_l("This role cannot be given to this person."))
     membership.role = role
     audit.record(project.id, actor, "membership.role", membership.user.display_name, role)
-    forget_scope(membership.user)
+    access.changed(project.id, "membership.role")
+    forget_facts(membership.user)
     db.session.commit()
     return membership
 
@@ -283,16 +291,3 @@ def member_count(project: Project) -> int:
         select(func.count(ProjectMembership.id)).where(ProjectMembership.project_id == project.id)
     )
 
-
-def audience(project: Project, level: str) -> int | None:
-    """How many people may see content at this level (None when it is everyone or every member)."""
-    from .nda import confidential_audience  # nda builds on this module
-
-    if level == Visibility.CONFIDENTIAL:
-        return confidential_audience(project)
-    if level != Visibility.PROJECT:
-        return None
-    condition = User.id.in_(select(ProjectMembership.user_id).where(ProjectMembership.project_id == project.id))
-    if project.organisation_id is not None:
-        condition = condition | (User.organisation_id == project.organisation_id)
-    return db.session.scalar(select(func.count(User.id)).where(condition))

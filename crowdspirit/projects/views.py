@@ -1,20 +1,17 @@
 """Project pages: the list, one project with its ideas, creation, settings, its feed and CSV export."""
 
-from flask import Blueprint, Response, current_app, flash, render_template, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin, current_user, login_required
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..access import can, sees
+from ..access import audience, can, sees
 from ..accounts.services import organisations
-from ..database import paginate
 from ..errors import Conflict, DomainError
-from ..pipeline import services as pipeline
-from ..pipeline.views import idea_list_context
-from ..rnd import services as rnd
+from ..web import panels
 from ..web.pagecache import cached_for_visitors
-from ..web.rendering import csv_download, form_status, is_htmx, page_number, redirect_to, render
+from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
 from . import nda, services
 from .forms import ProjectForm, SettingsForm
 from .models import POLICY_STAGES, MemberRole, ProjectKind
@@ -29,7 +26,7 @@ def index():
     kind = request.args.get("kind") if request.args.get("kind") in list(ProjectKind) else None
     projects = services.list_projects(current_user, kind, page_number(),
                                       current_app.config["PER_PAGE"])
-    counts = pipeline.idea_counts(current_user, [p.id for p in projects.items])
+    counts = services.card_counts(current_user, [p.id for p in projects.items])
     return render("projects/index.html", "projects/_list.html", projects=projects,
                   counts=counts, kind=kind)
 
@@ -54,11 +51,11 @@ def create():
 @bp.route("/projects/<slug>")
 @cached_for_visitors
 def show(slug: str):
-    """A project's page: its description, rules, who sees each stage, and its ideas (also a fragment)."""
+    """A project's page: its description, rules, who sees each stage, and the panels of other domains (its ideas,
+    the only part an htmx request gets, its outcomes and discussion)."""
     project = services.load_project(slug, current_user)
-    context = idea_list_context(project=project)
     if is_htmx():
-        return render("projects/show.html", "pipeline/_idea_list.html", project=project, **context)
+        return panels.render_fragment("project", "ideas", project)
     nda_version = nda.current(project)
     membership = services.membership_of(project, current_user)
     nda_pending = (membership is not None and membership.role != MemberRole.OWNER
@@ -70,32 +67,14 @@ def show(slug: str):
                   invitation=services.invitation_to(project, current_user),
                   may_edit=can(current_user, "project.edit", project),
                   may_audit=can(current_user, "project.audit", project),
-                  may_see_members=can(current_user, "project.members", project),
-                  outcomes=rnd.project_updates(project, limit=5), **context)
+                  may_see_members=can(current_user, "project.members", project))
 
 
 def stage_access(project, user) -> list[dict]:
     """For each pipeline stage: its policy, how many may see it, and whether this user does."""
     levels = {stage: project.policy(stage) for stage in POLICY_STAGES}
-    return [{"stage": stage, "level": level, "audience": services.audience(project, level),
+    return [{"stage": stage, "level": level, "audience": audience(project, level),
              "visible": sees(user, project, level)} for stage, level in levels.items()]
-
-
-@bp.route("/projects/<slug>/feed.atom")
-def feed(slug: str):
-    """An Atom feed of the newest ideas anyone may see in a project (it never uses the reader's session)."""
-    visitor = AnonymousUserMixin()
-    project = services.load_project(slug, visitor)
-    ideas = paginate(pipeline.ideas_query(visitor, project_id=project.id, sort="newest"), 1, 30).items
-    return Response(render_template("projects/feed.xml", project=project, ideas=ideas),
-                    mimetype="application/atom+xml")
-
-
-@bp.route("/projects/<slug>/ideas.csv")
-def export_ideas(slug: str):
-    """The project's ideas that you may see, as CSV."""
-    project = services.load_project(slug, current_user)
-    return csv_download(pipeline.ideas_csv(current_user, project), f"{project.slug}-ideas.csv")
 
 
 @bp.route("/projects/<slug>/settings", methods=["GET", "POST"])

@@ -9,8 +9,8 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..access import can, require, visible
-from ..access.policy import workspaces
+from .. import access
+from ..access import can, fact, forget_facts, require, visible
 from ..accounts.models import User
 from ..attachments import services as attachments
 from ..audit import services as audit
@@ -20,8 +20,6 @@ from ..extensions import db
 from ..forum import services as forum
 from ..pipeline import services as pipeline
 from ..pipeline.models import Idea, Stage, Tag
-from ..requestcache import forget
-from ..signals import access_changed
 from ..specs.models import Amendment, SpecRevision
 from ..specs.services import readiness_of
 from .models import (
@@ -244,7 +242,7 @@ def participants(partnership: Partnership) -> list[Participant]:
     invited = db.session.scalars(select(WorkspaceMember).where(WorkspaceMember.partnership_id == partnership.id)
                                  .options(joinedload(WorkspaceMember.user)).order_by(WorkspaceMember.id)).all()
     return [Participant(u, None, True) for u in team] + [
-        Participant(m.user, m, partnership.id in workspaces(m.user)) for m in invited
+        Participant(m.user, m, partnership.id in fact("workspaces", m.user)) for m in invited
         if m.user.organisation_id != partnership.organisation_id]
 
 
@@ -263,6 +261,7 @@ def invite(partnership: Partnership, inviter, email_or_name: str) -> WorkspaceMe
     db.session.add(member)
     audit.record(partnership.idea.project_id, inviter, "rnd.invited", f"idea #{partnership.idea_id}",
                  user.display_name)
+    access.changed(partnership.idea.project_id, "rnd.invited")
     db.session.commit()
     return member
 
@@ -278,9 +277,9 @@ def remove_member(partnership: Partnership, remover, user_id: int) -> None:
     db.session.delete(member)
     audit.record(partnership.idea.project_id, remover, "rnd.removed", f"idea #{partnership.idea_id}",
                  member.user.display_name)
+    access.changed(partnership.idea.project_id, "rnd.removed")
+    forget_facts(member.user)
     db.session.commit()
-    forget(f"workspaces:{user_id}")
-    access_changed.send(partnership.idea.project_id)
 
 
 def _check_owner(partnership: Partnership, owner_id: int) -> None:
@@ -433,7 +432,7 @@ def my_workspaces(user) -> list[tuple[Partnership, bool]]:
     own = Partnership.organisation_id == user.organisation_id if user.organisation_id else false()
     found = db.session.scalars(select(Partnership).where(or_(own, Partnership.id.in_(invited)))
                                .options(joinedload(Partnership.idea)).order_by(Partnership.id.desc())).all()
-    return [(partnership, partnership.id in workspaces(user)) for partnership in found]
+    return [(partnership, partnership.id in fact("workspaces", user)) for partnership in found]
 
 
 # --- What waits for a user -----------------------------------------------------------------------

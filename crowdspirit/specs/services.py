@@ -25,8 +25,9 @@ class StaleEdit(Conflict):
         self.latest = latest
 
 
-def start_spec(idea: Idea) -> SpecRevision:
-    """Open the idea's specification with a first revision drawn from the idea (no commit)."""
+def start_spec(idea: Idea, **_move) -> SpecRevision:
+    """Open the idea's specification with a first revision drawn from the idea (no commit): the pipeline's
+    on-enter hook of the spec stage."""
     revision = SpecRevision(idea_id=idea.id, number=1, author_id=idea.author_id,
                             note=str(_l("Started from the idea.")),
                             problem=idea.body or idea.summary)
@@ -212,6 +213,12 @@ def readiness(idea: Idea) -> Readiness:
     return _checklist(idea, current, current and db.session.scalar(
         select(func.count()).select_from(SpecApproval).where(
             SpecApproval.idea_id == idea.id, SpecApproval.revision_number == current.number)))
+
+
+def ready_for_rnd(idea: Idea, **_move) -> None:
+    """The pipeline's gate into partner R&D: the specification's readiness checklist is complete."""
+    if not readiness(idea).ready:
+        raise Conflict(_l("The specification is not ready for partner R&D yet: see its readiness checklist."))
 
 
 def readiness_of(ideas: list[Idea]) -> dict[int, Readiness]:

@@ -4,12 +4,11 @@ from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import can, level_of, require
+from ..access import audience, can, level_of, require
 from ..attachments import services as attachments
 from ..errors import DomainError, NotFound
 from ..pipeline.models import Stage
 from ..pipeline.services import load_idea
-from ..projects.services import audience
 from ..web.rendering import form_status, is_htmx, redirect_to, render
 from . import services
 from .forms import SECTION_LABELS, AmendmentForm, DecisionForm, SpecForm

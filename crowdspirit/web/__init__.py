@@ -1,1 +1,13 @@
-"""Cross-cutting web plumbing: rendering for pages and htmx fragments, errors, headers, locale."""
+"""Cross-cutting web plumbing: rendering for pages and htmx fragments, errors, headers, locale, rate limits, the
+visitors' micro-cache and page panels. It knows no domain: domains register their panels and Jinja globals."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Install the error pages, template filters and globals, response headers and the language switch."""
+    from . import errors, templating, views
+
+    errors.register(app)
+    templating.register(app)
+    app.register_blueprint(views.bp)

@@ -10,7 +10,7 @@ from markupsafe import escape
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..access.policy import SignInRequired
+from ..access import SignInRequired
 from ..errors import DomainError
 from ..extensions import db
 from .rendering import is_htmx, render

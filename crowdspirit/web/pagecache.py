@@ -16,7 +16,7 @@ from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from ..audit.services import access_generation
+from ..access import generation as access_generation
 from ..requestcache import computed, per_request
 
 MAX_ENTRIES = 512

@@ -1,6 +1,5 @@
-"""What every template can use, and the headers every response carries."""
+"""What every template can use, and the headers every response carries (domains add their own globals)."""
 
-import hmac
 import secrets
 from datetime import date, datetime
 from functools import lru_cache
@@ -8,25 +7,12 @@ from functools import lru_cache
 from babel import dates as babel_dates
 from flask import request
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from markupsafe import Markup, escape
 
 from ..access import can
-from ..accounts.models import ProfileKind, User
-from ..extensions import db, login_manager
-from ..notifications.services import unread_count
-from ..pipeline.models import Stage
-from ..pipeline.services import STAGE_LABELS
 from ..requestcache import computed, per_request
 from ..text import render_markdown
+from .panels import render_panels
 
-PROFILE_KIND_LABELS = {
-    ProfileKind.AMATEUR: _l("Amateur"),
-    ProfileKind.STUDENT: _l("Student"),
-    ProfileKind.PROFESSIONAL: _l("Professional"),
-    ProfileKind.EXPERT: _l("Expert"),
-}
 
 def content_security_policy(nonce: str | None) -> str:
     """The CSP header: this site's own files, plus inline code carrying the page's nonce when it has one."""
@@ -44,16 +30,6 @@ def csp_nonce() -> str:
     return per_request("csp_nonce", lambda: secrets.token_urlsafe(18))
 
 
-@login_manager.user_loader
-def load_user(session_id: str):
-    """Flask-Login's hook: the signed-in user from the id and session token kept in the session."""
-    user_id, _colon, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or user.banned or not hmac.compare_digest(token, user.session_token):
-        return None  # a ban or a new password ends every other session at once
-    return user
-
-
 def security_headers(response):
     """Tell browsers to lock the page down, and caches that htmx fragments differ from pages."""
     response.headers.setdefault("Content-Security-Policy", content_security_policy(computed("csp_nonce")))
@@ -64,12 +40,6 @@ def security_headers(response):
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
-
-
-def stage_badge(stage: str) -> Markup:
-    """The coloured badge naming a stage (labels translated once per request: lists show many)."""
-    names = per_request("stage_names", lambda: {key: str(label) for key, label in STAGE_LABELS.items()})
-    return Markup(f'<span class="badge stage-{escape(stage)}">{escape(names[stage])}</span>')
 
 
 @lru_cache(maxsize=4096)
@@ -95,18 +65,14 @@ def format_money(cents: int, currency: str) -> str:
 
 def request_globals() -> dict:
     """Names that depend on the request, available in every template."""
-    return {"current_locale": str(get_locale()), "unread_notifications": lambda: unread_count(current_user)}
+    return {"current_locale": str(get_locale())}
 
 
 def register(app):
-    """Install filters, globals, the login view and the response headers."""
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = _l("Please sign in to see this page.")
-    login_manager.login_message_category = "info"
+    """Install filters, globals and the response headers."""
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
                                  date=format_day, number=format_decimal, money=format_money,
                                  day=format_date)
-    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=STAGE_LABELS, stage_badge=stage_badge, can=can,
-                                 PROFILE_KIND_LABELS=PROFILE_KIND_LABELS, csp_nonce=csp_nonce)
+    app.jinja_env.globals.update(can=can, csp_nonce=csp_nonce, panels=render_panels)
     app.context_processor(request_globals)
     app.after_request(security_headers)

@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 
 from ..access import require
 from ..accounts.services import get_organisation_by_slug
+from ..web.rendering import csv_download, render
 from . import sponsor_dashboard as service
-from .rendering import csv_download, render
 
 bp = Blueprint("sponsors", __name__)
 
@@ -22,7 +22,7 @@ def dashboard(slug: str):
     """The organisation's pipeline, participation, top contributors, time per stage and decisions waiting for it."""
     organisation = _organisation(slug)
     weeks = service.parse_weeks(request.args.get("weeks"))
-    return render("web/sponsor_dashboard.html", board=service.dashboard(organisation, weeks),
+    return render("home/sponsor_dashboard.html", board=service.dashboard(organisation, weeks),
                   labels=service.SERIES_LABELS)
 
 

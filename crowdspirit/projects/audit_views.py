@@ -3,9 +3,9 @@
 from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 
-from ..projects.services import load_project
+from ..audit import services
 from ..web.rendering import csv_download, page_number, render
-from . import services
+from .services import load_project
 
 bp = Blueprint("audit", __name__)
 

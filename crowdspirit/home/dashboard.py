@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..access import can, visible
-from ..access.policy import scope
+from ..access import can, scope, visible
 from ..extensions import db
 from ..forum.models import Post
 from ..pipeline.models import Idea, Vote

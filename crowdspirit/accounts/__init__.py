@@ -1,0 +1,22 @@
+"""Accounts: users and organisations (sponsors), sign-up and sign-in with lockout, passwords and their reset,
+profiles."""
+
+from flask import Flask
+
+from . import models  # noqa: F401  (its tables, known before any mapper is configured)
+
+
+def init_app(app: Flask) -> None:
+    """Register the accounts' access rules, the session's user loader, profile labels, pages and create-admin."""
+    from ..commands import crowdspirit_cli
+    from ..extensions import login_manager
+    from . import commands, rules, services, views
+
+    rules.register()
+    login_manager.user_loader(services.load_session_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = views.SIGN_IN_MESSAGE
+    login_manager.login_message_category = "info"
+    app.jinja_env.globals["PROFILE_KIND_LABELS"] = views.PROFILE_KIND_LABELS
+    app.register_blueprint(views.bp)
+    crowdspirit_cli.add_command(commands.create_admin)

@@ -1,0 +1,101 @@
+"""The forum's part of the access policy: a thread follows its idea, its project's open idea stage or its R&D
+workspace, and its posts follow it; who moderates, flags, posts at once and announces."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from .. import access
+from ..access import Rule, author, fact, sees, sees_sql, signed_in
+from ..pipeline.models import Idea
+from ..pipeline.rules import idea_visible
+from ..projects.models import Project
+from ..projects.rules import manager, member_manager
+from .models import Post, Thread
+
+
+def thread_of(obj) -> Thread:
+    """The thread protecting a post (or the thread itself)."""
+    return obj if isinstance(obj, Thread) else obj.protection_parent
+
+
+def thread_visible(user, obj) -> bool:
+    """A thread (and its posts) is visible where its level allows; a workspace's thread to its participants only."""
+    thread = thread_of(obj)
+    if thread.partnership_id is not None:
+        return thread.partnership_id in fact("workspaces", user)
+    if thread.idea_id is not None:
+        return idea_visible(user, thread.idea)
+    return thread.project is None or sees(user, thread.project, access.level_of(thread))
+
+
+def visible_threads(query, user):
+    """SQL mirroring thread_visible: community threads, and those whose idea, project or workspace the user sees."""
+    ideas = access.visible(select(Idea.id), user)
+    projects = select(Project.id).where(sees_sql(user, Project, Project.policy_idea))
+    return query.where(or_(Thread.category.is_not(None), Thread.idea_id.in_(ideas), Thread.project_id.in_(projects),
+                           Thread.partnership_id.in_(fact("workspaces", user))))
+
+
+def forum_moderator(user, obj) -> bool:
+    """Platform moderators everywhere; a project's owner and moderators in its threads."""
+    thread = thread_of(obj)
+    return user.is_moderator or (thread.project is not None and member_manager(user, thread.project))
+
+
+def flagger(user, post) -> bool:
+    return post.author_id != user.id
+
+
+def post_visible(user, post) -> bool:
+    """A post follows its thread; a post held for approval shows only to its author and moderators."""
+    if not thread_visible(user, post):
+        return False
+    if not post.pending:
+        return True
+    return user.is_authenticated and (post.author_id == user.id or forum_moderator(user, post))
+
+
+def trusted_poster(user, thread) -> bool:
+    """Members whose karma reached KARMA_TRUSTED_POSTER post at once where first posts are held (0: nobody)."""
+    threshold = current_app.config["KARMA_TRUSTED_POSTER"]
+    return threshold > 0 and getattr(user, "karma", 0) >= threshold
+
+
+def announcer(user, thread) -> bool:
+    """Only platform moderators open threads in the announcements category."""
+    return thread.category != "announcements" or user.is_moderator
+
+
+def sanctioner(user, target) -> bool:
+    """Platform moderators suspend or ban members, never themselves or an admin."""
+    return user.is_moderator and not target.is_admin and target.id != user.id
+
+
+def platform_moderator(user, obj) -> bool:
+    return user.is_moderator
+
+
+RULES = {
+    "thread.view": Rule(thread_visible, needs_account=False),
+    "thread.create": Rule(announcer, _l("Only moderators post announcements.")),
+    "thread.post": Rule(signed_in),
+    "thread.follow": Rule(signed_in),
+    "thread.moderate": Rule(forum_moderator, _l("Only moderators can lock or pin threads.")),
+    "post.view": Rule(post_visible, needs_account=False),
+    "post.edit": Rule(author, _l("Only the author can edit this post.")),
+    "post.skip_hold": Rule(trusted_poster,
+                           _l("Your first posts here wait for a moderator until your karma is higher.")),
+    "post.react": Rule(signed_in),
+    "post.flag": Rule(flagger, _l("You cannot flag your own post.")),
+    "post.moderate": Rule(forum_moderator, _l("Only moderators can hide or show posts.")),
+    "post.appeal": Rule(author, _l("Only the author of a hidden post can appeal.")),
+    "project.moderate": Rule(manager, _l("Only the project's owner and moderators moderate its discussions.")),
+    "forum.queue": Rule(platform_moderator, _l("Only moderators see the flag queue."), reads=True),
+    "user.sanction": Rule(sanctioner, _l("Only moderators suspend or ban members (and never themselves or an admin).")),
+}
+
+
+def register() -> None:
+    """Register the forum's rules and the threads' SQL filter with the access core."""
+    access.register(rules=RULES, views={Thread: "thread.view", Post: "post.view"}, filters={Thread: visible_threads})

@@ -1,0 +1,30 @@
+"""The home page and a member's dashboard."""
+
+from flask import Blueprint
+from flask_login import current_user, login_required
+
+from ..database import paginate
+from ..pipeline import services as pipeline
+from ..projects import services as projects
+from ..web.pagecache import cached_for_visitors
+from ..web.rendering import render
+from . import dashboard as dashboard_service
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@cached_for_visitors
+def index():
+    """What CrowdSpirit is, the newest projects and the ideas currently open for votes."""
+    latest_projects = projects.list_projects(current_user, None, 1, 6)
+    voting = paginate(pipeline.ideas_query(current_user, stage="vote", sort="votes"), 1, 6)
+    return render("home/home.html", projects=latest_projects.items, voting=voting.items,
+                  counts=projects.card_counts(current_user, [p.id for p in latest_projects.items]))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    """Your ideas and their stages, your contributions, and the decisions waiting for you."""
+    return render("home/dashboard.html", board=dashboard_service.dashboard(current_user))

@@ -1,0 +1,19 @@
+"""The pipeline: ideas, tags, votes, and the stages they move through (idea -> vote -> spec -> partner R&D)."""
+
+from flask import Flask
+
+from . import models  # noqa: F401  (its tables, known before any mapper is configured)
+
+
+def init_app(app: Flask) -> None:
+    """Register the pipeline's access rules, panels, stage labels for templates, the project cards' idea count and
+    its pages."""
+    from ..projects import services as projects
+    from . import panels, rules, services, views
+    from .models import Stage
+
+    rules.register()
+    panels.register()
+    projects.CARD_COUNTS["ideas"] = services.idea_counts
+    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=services.STAGE_LABELS, stage_badge=services.stage_badge)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,112 @@
+"""Partner R&D's part of the access policy: offers are known to the sponsor that made them and to those who choose;
+an R&D workspace and everything in it (thread, documents, files) to the partner's team and the contributors it
+invited who are bound by the project's NDA."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, or_, select
+
+from .. import access
+from ..access import OrganisationActor, Rule, author, fact
+from ..extensions import db
+from ..pipeline.models import Idea
+from ..projects.models import Project
+from ..projects.rules import member_manager, nda_cleared
+from ..visibility import WORKSPACE
+from .models import Interest, InterestStatus, Partnership, WorkspaceMember
+
+
+def my_workspaces(user) -> frozenset:
+    """The partnerships whose workspace the user works in: their organisation's, and those they are invited to
+    once bound by the project's NDA (the "workspaces" fact)."""
+    if isinstance(user, OrganisationActor):
+        return frozenset()
+    invited = select(WorkspaceMember.partnership_id).where(WorkspaceMember.user_id == user.id)
+    own = Partnership.organisation_id == user.organisation_id if user.organisation_id else false()
+    rows = db.session.execute(select(Partnership.id, Partnership.organisation_id, Idea.project_id)
+                              .join(Idea, Idea.id == Partnership.idea_id)
+                              .where(or_(own, Partnership.id.in_(invited)))).all()
+    projects = {p.id: p for p in db.session.scalars(select(Project).where(
+        Project.id.in_({row.project_id for row in rows})))}
+    return frozenset(row.id for row in rows if row.organisation_id == user.organisation_id
+                     or nda_cleared(user, projects[row.project_id]))
+
+
+def workspace_keys(user) -> set[str]:
+    """The search keys of the workspaces the user works in."""
+    return {f"{WORKSPACE}:{partnership}" for partnership in fact("workspaces", user)}
+
+
+def partner_team(user, obj) -> bool:
+    """The team of the organisation behind an interest or a partnership."""
+    return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+
+def invited_or_team(user, partnership) -> bool:
+    """Who may know a workspace exists: the partner's team and the contributors invited into it."""
+    return partner_team(user, partnership) or db.session.scalar(select(WorkspaceMember.id).where(
+        WorkspaceMember.partnership_id == partnership.id, WorkspaceMember.user_id == user.id)) is not None
+
+
+def participant(user, partnership) -> bool:
+    """Who works in a workspace: the partner's team, and invited contributors bound by the project's NDA."""
+    return partnership.id in fact("workspaces", user)
+
+
+def workspace_file_visible(user, attachment) -> bool:
+    """The files of an R&D workspace (attachments of the rnd part) are its participants' only."""
+    return db.session.scalar(select(Partnership.id).where(
+        Partnership.idea_id == attachment.idea_id)) in fact("workspaces", user)
+
+
+def chooser(user, obj) -> bool:
+    """The idea's author and the project's owner and moderators choose among interested sponsors."""
+    idea = obj if isinstance(obj, Idea) else obj.idea
+    return author(user, idea) or member_manager(user, idea)
+
+
+def interest_party(user, interest) -> bool:
+    """An interest is known to the sponsor that expressed it and to those who choose."""
+    return partner_team(user, interest) or chooser(user, interest)
+
+
+def selected_sponsor(user, idea) -> bool:
+    """The team of the sponsor selected for the idea (or accepting, in the transaction that moves it)."""
+    return user.organisation_id is not None and db.session.scalar(select(Interest.id).where(
+        Interest.idea_id == idea.id, Interest.organisation_id == user.organisation_id,
+        Interest.status.in_((InterestStatus.SELECTED, InterestStatus.ACCEPTED)))) is not None
+
+
+def sponsor(user, obj) -> bool:
+    return user.organisation_id is not None
+
+
+def offer_reader(user, idea) -> bool:
+    return sponsor(user, idea) or chooser(user, idea)
+
+
+CHOOSERS_ONLY = _l("Only the idea's author and the project's owner and moderators choose its R&D partner.")
+
+RULES = {
+    "idea.start_rnd": Rule(selected_sponsor, _l(
+        "Only the sponsor selected by the idea's author and the project's moderators takes it into partner R&D.")),
+    "idea.express_interest": Rule(sponsor, _l("Only sponsors' R&D teams express interest in ideas.")),
+    "idea.choose_partner": Rule(chooser, CHOOSERS_ONLY),
+    "idea.partners": Rule(offer_reader, _l(
+        "Offers of partnership are seen by sponsors, the idea's author and the project's owner and moderators.")),
+    "interest.view": Rule(interest_party),
+    "interest.select": Rule(chooser, CHOOSERS_ONLY),
+    "interest.respond": Rule(partner_team, _l("Only the sponsor that expressed this interest can answer for it.")),
+    "rnd.scout": Rule(sponsor, _l("The scouting board is for sponsors' R&D teams."), reads=True),
+    "workspace.know": Rule(invited_or_team, reads=True),
+    "workspace.view": Rule(participant, _l("Accept the project's current NDA to enter this R&D workspace.")),
+    "workspace.work": Rule(participant, _l("Only the workspace's participants work in it.")),
+    "workspace.invite": Rule(partner_team, _l("Only the partner's team invites contributors into the workspace.")),
+    "workspace.publish": Rule(partner_team, _l("Only the partner's team publishes status updates.")),
+    "attachment.rnd.view": Rule(workspace_file_visible),
+}
+
+
+def register() -> None:
+    """Register partner R&D's rules, the "workspaces" fact and the workspaces' search keys with the access core."""
+    access.register(rules=RULES, views={Interest: "interest.view", Partnership: "workspace.know"},
+                    facts={"workspaces": my_workspaces}, keys={"workspaces": workspace_keys})

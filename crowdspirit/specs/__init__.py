@@ -1,0 +1,19 @@
+"""The specification stage: structured sections with revisions, amendments, approvals and the readiness checklist."""
+
+from flask import Flask
+
+from . import models  # noqa: F401  (its tables, known before any mapper is configured)
+
+
+def init_app(app: Flask) -> None:
+    """Register the specification's access rules, its panel, its part of the pipeline's lifecycle (the spec's first
+    revision on entering the stage, readiness before partner R&D) and its pages."""
+    from ..pipeline.models import Stage
+    from ..pipeline.services import STAGES
+    from . import panels, rules, services, views
+
+    rules.register()
+    panels.register()
+    STAGES.on_enter(Stage.SPEC, services.start_spec)
+    STAGES.gate(Stage.PARTNER_RND, services.ready_for_rnd)
+    app.register_blueprint(views.bp)
