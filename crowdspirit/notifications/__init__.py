@@ -1,19 +1,18 @@
 """In-app notifications (replies, mentions, followed threads, moderation) and the daily email digest."""
 
 from flask import Flask
-from flask_login import current_user
 
 from . import models  # noqa: F401  (its tables, known before any mapper is configured)
 
 
 def init_app(app: Flask) -> None:
-    """Register the notifications' filter, the follow button, the unread badge, their page and send-digests (its
-    services listen to new and moderated posts)."""
+    """Register the notifications' filter, the follow button, the unread badge, their page and send-digests; its
+    services listen to new and moderated posts."""
     from ..commands import crowdspirit_cli
-    from . import commands, panels, rules, services, views
+    from . import commands, panels, rules, services, views  # noqa: F401  (services: the signal listeners)
 
     rules.register()
     panels.register()
-    app.context_processor(lambda: {"unread_notifications": lambda: services.unread_count(current_user)})
+    app.context_processor(views.unread_badge)
     app.register_blueprint(views.bp)
     crowdspirit_cli.add_command(commands.send_digests)

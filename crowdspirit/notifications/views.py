@@ -11,6 +11,11 @@ from . import services
 bp = Blueprint("notifications", __name__)
 
 
+def unread_badge() -> dict:
+    """Every page's unread-notifications badge (a context processor), counted only if the page shows it."""
+    return {"unread_notifications": lambda: services.unread_count(current_user)}
+
+
 @bp.route("/notifications")
 @login_required
 def index():
