@@ -1,5 +1,6 @@
 """Database helpers shared by every domain: SQLite pragmas, UTC timestamps, tables of one dialect only."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from math import ceil
@@ -9,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+from .memo import memo
 
 
 def after_commit(callback) -> None:
@@ -77,6 +79,10 @@ class Page:
     total_capped: bool
     has_next: bool
 
+    def replace(self, items: list) -> "Page":
+        """The same page holding other items (the same things, in another shape)."""
+        return dataclasses.replace(self, items=items)
+
     @property
     def pages(self) -> int:
         """The number of pages we know of (at least the current one, plus one if there is more)."""
@@ -100,17 +106,22 @@ def page_of(items: list, page: int, per_page: int) -> Page:
     return Page(items[start:start + per_page], page, per_page, len(items), False, start + per_page < len(items))
 
 
-def paginate(query, page: int, per_page: int) -> Page:
-    """One page of a select(); a page past the end is empty rather than an error.
+def paginate(query, page: int, per_page: int, rows: bool = False, counted=None, total_key: tuple | None = None) -> Page:
+    """One page of a select() (its first column's values, or whole rows); a page past the end is empty rather than
+    an error. counted: a lighter select() of the same rows (no joins for display) to count them with; total_key:
+    the total is remembered under it (a key that names every version the count depends on).
 
     The total costs nothing on a short first page and is counted up to COUNT_CAP rows otherwise,
     so that the first page of a list of 100,000 ideas stays fast.
     """
-    rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    limited = query.limit(per_page + 1).offset((page - 1) * per_page)
+    rows = (db.session.execute(limited) if rows else db.session.scalars(limited)).all()
     items, has_next = rows[:per_page], len(rows) > per_page
     if page == 1 and not has_next:
         total = len(items)
     else:
-        bounded = query.order_by(None).limit(COUNT_CAP + 1).subquery()
-        total = db.session.scalar(select(func.count()).select_from(bounded))
+        bounded = (query if counted is None else counted).order_by(None).limit(COUNT_CAP + 1).subquery()
+        count = select(func.count()).select_from(bounded)
+        total = (db.session.scalar(count) if total_key is None
+                 else memo("totals").get(total_key, lambda: db.session.scalar(count)))
     return Page(items, page, per_page, min(total, COUNT_CAP), total > COUNT_CAP, has_next)

@@ -11,8 +11,8 @@ from flask_migrate import upgrade
 from servers import PostgresCluster, RedisServer
 from sqlalchemy import select, text
 
+from crowdspirit import access, create_app
 from crowdspirit import clock as contest_clock
-from crowdspirit import create_app
 from crowdspirit.accounts import services as accounts
 from crowdspirit.accounts.models import Organisation
 from crowdspirit.extensions import db, limiter
@@ -253,6 +253,7 @@ def add_member(app):
     def add(project, user, role="contributor"):
         membership = ProjectMembership(project_id=project.id, user_id=user.id, role=role)
         db.session.add(membership)
+        access.changed(project.id, "membership.added")  # as the membership services say it
         db.session.commit()
         return membership
 

@@ -14,7 +14,7 @@ import crowdspirit
 PACKAGE = Path(crowdspirit.__file__).parent
 #: the layers, lowest first; a name is a module or package right under crowdspirit/
 LAYERS = [
-    ["extensions", "config", "errors", "visibility", "requestcache", "signals", "text", "commands"],
+    ["extensions", "config", "errors", "visibility", "requestcache", "signals", "text", "commands", "memo"],
     ["database", "background", "mail"],
     ["clock", "lifecycle"],
     ["access"],

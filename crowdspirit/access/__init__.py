@@ -21,8 +21,9 @@ from .scope import (
     signed_in,
     sponsor_team,
 )
-from .version import changed, generation
+from .version import changed, generation, remembered
 
 __all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "access_key", "anyone", "author", "audience",
            "can", "changed", "fact", "forget_facts", "generation", "governed_by", "level_of", "register", "registered",
-           "require", "rules_table", "scope", "search_keys", "sees", "sees_sql", "signed_in", "sponsor_team", "visible"]
+           "remembered", "require", "rules_table", "scope", "search_keys", "sees", "sees_sql", "signed_in",
+           "sponsor_team", "visible"]

@@ -8,6 +8,7 @@ from ..requestcache import per_request
 from ..visibility import WORKSPACE, Visibility
 from .registry import KEY_SOURCES, PEOPLE
 from .scope import RELATION_OF_LEVEL
+from .version import remembered
 
 
 def _anchor(obj):
@@ -54,7 +55,9 @@ def search_keys(user) -> frozenset | None:
             keys.update(source(user))
         return frozenset(keys)
 
-    return per_request(f"search-keys:{user.get_id()}", compute)
+    who = (user.organisation_id, user.is_moderator) if user.is_authenticated else ()
+    return per_request(f"search-keys:{user.get_id()}",
+                       lambda: remembered(("search-keys", user.get_id(), *who), compute))
 
 
 def audience(project, level: str) -> int | None:
@@ -62,5 +65,8 @@ def audience(project, level: str) -> int | None:
     those holding the level's relation to the project, and the sponsor's team."""
     if level not in RELATION_OF_LEVEL:
         return None
-    people = union(PEOPLE[RELATION_OF_LEVEL[level]](project), PEOPLE["team"](project))
-    return db.session.scalar(select(func.count()).select_from(people.subquery()))
+    def count() -> int:
+        people = union(PEOPLE[RELATION_OF_LEVEL[level]](project), PEOPLE["team"](project))
+        return db.session.scalar(select(func.count()).select_from(people.subquery()))
+
+    return remembered(("audience", project.id, project.organisation_id, level), count)

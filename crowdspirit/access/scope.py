@@ -11,6 +11,7 @@ from sqlalchemy import and_, false, or_, true
 from ..requestcache import per_request
 from ..visibility import Visibility
 from .registry import FACTS
+from .version import remembered
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def fact(name: str, user, default=frozenset()):
         return default
     facts, key = _facts(), (name, user.get_id())
     if key not in facts:
-        facts[key] = loader(user)
+        who = (user.organisation_id, user.is_admin, user.is_moderator)  # what the user row itself says
+        facts[key] = remembered(("fact", *key, *who), lambda: loader(user))
     return facts[key]
 
 

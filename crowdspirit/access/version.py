@@ -1,9 +1,12 @@
 """Saying that who may see what changed: the access version (in the change's transaction) and the signal after it."""
 
+from flask import has_request_context
 from sqlalchemy import select, update
 
 from ..database import after_commit
 from ..extensions import db
+from ..memo import memo
+from ..requestcache import forget, per_request
 from ..signals import access_changed
 from .models import AccessVersion
 
@@ -15,10 +18,22 @@ def changed(project_id: int | None, why: str) -> None:
                                 .values(number=AccessVersion.number + 1)).rowcount
     if not raised:
         db.session.add(AccessVersion(id=1, number=1))
+    forget("access-generation")
+    per_request("access-changed-here", lambda: True)
     if project_id is not None:
         after_commit(lambda: access_changed.send(project_id, why=why))
 
 
 def generation() -> int:
-    """A number that changes, in commit order, whenever who may see what changes."""
-    return db.session.scalar(select(AccessVersion.number).where(AccessVersion.id == 1)) or 0
+    """A number that changes, in commit order, whenever who may see what changes (read once per request)."""
+    return per_request("access-generation", lambda: db.session.scalar(
+        select(AccessVersion.number).where(AccessVersion.id == 1)) or 0)
+
+
+def remembered(key: tuple, compute):
+    """compute(), remembered across requests under key and the access version: for what follows from who may see
+    what. Outside a request, and for the rest of a request that changed access, it is computed afresh (a value
+    computed inside an uncommitted change must never outlive it)."""
+    if not has_request_context() or per_request("access-changed-here", lambda: False):
+        return compute()
+    return memo("access").get((*key, generation()), compute)

@@ -17,6 +17,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = views.SIGN_IN_MESSAGE
     login_manager.login_message_category = "info"
-    app.jinja_env.globals["PROFILE_KIND_LABELS"] = views.PROFILE_KIND_LABELS
+    app.jinja_env.globals.update(PROFILE_KIND_LABELS=views.PROFILE_KIND_LABELS, member_chrome=views.member_chrome)
     app.register_blueprint(views.bp)
     crowdspirit_cli.add_command(commands.create_admin)

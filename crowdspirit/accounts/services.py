@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from .. import mail
+from .. import access, mail
 from ..database import utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
@@ -62,6 +62,8 @@ def register(email, display_name, password, profile_kind, skills="", organisatio
         organisation=organisation,
     )
     db.session.add(user)
+    if organisation is not None:
+        access.changed(None, "team.joined")  # the organisation's team sees more people: audiences change
     db.session.commit()
     member_registered.send(user, referral_code=referral_code)
     return user

@@ -1,5 +1,7 @@
 """Sign-up, sign-in, sign-out and member profiles."""
 
+from typing import NamedTuple
+
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +16,26 @@ from .models import ProfileKind
 
 bp = Blueprint("accounts", __name__)
 SIGN_IN_MESSAGE = _l("Please sign in to see this page.")
+
+
+class MemberChrome(NamedTuple):
+    """What the site header shows of the signed-in member."""
+
+    id: int
+    name: str
+    moderator: bool
+    #: the organisation they act for, if any
+    organisation: str | None
+    karma: int
+
+
+def member_chrome() -> MemberChrome | None:
+    """The signed-in member as the site header shows them (a Jinja global; None for visitors)."""
+    if not current_user.is_authenticated:
+        return None
+    organisation = current_user.organisation
+    return MemberChrome(current_user.id, current_user.display_name, current_user.is_moderator,
+                        organisation.name if organisation else None, current_user.karma)
 PROFILE_KIND_LABELS = {
     ProfileKind.AMATEUR: _l("Amateur"),
     ProfileKind.STUDENT: _l("Student"),

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select, update
 
-from ..access import can, visible
+from ..access import can, remembered, visible
 from ..accounts.models import User
 from ..database import paginate, utcnow
 from ..extensions import db, socketio
@@ -98,11 +98,17 @@ def _mine(user):
 
 
 def unread_count(user) -> int:
-    """How many readable notifications the user has not seen."""
+    """How many readable notifications the user has not seen: one indexed count of the unread ones, and only when
+    there are some, how many of them the user may still read (remembered while neither they nor access change)."""
     if not user.is_authenticated:
         return 0
+    newest, unread = db.session.execute(select(func.max(Notification.id), func.count()).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).one()
+    if not unread:
+        return 0
     query = _mine(user).where(Notification.read_at.is_(None))
-    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return remembered(("unread", user.id, newest, unread),
+                      lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
 
 
 def listing(user, page: int, per_page: int):

@@ -15,5 +15,6 @@ def init_app(app: Flask) -> None:
     rules.register()
     panels.register()
     projects.CARD_COUNTS["ideas"] = services.idea_counts
-    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=services.STAGE_LABELS, stage_badge=services.stage_badge)
+    app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=services.STAGE_LABELS, stage_badge=services.stage_badge,
+                                 idea_row=panels.idea_row)
     app.register_blueprint(views.bp)

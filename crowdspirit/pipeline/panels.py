@@ -2,13 +2,21 @@
 member's ideas and votes on their profile, and the sponsor's veto on an idea's page."""
 
 from flask import current_app, request
+from markupsafe import Markup
 
 from ..access import can
 from ..database import paginate
 from ..web import panels
+from ..web.fragments import fragment
 from ..web.rendering import page_number
 from . import services
 from .models import Stage
+
+
+def idea_row(idea: services.IdeaRow, voted: bool, list_url: str, show_project: bool, signed_in: bool) -> Markup:
+    """One idea of a list as HTML, rendered once per (what it shows, the reader's vote, the list it is in)."""
+    return fragment("pipeline/_idea_row.html", (idea, voted, signed_in, list_url, show_project),
+                    idea=idea, voted=voted, list_url=list_url, show_project=show_project)
 
 
 def idea_list_context(user, project=None) -> dict:
@@ -16,8 +24,8 @@ def idea_list_context(user, project=None) -> dict:
     stage = request.args.get("stage") if request.args.get("stage") in list(Stage) else ""
     sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "votes"
     tag = request.args.get("tag", "").strip().lower()[:30]
-    query = services.ideas_query(user, project_id=project and project.id, stage=stage, tag=tag, sort=sort)
-    ideas = paginate(query, page_number(), current_app.config["PER_PAGE"])
+    ideas = services.idea_rows(user, page_number(), current_app.config["PER_PAGE"], project_id=project and project.id,
+                               stage=stage, tag=tag, sort=sort)
     return {
         "ideas": ideas,
         "filters": {"stage": stage, "sort": sort, "tag": tag},

@@ -2,15 +2,14 @@
 edits, opens voting, promotes, vetoes and archives."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, false, func, or_, select
 
 from .. import access
-from ..access import Rule, author, sees, sees_sql, signed_in, sponsor_team
+from ..access import Rule, author, sees, signed_in, sponsor_team
 from ..extensions import db
-from ..projects.models import POLICY_STAGES, Project, PromotionDecider, VoteOpener
+from ..projects.models import Project, PromotionDecider, VoteOpener
 from ..projects.rules import manager, project_of
-from ..visibility import Visibility
+from ..visibility import ANY_STAGE
 from .models import Idea
 
 
@@ -30,20 +29,42 @@ def idea_visible(user, obj) -> bool:
     return sees(user, idea.project, access.level_of(idea))
 
 
-def idea_level(project, idea=Idea):
-    """SQL: the policy level that governs an idea (its stage's, or for archived ideas the last one's)."""
-    governing = func.coalesce(idea.archived_from, idea.stage)
-    return case({stage: getattr(project, f"policy_{stage}") for stage in POLICY_STAGES}, value=governing,
-                else_=Visibility.CONFIDENTIAL.value)
+def projects_by_stage(user) -> dict[str, list[int]]:
+    """For each governing stage, the projects whose ideas in that stage the user sees: read from the search keys
+    ("12:spec"), the one place that turns the current policies into what a user sees."""
+    by_stage: dict[str, list[int]] = {}
+    for key in access.search_keys(user):
+        project_id, _colon, stage = key.partition(":")
+        if project_id.isdigit() and stage != ANY_STAGE:
+            by_stage.setdefault(stage, []).append(int(project_id))
+    return by_stage
 
 
 def visible_ideas(query, user):
-    """SQL mirroring idea_visible: the policy of each idea's governing stage, or its R&D partner's team."""
-    policy_project = aliased(Project)
-    allowed = sees_sql(user, policy_project, idea_level(policy_project))
-    if user.is_authenticated and user.organisation_id:
-        allowed = or_(allowed, Idea.partner_id == user.organisation_id)
-    return query.join(policy_project, policy_project.id == Idea.project_id).where(allowed)
+    """SQL mirroring idea_visible: ideas whose project and governing stage the user sees (a condition on the ideas'
+    own columns, no join), and those partnered by the user's organisation. Users who see the same share the one
+    condition, built once per access version."""
+    keys, partner = access.search_keys(user), user.organisation_id if user.is_authenticated else None
+    return query.where(access.remembered(("idea-condition", keys, partner), lambda: _ideas_condition(user, partner)))
+
+
+def _ideas_condition(user, partner):
+    """The condition of visible_ideas, per governing stage: every project's ideas, those of the projects seen, or
+    those of all projects but the hidden ones, whichever list is shorter."""
+    governing = func.coalesce(Idea.archived_from, Idea.stage)
+    project = Idea.project_id + 0  # a value, not the column: SQLite keeps walking the list's order index
+    every = set(db.session.scalars(select(Project.id)))
+    allowed = []
+    for stage, seen in sorted(projects_by_stage(user).items()):
+        hidden = every - set(seen)
+        if not hidden:
+            allowed.append(governing == stage)
+        else:
+            allowed.append(and_(governing == stage, project.not_in(sorted(hidden)) if len(hidden) < len(seen)
+                                else project.in_(sorted(seen))))
+    if partner:
+        allowed.append(Idea.partner_id == partner)
+    return or_(*allowed) if allowed else false()
 
 
 def partnered_projects(user) -> frozenset:

@@ -17,7 +17,7 @@ from .. import access
 from ..access import can, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
-from ..database import insert_once, utcnow
+from ..database import Page, insert_once, paginate, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..lifecycle import Lifecycle
@@ -105,15 +105,56 @@ def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
     return require(user, action, db.session.get(Idea, idea_id))
 
 
-def ideas_query(user, *, project_id=None, stage=None, tag=None, sort="votes", author_id=None, include_archived=False):
-    """The select() behind every idea list: filtered, sorted, restricted to what user may see."""
-    query = select(Idea).options(
+@dataclass(frozen=True)
+class IdeaRow:
+    """What a list shows of an idea: plain values (no ORM object), so that its rendered row can be remembered."""
+
+    id: int
+    title: str
+    summary: str
+    stage: str
+    vote_count: int
+    created_at: object
+    author_id: int
+    author_name: str
+    project_slug: str
+    project_title: str
+    tags: tuple = ()
+
+
+def ideas_query(user, **filters):
+    """The select() of Idea objects behind the API's, the feed's and the profile's lists (see _filtered)."""
+    return _filtered(select(Idea).options(
         load_only(Idea.id, Idea.project_id, Idea.author_id, Idea.title, Idea.summary, Idea.stage,
                   Idea.vote_count, Idea.created_at),
         joinedload(Idea.author).load_only(User.display_name),
         joinedload(Idea.project).load_only(Project.slug, Project.title),
         selectinload(Idea.tags),
-    )
+    ), user, **filters)
+
+
+def idea_rows(user, page: int, per_page: int, **filters) -> Page:
+    """One page of IdeaRows for the list pages: two light queries (the ideas with their author and project, then
+    their tags), no ORM objects."""
+    query = _filtered(select(Idea.id, Idea.title, Idea.summary, Idea.stage, Idea.vote_count, Idea.created_at,
+                             Idea.author_id, User.display_name, Project.slug, Project.title)
+                      .join(User, User.id == Idea.author_id).join(Project, Project.id == Idea.project_id),
+                      user, **filters)
+    newest = db.session.scalar(select(func.max(Idea.id)))  # with the access version, all the count depends on
+    found = paginate(query, page, per_page, rows=True, counted=_filtered(select(Idea.id), user, **filters),
+                     total_key=("ideas", access.generation(), newest, access.search_keys(user),
+                                user.is_authenticated and user.organisation_id, *sorted(filters.items())))
+    tags: dict[int, list[str]] = {}
+    if found.items:  # sorted here: ORDER BY name would lead SQLite to walk every tag
+        for idea_id, name in db.session.execute(select(idea_tags.c.idea_id, Tag.name).join(Tag).where(
+                idea_tags.c.idea_id.in_([row[0] for row in found.items]))):
+            tags.setdefault(idea_id, []).append(name)
+    return found.replace(items=[IdeaRow(*row, tags=tuple(sorted(tags.get(row[0], ())))) for row in found.items])
+
+
+def _filtered(query, user, *, project_id=None, stage=None, tag=None, sort="votes", author_id=None,
+              include_archived=False):
+    """Every idea list's select(): filtered, sorted, restricted to what user may see."""
     if project_id is not None:
         query = query.where(Idea.project_id == project_id)
     if author_id is not None:

@@ -56,6 +56,7 @@ def create_project(owner, title, summary, description, kind) -> Project:
     db.session.add(project)
     db.session.flush()
     audit.record(project.id, owner, "project.created", project.title, _describe(policies))
+    access.changed(project.id, "project.created")
     db.session.commit()
     return project
 

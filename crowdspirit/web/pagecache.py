@@ -17,7 +17,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from ..access import generation as access_generation
-from ..requestcache import computed, per_request
+from ..requestcache import per_request
+from .fragments import csp_nonce
 
 MAX_ENTRIES = 512
 _lock = threading.Lock()
@@ -58,7 +59,7 @@ def cached_for_visitors(view):
             return current_app.response_class(entry[2], mimetype="text/html")
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and not session.modified:
-            _store(key, generation, response.get_data(), computed("csp_nonce"))
+            _store(key, generation, response.get_data(), csp_nonce())  # its stand-ins get this nonce as it leaves
         return response
 
     return wrapper

@@ -1,6 +1,5 @@
 """What every template can use, and the headers every response carries (domains add their own globals)."""
 
-import secrets
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -9,8 +8,9 @@ from flask import request
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 
 from ..access import can
-from ..requestcache import computed, per_request
+from ..requestcache import computed
 from ..text import render_markdown
+from .fragments import csp_nonce, fill_secrets, shown
 from .panels import render_panels
 
 
@@ -23,11 +23,6 @@ def content_security_policy(nonce: str | None) -> str:
         "frame-ancestors 'none'",
     ])
 
-
-def csp_nonce() -> str:
-    """The nonce of this response (made on first use): script and style tags of the page carry it, and htmx
-    gives it to the inline scripts and styles it inserts (inlineScriptNonce, inlineStyleNonce)."""
-    return per_request("csp_nonce", lambda: secrets.token_urlsafe(18))
 
 
 def security_headers(response):
@@ -73,6 +68,7 @@ def register(app):
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
                                  date=format_day, number=format_decimal, money=format_money,
                                  day=format_date)
-    app.jinja_env.globals.update(can=can, csp_nonce=csp_nonce, panels=render_panels)
+    app.jinja_env.globals.update(can=can, csp_nonce=csp_nonce, panels=render_panels, fragment=shown)
     app.context_processor(request_globals)
     app.after_request(security_headers)
+    app.after_request(fill_secrets)
