@@ -11,6 +11,7 @@ from . import (
     audit,  # noqa: F401  (the audit log's table; the domains write to it)
     config,
     contests,
+    events,
     forum,
     home,
     karma,
@@ -54,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     web.init_app(app)
     search.init_app(app)
+    events.init_app(app)
     for domain in DOMAINS:
         domain.init_app(app)
 

@@ -72,6 +72,9 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", 0)),
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", 1)),
         "WEBHOOKS_DELIVERY": os.environ.get("WEBHOOKS_DELIVERY", "thread"),
+        # thread: each process applies waiting domain events (karma) in the background; inline: right after the
+        # commit that emitted them; off: `flask crowdspirit deliver-events`
+        "EVENTS_DELIVERY": os.environ.get("EVENTS_DELIVERY", "thread"),
         "WEBHOOKS_ALLOW_INSECURE": os.environ.get("WEBHOOKS_ALLOW_INSECURE") == "1",
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or os.path.join(instance_path, "search"),

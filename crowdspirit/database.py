@@ -3,9 +3,10 @@
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from math import ceil
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -59,8 +60,17 @@ def dialect_insert(model):
 
 def insert_once(model, **values) -> bool:
     """Insert a row unless its unique key exists (one statement, safe under concurrency); True if inserted."""
-    statement = dialect_insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
-    return db.session.execute(statement).scalar_one_or_none() is not None
+    return db.session.execute(_insert_once_statement(model.__table__, tuple(values)), values).scalar_one_or_none() \
+        is not None
+
+
+@lru_cache(maxsize=64)
+def _insert_once_statement(table, columns: tuple):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, the same words on SQLite and PostgreSQL, made once per table
+    and columns (the dialects' own on-conflict statements are compiled again at every execution)."""
+    return text(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+                "ON CONFLICT DO NOTHING RETURNING id").bindparams(
+        *[bindparam(column, type_=table.c[column].type) for column in columns])
 
 
 #: lists count their rows up to this many; beyond it they say "more than" (counting is O(rows))

@@ -35,6 +35,7 @@ TEST_CONFIG = {
     "PAGE_CACHE_SECONDS": 0,  # test_pagecache turns the micro-cache on where it is the subject
     "SEARCH_INDEXER": "off",  # tests index when they choose (search.indexer.drain), or start the thread
     "WEBHOOKS_DELIVERY": "off",  # tests send deliveries when they choose (api.webhooks.deliver_due)
+    "EVENTS_DELIVERY": "inline",  # karma is applied as each action commits (test_events covers the thread)
 }
 
 

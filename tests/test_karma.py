@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from crowdspirit import create_app
 from crowdspirit.accounts.models import User
+from crowdspirit.events import OutboxEvent, deliver_all
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
@@ -288,12 +289,19 @@ def test_a_failing_handler_never_breaks_the_members_action(client, login_as, mak
 
     monkeypatch.setattr(handlers, "contribute", broken)
     # alembic's logging.config.fileConfig (run by the migrations) disables the loggers that existed before it
-    monkeypatch.setattr(logging.getLogger("crowdspirit.karma.services"), "disabled", False)
-    with caplog.at_level(logging.ERROR, logger="crowdspirit.karma.services"):
+    monkeypatch.setattr(logging.getLogger("crowdspirit.events"), "disabled", False)
+    with caplog.at_level(logging.ERROR, logger="crowdspirit.events"):
         assert client.post(f"/ideas/{idea.id}/vote").status_code == 303
-    assert "could not record vote" in caplog.text
+    assert "(vote-cast) failed" in caplog.text and "disk full" in caplog.text
     db.session.refresh(idea)
     assert idea.vote_count == 1
+    assert_totals_equal_the_log()
+    waiting = db.session.scalars(select(OutboxEvent)).all()  # kept for a retry, with its error
+    assert [(event.name, event.failures, event.last_error) for event in waiting] == [
+        ("vote-cast", 1, "RuntimeError: disk full")]
+    monkeypatch.undo()
+    assert deliver_all() == 1  # mended: the vote earns, exactly once
+    assert db.session.scalars(select(OutboxEvent)).all() == []
     assert_totals_equal_the_log()
 
 

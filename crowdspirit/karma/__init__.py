@@ -8,9 +8,12 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 def init_app(app: Flask) -> None:
     """Check the configured point rules once (a mistake in KARMA_RULES stops the app at start with its reason),
     subscribe to the domain's signals, and register the karma pages and karma-check."""
+    from .. import events
     from ..commands import crowdspirit_cli
     from . import commands, handlers, rules, views  # noqa: F401  (handlers subscribe to the domain's signals)
 
     app.extensions["karma_rules"] = rules.build(app.config["KARMA_RULES"])
+    for signal, handler in handlers.DURABLE.items():
+        events.subscribe(signal, handler)
     app.register_blueprint(views.bp)
     crowdspirit_cli.add_command(commands.karma_check)

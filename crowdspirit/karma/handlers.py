@@ -3,6 +3,7 @@ service awards points itself. Each handler writes the events and the totals in o
 
 from sqlalchemy import select
 
+from .. import signals
 from ..extensions import db
 from ..forum.models import Flag
 from ..pipeline.models import Stage
@@ -17,8 +18,6 @@ from ..signals import (
     post_moderated,
     post_published,
     stage_changed,
-    vote_cast,
-    vote_withdrawn,
 )
 from .services import award, contribute, in_own_transaction, record_referral, reverse
 
@@ -42,18 +41,19 @@ def _idea_promoted(idea, source: str, **_extra) -> None:
             idea.author_id, "idea_promoted", ("idea", idea.id), idea.project_id))
 
 
-@vote_cast.connect
-def _vote_cast(idea, user, **_extra) -> None:
-    """A vote earns the voter, except on their own idea."""
+def vote_cast(idea, user, **_extra) -> None:
+    """A vote earns the voter, except on their own idea (applied from the event outbox)."""
     if idea.author_id != user.id:
-        in_own_transaction(f"vote of #{user.id} on idea #{idea.id}", lambda: contribute(
-            user.id, "vote_cast", ("idea", idea.id), idea.project_id))
+        contribute(user.id, "vote_cast", ("idea", idea.id), idea.project_id)
 
 
-@vote_withdrawn.connect
-def _vote_withdrawn(idea, user, **_extra) -> None:
-    in_own_transaction(f"vote of #{user.id} on idea #{idea.id} withdrawn", lambda: reverse(
-        user.id, "vote_cast", ("idea", idea.id), "vote_withdrawn"))
+def vote_withdrawn(idea, user, **_extra) -> None:
+    """A withdrawn vote takes back what it earned (applied from the event outbox)."""
+    reverse(user.id, "vote_cast", ("idea", idea.id), "vote_withdrawn")
+
+
+#: the durable subscriptions: signal -> handler, applied exactly once through the event outbox (events.subscribe)
+DURABLE = {signals.vote_cast: vote_cast, signals.vote_withdrawn: vote_withdrawn}
 
 
 @post_published.connect

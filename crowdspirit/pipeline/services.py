@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from .. import access
+from .. import access, events
 from ..access import can, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
@@ -101,8 +101,9 @@ def edit_idea(idea: Idea, title, summary, body, tags_text) -> Idea:
 
 
 def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
-    """The idea with this id if the user may perform action on it (else 404/403/sign-in)."""
-    return require(user, action, db.session.get(Idea, idea_id))
+    """The idea with this id (and its project, which decides who may see it) if the user may perform action on it
+    (else 404/403/sign-in)."""
+    return require(user, action, db.session.get(Idea, idea_id, options=[joinedload(Idea.project)]))
 
 
 @dataclass(frozen=True)
@@ -232,10 +233,11 @@ def cast_vote(idea: Idea, user) -> int:
         update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count + 1)
         .returning(Idea.vote_count)
     ).scalar_one()
-    db.session.commit()
-    vote_cast.send(idea, user=user)
     project = idea.project
-    if project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold:
+    promotes = project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold
+    events.emit(vote_cast, idea, user=user)
+    db.session.commit()
+    if promotes:
         with suppress(Conflict):  # a simultaneous vote promoted it first; this vote is stored all the same
             _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
     return count
@@ -254,8 +256,8 @@ def withdraw_vote(idea: Idea, user) -> int:
         update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count - 1)
         .returning(Idea.vote_count)
     ).scalar_one()
+    events.emit(vote_withdrawn, idea, user=user)
     db.session.commit()
-    vote_withdrawn.send(idea, user=user)
     return count
 
 

@@ -1,5 +1,7 @@
 """Idea pages: lists with filters, one idea with its history, proposing, voting, stage moves."""
 
+from typing import NamedTuple
+
 from flask import Blueprint, Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user, login_required
@@ -95,39 +97,46 @@ def edit(idea_id: int):
                   form=form, idea=idea, project=idea.project, action=request.path)
 
 
-def _vote_response(idea, error: DomainError | None = None):
+class VoteBox(NamedTuple):
+    """What the vote box of an idea shows once a vote is stored: the count its UPDATE returned (no reload)."""
+
+    id: int
+    vote_count: int
+
+
+def _vote_response(idea, voted: bool, error: DomainError | None = None):
     """After a vote: the vote box fragment for htmx (with the refusal, if any), else a redirect."""
     if not is_htmx():
         if error:
             raise error
         return redirect_to(url_for("pipeline.show", idea_id=idea.id))
-    return render("pipeline/_vote_box.html", status=error.status if error else 200, idea=idea,
-                  voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
+    return render("pipeline/_vote_box.html", status=error.status if error else 200, idea=idea, voted=voted,
                   error=error and error.message)
 
 
-def _change_vote(idea_id: int, change):
-    """Apply cast_vote or withdraw_vote for the signed-in member and answer with the vote box."""
+def _change_vote(idea_id: int, change, voted: bool):
+    """Apply cast_vote or withdraw_vote for the signed-in member and answer with the vote box (voted: after it)."""
     idea = services.load_idea(idea_id, current_user, "idea.vote")
+    box = VoteBox(idea.id, idea.vote_count)
     try:
-        change(idea, current_user)
+        count = change(idea, current_user)
     except Conflict as error:
-        return _vote_response(idea, error)
-    return _vote_response(idea)
+        return _vote_response(box, idea.id in services.voted_idea_ids(current_user, [idea.id]), error)
+    return _vote_response(box._replace(vote_count=count), voted)
 
 
 @bp.post("/ideas/<int:idea_id>/vote")
 @per_member("VOTE_RATE_LIMIT")
 def vote(idea_id: int):
     """Vote for an idea in the vote stage (once per member)."""
-    return _change_vote(idea_id, services.cast_vote)
+    return _change_vote(idea_id, services.cast_vote, voted=True)
 
 
 @bp.post("/ideas/<int:idea_id>/unvote")
 @per_member("VOTE_RATE_LIMIT")
 def unvote(idea_id: int):
     """Withdraw your vote while voting is open."""
-    return _change_vote(idea_id, services.withdraw_vote)
+    return _change_vote(idea_id, services.withdraw_vote, voted=False)
 
 
 @bp.route("/ideas/<int:idea_id>/move/<target>", methods=["GET", "POST"])

@@ -1,0 +1,171 @@
+"""Saying that something happened, once and for all: `emit(signal, sender, **details)` inside the transaction of the
+change.
+
+Listeners connected to the blinker signal hear it right after the commit (live pushes, webhooks). Durable
+subscribers (`subscribe`, e.g. karma) get it through an outbox row written in the same transaction: a rolled-back
+change leaves none, and a row is deleted in the very transaction that applies it, so every event is applied exactly
+once, in order, off the request that caused it, and a crash replays what was not applied. EVENTS_DELIVERY says who
+applies them: `thread` (a background loop per process, woken by each commit that emits), `inline` (right after the
+emitting commit, in the same thread) or `off` (`flask crowdspirit deliver-events`, or tests calling `deliver`).
+"""
+
+import logging
+import threading
+from datetime import datetime
+
+import click
+from flask import current_app
+from sqlalchemy import JSON, String, delete, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .background import start_once
+from .commands import crowdspirit_cli
+from .database import after_commit, utcnow
+from .extensions import db
+
+log = logging.getLogger(__name__)
+#: failed attempts after which an event is left for an administrator (its error is kept)
+MAX_FAILURES = 5
+BATCH = 200
+POLL_SECONDS = 5.0
+#: signal name -> {handler's dotted name: handler(sender, **details)}, run inside the delivery's transaction
+SUBSCRIBERS: dict[str, dict] = {}
+_work = threading.Event()
+
+
+class OutboxEvent(db.Model):
+    """An event waiting for its durable subscribers: the signal's name, the sender and details by reference."""
+
+    __tablename__ = "event_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    #: {"sender": value, "details": {name: value}}; a model instance is {"model": class name, "id": its key}
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
+def subscribe(signal, handler) -> None:
+    """Have handler(sender, **details) applied, exactly once, for every emit of signal (at start-up; idempotent)."""
+    SUBSCRIBERS.setdefault(signal.name, {})[f"{handler.__module__}.{handler.__qualname__}"] = handler
+
+
+def emit(signal, sender, **details) -> None:
+    """Say, inside the current transaction, that signal happened: its listeners hear it after the commit, its
+    durable subscribers through the outbox."""
+    if SUBSCRIBERS.get(signal.name):
+        db.session.add(OutboxEvent(name=signal.name, payload={"sender": _dump(sender), "details": {
+            name: _dump(value) for name, value in details.items()}}))
+        after_commit(_delivery())
+    after_commit(lambda: signal.send(sender, **details))
+
+
+def _delivery():
+    """What to do once an emitting transaction commits, as EVENTS_DELIVERY says."""
+    mode = current_app.config["EVENTS_DELIVERY"]
+    if mode == "inline":
+        return deliver_all
+    if mode == "thread":
+        return _wake
+    return lambda: None
+
+
+def _wake() -> None:
+    start_thread()
+    _work.set()
+
+
+def _dump(value):
+    """A JSON value naming value: model instances by class and key, lists item by item."""
+    if isinstance(value, db.Model):
+        return {"model": value.__class__.__name__, "id": value.id}  # __class__: current_user is a proxy
+    if isinstance(value, list | tuple):
+        return [_dump(item) for item in value]
+    return value
+
+
+def _load(value):
+    """What _dump named, read again (None for a row deleted since)."""
+    if isinstance(value, dict) and value.keys() == {"model", "id"}:
+        return db.session.get(db.Model.registry._class_registry[value["model"]], value["id"])
+    if isinstance(value, list):
+        return [_load(item) for item in value]
+    return value
+
+
+def _apply(event: OutboxEvent) -> None:
+    """Run the event's durable subscribers (inside the caller's transaction)."""
+    sender = _load(event.payload["sender"])
+    details = {name: _load(value) for name, value in event.payload["details"].items()}
+    for handler in SUBSCRIBERS.get(event.name, {}).values():
+        handler(sender, **details)
+
+
+def deliver(limit: int = BATCH) -> int:
+    """Apply the oldest waiting events, up to limit, in one transaction that also deletes them (another process
+    applying the same rows waits on their deletion, then finds them gone); returns how many were applied."""
+    ids = select(OutboxEvent.id).where(OutboxEvent.failures < MAX_FAILURES).order_by(OutboxEvent.id).limit(limit)
+    claimed = sorted(db.session.scalars(delete(OutboxEvent).where(OutboxEvent.id.in_(ids))
+                                        .returning(OutboxEvent)).all(), key=lambda event: event.id)
+    try:
+        for event in claimed:
+            _apply(event)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        return _deliver_one_by_one(limit)
+    return len(claimed)
+
+
+def _deliver_one_by_one(limit: int) -> int:
+    """After a failed batch: apply events one at a time, counting the failure of the one that fails."""
+    done = 0
+    for event_id in db.session.scalars(select(OutboxEvent.id).where(OutboxEvent.failures < MAX_FAILURES)
+                                       .order_by(OutboxEvent.id).limit(limit)).all():
+        event = db.session.get(OutboxEvent, event_id)
+        try:
+            _apply(event)
+            db.session.delete(event)
+            db.session.commit()
+            done += 1
+        except Exception as error:
+            db.session.rollback()
+            log.exception("event #%s (%s) failed", event_id, event.name)
+            db.session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(
+                failures=OutboxEvent.failures + 1, last_error=f"{type(error).__name__}: {error}"[:500]))
+            db.session.commit()
+            return done  # keep the order: later events wait for this one
+    return done
+
+
+def deliver_all() -> int:
+    """Apply every waiting event (the inline mode, the command and tests)."""
+    total = 0
+    while done := deliver():
+        total += done
+    return total
+
+
+def start_thread() -> None:
+    """Start this process's delivery loop once (EVENTS_DELIVERY=thread)."""
+    start_once(f"events:{db.engine.url}", deliver, _work, POLL_SECONDS)
+
+
+@click.command("deliver-events")
+def deliver_command():
+    """Apply every domain event waiting in the outbox (with EVENTS_DELIVERY=off, from cron or after an outage)."""
+    click.echo(f"Events applied: {deliver_all()}.")
+    stuck = db.session.scalar(select(func.count()).select_from(OutboxEvent).where(
+        OutboxEvent.failures >= MAX_FAILURES))
+    if stuck:
+        click.echo(f"{stuck} event(s) failed {MAX_FAILURES} times and wait for an administrator (event_outbox).")
+
+
+def init_app(app) -> None:
+    """Register deliver-events, and start delivering with the first request when EVENTS_DELIVERY=thread (so that
+    events left by a crash are applied even before anything new is emitted)."""
+    crowdspirit_cli.add_command(deliver_command)
+    if app.config["EVENTS_DELIVERY"] == "thread":
+        app.before_request(start_thread)
