@@ -1,12 +1,15 @@
 """The Socket.IO message queue (Redis), with a way back for live readers after the queue broke.
 
-While Redis is unreachable, what the processes publish (a new post, a badge count) is lost, and the
-browsers' sockets stay open, so their readers would never learn of it. So when a process's listener
-has to connect to Redis again after an error, it waits until it is subscribed again and then closes
-its live sockets: the browsers reconnect at once, naming the
-last post they show, and the connect handler (`forum/events.py`) sends them what they missed.
+While Redis is unreachable, the browsers' sockets stay open, so their readers would never learn of what the
+processes could not publish or could not hear. Two things bring it back:
+- a process keeps what it could not publish and publishes it, in order, once Redis takes it again (a post accepted
+  during the outage reaches the readers of every process, even those that already caught up);
+- when a process's listener has to connect to Redis again after an error, it waits until it is subscribed again
+  and then closes its live sockets: the browsers reconnect at once, naming the last post they show, and the connect
+  handler (`forum/events.py`) sends them what they missed while it was not listening.
 """
 
+import collections
 import logging
 import threading
 import time
@@ -16,6 +19,10 @@ import socketio
 log = logging.getLogger(__name__)
 #: how long a resync waits for the subscription to come back before closing the sockets anyway
 RESYNC_WAIT = 30.0
+#: between two attempts to publish what Redis refused
+REPUBLISH_SECONDS = 0.5
+#: messages kept while Redis is down, beyond which the oldest go (readers then catch up at the resync)
+UNSENT_LIMIT = 10_000
 
 
 class ResyncingRedisManager(socketio.RedisManager):
@@ -25,6 +32,34 @@ class ResyncingRedisManager(socketio.RedisManager):
         super().__init__(*args, **kwargs)
         self.listener, self.listener_connected = None, False
         self.resync_pending = threading.Lock()
+        self.unsent: collections.deque = collections.deque()
+        self.unsent_lock = threading.Lock()
+
+    def _publish(self, data):
+        """Publish, or keep the message until Redis takes it again (in order: while some wait, new ones queue)."""
+        with self.unsent_lock:
+            self.unsent.append(data)
+            if len(self.unsent) > UNSENT_LIMIT:
+                self.unsent.popleft()
+                log.warning("message queue down: the oldest unsent live message was dropped")
+            if len(self.unsent) > 1:
+                return  # a republisher is at work
+        self._publish_unsent()
+
+    def _publish_unsent(self):
+        """Publish the waiting messages oldest first; when Redis refuses, try again a little later."""
+        while True:
+            with self.unsent_lock:
+                if not self.unsent:
+                    return
+                data = self.unsent[0]
+            if super()._publish(data) is None:  # the library gave up (it returns the receivers' count otherwise)
+                retry = threading.Timer(REPUBLISH_SECONDS, self._publish_unsent)
+                retry.daemon = True
+                retry.start()
+                return
+            with self.unsent_lock:
+                self.unsent.popleft()
 
     def _thread(self):
         """The listener thread (started with the first socket or emit): note which thread it is."""
