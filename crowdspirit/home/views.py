@@ -3,7 +3,6 @@
 from flask import Blueprint
 from flask_login import current_user, login_required
 
-from ..database import paginate
 from ..pipeline import services as pipeline
 from ..projects import services as projects
 from ..web.pagecache import cached_for_visitors
@@ -17,10 +16,10 @@ bp = Blueprint("home", __name__)
 @cached_for_visitors
 def index():
     """What CrowdSpirit is, the newest projects and the ideas currently open for votes."""
-    latest_projects = projects.list_projects(current_user, None, 1, 6)
-    voting = paginate(pipeline.ideas_query(current_user, stage="vote", sort="votes"), 1, 6)
-    return render("home/home.html", projects=latest_projects.items, voting=voting.items,
-                  counts=projects.card_counts(current_user, [p.id for p in latest_projects.items]))
+    latest_projects = projects.newest_projects(current_user, 6)
+    return render("home/home.html", projects=latest_projects,
+                  voting=pipeline.top_ideas(current_user, 6, stage="vote", sort="votes"),
+                  counts=projects.card_counts(current_user, [p.id for p in latest_projects]))
 
 
 @bp.route("/dashboard")

@@ -21,6 +21,7 @@ from ..database import Page, insert_once, paginate, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..lifecycle import Lifecycle
+from ..memo import memo
 from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
 from ..requestcache import per_request
 from ..signals import idea_created, stage_changed, vote_cast, vote_withdrawn
@@ -134,17 +135,25 @@ def ideas_query(user, **filters):
     ), user, **filters)
 
 
+def _rows_query(user, **filters):
+    """The select() of what IdeaRows show (the ideas with their author and project), filtered and visible."""
+    return _filtered(select(Idea.id, Idea.title, Idea.summary, Idea.stage, Idea.vote_count, Idea.created_at,
+                            Idea.author_id, User.display_name, Project.slug, Project.title)
+                     .join(User, User.id == Idea.author_id).join(Project, Project.id == Idea.project_id),
+                     user, **filters)
+
+
+def top_ideas(user, limit: int, **filters) -> list[IdeaRow]:
+    """The first ideas of a list, as IdeaRows without tags or a total (the home page shows a few)."""
+    return [IdeaRow(*row) for row in db.session.execute(_rows_query(user, **filters).limit(limit))]
+
+
 def idea_rows(user, page: int, per_page: int, **filters) -> Page:
     """One page of IdeaRows for the list pages: two light queries (the ideas with their author and project, then
     their tags), no ORM objects."""
-    query = _filtered(select(Idea.id, Idea.title, Idea.summary, Idea.stage, Idea.vote_count, Idea.created_at,
-                             Idea.author_id, User.display_name, Project.slug, Project.title)
-                      .join(User, User.id == Idea.author_id).join(Project, Project.id == Idea.project_id),
-                      user, **filters)
-    newest = db.session.scalar(select(func.max(Idea.id)))  # with the access version, all the count depends on
+    query = _rows_query(user, **filters)
     found = paginate(query, page, per_page, rows=True, counted=_filtered(select(Idea.id), user, **filters),
-                     total_key=("ideas", access.generation(), newest, access.search_keys(user),
-                                user.is_authenticated and user.organisation_id, *sorted(filters.items())))
+                     total_key=_counted_under(user, "list", *sorted(filters.items())))
     tags: dict[int, list[str]] = {}
     if found.items:  # sorted here: ORDER BY name would lead SQLite to walk every tag
         for idea_id, name in db.session.execute(select(idea_tags.c.idea_id, Tag.name).join(Tag).where(
@@ -189,14 +198,24 @@ def ideas_csv(user, project) -> str:
     return out.getvalue()
 
 
+def _counted_under(user, *what) -> tuple:
+    """A key naming everything a count of visible ideas depends on: the access version, the newest idea (read once
+    per request), what the user sees, and what is counted."""
+    newest = per_request("newest-idea", lambda: db.session.scalar(select(func.max(Idea.id))))
+    return (access.generation(), newest, access.search_keys(user), user.is_authenticated and user.organisation_id,
+            *what)
+
+
 def idea_counts(user, project_ids: list[int]) -> dict[int, int]:
-    """Number of visible, non-archived ideas per project, for the given projects."""
+    """Number of visible, non-archived ideas per project, for the given projects (remembered while nothing they
+    depend on changes)."""
     query = (
         select(Idea.project_id, func.count(Idea.id))
         .where(Idea.project_id.in_(project_ids), Idea.stage != Stage.ARCHIVED)
         .group_by(Idea.project_id)
     )
-    return dict(db.session.execute(visible(query, user)).all())
+    return memo("idea-counts").get(_counted_under(user, "per project", *project_ids),
+                                   lambda: dict(db.session.execute(visible(query, user)).all()))
 
 
 def voted_idea_ids(user, idea_ids: list[int]) -> set[int]:

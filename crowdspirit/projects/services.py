@@ -86,17 +86,28 @@ def update_settings(project: Project, actor, **settings) -> Project:
 
 
 def load_project(slug: str, user, action: str = "project.view") -> Project:
-    """The project with this slug if the user may perform action on it (else 404/403)."""
-    return require(user, action, db.session.scalar(select(Project).where(Project.slug == slug)))
+    """The project with this slug (with its owner and organisation, which its pages show) if the user may perform
+    action on it (else 404/403)."""
+    return require(user, action, db.session.scalar(select(Project).where(Project.slug == slug).options(
+        joinedload(Project.owner), joinedload(Project.organisation))))
+
+
+def _newest(user, kind: str | None = None):
+    """The select() of the projects the user may see, newest first, with what their cards show."""
+    query = select(Project).options(joinedload(Project.owner), joinedload(Project.organisation))
+    if kind:
+        query = query.where(Project.kind == kind)
+    return visible(query.order_by(Project.id.desc()), user)
 
 
 def list_projects(user, kind: str | None, page: int, per_page: int):
     """One page of the projects the user may see, newest first."""
-    query = select(Project).options(joinedload(Project.owner), joinedload(Project.organisation))
-    query = query.order_by(Project.id.desc())
-    if kind:
-        query = query.where(Project.kind == kind)
-    return paginate(visible(query, user), page, per_page)
+    return paginate(_newest(user, kind), page, per_page)
+
+
+def newest_projects(user, limit: int) -> list[Project]:
+    """The newest projects the user may see (no total: the home page shows a few)."""
+    return db.session.scalars(_newest(user).limit(limit)).unique().all()
 
 
 def card_counts(user, project_ids: list[int]) -> dict[str, dict[int, int]]:
@@ -287,8 +298,7 @@ def members(project: Project) -> list[ProjectMembership]:
 
 
 def member_count(project: Project) -> int:
-    """How many members the project has."""
-    return db.session.scalar(
-        select(func.count(ProjectMembership.id)).where(ProjectMembership.project_id == project.id)
-    )
+    """How many members the project has (remembered: every membership change raises the access version)."""
+    return access.remembered(("members", project.id), lambda: db.session.scalar(
+        select(func.count(ProjectMembership.id)).where(ProjectMembership.project_id == project.id)))
 

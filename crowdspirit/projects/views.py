@@ -60,11 +60,12 @@ def show(slug: str):
     membership = services.membership_of(project, current_user)
     nda_pending = (membership is not None and membership.role != MemberRole.OWNER
                    and not nda.has_accepted(nda_version, current_user))
+    outside = membership is None  # what the page offers who is not in the project: an invitation, or a request
     return render("projects/show.html", project=project, membership=membership,
                   member_count=services.member_count(project), stages=stage_access(project, current_user),
                   nda_version=nda_version, nda_pending=nda_pending,
-                  pending_request=services.pending_request_of(project, current_user),
-                  invitation=services.invitation_to(project, current_user),
+                  pending_request=outside and services.pending_request_of(project, current_user),
+                  invitation=outside and services.invitation_to(project, current_user),
                   may_edit=can(current_user, "project.edit", project),
                   may_audit=can(current_user, "project.audit", project),
                   may_see_members=can(current_user, "project.members", project))

@@ -421,7 +421,7 @@ def project_updates(project, limit: int = 20) -> list[StatusUpdate]:
     """The latest public updates of a project's partnerships (shown on the project page), newest first."""
     return db.session.scalars(
         select(StatusUpdate).join(Partnership).join(Idea, Idea.id == Partnership.idea_id)
-        .where(Idea.project_id == project.id)
+        .where(Idea.project_id + 0 == project.id)  # a value, not the column: SQLite starts from the few partnerships
         .options(joinedload(StatusUpdate.partnership).joinedload(Partnership.organisation))
         .order_by(StatusUpdate.id.desc()).limit(limit)).all()
 
