@@ -1,0 +1,107 @@
+"""The event outbox: an event is written with the change that causes it and applied once, off the request."""
+
+import threading
+import time
+
+import pytest
+from conftest import TEST_CONFIG
+from sqlalchemy import func, select
+
+from crowdspirit import background, create_app, events
+from crowdspirit.events import OutboxEvent
+from crowdspirit.extensions import db
+from crowdspirit.karma.models import KarmaEvent
+from crowdspirit.pipeline import services as pipeline
+from crowdspirit.signals import vote_cast
+
+
+def vote_karma(user) -> int:
+    """The points the member's votes earned, from the karma log."""
+    return db.session.scalar(select(func.coalesce(func.sum(KarmaEvent.points), 0)).where(
+        KarmaEvent.user_id == user.id, KarmaEvent.rule == "vote_cast"))
+
+
+def waiting() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(OutboxEvent))
+
+
+@pytest.fixture
+def undelivered(app):
+    """Events stay in the outbox until a test delivers them."""
+    app.config["EVENTS_DELIVERY"] = "off"
+    return app
+
+
+def test_an_event_waits_with_its_change_and_is_applied_once(undelivered, make_user, make_idea):
+    """The vote commits with its event; its karma comes when the event is delivered, once, however often one asks."""
+    idea, voter = make_idea(stage="vote"), make_user()
+    heard = []
+    with vote_cast.connected_to(lambda sender, **details: heard.append((sender.id, details["user"].id))):
+        pipeline.cast_vote(idea, voter)
+    assert heard == [(idea.id, voter.id)]  # the signal's listeners hear it right after the commit
+    assert waiting() == 1 and vote_karma(voter) == 0
+    assert events.deliver_all() == 1
+    assert events.deliver_all() == 0
+    assert waiting() == 0 and vote_karma(voter) == 1
+
+
+def test_a_rolled_back_change_leaves_no_event(undelivered, make_user, make_idea):
+    """An event emitted in a transaction that rolls back is neither stored nor heard."""
+    idea, voter = make_idea(stage="vote"), make_user()
+    heard = []
+    with vote_cast.connected_to(lambda sender, **details: heard.append(sender.id)):
+        events.emit(vote_cast, idea, user=voter)
+        db.session.rollback()
+        db.session.commit()
+    assert waiting() == 0 and heard == []
+
+
+def test_two_deliverers_apply_each_event_exactly_once(undelivered, make_user, make_idea):
+    """Processes delivering at the same time (two threads, two connections here) never apply an event twice."""
+    ideas = [make_idea(stage="vote", title=f"Idea {n}") for n in range(30)]
+    voter = make_user()
+    for idea in ideas:
+        pipeline.cast_vote(idea, voter)
+    assert waiting() == 30
+    start = threading.Barrier(2)
+
+    def deliverer():
+        with undelivered.app_context():
+            start.wait()
+            while events.deliver(limit=4):
+                pass
+
+    workers = [threading.Thread(target=deliverer) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert waiting() == 0
+    # one event per vote, none twice; the default rule gives 1 point a vote up to 20 a day
+    assert db.session.scalar(select(func.count()).select_from(KarmaEvent).where(
+        KarmaEvent.user_id == voter.id)) == 30
+    assert vote_karma(voter) == 20
+
+
+def test_the_delivery_thread_applies_what_a_request_emitted(app, client, login_as, make_user, make_idea):
+    """With EVENTS_DELIVERY=thread the vote answers at once and its karma follows from the process's loop, including
+    an event left by a crash (written before the loop ever ran)."""
+    threaded = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                           "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "EVENTS_DELIVERY": "thread"})
+    first, second = make_idea(stage="vote", title="First"), make_idea(stage="vote", title="Second")
+    voter = make_user()
+    app.config["EVENTS_DELIVERY"] = "off"
+    pipeline.cast_vote(first, voter)  # emitted while nothing delivers: a crash would leave it like this
+    http = threaded.test_client()
+    with http.session_transaction() as session:
+        session["_user_id"] = voter.get_id()
+    try:
+        assert http.post(f"/ideas/{second.id}/vote").status_code == 303
+        deadline = time.monotonic() + 30
+        while waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the loop runs in its own thread: wait for its commit, up to a bound
+    finally:
+        background.stop_all(timeout=10)
+    assert waiting() == 0
+    assert vote_karma(voter) == 2
