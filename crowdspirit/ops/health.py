@@ -8,12 +8,10 @@ import threading
 
 import redis
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ..extensions import db, limiter
-from ..search import index
-from ..search.common import on_postgres
-from ..search.models import search_documents
+from ..search import backends
 
 bp = Blueprint("ops", __name__)
 _redis_clients: dict[str, redis.Redis] = {}
@@ -43,14 +41,7 @@ def _redis() -> str | None:
 
 
 def _search() -> None:
-    if on_postgres():  # the shared search tables answer
-        db.session.execute(select(search_documents.c.key).limit(1))
-        return
-    with index.reading() as (searcher, _cache):
-        if searcher is not None:
-            searcher.doc_count()
-        elif not index.root().is_dir():  # no document indexed yet: the folder must at least be there
-            raise FileNotFoundError("search index folder")
+    backends.current().probe()  # the index folder, or the shared search tables, answer
 
 
 CHECKS = {"database": _database, "redis": _redis, "search": _search}

@@ -1,6 +1,6 @@
-"""PostgreSQL full-text search (SEARCH_BACKEND=postgres): tables every machine shares instead of an index folder.
+"""The PostgreSQL backend (SEARCH_BACKEND=postgres): full-text tables every machine shares instead of an index folder.
 
-Each document of search.documents is a row of `search_documents`, written by the same outbox-fed
+Each document (search.documents) is a row of `search_documents`, written by the same outbox-fed
 indexer as the Whoosh index: `vector` holds its title (weight A) and body (weight B) analysed by its
 language's configuration (crowdspirit_en or crowdspirit_fr: unaccent, then the Snowball stemmer, as
 the migration defines them), `words` its whole words (crowdspirit_words: unaccent, no stemming) for
@@ -42,13 +42,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.engine import make_url
 from whoosh.support.levenshtein import distance
 
-from ..extensions import db
-from .common import FACETS, Busy, Matches, filter_values, ordered_facets
-from .documents import all_documents
-from .models import SearchOutbox, search_documents, search_words
-from .query import ParsedQuery, unparse
+from ...extensions import db
+from .. import registry
+from ..common import FACETS, Busy, Matches, filter_values, ordered_facets
+from ..models import SearchOutbox, search_documents, search_words
+from ..query import ParsedQuery, unparse
 
 #: the text search configuration of each document language (created by the migration)
 CONFIGURATIONS = {"en": "crowdspirit_en", "fr": "crowdspirit_fr"}
@@ -105,17 +106,6 @@ def _with_plurals(query: str) -> str:
 
 
 # --- Writing ----------------------------------------------------------------------------------------------------
-@contextmanager
-def writer_lock(wait: bool = False):
-    """Hold the one-writer lock until the session's transaction ends; raise Busy at once if another session holds
-    it (unless wait)."""
-    if wait:
-        db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
-    elif not db.session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))):
-        raise Busy
-    yield
-
-
 def _row(document: dict) -> dict:
     """A document of search.documents as the parameters of a search_documents row."""
     language = next(language for language in CONFIGURATIONS if f"title_{language}" in document)
@@ -126,6 +116,7 @@ def _row(document: dict) -> dict:
 
 
 def _insert_statement():
+    """The INSERT of a search_documents row: the text analysed by the document language's configuration."""
     configuration = cast(bindparam("configuration", type_=Text), REGCONFIG)
     title = func.setweight(func.to_tsvector(configuration, bindparam("title", type_=Text)), _constant("A"))
     body = func.setweight(func.to_tsvector(configuration, bindparam("body", type_=Text)), _constant("B"))
@@ -140,50 +131,6 @@ def _insert(rows: list[dict]) -> None:
     new_words = select(func.unnest(func.tsvector_to_array(DOCUMENTS.words))).where(
         DOCUMENTS.key.in_([row["key"] for row in rows])).distinct()
     db.session.execute(upsert(search_words).from_select(["word"], new_words).on_conflict_do_nothing())
-
-
-def write(pairs) -> int:
-    """Rewrite (key, document or None to remove) pairs in the session's transaction; returns how many keys."""
-    documents = dict(pairs)
-    if not documents:
-        return 0
-    db.session.execute(delete(search_documents).where(DOCUMENTS.key.in_(list(documents))))
-    rows = [_row(document) for document in documents.values() if document is not None]
-    for start in range(0, len(rows), BATCH):
-        _insert(rows[start:start + BATCH])
-    return len(documents)
-
-
-def rebuild(progress=lambda: None) -> int:
-    """Rewrite every document in one transaction (searches see the previous documents until it commits); returns
-    the document count. Live indexing waits on the writer lock meanwhile."""
-    with writer_lock(wait=True):
-        db.session.execute(delete(search_documents))
-        db.session.execute(delete(search_words))
-        count, rows = 0, []
-        for document in all_documents():
-            if document is not None:
-                rows.append(_row(document))
-            if len(rows) == BATCH:
-                _insert(rows)
-                count, rows = count + len(rows), []
-            progress()
-        if rows:
-            _insert(rows)
-            count += len(rows)
-        db.session.commit()
-    # fresh statistics for the planner, and the GIN indexes' pending entries merged (searches read them one by one)
-    for table in (search_documents, search_words):
-        db.session.execute(text(f"ANALYZE {table.name}"))
-        for index in table.indexes:
-            db.session.execute(select(func.gin_clean_pending_list(literal_column(f"'{index.name}'::regclass"))))
-    db.session.commit()
-    return count
-
-
-def stored() -> list[tuple[str, str]]:
-    """(key, digest) of every stored document, for search-check."""
-    return [tuple(row) for row in db.session.execute(select(DOCUMENTS.key, DOCUMENTS.digest))]
 
 
 # --- Searching --------------------------------------------------------------------------------------------------
@@ -257,19 +204,30 @@ def _field(name: str, values: list[str]):
     return column.overlap(literal(values, ARRAY(Text))) if name == "tags" else column.in_(values)
 
 
-def _waiting(kinds: tuple[str, ...], value=None):
-    """What the outbox rows of these kinds name (the object id, or value built from it), as a subquery."""
+def _named(prefixes: dict[str, str]):
+    """What an outbox row of these kinds names in an index field: its object id after its kind's prefix."""
     object_id = cast(SearchOutbox.object_id, String)
-    return select(object_id if value is None else value(object_id)).where(SearchOutbox.kind.in_(kinds))
+    if not any(prefixes.values()):
+        return object_id
+    prefix = case(*((SearchOutbox.kind == kind, literal(value)) for kind, value in prefixes.items()), else_=literal(""))
+    return prefix + object_id
+
+
+def _waiting() -> list:
+    """Documents with no change waiting in the outbox (their access key may be stale): per index field the outbox
+    kinds name (search.registry.Source.stale), its value is none of those the waiting rows name."""
+    fields: dict[str, dict[str, str]] = {}
+    for kind, source in registry.SOURCES.items():
+        field, prefix = source.stale
+        fields.setdefault(field, {})[kind] = prefix
+    return [DOCUMENTS[field].not_in(select(_named(prefixes)).where(SearchOutbox.kind.in_(list(prefixes))))
+            for field, prefixes in fields.items()]
 
 
 def _visible(keys: frozenset | None) -> list:
-    """Documents with one of the access keys (None: any), and no change waiting in the outbox (their key may be
-    stale): the same documents the Whoosh backend's visibility lets through."""
-    person = case((SearchOutbox.kind == "user", "person"), else_=SearchOutbox.kind)
-    conditions = [DOCUMENTS.idea.not_in(_waiting(("idea", "idea_all"))),
-                  DOCUMENTS.thread.not_in(_waiting(("thread",))),
-                  DOCUMENTS.key.not_in(_waiting(("post", "user", "project"), lambda i: person + ":" + i))]
+    """Documents with one of the access keys (None: any), and no change waiting in the outbox: the same documents
+    the Whoosh backend's visibility lets through."""
+    conditions = _waiting()
     if keys is not None:
         conditions.append(DOCUMENTS.access == any_(literal(sorted(keys), ARRAY(String))))
     return conditions
@@ -301,12 +259,10 @@ def _suggest(parsed: ParsedQuery, folded: dict, visible: list) -> str | None:
     return unparse(parsed, replace) if replace else None
 
 
-def find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, sort: str, start: int,
-         end: int) -> Matches | None:
-    """The documents matching a parsed search and the facet values picked, among those with these access keys
-    (None: any): total, facets and the keys of the ranked matches start to end; None when there is nothing to
-    search for."""
-    queries, folded = _analysed(parsed)
+def _matched(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, sort: str, queries: dict,
+             folded: dict):
+    """The visible documents matching the search and the facet values picked, with their rank, as a CTE; None when
+    there is nothing to search for."""
     matching = _text_condition(parsed, queries, folded)
     if matching is None:
         return None
@@ -317,8 +273,13 @@ def find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, 
     conditions += [_field(name, [value]) for name, value in selected.items()]
     if sort == "date":
         rank = literal_column("0.0")  # not needed: no ranking work
-    matched = select(DOCUMENTS.key, DOCUMENTS.kind, DOCUMENTS.project, DOCUMENTS.stage, DOCUMENTS.tags,
-                     DOCUMENTS.created, rank.label("rank")).where(*conditions).cte("matched")
+    return select(DOCUMENTS.key, DOCUMENTS.kind, DOCUMENTS.project, DOCUMENTS.stage, DOCUMENTS.tags,
+                  DOCUMENTS.created, rank.label("rank")).where(*conditions).cte("matched")
+
+
+def _answer(matched, sort: str, start: int, end: int):
+    """One statement reading the matches' facet counts (name, value, count) and the page of keys ("hit", key,
+    place) from the CTE."""
     tags = func.unnest(matched.c.tags).table_valued("tag").render_derived()
     parts = [select(_constant(name), matched.c[name], func.count()).group_by(matched.c[name])
              for name in FACETS if name != "tags"]
@@ -329,12 +290,93 @@ def find(parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, 
     page = (select(matched.c.key, func.row_number().over(order_by=order).label("place"))
             .order_by(*order).offset(start).limit(end - start).subquery("page"))
     parts.append(select(_constant("hit"), page.c.key, page.c.place))
-    counts, hits = {name: Counter() for name in FACETS}, []
-    for name, value, number in db.session.execute(union_all(*parts)):
-        if name == "hit":
-            hits.append((number, value))
-        else:
-            counts[name][value] = number
-    total = sum(counts["kind"].values())
-    suggestion = _suggest(parsed, folded, _visible(keys)) if total == 0 and parsed.words else None
-    return Matches(total, ordered_facets(counts), [key for _place, key in sorted(hits)], suggestion)
+    return union_all(*parts)
+
+
+class PostgresBackend:
+    """Full-text tables inside the PostgreSQL database (search_documents, search_words), shared by every machine;
+    indexers anywhere take turns on a transaction-level advisory lock."""
+
+    def check(self, app) -> None:
+        """Refuse to start on another database than PostgreSQL."""
+        database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+        if database != "postgresql":
+            raise RuntimeError(f"SEARCH_BACKEND=postgres searches inside a PostgreSQL database, and this one is "
+                               f"{database}: set DATABASE_URL=postgresql://... or use SEARCH_BACKEND=whoosh.")
+
+    def location(self) -> str:
+        """The database."""
+        return str(db.engine.url)
+
+    @contextmanager
+    def writer_lock(self, wait: bool = False):
+        """Hold the one-writer lock until the session's transaction ends; raise Busy at once if another session
+        holds it (unless wait)."""
+        if wait:
+            db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+        elif not db.session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))):
+            raise Busy
+        yield
+
+    def write(self, pairs) -> int:
+        """Rewrite (key, document or None to remove) pairs in the session's transaction; returns how many keys."""
+        documents = dict(pairs)
+        if not documents:
+            return 0
+        db.session.execute(delete(search_documents).where(DOCUMENTS.key.in_(list(documents))))
+        rows = [_row(document) for document in documents.values() if document is not None]
+        for start in range(0, len(rows), BATCH):
+            _insert(rows[start:start + BATCH])
+        return len(documents)
+
+    def rebuild(self, documents, processes: int) -> int:
+        """Rewrite every document in one transaction (searches see the previous documents until it commits; one
+        process whatever `processes` says); returns the document count. Live indexing waits on the writer lock
+        meanwhile."""
+        with self.writer_lock(wait=True):
+            db.session.execute(delete(search_documents))
+            db.session.execute(delete(search_words))
+            count, rows = 0, []
+            for document in documents:
+                rows.append(_row(document))
+                if len(rows) == BATCH:
+                    _insert(rows)
+                    count, rows = count + len(rows), []
+            if rows:
+                _insert(rows)
+                count += len(rows)
+            db.session.commit()
+        # fresh planner statistics, and the GIN indexes' pending entries merged (searches read them one by one)
+        for table in (search_documents, search_words):
+            db.session.execute(text(f"ANALYZE {table.name}"))
+            for index in table.indexes:
+                db.session.execute(select(func.gin_clean_pending_list(literal_column(f"'{index.name}'::regclass"))))
+        db.session.commit()
+        return count
+
+    def stored(self) -> list[tuple[str, str]]:
+        """(key, digest) of every stored document, for search-check."""
+        return [tuple(row) for row in db.session.execute(select(DOCUMENTS.key, DOCUMENTS.digest))]
+
+    def find(self, parsed: ParsedQuery, selected: dict[str, str], keys: frozenset | None, sort: str, start: int,
+             end: int) -> Matches | None:
+        """The documents matching a parsed search and the facet values picked, among those with these access keys
+        (None: any): total, facets and the keys of the ranked matches start to end; None when there is nothing to
+        search for."""
+        queries, folded = _analysed(parsed)
+        matched = _matched(parsed, selected, keys, sort, queries, folded)
+        if matched is None:
+            return None
+        counts, hits = {name: Counter() for name in FACETS}, []
+        for name, value, number in db.session.execute(_answer(matched, sort, start, end)):
+            if name == "hit":
+                hits.append((number, value))
+            else:
+                counts[name][value] = number
+        total = sum(counts["kind"].values())
+        suggestion = _suggest(parsed, folded, _visible(keys)) if total == 0 and parsed.words else None
+        return Matches(total, ordered_facets(counts), [key for _place, key in sorted(hits)], suggestion)
+
+    def probe(self) -> None:
+        """The shared search tables answer."""
+        db.session.execute(select(search_documents.c.key).limit(1))
