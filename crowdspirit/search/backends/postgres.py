@@ -17,6 +17,7 @@ already rewritten; nothing is counted, faceted or ranked before the access filte
 import re
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import (
     ARRAY,
@@ -160,38 +161,87 @@ def _all(queries: list[str], negated: list[str] = ()) -> str:
     return " & ".join([f"({q})" for q in queries] + [f"!({q})" for q in negated])
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """The text of a query as PostgreSQL matches it: the parts every match holds (words and phrases with a stem in
+    some language), those it must not hold, and while typing the word typed last, matched whole or by `prefix`
+    (its unaccented lexeme, when long enough) as the beginning of a word."""
+
+    required: list[str]
+    excluded: list[str]
+    last: str | None = None
+    prefix: str | None = None
+
+
+def _stemmed(part: str, queries: dict) -> bool:
+    """Whether a word or phrase has a stem in some language (else it is only common words)."""
+    return any(queries[part, language] for language in CONFIGURATIONS)
+
+
+def _reading(parsed: ParsedQuery, queries: dict, folded: dict) -> _Reading:
+    """How the words, phrases and exclusions are matched; a word with no stem anywhere is dropped, and so is the
+    word typed last when it has neither a stem nor a prefix long enough."""
+    typing = parsed.prefix is not None and bool(parsed.words) and parsed.words[-1] == parsed.prefix
+    words = parsed.words[:-1] if typing else parsed.words
+    required = [part for part in words + parsed.phrases if _stemmed(part, queries)]
+    last = parsed.words[-1] if typing else None
+    prefix = _single(folded[last]) if typing else None
+    if last is not None and not (prefix or _stemmed(last, queries)):
+        last = prefix = None
+    return _Reading(required, parsed.excluded, last, prefix)
+
+
+def _parts_condition(required: list[str], excluded: list[str]) -> list:
+    """The documents holding every required part and none of the excluded ones (tsqueries of one language)."""
+    if required:
+        return [_matches(DOCUMENTS.vector, _all(required, excluded))]
+    if excluded:
+        return [not_(_matches(DOCUMENTS.vector, " | ".join(f"({q})" for q in excluded)))]
+    return []
+
+
+def _typed_condition(last_word: str, prefix: str | None):
+    """The documents holding the word typed last: stemmed as a whole word, or a whole word beginning with prefix."""
+    return or_(*([_matches(DOCUMENTS.vector, last_word)] if last_word else []),
+               *([_matches(DOCUMENTS.words, _lexeme(prefix, prefix=True))] if prefix else []))
+
+
+def _rank(ranked: list[str]):
+    """The rank of a document of one language for these tsqueries (title weighing more than body)."""
+    return func.ts_rank_cd(literal_column(f"'{WEIGHTS}'::float4[]"), DOCUMENTS.vector, _tsquery(_all(ranked)),
+                           NORMALISATION)
+
+
+def _language_match(reading: _Reading, queries: dict, language: str):
+    """(condition, rank or None) for the documents of one language, with that language's stems; None when a required
+    part (or the word typed last, without a prefix) has no stem in it: a common word there rules it out."""
+    required = [queries[part, language] for part in reading.required]
+    excluded = [q for part in reading.excluded if (q := queries[part, language])]
+    last_word = queries[reading.last, language] if reading.last else ""
+    if not all(required) or (reading.last and not (last_word or reading.prefix)):
+        return None
+    conditions = [DOCUMENTS.language == _constant(language), *_parts_condition(required, excluded)]
+    if reading.last:
+        conditions.append(_typed_condition(last_word, reading.prefix))
+    ranked = [*required, *([last_word] if last_word else [])]
+    return and_(*conditions), (_rank(ranked) if ranked else None)
+
+
 def _text_condition(parsed: ParsedQuery, queries: dict, folded: dict):
     """(condition, rank) for the words, phrases and exclusions, or None when they are only common words (and there
-    is no filter). Each language's documents are matched with that language's stems, as with Whoosh: a word left
-    with no stem in a language (a common word there) rules that language out, one with none anywhere is dropped."""
-    last = len(parsed.words) - 1
-    prefixed = parsed.prefix is not None and last >= 0 and parsed.words[last] == parsed.prefix
-    kept = [part for part in (parsed.words[:last] if prefixed else parsed.words) + parsed.phrases
-            if any(queries[part, language] for language in CONFIGURATIONS)]
-    prefix = _single(folded[parsed.words[last]]) if prefixed else None
-    typed = prefixed and (prefix or any(queries[parsed.words[last], language] for language in CONFIGURATIONS))
-    if not kept and not typed and (parsed.words or parsed.phrases) and not parsed.filters:
+    is no filter). Each language's documents are matched with that language's stems, as with Whoosh."""
+    reading = _reading(parsed, queries, folded)
+    if not reading.required and not reading.last and (parsed.words or parsed.phrases) and not parsed.filters:
         return None
     branches, ranks = [], []
     for language in CONFIGURATIONS:
-        required = [queries[part, language] for part in kept]
-        excluded = [q for part in parsed.excluded if (q := queries[part, language])]
-        last_word = queries[parsed.words[last], language] if typed else ""
-        if not all(required) or (typed and not (last_word or prefix)):
+        match = _language_match(reading, queries, language)
+        if match is None:
             continue
-        conditions = [DOCUMENTS.language == _constant(language)]
-        if required:
-            conditions.append(_matches(DOCUMENTS.vector, _all(required, excluded)))
-        elif excluded:
-            conditions.append(not_(_matches(DOCUMENTS.vector, " | ".join(f"({q})" for q in excluded))))
-        if typed:
-            conditions.append(or_(*([_matches(DOCUMENTS.vector, last_word)] if last_word else []),
-                                  *([_matches(DOCUMENTS.words, _lexeme(prefix, prefix=True))] if prefix else [])))
-        branches.append(and_(*conditions))
-        if ranked := [*required, *([last_word] if last_word else [])]:
-            ranks.append((DOCUMENTS.language == _constant(language),
-                          func.ts_rank_cd(literal_column(f"'{WEIGHTS}'::float4[]"), DOCUMENTS.vector,
-                                          _tsquery(_all(ranked)), NORMALISATION)))
+        condition, ranked = match
+        branches.append(condition)
+        if ranked is not None:
+            ranks.append((DOCUMENTS.language == _constant(language), ranked))
     rank = case(*ranks, else_=0.0) if ranks else literal_column("0.0")
     return (or_(*branches) if branches else false()), rank
 
