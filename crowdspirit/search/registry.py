@@ -134,6 +134,7 @@ def row_documents(model: type, with_subtree: bool = False) -> Callable[[int], It
     """A Source's documents: (key, document or None) for each kind a row of the model holds, and with_subtree the
     documents registered below it."""
     def documents(object_id: int) -> Iterator[tuple[str, dict | None]]:
+        """The documents of one row (None for each kind when the row is gone)."""
         row = db.session.get(model, object_id)
         for kind in kinds_of(model):
             yield f"{kind.name}:{object_id}", row and kind.document(row)
@@ -163,11 +164,6 @@ def all_documents(progress: Callable[[], None] = lambda: None) -> Iterator[dict]
                 if document is not None:
                     yield document
             progress()
-
-
-def stale_terms() -> dict[str, tuple[str, str]]:
-    """Outbox kind -> (index field, value prefix) of the documents its waiting rows hide."""
-    return {name: source.stale for name, source in SOURCES.items()}
 
 
 def kind_aliases() -> dict[str, str]:
