@@ -21,6 +21,7 @@ REDIS_TIMEOUT = 1.0
 
 
 def _database() -> None:
+    """The database answers."""
     db.session.execute(text("SELECT 1"))
 
 
@@ -31,6 +32,7 @@ def _redis_urls() -> list[str]:
 
 
 def _redis() -> str | None:
+    """Every Redis server this process relies on answers ("off" when none is configured)."""
     if not _redis_urls():
         return "off"
     for url in _redis_urls():
@@ -41,7 +43,8 @@ def _redis() -> str | None:
 
 
 def _search() -> None:
-    backends.current().probe()  # the index folder, or the shared search tables, answer
+    """The search backend's documents can be read (the index folder, or the shared search tables)."""
+    backends.current().probe()
 
 
 CHECKS = {"database": _database, "redis": _redis, "search": _search}

@@ -16,6 +16,7 @@ class FrenchPluralFilter(Filter):
     """Drop the plural s/x the French Snowball stemmer keeps after a vowel ("vélos" -> "velo")."""
 
     def __call__(self, tokens):
+        """The tokens, plural endings dropped."""
         for token in tokens:
             if len(token.text) > 3 and token.text[-1] in "sx":
                 token.text = token.text[:-1]

@@ -77,14 +77,17 @@ def _constant(value: str):
 
 
 def _configuration(name: str):
+    """A text search configuration named in the SQL."""
     return literal_column(f"'{name}'::regconfig")
 
 
 def _tsquery(query: str):
+    """A tsquery written as text (lexemes already analysed), as a parameter."""
     return cast(literal(query, Text), TSQUERY)
 
 
 def _matches(column, query: str):
+    """The tsvector column matches the tsquery."""
     return column.bool_op("@@")(_tsquery(query))
 
 
@@ -98,6 +101,7 @@ def _with_plurals(query: str) -> str:
     vowel ("vélos" gives 'velos', "vélo" 'velo'), which Whoosh's French analyser drops; 'velo' becomes
     ('velo' | 'velos' | 'velox'), and 'velos' the same."""
     def alternatives(match) -> str:
+        """A quoted lexeme with its plural forms."""
         word = match.group(1).replace("''", "'").replace("\\\\", "\\")
         base = word[:-1] if len(word) > 3 and word[-1] in "sx" else word
         if len(base) < 3:
@@ -158,6 +162,7 @@ def _single(lexemes: list[str]) -> str | None:
 
 
 def _all(queries: list[str], negated: list[str] = ()) -> str:
+    """One tsquery requiring every query and none of the negated ones."""
     return " & ".join([f"({q})" for q in queries] + [f"!({q})" for q in negated])
 
 
