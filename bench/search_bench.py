@@ -149,7 +149,8 @@ THREAD_KEY = (f"CASE WHEN t.idea_id IS NOT NULL THEN {IDEA_KEY} WHEN t.project_i
 
 
 def fts_sources() -> list[str]:
-    """SELECTs of (key, access key, title, body): the same documents as search.documents, the same access keys."""
+    """SELECTs of (key, access key, title, body): the documents the domains index (their indexing.py), with the same
+    access keys."""
     from crowdspirit.specs.models import SECTIONS
 
     spec_body = " || char(10) || ".join(f"r.{name}" for name in SECTIONS)
@@ -286,10 +287,11 @@ def raw_search(user, text: str) -> int:
     documents as a filter, top 20 scored, total counted, no facets."""
     from crowdspirit.access import search_keys
     from crowdspirit.search import index, services
+    from crowdspirit.search.backends.whoosh import build_query
     from crowdspirit.search.query import parse
 
     with index.reading() as (searcher, cache):
-        q = services.build_query(parse(text), {}, searcher.schema)
+        q = build_query(parse(text), {}, searcher.schema)
         allowed = allowed_docs(searcher, cache, search_keys(user))
         # optimize=False: one pass that counts; block-quality skipping would run the query again for len()
         return len(searcher.search(q, limit=services.PER_PAGE, filter=allowed, optimize=False))

@@ -20,13 +20,15 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
 from crowdspirit.pipeline import services as pipeline
+from crowdspirit.pipeline.indexing import idea_document
 from crowdspirit.pipeline.models import Idea, Stage, Tag
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
-from crowdspirit.search import index, indexer, maintenance, postgres, services
-from crowdspirit.search.common import on_postgres
-from crowdspirit.search.documents import SOURCES, idea_document
+from crowdspirit.search import backends, index, indexer, maintenance
+from crowdspirit.search.backends import postgres
+from crowdspirit.search.backends import whoosh as whoosh_backend
 from crowdspirit.search.models import SearchOutbox
+from crowdspirit.search.registry import SOURCES
 from crowdspirit.search.schema import ANALYZERS, build_schema, positional
 from crowdspirit.specs import services as specs
 
@@ -42,8 +44,10 @@ on_postgres_backend = pytest.mark.parametrize(("database_url", "search_backend")
 
 @pytest.fixture(autouse=True)
 def search_backend(request, app):
-    """The search backend of this test (Whoosh unless parametrised), set before anything is indexed."""
+    """The search backend of this test (Whoosh unless parametrised), chosen before anything is indexed (the app
+    chooses its backend when it starts: choose it again)."""
     app.config["SEARCH_BACKEND"] = getattr(request, "param", "whoosh")
+    backends.choose(app)
     return app.config["SEARCH_BACKEND"]
 
 
@@ -318,13 +322,13 @@ def test_a_change_indexed_just_as_a_search_starts_is_never_counted_with_its_old_
     assert titles(search(client, "earbuds case")) == ["Open earbuds case"]  # the reader is open on this commit
     pipeline._move(public, Stage.VOTE, None, "")
     pipeline._move(public, Stage.SPEC, None, "")  # confidential now; the change waits in the outbox
-    pending = services._pending_terms
+    pending = whoosh_backend._pending_terms
 
     def indexed_meanwhile():
         indexer.drain()  # the indexer finishes the change just as this search reads what waits
         return pending()
 
-    monkeypatch.setattr(services, "_pending_terms", indexed_meanwhile)
+    monkeypatch.setattr(whoosh_backend, "_pending_terms", indexed_meanwhile)
     html = search(client, "earbuds case")
     assert "Open earbuds case" not in html and "0 results" in html  # read the other way round, it counted 1
 
@@ -340,7 +344,7 @@ def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays
     pipeline._move(public, Stage.SPEC, None, "")  # confidential now
     with index.writer_lock():  # rewrite it the indexer's way, but leaving the old segment in place (no merge)
         writer = index.open_for_writing().writer()
-        indexer.apply(writer, SOURCES["idea_all"](public.id))
+        whoosh_backend.apply(writer, SOURCES["idea_all"].documents(public.id))
         writer.commit(merge=False)
     db.session.execute(delete(SearchOutbox))  # nothing waits any more: only the index can hide it now
     db.session.commit()
@@ -544,12 +548,10 @@ def test_search_check_reports_and_repairs_drift(app, client, propose):
 
 def write_behind_the_indexer(pairs) -> None:
     """Write (key, document or None) pairs straight into the backend's index, as if the outbox had been lost."""
-    if on_postgres():
-        postgres.write(pairs)
+    backend = backends.current()
+    with backend.writer_lock():
+        backend.write(pairs)
         db.session.commit()
-    else:
-        with index.writer_lock():
-            indexer.write_index(pairs)
 
 
 @both_backends

@@ -10,9 +10,10 @@ def init_app(app: Flask) -> None:
     """Register the accounts' access rules, the session's user loader, profile labels, pages and create-admin."""
     from ..commands import crowdspirit_cli
     from ..extensions import login_manager
-    from . import commands, rules, services, views
+    from . import commands, indexing, rules, services, views
 
     rules.register()
+    indexing.register()
     login_manager.user_loader(services.load_session_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = views.SIGN_IN_MESSAGE

@@ -7,9 +7,10 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 def init_app(app: Flask) -> None:
     """Register the forum's access rules, panels, pages, moderation and live socket handlers."""
-    from . import events, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
+    from . import events, indexing, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
 
     rules.register()
+    indexing.register()
     panels.register()
     app.register_blueprint(views.bp)
     app.register_blueprint(moderation_views.bp)

@@ -8,12 +8,10 @@ import threading
 
 import redis
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ..extensions import db, limiter
-from ..search import index
-from ..search.common import on_postgres
-from ..search.models import search_documents
+from ..search import backends
 
 bp = Blueprint("ops", __name__)
 _redis_clients: dict[str, redis.Redis] = {}
@@ -23,6 +21,7 @@ REDIS_TIMEOUT = 1.0
 
 
 def _database() -> None:
+    """The database answers."""
     db.session.execute(text("SELECT 1"))
 
 
@@ -33,6 +32,7 @@ def _redis_urls() -> list[str]:
 
 
 def _redis() -> str | None:
+    """Every Redis server this process relies on answers ("off" when none is configured)."""
     if not _redis_urls():
         return "off"
     for url in _redis_urls():
@@ -43,14 +43,8 @@ def _redis() -> str | None:
 
 
 def _search() -> None:
-    if on_postgres():  # the shared search tables answer
-        db.session.execute(select(search_documents.c.key).limit(1))
-        return
-    with index.reading() as (searcher, _cache):
-        if searcher is not None:
-            searcher.doc_count()
-        elif not index.root().is_dir():  # no document indexed yet: the folder must at least be there
-            raise FileNotFoundError("search index folder")
+    """The search backend's documents can be read (the index folder, or the shared search tables)."""
+    backends.current().probe()
 
 
 CHECKS = {"database": _database, "redis": _redis, "search": _search}

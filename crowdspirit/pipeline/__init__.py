@@ -9,10 +9,11 @@ def init_app(app: Flask) -> None:
     """Register the pipeline's access rules, panels, stage labels for templates, the project cards' idea count and
     its pages."""
     from ..projects import services as projects
-    from . import panels, rules, services, views
+    from . import indexing, panels, rules, services, views
     from .models import Stage
 
     rules.register()
+    indexing.register()
     panels.register()
     projects.CARD_COUNTS["ideas"] = services.idea_counts
     app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=services.STAGE_LABELS, stage_badge=services.stage_badge,

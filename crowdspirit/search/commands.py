@@ -7,9 +7,9 @@ import threading
 import click
 from flask import current_app
 
-from . import documents as search_documents
 from . import indexer as search_indexer_loop
 from . import maintenance as search_maintenance
+from . import registry as search_registry
 
 
 @click.command("reindex")
@@ -17,7 +17,7 @@ from . import maintenance as search_maintenance
               help="Indexing processes (Whoosh multiprocess writer; PostgreSQL: one transaction).")
 def reindex(processes):
     """Rebuild the search index from the database (beside the live one, or in one transaction), then swap it in."""
-    with click.progressbar(length=search_documents.count_all(), label="Indexing") as bar:
+    with click.progressbar(length=search_registry.count_all(), label="Indexing") as bar:
         count = search_maintenance.rebuild(progress=lambda: bar.update(1), processes=processes)
     click.echo(f"Search index rebuilt: {count} documents.")
 

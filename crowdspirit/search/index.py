@@ -51,6 +51,7 @@ def writer_lock(wait: bool = False):
 
 
 def _new_folder() -> Path:
+    """A new, empty, dated index folder under SEARCH_INDEX_DIR."""
     folder = root() / f"index-{time.time_ns()}"
     folder.mkdir()
     return folder

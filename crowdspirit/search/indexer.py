@@ -2,10 +2,10 @@
 
 It runs as a thread in the embedded default (SEARCH_INDEXER=thread) or as its own process
 (`flask crowdspirit search-indexer`) in scale-out. Either way it writes only while holding the
-writer lock, so two of them never write at once; a row is deleted only after the index commit,
-so a crash replays it (rewriting a document is idempotent) and nothing is lost while it is down.
-With SEARCH_BACKEND=postgres the lock is a PostgreSQL advisory lock and the documents, the outbox
-rows' deletion and the lock's release are one commit, so any process may run an indexer thread.
+backend's writer lock, so two of them never write at once; a row is deleted only after the documents
+are written, so a crash replays it (rewriting a document is idempotent) and nothing is lost while it
+is down. With SEARCH_BACKEND=postgres the lock is a PostgreSQL advisory lock and the documents, the
+outbox rows' deletion and the lock's release are one commit, so any process may run an indexer thread.
 """
 
 import threading
@@ -14,55 +14,27 @@ from sqlalchemy import delete, select
 
 from ..background import run_loop, start_once
 from ..extensions import db
-from . import index, postgres
-from .common import Busy, on_postgres
-from .documents import SOURCES
+from . import backends
+from .common import Busy
 from .models import SearchOutbox
 from .outbox import work_queued
+from .registry import SOURCES
 
 BATCH = 500
 POLL_SECONDS = 0.5
 
 
-def apply(writer, pairs) -> int:
-    """Write (key, document or None) pairs: update documents, delete keys whose document is gone.
-
-    Pairs are merged by key first (Whoosh does not replace a document added earlier in the same
-    batch), and every copy of a key is deleted (update_document would remove only the first one).
-    Fields the live index's schema lacks are left out (it predates them; a rebuild adds them).
-    """
-    documents = dict(pairs)
-    fields = set(writer.schema.names())  # an index built before a field was added lacks it until the next rebuild
-    for key, document in documents.items():
-        writer.delete_by_term("key", key)
-        if document is not None:
-            writer.add_document(**{name: value for name, value in document.items() if name in fields})
-    return len(documents)
-
-
-def write_index(pairs) -> None:
-    """Write (key, document or None) pairs to the Whoosh index and commit it; call with the writer lock held."""
-    writer = index.writer(index.open_for_writing())
-    try:
-        apply(writer, pairs)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-
-
 def process_pending(limit: int = BATCH) -> int:
     """Index one batch of outbox rows; returns how many rows were done (0 when idle or busy elsewhere)."""
-    in_database = on_postgres()
+    backend = backends.current()
     try:
-        with postgres.writer_lock() if in_database else index.writer_lock():
+        with backend.writer_lock():
             rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id)
                                       .order_by(SearchOutbox.id).limit(limit)).all()
             if not rows:
                 return 0
             work = dict.fromkeys((row.kind, row.object_id) for row in rows)
-            (postgres.write if in_database else write_index)(
-                pair for kind, object_id in work for pair in SOURCES[kind](object_id))
+            backend.write(pair for kind, object_id in work for pair in SOURCES[kind].documents(object_id))
             db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
             db.session.commit()
             return len(rows)
@@ -86,5 +58,4 @@ def run_forever(app, stop: threading.Event) -> None:
 
 def start_thread() -> None:
     """Start this process's indexer thread once per index folder or database (SEARCH_INDEXER=thread)."""
-    target = db.engine.url if on_postgres() else index.root()
-    start_once(f"search-indexer:{target}", process_pending, work_queued, POLL_SECONDS)
+    start_once(f"search-indexer:{backends.current().location()}", process_pending, work_queued, POLL_SECONDS)

@@ -17,7 +17,8 @@ class SearchOutbox(db.Model):
     __tablename__ = "search_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: what to rewrite (see search.documents.SOURCES): idea, idea_all, project, project_all, post, thread, user
+    #: what to rewrite (search.registry.SOURCES, as the domains registered them): idea, idea_all, project, post,
+    #: thread, user
     kind: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -76,6 +76,7 @@ def parse(text: str, typing: bool = False) -> ParsedQuery:
 
 
 def _quoted(text: str) -> str:
+    """A filter value or exclusion as typed: in quotes when it holds a space."""
     return f'"{text}"' if " " in text else text
 
 

@@ -1,6 +1,7 @@
 """The index schema: what each document holds, and how French and English text is analysed."""
 
 import re
+from functools import lru_cache
 
 from whoosh import columns
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -15,6 +16,7 @@ class FrenchPluralFilter(Filter):
     """Drop the plural s/x the French Snowball stemmer keeps after a vowel ("vélos" -> "velo")."""
 
     def __call__(self, tokens):
+        """The tokens, plural endings dropped."""
         for token in tokens:
             if len(token.text) > 3 and token.text[-1] in "sx":
                 token.text = token.text[:-1]
@@ -33,6 +35,17 @@ def _analyzer(language: str):
 ANALYZERS = {"en": _analyzer("en"), "fr": _analyzer("fr") | FrenchPluralFilter()}
 #: whole words, lowercase and accent-folded, not stemmed: what prefixes and "did you mean" work on
 WORDS_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def tokens(language: str, text: str) -> list[str]:
+    """The text's terms as the language's analyser indexes them."""
+    return [t.text for t in ANALYZERS[language](text)]
+
+
+@lru_cache(maxsize=20_000)
+def fold(text: str) -> list[str]:
+    """The text's whole words, lowercase and accent-folded (WORDS_ANALYZER)."""
+    return [t.text for t in WORDS_ANALYZER(text)]
 
 
 def positional(fieldname: str) -> str:

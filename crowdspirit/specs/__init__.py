@@ -10,9 +10,10 @@ def init_app(app: Flask) -> None:
     revision on entering the stage, readiness before partner R&D) and its pages."""
     from ..pipeline.models import Stage
     from ..pipeline.services import STAGES
-    from . import panels, rules, services, views
+    from . import indexing, panels, rules, services, views
 
     rules.register()
+    indexing.register()
     panels.register()
     STAGES.on_enter(Stage.SPEC, services.start_spec)
     STAGES.gate(Stage.PARTNER_RND, services.ready_for_rnd)
