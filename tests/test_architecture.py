@@ -16,7 +16,7 @@ PACKAGE = Path(crowdspirit.__file__).parent
 LAYERS = [
     ["extensions", "config", "errors", "visibility", "requestcache", "signals", "text", "commands", "memo"],
     ["database", "background", "mail"],
-    ["clock", "lifecycle"],
+    ["clock", "lifecycle", "events"],
     ["access"],
     ["web"],
     ["search"],
@@ -67,7 +67,7 @@ def kind(module: str) -> str:
     last = module.rpartition(".")[2]
     if last == "models":
         return "models"
-    if last in ("views", "events") or last.endswith("_views"):
+    if last == "views" or last.endswith("_views") or (last == "events" and module.count(".") >= 2):  # socket handlers
         return "views"
     return "other"
 
