@@ -30,6 +30,9 @@ amendment_accepted = _signals.signal("amendment-accepted")
 member_registered = _signals.signal("member-registered")
 #: a member entered a contest; sender: the Entry
 contest_entry_submitted = _signals.signal("contest-entry-submitted")
+#: a contest moved to another phase (opened, by date, by the sponsor, the winner picked or signing); sender: the
+#: Contest, with source=the phase it left
+contest_phase_changed = _signals.signal("contest-phase-changed")
 #: a member withdrew a contest entry; sender: the Entry
 contest_entry_withdrawn = _signals.signal("contest-entry-withdrawn")
 #: the sponsor chose a contest's finalists; sender: the Contest, with entries=[the finalist entries]
