@@ -16,8 +16,12 @@ post_moderated = _signals.signal("post-moderated")
 live_access_revoked = _signals.signal("live-access-revoked")
 #: a thread was locked, unlocked, pinned or moved; sender: the Thread
 thread_changed = _signals.signal("thread-changed")
+#: a project was created; sender: the Project
+project_created = _signals.signal("project-created")
 #: an idea was proposed; sender: the Idea
 idea_created = _signals.signal("idea-created")
+#: an idea's title, summary, text or tags were edited (before voting opens); sender: the Idea
+idea_edited = _signals.signal("idea-edited")
 #: an idea moved to another stage; sender: the Idea, with source=the stage it left
 stage_changed = _signals.signal("stage-changed")
 #: a member voted for an idea; sender: the Idea, with user=the voter
