@@ -348,6 +348,7 @@ def test_pages_show_the_stored_phase_and_writes_catch_up(app, people, clock, cli
     commits = []
 
     def count(connection) -> None:
+        """A transaction was committed."""
         commits.append(connection)
 
     event.listen(db.engine, "commit", count)
@@ -394,6 +395,8 @@ def test_the_scheduler_thread_applies_due_changes(database_url, people, clock, c
             time.sleep(0.05)
     finally:
         assert background.stop_all(2 * contests.SCHEDULER_SECONDS) == []
+        with threaded.app_context():
+            db.engine.dispose()
     assert history(contest)[-1] == ("private", "public", None)
 
 

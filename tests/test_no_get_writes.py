@@ -15,10 +15,12 @@ from test_policy_matrix import RULES, build_world
 from crowdspirit.accounts.models import User
 from crowdspirit.database import belongs_on
 from crowdspirit.extensions import db
+from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Thread
 from crowdspirit.karma.models import InviteLink
 from crowdspirit.karma.services import CODE_PATTERN
-from crowdspirit.pipeline.models import Stage
+from crowdspirit.pipeline.models import Idea, Stage
+from crowdspirit.rnd.models import Partnership
 
 #: a visitor, a member of the project, the sponsor's team, a platform moderator and an admin
 ROLES = ["anonymous", "contributor", "sponsor", "platform moderator", "admin"]
@@ -42,6 +44,7 @@ def commits(app):
     counter = [0]
 
     def count(_connection) -> None:
+        """One more transaction committed."""
         counter[0] += 1
 
     event.listen(db.engine, "commit", count)
@@ -81,6 +84,27 @@ def test_no_get_request_writes(app, client, login_as, commits, clock, make_user,
                 writes.append(f"{role} GET {url} ({endpoint}, {status}): {commits[0] - committed} commit(s), "
                               f"rows {changed}")
     assert writes == [], "\n".join(writes)
+
+
+def test_discussions_are_opened_with_what_they_discuss(client, login_as, make_user, make_project, make_idea,
+                                                       make_org):
+    """A new project and a new idea have their discussion thread (an edited idea's thread keeps its title); a
+    partnership has its workspace's thread from the acceptance on."""
+    owner = login_as(make_user())
+    project = make_project(owner=owner, title="Kitchen lab")
+    assert forum.thread_of_project(project).title == "Kitchen lab"
+    assert client.post(f"/projects/{project.slug}/ideas/new", data={
+        "title": "Knife rack", "summary": "Magnetic.", "body": "", "tags": ""}).status_code == 303
+    idea = db.session.scalar(select(Idea).where(Idea.title == "Knife rack"))
+    thread = forum.thread_of_idea(idea)
+    assert client.get(f"/ideas/{idea.id}/discussion").location.endswith(f"/threads/{thread.id}")
+    assert client.post(f"/ideas/{idea.id}/edit", data={
+        "title": "Wooden knife rack", "summary": "Magnetic.", "body": "", "tags": ""}).status_code == 303
+    db.session.refresh(thread)
+    assert thread.title == "Wooden knife rack"
+    partnered = make_idea(project=project, stage=Stage.PARTNER_RND, partner=make_org("Partner Labs"), title="Lamp")
+    partnership = db.session.scalar(select(Partnership).where(Partnership.idea_id == partnered.id))
+    assert forum.thread_of_partnership(partnership).title == "Lamp"
 
 
 def test_the_migration_gives_existing_rows_what_pages_used_to_create(app, make_user, make_idea, make_org):

@@ -44,7 +44,7 @@ def _thread_for(column, owner_id: int) -> Thread:
     they discuss, so that reading a discussion never writes."""
     thread = db.session.scalar(select(Thread).where(column == owner_id))
     if thread is None:
-        raise NotFound(_l("This discussion does not exist."))
+        raise NotFound(_l("This page does not exist, or you may not see it."))
     return thread
 
 
