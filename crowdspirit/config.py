@@ -75,6 +75,9 @@ def from_environment(instance_path: str) -> dict:
         # thread: each process applies waiting domain events (karma) in the background; inline: right after the
         # commit that emitted them; off: `flask crowdspirit deliver-events`
         "EVENTS_DELIVERY": os.environ.get("EVENTS_DELIVERY", "thread"),
+        #: thread: each server process applies the contests' dated phase changes (every 5 seconds); off: none does
+        #: (run `flask crowdspirit contest-phases` from cron instead)
+        "CONTEST_SCHEDULER": os.environ.get("CONTEST_SCHEDULER", "thread"),
         "WEBHOOKS_ALLOW_INSECURE": os.environ.get("WEBHOOKS_ALLOW_INSECURE") == "1",
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or os.path.join(instance_path, "search"),

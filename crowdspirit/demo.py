@@ -457,13 +457,13 @@ def _contests(people: dict) -> None:
             [("chloe", "Origami box"), ("leo", "Vinyl sleeve"), ("yuki", "Pebble case"), ("omar", "Tin can"),
              ("member", "Paper pulp egg")])]
         clock.advance(hours=72)
-        contests.refresh_phase(closed)
+        contests.catch_up(closed)
         for voter, entry in ((people["paul"], entries[0]), (people["ines"], entries[0]), (people["tom"], entries[2]),
                              (people["karim"], entries[1])):
             contests.give_heart(entry, voter)
         contests.add_comment(entries[0], people["yuki"], "The unfolding is a great moment, well done!")
         clock.advance(hours=96)
-        contests.refresh_phase(closed)
+        contests.catch_up(closed)
         contests.choose_finalists(closed, people["hana"], [entries[0].id, entries[1].id, entries[2].id])
         contests.advance(closed, people["hana"])
         contests.request_adjustment(entries[0], people["hana"], "Could the logo sit on the lid rather than the side?")
@@ -484,7 +484,7 @@ def _contests(people: dict) -> None:
             [("member", "Sound wave"), ("leo", "Pocket circle"), ("chloe", "Helios sun"), ("yuki", "Tiny ear"),
              ("leo", "DAC monogram"), ("nina", "Pulse"), ("sara", "Alloy")])]
         clock.advance(hours=75)
-        contests.refresh_phase(public)
+        contests.catch_up(public)
         for n, voter in enumerate(["paul", "ines", "tom", "karim", "omar", "sara", "nina"]):
             for entry in entries[n % 3::2]:
                 if entry.author_id != people[voter].id:

@@ -16,8 +16,12 @@ post_moderated = _signals.signal("post-moderated")
 live_access_revoked = _signals.signal("live-access-revoked")
 #: a thread was locked, unlocked, pinned or moved; sender: the Thread
 thread_changed = _signals.signal("thread-changed")
+#: a project was created; sender: the Project
+project_created = _signals.signal("project-created")
 #: an idea was proposed; sender: the Idea
 idea_created = _signals.signal("idea-created")
+#: an idea's title, summary, text or tags were edited (before voting opens); sender: the Idea
+idea_edited = _signals.signal("idea-edited")
 #: an idea moved to another stage; sender: the Idea, with source=the stage it left
 stage_changed = _signals.signal("stage-changed")
 #: a member voted for an idea; sender: the Idea, with user=the voter
@@ -30,6 +34,9 @@ amendment_accepted = _signals.signal("amendment-accepted")
 member_registered = _signals.signal("member-registered")
 #: a member entered a contest; sender: the Entry
 contest_entry_submitted = _signals.signal("contest-entry-submitted")
+#: a contest moved to another phase (opened, by date, by the sponsor, the winner picked or signing); sender: the
+#: Contest, with source=the phase it left
+contest_phase_changed = _signals.signal("contest-phase-changed")
 #: a member withdrew a contest entry; sender: the Entry
 contest_entry_withdrawn = _signals.signal("contest-entry-withdrawn")
 #: the sponsor chose a contest's finalists; sender: the Contest, with entries=[the finalist entries]

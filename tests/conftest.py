@@ -36,6 +36,7 @@ TEST_CONFIG = {
     "SEARCH_INDEXER": "off",  # tests index when they choose (search.indexer.drain), or start the thread
     "WEBHOOKS_DELIVERY": "off",  # tests send deliveries when they choose (api.webhooks.deliver_due)
     "EVENTS_DELIVERY": "inline",  # karma is applied as each action commits (test_events covers the thread)
+    "CONTEST_SCHEDULER": "off",  # tests apply dated contest phases when they choose (contests.services.catch_up_all)
 }
 
 

@@ -1,14 +1,18 @@
-"""Contests (the Wilogo flow) through the HTTP client: phases moved by the clock, entries, coups de cœur,
-finalists, adjustments, the winner, the ledger and the copyright transfer; expert challenges."""
+"""Contests (the Wilogo flow) through the HTTP client: phases moved by the clock (applied by the scheduler's round
+or by a write, never by a page) with their history, entries, coups de cœur, finalists, adjustments, the winner, the
+ledger and the copyright transfer; expert challenges."""
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
+from conftest import TEST_CONFIG
 from flask import g
 from PIL import Image
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
+from crowdspirit import background, create_app
 from crowdspirit.contests import services as contests
 from crowdspirit.contests.models import (
     Contest,
@@ -18,14 +22,16 @@ from crowdspirit.contests.models import (
     EntryHeart,
     EntryRevision,
     Phase,
+    PhaseChange,
     TermsAcceptance,
 )
+from crowdspirit.errors import Conflict
 from crowdspirit.extensions import db
 from crowdspirit.karma.maintenance import check as karma_check
 from crowdspirit.karma.models import KarmaEvent
 from crowdspirit.ledger import services as ledger
 from crowdspirit.ledger.models import LedgerTransaction
-from crowdspirit.signals import contest_entry_submitted, contest_finalists_chosen, contest_won
+from crowdspirit.signals import contest_entry_submitted, contest_finalists_chosen, contest_phase_changed, contest_won
 
 CONTEST = {"kind": "contest", "title": "A logo for Helios", "brief": "We want a **logo**.", "project_id": "0",
            "prize": "500.00", "currency": "EUR", "winner_share": "60", "finalists_wanted": "3",
@@ -92,13 +98,20 @@ def assert_balanced():
     assert all(total == 0 for total in ledger.totals().values()), ledger.totals()
 
 
+def history(contest) -> list[tuple[str, str, int | None]]:
+    """(from, to, actor id) of the contest's phase changes, oldest first."""
+    return [(c.from_phase, c.to_phase, c.actor_id) for c in db.session.scalars(
+        select(PhaseChange).where(PhaseChange.contest_id == contest.id).order_by(PhaseChange.id))]
+
+
 # --- The whole Wilogo flow -----------------------------------------------------------------------
 def test_the_wilogo_flow_end_to_end(client, login_as, people, clock):
     """Draft -> private -> public -> shortlist -> adjustments -> winner -> transfer signed -> closed; money follows."""
-    received = {"entries": [], "finalists": [], "won": []}
+    received = {"entries": [], "finalists": [], "won": [], "phases": []}
     handlers = [(contest_entry_submitted, lambda e: received["entries"].append(e.id)),
                 (contest_finalists_chosen, lambda c, entries: received["finalists"].append(len(entries))),
-                (contest_won, lambda c, entry: received["won"].append(entry.id))]
+                (contest_won, lambda c, entry: received["won"].append(entry.id)),
+                (contest_phase_changed, lambda c, source: received["phases"].append((source, c.phase)))]
     for signal, handler in handlers:
         signal.connect(handler)
     try:
@@ -149,8 +162,9 @@ def _run_flow(client, login_as, people, clock, received):
     page = client.get(f"/contests/{contest.id}").text
     assert all(t in page for t in ("Sun", "Moon", "Wave")) and "Comet" not in page and "3 entries you can see" in page
 
-    # The public phase starts by date, on access.
+    # The public phase starts by date, with the scheduler's next round.
     clock.advance(hours=72)
+    assert contests.catch_up_all() == 1
     login_as(p["voter"])
     page = client.get(f"/contests/{contest.id}").text
     db.session.refresh(contest)
@@ -199,6 +213,9 @@ def _run_flow(client, login_as, people, clock, received):
     login_as(p["bob"])
     client.get(f"/entries/{wave.id}")
     db.session.refresh(contest)
+    assert contest.phase == Phase.SHORTLIST  # a page shows the stored phase
+    assert contests.catch_up_all() == 1
+    db.session.refresh(contest)
     assert contest.phase == Phase.ADJUSTMENTS
     login_as(p["sponsor"])
     assert client.post(f"/entries/{wave.id}/adjustment", data={"request": "Bluer, please"}).status_code == 303
@@ -244,6 +261,12 @@ def _run_flow(client, login_as, people, clock, received):
     assert client.post(f"/contests/{contest.id}/transfer", data={"accept": "y", "version": "1"}).status_code == 409
     db.session.refresh(contest)
     assert contest.phase == Phase.CLOSED
+    # Every phase change has its history row (who: None when by date) and its signal.
+    team, ann = p["hana"].id, p["ann"].id
+    assert history(contest) == [("draft", "private", team), ("private", "public", None),
+                                ("public", "shortlist", p["sponsor"].id), ("shortlist", "adjustments", None),
+                                ("adjustments", "winner", p["sponsor"].id), ("winner", "closed", ann)]
+    assert received["phases"] == [(before, after) for before, after, _actor in history(contest)]
     login_as(p["sponsor"])
     download = client.get(original)
     assert download.status_code == 200 and download.data == png()
@@ -271,6 +294,7 @@ def test_unused_bonuses_and_pool_return_to_the_sponsor(client, login_as, people,
         assert enter(client, login_as, contest, user, title).status_code == 303
     a, b = entry_of(p["ann"], "A"), entry_of(p["bob"], "B")
     clock.advance(hours=72 + 96)
+    assert contests.catch_up_all() == 2
     login_as(p["sponsor"])
     client.get(f"/contests/{contest.id}")
     db.session.refresh(contest)
@@ -292,19 +316,88 @@ def test_unused_bonuses_and_pool_return_to_the_sponsor(client, login_as, people,
 
 
 def test_phases_advance_once_and_on_schedule(app, people, clock, client, login_as):
-    """A stale read never advances a phase twice; refresh_phase catches up phases at their scheduled times."""
+    """A stale read never advances a phase twice; catching up applies phases at their scheduled times."""
     contest = opened(client, login_as, people["sponsor"])
     clock.advance(hours=72)
-    # another request moves it first, behind this session's back: this one still reads "private"
-    db.session.connection().execute(text("UPDATE contests SET phase = 'public' WHERE id = :id"), {"id": contest.id})
+    db.session.commit()
+    assert contest.phase == Phase.PRIVATE  # read now...
+    with db.engine.begin() as other:  # ...then another process moves it first, behind this session's back
+        other.execute(text("UPDATE contests SET phase = 'public' WHERE id = :id"), {"id": contest.id})
     assert contest.phase == Phase.PRIVATE
-    assert contests._move(contest, Phase.PUBLIC, clock.now()) is False
+    with pytest.raises(Conflict):
+        contests.LIFECYCLE.move(contest, Phase.PUBLIC, {"phase_started_at": clock.now()}, at=clock.now())
     assert contest.phase == Phase.PUBLIC
+    assert history(contest) == [("draft", "private", people["sponsor"].id)]  # the losing move wrote nothing
     public_started = contest.phase_started_at
     clock.advance(hours=96 + 500)
-    contests.refresh_phase(contest)
+    assert contests.catch_up(contest) == 1
     assert contest.phase == Phase.SHORTLIST  # waits there for the sponsor's finalists, however late
     assert contest.phase_started_at == public_started + timedelta(hours=96)  # when it was due, not now
+    change = db.session.scalar(select(PhaseChange).order_by(PhaseChange.id.desc()))
+    assert (change.to_phase, change.actor_id, change.changed_at) == ("shortlist", None, contest.phase_started_at)
+    assert contests.catch_up_all() == 0  # nothing more is due: the scheduler's round writes nothing
+
+
+def test_pages_show_the_stored_phase_and_writes_catch_up(app, people, clock, client, login_as):
+    """Once a dated phase has ended, no page moves the contest (nothing is committed); the scheduler's round, or
+    a write that needs the current phase, applies the change (the coup de cœur finds the public phase)."""
+    contest = opened(client, login_as, people["sponsor"])
+    assert enter(client, login_as, contest, people["ann"], "Sun").status_code == 303
+    sun = entry_of(people["ann"], "Sun")
+    clock.advance(hours=72)
+    commits = []
+
+    def count(connection) -> None:
+        """A transaction was committed."""
+        commits.append(connection)
+
+    event.listen(db.engine, "commit", count)
+    try:
+        login_as(people["voter"])
+        for url in (f"/contests/{contest.id}", "/contests", f"/entries/{sun.id}",
+                    f"/contest-files/{sun.files[0].id}/thumbnail.png", f"/contests/{contest.id}/enter"):
+            client.get(url)
+    finally:
+        event.remove(db.engine, "commit", count)
+    assert commits == [] and history(contest) == [("draft", "private", people["sponsor"].id)]
+    late = client.get(f"/contests/{contest.id}/enter")  # the entry form still knows the creation phase is over
+    assert late.status_code == 409 and "Entries are closed" in late.text
+    assert client.post(f"/entries/{sun.id}/heart").status_code == 303  # the write found the public phase
+    db.session.refresh(contest)
+    assert contest.phase == Phase.PUBLIC and contest.phase_started_at == contest.opened_at + timedelta(hours=72)
+    assert history(contest)[-1] == ("private", "public", None)
+
+
+def test_the_contest_phases_command_applies_due_changes(app, people, clock, client, login_as):
+    """`flask crowdspirit contest-phases` (cron) applies what is due, and says how much."""
+    contest = opened(client, login_as, people["sponsor"])
+    runner = app.test_cli_runner()
+    assert "0 contest phase change(s) applied." in runner.invoke(args=["crowdspirit", "contest-phases"]).output
+    clock.advance(hours=72 + 96)
+    result = runner.invoke(args=["crowdspirit", "contest-phases"])
+    assert result.exit_code == 0 and "2 contest phase change(s) applied." in result.output
+    db.session.refresh(contest)
+    assert contest.phase == Phase.SHORTLIST
+
+
+def test_the_scheduler_thread_applies_due_changes(database_url, people, clock, client, login_as):
+    """CONTEST_SCHEDULER=thread: the first request starts this process's scheduler, whose round moves the contest."""
+    contest = opened(client, login_as, people["sponsor"])
+    clock.advance(hours=72)
+    threaded = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "CONTEST_SCHEDULER": "thread"})
+    try:
+        assert threaded.test_client().get("/healthz").status_code == 200
+        contests.scheduler_wake.set()  # its round now, rather than in a minute
+        deadline = time.monotonic() + 10
+        while db.session.scalar(select(Contest.phase).where(Contest.id == contest.id)) != Phase.PUBLIC:
+            assert time.monotonic() < deadline, "the scheduler thread did not apply the due phase change"
+            db.session.rollback()
+            time.sleep(0.05)
+    finally:
+        assert background.stop_all(2 * contests.SCHEDULER_SECONDS) == []
+        with threaded.app_context():
+            db.engine.dispose()
+    assert history(contest)[-1] == ("private", "public", None)
 
 
 # --- Refusals --------------------------------------------------------------------------------------
@@ -378,8 +471,9 @@ def test_nobody_sees_or_counts_private_entries_of_others(client, login_as, peopl
     sign_out(client)
     assert "Secret" not in client.get(f"/contests/{contest.id}").text
     clock.advance(hours=72)
+    contests.catch_up_all()
     login_as(people["voter"])
-    assert "Secret sun" in client.get(f"/contests/{contest.id}").text  # the public phase started on access
+    assert "Secret sun" in client.get(f"/contests/{contest.id}").text  # the public phase started by date
     assert contests.entry_counts([contest.id], people["voter"]) == {contest.id: 2}
 
 
@@ -416,6 +510,7 @@ def test_expert_challenge_private_submissions_scored_with_a_rubric(client, login
     enter(client, login_as, contest, expert, "Plan B")
     a, b = entry_of(p["ann"], "Plan A"), entry_of(expert, "Plan B")
     clock.advance(hours=72)
+    contests.catch_up_all()
     login_as(p["bob"])
     client.get(f"/contests/{contest.id}")
     db.session.refresh(contest)

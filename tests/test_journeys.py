@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from crowdspirit import create_app, demo
 from crowdspirit.accounts.models import User
+from crowdspirit.contests import services as contests
 from crowdspirit.contests.models import Contest, Entry, Phase
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
@@ -182,9 +183,11 @@ def test_sponsor(live, visit, clock):
                                         ("omar", "Click and hum")]):
         demo._enter(contest, user(local), title, 60 + n)
     clock.advance(hours=73)
+    contests.catch_up_all()  # the scheduler's round (the server's thread is off in tests)
     page.reload()
     expect(sam.main().get_by_text("Public phase").first).to_be_visible()
     clock.advance(hours=97)
+    contests.catch_up_all()
     page.reload()
     finalists = sam.main().get_by_role("region", name="Choose the finalists")
     for title in ("Warm bell", "Two notes", "Soft rise"):

@@ -19,7 +19,7 @@ from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post
 from crowdspirit.karma import handlers, maintenance, rules
 from crowdspirit.karma import services as karma
-from crowdspirit.karma.models import KarmaEvent, KarmaTotal, Referral
+from crowdspirit.karma.models import InviteLink, KarmaEvent, KarmaTotal, Referral
 from crowdspirit.pipeline.models import Idea, Stage
 from crowdspirit.projects import services as projects
 from crowdspirit.signals import idea_created
@@ -472,6 +472,16 @@ def test_referral_earns_the_referrer_once_when_the_invitee_becomes_active(app, c
     page = client.get("/karma").text
     assert "Newbie" in page and "active since" in page and "Referral of an active member" in page
     assert_totals_equal_the_log()
+
+
+def test_every_member_has_an_invitation_link_from_sign_up(client, login_as):
+    """The link is given at sign-up (one per member, in the code's format), so /karma only reads it."""
+    member = sign_up(client, "new@example.org", "Newcomer", "")
+    code = karma.invite_link(member).code
+    assert karma.CODE_PATTERN.match(code) and len(code) == 12
+    login_as(member)
+    assert f"/join/{code}" in client.get("/karma").text
+    assert db.session.scalar(select(func.count(InviteLink.id)).where(InviteLink.user_id == member.id)) == 1
 
 
 @pytest.mark.parametrize("email", ["rita+alt@example.org", "Rita+Work@Example.org"])

@@ -1,4 +1,5 @@
-"""Contests, their entries (with revisions, files, coups de cœur, comments), terms acceptances and transfers."""
+"""Contests and their phase history, their entries (with revisions, files, coups de cœur, comments), terms
+acceptances and transfers."""
 
 import enum
 from datetime import datetime, timedelta
@@ -115,6 +116,23 @@ class Contest(db.Model):
     @property
     def commission_cents(self) -> int:
         return self.prize_cents - self.winner_cents
+
+
+class PhaseChange(db.Model):
+    """A row of a contest's phase history: from which phase to which, by whom, and when the new phase began."""
+
+    __tablename__ = "contest_phase_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    from_phase: Mapped[str] = mapped_column(String(20))
+    to_phase: Mapped[str] = mapped_column(String(20))
+    #: who moved it (the sponsor's team opening it or starting the next phase, picking the winner; the winner
+    #: signing the transfer); None when the previous phase's end date moved it
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when the new phase began: for a move by date, when the previous phase was due to end (not when the
+    #: scheduler or a write noticed it)
+    changed_at: Mapped[datetime]
 
 
 class Entry(db.Model):

@@ -1,5 +1,10 @@
 """Contest rules: the phases and their dates, entries, coups de cœur, finalists, the winner, rewards and IP.
 
+Phases: every change goes through one lifecycle (`LIFECYCLE`: its gates, a compare-and-set UPDATE, a row of
+`contest_phase_changes`, the `contest_phase_changed` signal). Dated changes are applied by the scheduler
+(`catch_up_all`: a thread per server process, or `flask crowdspirit contest-phases` from cron) and by the writes that
+act on the current phase (`catch_up`), never by a page: a GET shows the stored phase.
+
 Money: opening a contest moves the prize, the other finalists' bonuses and the participation pool from the
 sponsor's account to the contest's escrow. Picking the winner pays each other finalist's bonus and shares the
 pool; the winner's signature of the copyright transfer pays the winner's share and the platform's commission
@@ -13,7 +18,9 @@ scores (then the earliest accounts).
 """
 
 import io
+import threading
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,12 +35,20 @@ from .. import clock
 from ..access import require, visible
 from ..accounts.models import User
 from ..attachments import services as attachments
+from ..background import start_once
 from ..database import insert_once, paginate
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..ledger import services as ledger
+from ..lifecycle import Lifecycle
 from ..projects.models import Project
-from ..signals import contest_entry_submitted, contest_entry_withdrawn, contest_finalists_chosen, contest_won
+from ..signals import (
+    contest_entry_submitted,
+    contest_entry_withdrawn,
+    contest_finalists_chosen,
+    contest_phase_changed,
+    contest_won,
+)
 from .models import (
     DATED,
     Contest,
@@ -47,6 +62,7 @@ from .models import (
     EntryHeart,
     EntryRevision,
     Phase,
+    PhaseChange,
     Score,
     TermsAcceptance,
 )
@@ -57,6 +73,11 @@ MAX_PIXELS = 40_000_000
 MAX_FILES = 6
 LIMITS = {"prize": 10_000_000_00, "finalists": 10, "hours": 24 * 90}
 OPEN_PHASES = (Phase.PRIVATE, Phase.PUBLIC, Phase.SHORTLIST, Phase.ADJUSTMENTS, Phase.WINNER)
+#: how often each server process's scheduler looks for dated phases that have ended (also how long a stopping
+#: process may wait for it: a graceful shutdown allows 10 seconds)
+SCHEDULER_SECONDS = 5.0
+#: set it to have this process's scheduler run its round now rather than at the next interval
+scheduler_wake = threading.Event()
 
 
 ledger.MEMOS.update({
@@ -131,71 +152,115 @@ def create_contest(user, *, project_id: int | None = None, criteria: str = "", *
 
 
 def open_contest(contest: Contest, user) -> None:
-    """Open a draft: the creation phase starts now and the escrow is funded from the sponsor's account."""
-    now = clock.now()
-    changed = db.session.execute(update(Contest).where(Contest.id == contest.id, Contest.phase == Phase.DRAFT)
-                                 .values(phase=Phase.PRIVATE, phase_started_at=now, opened_at=now)).rowcount
-    if not changed:
-        db.session.rollback()
+    """Open a draft: the escrow is funded from the sponsor's account and the creation phase starts now."""
+    if contest.phase != Phase.DRAFT:
         raise Conflict(_l("This contest is already open."))
     ledger.post("contest.opened",
                 [(ledger.sponsor_account(contest.organisation_id), -contest.escrow_cents),
                  (ledger.escrow_account(contest.id), contest.escrow_cents)], contest.currency, ("contest", contest.id))
-    db.session.commit()
-    db.session.refresh(contest)
+    now = clock.now()
+    _enter_phase(contest, Phase.PRIVATE, user, now, {"opened_at": now}, opening=True)
 
 
 # --- Phases --------------------------------------------------------------------------------------
+def _history_row(contest: Contest, source: str, target: str, actor=None, at=None, **_context) -> PhaseChange:
+    """The phase history row of a move: by whom (None: by date) and when the new phase began."""
+    return PhaseChange(contest_id=contest.id, from_phase=source, to_phase=target, actor_id=actor and actor.id,
+                       changed_at=at)
+
+
+#: the contests' lifecycle: opening, the dates, the sponsor's decisions, the winner's pick and signature
+LIFECYCLE = Lifecycle(Contest, "phase", _history_row, contest_phase_changed,
+                      _l("The contest moved on meanwhile; look again."))
+
+
+def _opened(contest: Contest, opening: bool = False, **_context) -> None:
+    """A draft's creation phase starts only by opening it (which funds the escrow), never as a "next phase"."""
+    if not opening:
+        raise Conflict(_l("Open the contest first."))
+
+
+def _finalists_chosen(contest: Contest, **_context) -> None:
+    """A contest's adjustments wait for the sponsor's finalists, however late the shortlist ends."""
+    if not finalists(contest):
+        raise Conflict(_l("Choose the finalists first."))
+
+
+def _transfer_signed(contest: Contest, **_context) -> None:
+    """The winner phase ends only with the winner's signature of the copyright transfer."""
+    if transfer_of(contest) is None:
+        raise Conflict(_l("The contest closes when the winner signs the copyright transfer."))
+
+
+LIFECYCLE.gate(Phase.PRIVATE, _opened)
+LIFECYCLE.gate(Phase.ADJUSTMENTS, _finalists_chosen)
+LIFECYCLE.gate(Phase.CLOSED, _transfer_signed)
+
+
+def _enter_phase(contest: Contest, target: str, actor, at, values: dict | None = None, **context) -> None:
+    """Move the contest to target, starting at `at`, if the gates allow: compare-and-set, history row, commit,
+    signal. What the caller added to the session is committed with the move, or rolled back with a refusal."""
+    try:
+        LIFECYCLE.check(contest, target, **context)
+    except Conflict:
+        db.session.rollback()
+        raise
+    LIFECYCLE.move(contest, target, {"phase_started_at": at, **(values or {})}, actor=actor, at=at, **context)
+
+
 def next_phase(contest: Contest) -> str | None:
     phases = contest.phases
     index = phases.index(Phase(contest.phase))
     return phases[index + 1] if index + 1 < len(phases) else None
 
 
-def _gate(contest: Contest) -> object | None:
-    """Why the current phase may not end yet (None: it may)."""
-    if contest.phase == Phase.DRAFT:
-        return _l("Open the contest first.")
-    if contest.kind == ContestKind.CONTEST and contest.phase == Phase.SHORTLIST and not finalists(contest):
-        return _l("Choose the finalists first.")
-    if contest.phase == Phase.WINNER:
-        return _l("The contest closes when the winner signs the copyright transfer.")
-    if contest.phase == Phase.CLOSED:
-        return _l("This contest is closed.")
-    return None
+def _due(contest: Contest) -> bool:
+    """Whether the contest's current phase has a date and it has passed (its next phase is due)."""
+    ends = contest.phase_ends_at
+    return ends is not None and ends <= clock.now()
 
 
-def _move(contest: Contest, target: str, started) -> bool:
-    """Compare-and-set the contest from the phase we read to target; False when another request moved it first."""
-    changed = db.session.execute(update(Contest).where(Contest.id == contest.id, Contest.phase == contest.phase)
-                                 .values(phase=target, phase_started_at=started)).rowcount
-    db.session.commit()
-    db.session.refresh(contest)
-    return bool(changed)
+def catch_up(contest: Contest) -> int:
+    """Apply the contest's dated phase changes that are due; returns how many were applied.
 
-
-def refresh_phase(contest: Contest) -> Contest:
-    """Advance the contest through every dated phase whose end has passed (computed on access).
-
-    Each step is a compare-and-set, so two requests never advance it twice; a phase started by date begins
-    exactly when the previous one ended, so catching up several phases keeps the schedule.
+    Run by the scheduler and by the writes that act on the current phase, never by a page. Each change goes
+    through the lifecycle, so two processes never apply it twice; a phase started by date begins exactly when the
+    previous one was due, so catching up several phases keeps the schedule. A gate that holds (the shortlist
+    waiting for finalists) keeps the phase, however late.
     """
+    applied = 0
     for _step in range(len(contest.phases)):
-        ends = contest.phase_ends_at
-        if ends is None or clock.now() < ends or _gate(contest) is not None:
+        if not _due(contest):
             break
-        _move(contest, next_phase(contest), ends)
-    return contest
+        ends, target = contest.phase_ends_at, next_phase(contest)
+        try:
+            LIFECYCLE.check(contest, target)
+        except Conflict:
+            break
+        with suppress(Conflict):  # another process applied it first: read the contest again and go on
+            LIFECYCLE.move(contest, target, {"phase_started_at": ends}, at=ends)
+            applied += 1
+    return applied
+
+
+def catch_up_all() -> int:
+    """The scheduler's round: apply the due dated phase changes of every contest; returns how many were applied."""
+    running = db.session.scalars(select(Contest).where(Contest.phase.in_(DATED)).order_by(Contest.id)).all()
+    return sum(catch_up(contest) for contest in running if _due(contest))
+
+
+def start_scheduler() -> None:
+    """Start this process's contest scheduler thread (CONTEST_SCHEDULER=thread)."""
+    start_once("contest-phases", catch_up_all, scheduler_wake, SCHEDULER_SECONDS)
 
 
 def advance(contest: Contest, user) -> None:
     """The sponsor starts the next phase now."""
-    refresh_phase(contest)
-    reason = _gate(contest)
-    if reason is not None:
-        raise Conflict(reason)
-    if not _move(contest, next_phase(contest), clock.now()):
-        raise Conflict(_l("The contest moved on meanwhile; look again."))
+    catch_up(contest)
+    target = next_phase(contest)
+    if target is None:
+        raise Conflict(_l("This contest is closed."))
+    _enter_phase(contest, target, user, clock.now())
 
 
 def schedule(contest: Contest) -> list[tuple[str, object, object]]:
@@ -209,26 +274,26 @@ def schedule(contest: Contest) -> list[tuple[str, object, object]]:
     return rows
 
 
-def load_contest(contest_id: int, user, action: str = "contest.view") -> Contest:
-    """The contest, its phase brought up to date, if the user may do action on it (404/403/sign-in otherwise)."""
+def load_contest(contest_id: int, user, action: str = "contest.view", writing: bool = False) -> Contest:
+    """The contest if the user may do action on it (404/403/sign-in otherwise). A write first applies the dated
+    phase changes that are due, so that it acts on the current phase; a page reads the stored one."""
     contest = require(user, "contest.view", db.session.get(Contest, contest_id))
-    refresh_phase(contest)
+    if writing:
+        catch_up(contest)
     return require(user, action, contest)
 
 
-def load_entry(entry_id: int, user, action: str = "entry.view") -> Entry:
-    """The entry (its contest's phase brought up to date) if the user may do action on it."""
+def load_entry(entry_id: int, user, action: str = "entry.view", writing: bool = False) -> Entry:
+    """The entry if the user may do action on it; a write first applies its contest's due phase changes."""
     entry = db.session.get(Entry, entry_id)
-    if entry is not None:
-        refresh_phase(entry.contest)
+    if entry is not None and writing:
+        catch_up(entry.contest)
     return require(user, action, entry)
 
 
 def load_file(file_id: int, user, action: str) -> EntryFile:
-    file = db.session.get(EntryFile, file_id)
-    if file is not None:
-        refresh_phase(file.entry.contest)
-    return require(user, action, file)
+    """An entry's file if the user may do action on it (files are only read)."""
+    return require(user, action, db.session.get(EntryFile, file_id))
 
 
 # --- Lists ---------------------------------------------------------------------------------------
@@ -244,10 +309,7 @@ def contests_page(user, tab: str, page: int, per_page: int):
         query = query.where(Contest.phase == Phase.CLOSED)
     else:
         query = query.where(Contest.phase.in_(OPEN_PHASES))
-    found = paginate(query.order_by(Contest.id.desc()), page, per_page)
-    for contest in found.items:
-        refresh_phase(contest)
-    return found
+    return paginate(query.order_by(Contest.id.desc()), page, per_page)
 
 
 def entry_counts(contest_ids: list[int], user) -> dict[int, int]:
@@ -349,11 +411,11 @@ def _store(entry: Entry, revision: int, checked) -> None:
 
 
 def check_taking_entries(contest: Contest) -> None:
-    """Refuse (409) unless the contest is in its creation phase, saying when entries closed."""
-    refresh_phase(contest)
-    if contest.phase != Phase.PRIVATE:
-        if contest.phase == Phase.DRAFT:
-            raise Conflict(_l("This contest is not open yet."))
+    """Refuse (409) unless the contest takes entries now, saying when entries closed: its creation phase has begun
+    and not ended (by date too: the entry page reads the stored phase, which the scheduler may not have moved yet)."""
+    if contest.phase == Phase.DRAFT:
+        raise Conflict(_l("This contest is not open yet."))
+    if contest.phase != Phase.PRIVATE or _due(contest):
         raise Conflict(_l("Entries are closed: the creation phase ended on %(date)s.",
                           date=format_datetime(schedule_end(contest, Phase.PRIVATE), "short")))
 
@@ -361,6 +423,7 @@ def check_taking_entries(contest: Contest) -> None:
 def submit_entry(contest: Contest, user, title: str, text: str, uploads: list[Upload], accepted: bool,
                  terms_version: int | None) -> Entry:
     """Enter the contest during its creation phase, accepting the current version of its terms."""
+    catch_up(contest)
     check_taking_entries(contest)
     if not accepted:
         raise DomainError(_l("Accept the contest's terms to enter."))
@@ -391,7 +454,7 @@ def schedule_end(contest: Contest, phase: str):
 
 def withdraw_entry(entry: Entry, user) -> None:
     """The author takes the entry back, during the creation phase only."""
-    refresh_phase(entry.contest)
+    catch_up(entry.contest)
     if entry.contest.phase != Phase.PRIVATE:
         raise Conflict(_l("Entries can be withdrawn only during the private creation phase."))
     changed = db.session.execute(update(Entry).where(Entry.id == entry.id, Entry.withdrawn_at.is_(None))
@@ -513,7 +576,7 @@ def split_pool(pool_cents: int, points: dict[int, int]) -> dict[int, int]:
 
 def award(contest: Contest, user, entry: Entry) -> None:
     """Pick the winner: the other finalists get their bonus and the pool is shared; the winner signs next."""
-    refresh_phase(contest)
+    catch_up(contest)
     allowed = (Phase.ADJUSTMENTS, Phase.WINNER) if contest.kind == ContestKind.CONTEST else (
         Phase.SHORTLIST, Phase.WINNER)
     if contest.phase not in allowed:
@@ -522,12 +585,9 @@ def award(contest: Contest, user, entry: Entry) -> None:
         raise DomainError(_l("The winner must be an entry of this contest."))
     if contest.kind == ContestKind.CONTEST and entry.finalist_at is None:
         raise Conflict(_l("Pick the winner among the finalists."))
-    now = clock.now()
-    changed = db.session.execute(update(Contest).where(Contest.id == contest.id, Contest.winner_entry_id.is_(None))
-                                 .values(winner_entry_id=entry.id, phase=Phase.WINNER, phase_started_at=now)).rowcount
-    if not changed:
-        db.session.rollback()
+    if contest.winner_entry_id is not None:
         raise Conflict(_l("The winner of this contest is already picked."))
+    now = clock.now()
     entry.won_at = now
     escrow = ledger.escrow_account(contest.id)
     others = [f for f in finalists(contest) if f.id != entry.id]
@@ -542,8 +602,16 @@ def award(contest: Contest, user, entry: Entry) -> None:
                     [(escrow, -sum(shares.values()))]
                     + [(ledger.member_account(u), cents) for u, cents in sorted(shares.items())],
                     contest.currency, ("contest", contest.id))
-    db.session.commit()
-    db.session.refresh(contest)
+    if contest.phase != Phase.WINNER:
+        _enter_phase(contest, Phase.WINNER, user, now, {"winner_entry_id": entry.id})
+    else:  # its date or the sponsor started the winner phase already: no phase change, the winner is set once
+        claimed = db.session.execute(update(Contest).where(Contest.id == contest.id, Contest.winner_entry_id.is_(None))
+                                     .values(winner_entry_id=entry.id, phase_started_at=now)).rowcount
+        if not claimed:
+            db.session.rollback()
+            raise Conflict(_l("The winner of this contest is already picked."))
+        db.session.commit()
+        db.session.refresh(contest)
     contest_won.send(contest, entry=entry)
 
 
@@ -569,10 +637,7 @@ def sign_transfer(contest: Contest, user, version: int | None, ip_address: str) 
         ledger.post("contest.refund",
                     [(escrow, -left), (ledger.sponsor_account(contest.organisation_id), left)], contest.currency,
                     ("contest", contest.id))
-    db.session.execute(update(Contest).where(Contest.id == contest.id).values(
-        phase=Phase.CLOSED, phase_started_at=now, closed_at=now))
-    db.session.commit()
-    db.session.refresh(contest)
+    _enter_phase(contest, Phase.CLOSED, user, now, {"closed_at": now})
     return transfer_of(contest)
 
 

@@ -95,7 +95,7 @@ def show(contest_id: int):
 @login_required
 def open_(contest_id: int):
     """Open a draft: the creation phase starts and the escrow is funded."""
-    contest = services.load_contest(contest_id, current_user, "contest.manage")
+    contest = services.load_contest(contest_id, current_user, "contest.manage", writing=True)
     services.open_contest(contest, current_user)
     flash(_("The contest is open: members may enter now."), "success")
     return redirect_to(url_for("contests.show", contest_id=contest.id))
@@ -105,7 +105,7 @@ def open_(contest_id: int):
 @login_required
 def advance(contest_id: int):
     """The sponsor starts the next phase now."""
-    contest = services.load_contest(contest_id, current_user, "contest.manage")
+    contest = services.load_contest(contest_id, current_user, "contest.manage", writing=True)
     services.advance(contest, current_user)
     flash(_("The next phase has started."), "success")
     return redirect_to(url_for("contests.show", contest_id=contest.id))
@@ -115,7 +115,7 @@ def advance(contest_id: int):
 @login_required
 def enter(contest_id: int):
     """Enter the contest: title, text, files, and the acceptance of its terms (recorded with their version)."""
-    contest = services.load_contest(contest_id, current_user, "contest.enter")
+    contest = services.load_contest(contest_id, current_user, "contest.enter", writing=request.method == "POST")
     services.check_taking_entries(contest)
     form = EntryForm()
     if request.method == "GET":
@@ -139,7 +139,7 @@ def enter(contest_id: int):
 @login_required
 def finalists(contest_id: int):
     """The sponsor chooses the finalists (at most as many as the contest announced)."""
-    contest = services.load_contest(contest_id, current_user, "contest.manage")
+    contest = services.load_contest(contest_id, current_user, "contest.manage", writing=True)
     ids = [int(v) for v in request.form.getlist("entry_id") if v.isdigit()]
     services.choose_finalists(contest, current_user, ids)
     flash(_("Finalists chosen."), "success")
@@ -150,9 +150,9 @@ def finalists(contest_id: int):
 @login_required
 def award(contest_id: int):
     """The sponsor picks the winner: bonuses and pool are paid; the winner is asked to sign the transfer."""
-    contest = services.load_contest(contest_id, current_user, "contest.manage")
+    contest = services.load_contest(contest_id, current_user, "contest.manage", writing=True)
     entry_id = request.form.get("entry_id", "")
-    entry = services.load_entry(int(entry_id), current_user) if entry_id.isdigit() else None
+    entry = services.load_entry(int(entry_id), current_user, writing=True) if entry_id.isdigit() else None
     if entry is None:
         raise DomainError(_("Choose the winning entry."))
     services.award(contest, current_user, entry)
@@ -164,7 +164,7 @@ def award(contest_id: int):
 @login_required
 def transfer(contest_id: int):
     """The winner reads and signs the copyright transfer (recorded with its version, time and address)."""
-    contest = services.load_contest(contest_id, current_user, "contest.sign")
+    contest = services.load_contest(contest_id, current_user, "contest.sign", writing=request.method == "POST")
     form = TransferForm()
     if request.method == "GET":
         form.version.data = contest.transfer_version
@@ -184,7 +184,7 @@ def transfer(contest_id: int):
 @login_required
 def experts(contest_id: int):
     """A challenge's sponsor finds members by skill and profile kind and invites them."""
-    contest = services.load_contest(contest_id, current_user, "contest.manage")
+    contest = services.load_contest(contest_id, current_user, "contest.manage", writing=request.method == "POST")
     if request.method == "POST":
         expert_id = request.form.get("user_id", "")
         services.invite_expert(contest, current_user, int(expert_id) if expert_id.isdigit() else 0)
@@ -219,7 +219,7 @@ def _back(item, anchor: str | None = None):
 @login_required
 def withdraw(entry_id: int):
     """The author withdraws the entry (during the private creation phase only)."""
-    item = services.load_entry(entry_id, current_user, "entry.withdraw")
+    item = services.load_entry(entry_id, current_user, "entry.withdraw", writing=True)
     services.withdraw_entry(item, current_user)
     flash(_("Your entry is withdrawn."), "info")
     return redirect_to(url_for("contests.show", contest_id=item.contest_id))
@@ -229,7 +229,7 @@ def withdraw(entry_id: int):
 @login_required
 def heart(entry_id: int):
     """Give the entry a coup de cœur (once, never one's own, during the public phase)."""
-    item = services.load_entry(entry_id, current_user, "entry.vote")
+    item = services.load_entry(entry_id, current_user, "entry.vote", writing=True)
     services.give_heart(item, current_user)
     flash(_("Coup de cœur given."), "success")
     return redirect_to(request.form.get("next") if request.form.get("next", "").startswith("/contests/")
@@ -240,7 +240,7 @@ def heart(entry_id: int):
 @login_required
 def comment(entry_id: int):
     """Comment on an entry."""
-    item = services.load_entry(entry_id, current_user, "entry.comment")
+    item = services.load_entry(entry_id, current_user, "entry.comment", writing=True)
     services.add_comment(item, current_user, request.form.get("body", ""))
     return _back(item, "comments")
 
@@ -249,7 +249,7 @@ def comment(entry_id: int):
 @login_required
 def adjustment(entry_id: int):
     """The sponsor asks a finalist for changes."""
-    item = services.load_entry(entry_id, current_user, "entry.judge")
+    item = services.load_entry(entry_id, current_user, "entry.judge", writing=True)
     services.request_adjustment(item, current_user, request.form.get("request", ""))
     flash(_("Your request is sent to the finalist."), "success")
     return _back(item)
@@ -259,7 +259,7 @@ def adjustment(entry_id: int):
 @login_required
 def revise(entry_id: int):
     """A finalist submits a revised version."""
-    item = services.load_entry(entry_id, current_user, "entry.revise")
+    item = services.load_entry(entry_id, current_user, "entry.revise", writing=True)
     form = RevisionForm()
     if not form.validate():
         raise DomainError(_("Give your revised entry a title."))
@@ -273,7 +273,7 @@ def revise(entry_id: int):
 @login_required
 def score(entry_id: int):
     """The challenge's sponsor scores an entry on each criterion of the rubric."""
-    item = services.load_entry(entry_id, current_user, "entry.judge")
+    item = services.load_entry(entry_id, current_user, "entry.judge", writing=True)
     values = {}
     for key, value in request.form.items():
         if key.startswith("criterion-"):

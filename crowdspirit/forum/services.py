@@ -8,11 +8,11 @@ from sqlalchemy.orm import joinedload
 from .. import access
 from ..access import can, require
 from ..audit import services as audit
-from ..database import paginate, utcnow
-from ..errors import Conflict
+from ..database import insert_once, paginate, utcnow
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea
-from ..signals import post_changed, post_published
+from ..signals import idea_created, idea_edited, post_changed, post_published, project_created
 from .models import Category, Post, PostRevision, Reaction, Thread
 
 MAX_POST_LENGTH = 20_000
@@ -25,28 +25,61 @@ CATEGORY_LABELS = {
 
 
 def thread_of_idea(idea) -> Thread:
-    """The idea's discussion thread, opened on first use."""
-    return _thread_for(Thread.idea_id, idea.id, idea.title)
+    """The idea's discussion thread (opened with the idea)."""
+    return _thread_for(Thread.idea_id, idea.id)
 
 
 def thread_of_project(project) -> Thread:
-    """The project's own discussion thread, opened on first use."""
-    return _thread_for(Thread.project_id, project.id, project.title)
+    """The project's own discussion thread (opened with the project)."""
+    return _thread_for(Thread.project_id, project.id)
 
 
 def thread_of_partnership(partnership) -> Thread:
-    """The private thread of a partnership's R&D workspace, opened on first use."""
-    return _thread_for(Thread.partnership_id, partnership.id, partnership.idea.title)
+    """The private thread of a partnership's R&D workspace (opened with the partnership)."""
+    return _thread_for(Thread.partnership_id, partnership.id)
 
 
-def _thread_for(column, owner_id: int, title: str) -> Thread:
-    """The thread whose idea_id or project_id (column) is owner_id, created when missing."""
+def _thread_for(column, owner_id: int) -> Thread:
+    """The thread whose idea_id, project_id or partnership_id (column) is owner_id. Threads are opened with what
+    they discuss, so that reading a discussion never writes."""
     thread = db.session.scalar(select(Thread).where(column == owner_id))
     if thread is None:
-        thread = Thread(title=title, **{column.key: owner_id})
-        db.session.add(thread)
-        db.session.commit()
+        raise NotFound(_l("This page does not exist, or you may not see it."))
     return thread
+
+
+def open_partnership_thread(partnership) -> None:
+    """Add (uncommitted) the private thread of a new partnership's R&D workspace."""
+    db.session.add(Thread(title=partnership.idea.title, partnership=partnership))
+
+
+def _open_thread(title: str, **owner) -> None:
+    """Open the discussion thread of an idea or project (owner: idea_id=... or project_id=...), once: a signal sent
+    again finds it open."""
+    insert_once(Thread, title=title, **owner)
+    db.session.commit()
+
+
+@idea_created.connect
+def _open_idea_thread(idea, **_extra) -> None:
+    """A new idea gets its discussion thread."""
+    _open_thread(idea.title, idea_id=idea.id)
+
+
+@idea_edited.connect
+def _retitle_idea_thread(idea, **_extra) -> None:
+    """The discussion of an idea keeps the idea's title while the idea may still be edited (its posts are indexed
+    again under it)."""
+    thread = db.session.scalar(select(Thread).where(Thread.idea_id == idea.id))
+    if thread is not None and thread.title != idea.title:
+        thread.title = idea.title
+        db.session.commit()
+
+
+@project_created.connect
+def _open_project_thread(project, **_extra) -> None:
+    """A new project gets its own discussion thread."""
+    _open_thread(project.title, project_id=project.id)
 
 
 def load_thread(thread_id: int, user, action: str = "thread.view") -> Thread:

@@ -19,7 +19,7 @@ from ..signals import (
     post_published,
     stage_changed,
 )
-from .services import award, contribute, in_own_transaction, record_referral, reverse
+from .services import award, contribute, give_invite_link, in_own_transaction, record_referral, reverse
 
 
 def _project_id(post) -> int | None:
@@ -92,6 +92,8 @@ def _amendment_accepted(amendment, **_extra) -> None:
 
 @member_registered.connect
 def _member_registered(user, referral_code: str | None = None, **_extra) -> None:
+    """A new member gets their invitation link; who invited them is remembered when they came through a link."""
+    in_own_transaction(f"invitation link of #{user.id}", lambda: give_invite_link(user))
     if referral_code:
         in_own_transaction(f"referral of #{user.id}", lambda: record_referral(user, referral_code))
 

@@ -138,17 +138,16 @@ def in_own_transaction(description: str, action) -> None:
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{6,24}$")
 
 
-def invite_link(user) -> InviteLink:
-    """The member's invitation link, created on first use."""
-    link = db.session.scalar(select(InviteLink).where(InviteLink.user_id == user.id))
-    if link is None:
-        db.session.add(InviteLink(user_id=user.id, code=secrets.token_urlsafe(9)))
-        try:
-            db.session.commit()
-        except IntegrityError:  # opened twice at once: the first link stands
-            db.session.rollback()
-        link = db.session.scalar(select(InviteLink).where(InviteLink.user_id == user.id))
+def give_invite_link(user) -> InviteLink:
+    """Give a new member their invitation link (no commit): a random code of 12 URL-safe characters."""
+    link = InviteLink(user_id=user.id, code=secrets.token_urlsafe(9))
+    db.session.add(link)
     return link
+
+
+def invite_link(user) -> InviteLink:
+    """The member's invitation link (given at sign-up: reading it writes nothing)."""
+    return db.session.scalar(select(InviteLink).where(InviteLink.user_id == user.id))
 
 
 def find_invite(code: str | None) -> InviteLink | None:

@@ -24,7 +24,7 @@ from ..lifecycle import Lifecycle
 from ..memo import memo
 from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
 from ..requestcache import per_request
-from ..signals import idea_created, stage_changed, vote_cast, vote_withdrawn
+from ..signals import idea_created, idea_edited, stage_changed, vote_cast, vote_withdrawn
 from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
 
@@ -98,6 +98,7 @@ def edit_idea(idea: Idea, title, summary, body, tags_text) -> Idea:
     idea.tags = _tags(parse_tags(tags_text))
     idea.title, idea.summary, idea.body = title.strip(), summary.strip(), body
     db.session.commit()
+    idea_edited.send(idea)
     return idea
 
 

@@ -15,6 +15,7 @@ from ..audit import services as audit
 from ..database import paginate, utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
+from ..signals import project_created
 from ..text import slugify
 from .models import (
     DEFAULT_POLICIES,
@@ -58,6 +59,7 @@ def create_project(owner, title, summary, description, kind) -> Project:
     audit.record(project.id, owner, "project.created", project.title, _describe(policies))
     access.changed(project.id, "project.created")
     db.session.commit()
+    project_created.send(project)
     return project
 
 

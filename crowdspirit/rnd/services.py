@@ -182,7 +182,8 @@ def decline_selection(interest: Interest, user) -> None:
 
 def open_partnership(idea: Idea, organisation_id: int, accepted_by=None, interest: Interest | None = None
                      ) -> Partnership:
-    """Add (uncommitted) the partnership that takes the idea into R&D, with the author invited into its workspace."""
+    """Add (uncommitted) the partnership that takes the idea into R&D, with the author invited into its workspace
+    and the workspace's private thread."""
     partnership = Partnership(idea=idea, organisation_id=organisation_id, interest=interest,
                               accepted_by_id=accepted_by and accepted_by.id)
     if interest is not None:
@@ -190,6 +191,7 @@ def open_partnership(idea: Idea, organisation_id: int, accepted_by=None, interes
         partnership.currency, partnership.ip_arrangement = interest.currency, interest.ip_arrangement
     partnership.members.append(WorkspaceMember(user_id=idea.author_id, invited_by_id=accepted_by and accepted_by.id))
     db.session.add(partnership)
+    forum.open_partnership_thread(partnership)
     return partnership
 
 
