@@ -59,9 +59,14 @@ def dialect_insert(model):
 
 
 def insert_once(model, **values) -> bool:
-    """Insert a row unless its unique key exists (one statement, safe under concurrency); True if inserted."""
-    return db.session.execute(_insert_once_statement(model.__table__, tuple(values)), values).scalar_one_or_none() \
-        is not None
+    """Insert a row unless its unique key exists (one statement, safe under concurrency); True if inserted. Columns
+    left out take their Python-side defaults, as with any insert."""
+    table = model.__table__
+    for column in table.columns:
+        default = column.default
+        if column.name not in values and default is not None and default.is_scalar | default.is_callable:
+            values[column.name] = default.arg(None) if default.is_callable else default.arg
+    return db.session.execute(_insert_once_statement(table, tuple(values)), values).scalar_one_or_none() is not None
 
 
 @lru_cache(maxsize=64)

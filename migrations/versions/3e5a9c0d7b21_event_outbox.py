@@ -1,7 +1,7 @@
 """event outbox: domain events waiting for their durable subscribers (karma), applied after the change's commit
 
 Revision ID: 3e5a9c0d7b21
-Revises: 12bfd7950222
+Revises: 539aefbefec0
 Create Date: 2026-12-03 22:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3e5a9c0d7b21'
-down_revision = '12bfd7950222'
+down_revision = '539aefbefec0'
 branch_labels = None
 depends_on = None
 
