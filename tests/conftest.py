@@ -81,15 +81,6 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
-# --- In parallel (pytest-xdist, as `make test` runs): each worker has its own databases. -----
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """The browser journeys run on one worker (--dist loadgroup): one Chromium and one seeded demo for them all."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 # --- Databases -----------------------------------------------------------------------------
 def _migrated(url: str) -> None:
     """Bring the database at url to the latest migration."""
@@ -125,6 +116,11 @@ def postgres_url(postgres_cluster):
     return url
 
 
+#: SQL: PostgreSQL's sequences that handed out a number since they were last restarted, and where they stand
+USED_SEQUENCES = ("SELECT format('%I.%I', schemaname, sequencename) AS name, last_value FROM pg_sequences "
+                  "WHERE last_value IS NOT NULL")
+
+
 class TableRows:
     """Every row of a database's model tables, and PostgreSQL's sequence positions: what a database holds, to write
     into another one of the same schema."""
@@ -134,9 +130,8 @@ class TableRows:
         for table in db.metadata.sorted_tables:
             if belongs_on(table, connection.dialect.name) and (rows := connection.execute(select(table)).all()):
                 self.tables[table] = [row._asdict() for row in rows]
-        self.sequences = connection.execute(text(
-            "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
-            "WHERE last_value IS NOT NULL")).all() if connection.dialect.name == "postgresql" else []
+        self.sequences = connection.execute(text(USED_SEQUENCES)).all() if connection.dialect.name == "postgresql" \
+            else []
 
     def write(self, connection) -> None:
         """Replace what these tables hold with these rows (in any order: foreign keys are checked at commit on
@@ -182,8 +177,7 @@ def empty_postgres(postgres_url, migrated_rows):
             connection.execute(text("SET LOCAL session_replication_role = replica"))
             for name in filled_tables(connection):
                 connection.execute(text(f"DELETE FROM {name}"))
-            connection.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
-                                    "FROM pg_sequences WHERE last_value IS NOT NULL"))
+            connection.execute(text(f"SELECT setval(CAST(name AS regclass), 1, false) FROM ({USED_SEQUENCES}) AS used"))
             migrated_rows.write(connection)
 
     yield empty
