@@ -43,8 +43,12 @@ serve-prod: translations
 		trap 'kill -TERM $$indexer; wait $$indexer' EXIT; \
 		$(BIN)/gunicorn -c crowdspirit/gunicorn_conf.py wsgi:app
 
+# The whole suite, spread over every core by pytest-xdist: each worker has its own SQLite files, PostgreSQL cluster,
+# seeded demo and Chromium; an idle worker takes pending tests from a busy one (worksteal). TEST_WORKERS=0 runs it
+# in one process.
+TEST_WORKERS ?= auto
 test: translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 journeys: translations
 	$(BIN)/pytest -m browser

@@ -20,6 +20,10 @@ ARGON2_MEMORY_COST = 64
 #: users reserved for the HTTP vote benchmark: they cast no vote in the seeded data
 VOTER_EMAIL = "voter{:02d}@bench.example"
 N_BENCH_VOTERS = 16
+#: the member whose session the signed-in rows use: an ordinary user (ideas, votes) who also belongs to a share of
+#: the projects, moderates one, has accepted all but one of their NDAs and works in two R&D workspaces
+MEMBER_ID = 2
+MEMBER_EMAIL = "member@bench.example"
 
 TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime stores values on SQLite
 
@@ -74,6 +78,16 @@ def _pick_stage(rng: random.Random) -> str:
         if r < acc:
             return stage
     return STAGES[-1][0]
+
+
+def _policies(project: int) -> tuple[str, str, str, str]:
+    """Stage policies (idea, vote, spec, partner R&D): each kind's defaults (projects.models.DEFAULT_POLICIES);
+    every tenth project is closed, its ideas seen by its members only."""
+    if project % 2:  # sponsored
+        return "public", "public", "project", "confidential"
+    if project % 10 == 0:
+        return "project", "project", "project", "project"
+    return "public", "public", "community", "project"
 
 
 def password_hash() -> str:
@@ -147,6 +161,8 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
             org = (u // 50) % n_orgs + 1
             sponsor_staff[org].append(u)
         email = VOTER_EMAIL.format(voters.index(u) + 1) if u in voters else f"user{u}@example.org"
+        if u == MEMBER_ID:
+            email = MEMBER_EMAIL
         user_rows.append((u, email, f"Member {u}", pw, kinds[u % 4], "electronics, design", "",
                           org, u % 500 == 3, u == 1,
                           _ts(start_of_time + timedelta(minutes=u))))
@@ -176,11 +192,12 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
                          "A field the community explores together.", "About this project.\n\n"
                          + PARAGRAPHS[p % len(PARAGRAPHS)], "sponsored" if sponsored else "self_carried",
                          owner, org, "author" if p % 3 else "managers", threshold, 14, decider, org,
-                         _ts(start_of_time + timedelta(days=p))))
+                         _ts(start_of_time + timedelta(days=p)), *_policies(p)))
     con.executemany(
         "INSERT INTO projects (id, slug, title, summary, description, kind, owner_id, "
         "organisation_id, vote_opener, vote_threshold, voting_days, promotion_decider, "
-        "rnd_partner_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "rnd_partner_id, created_at, policy_idea, policy_vote, policy_spec, policy_partner_rnd) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         projects,
     )
     decider_of = {p[0]: p[11] for p in projects}
@@ -297,15 +314,84 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
     for p in project_ids:
         for u in rng.sample(range(2, voter_pool + 1), 2):
             members[(p, u)] = "moderator" if (p, u) not in members else members[(p, u)]
+    member_projects = _member_projects(project_ids)
+    for p in member_projects:
+        members.setdefault((p, MEMBER_ID), "contributor")
+    if members[(member_projects[1], MEMBER_ID)] == "contributor":
+        members[(member_projects[1], MEMBER_ID)] = "moderator"
     con.executemany(
         "INSERT INTO project_memberships (project_id, user_id, role, created_at) VALUES (?,?,?,?)",
         ((p, u, role, _ts(start_of_time)) for (p, u), role in sorted(members.items())),
     )
+    facts = _ndas_and_workspaces(con, random.Random(seed + 1), members, member_projects, stages, idea_project,
+                                 authors, sponsor_staff, start_of_time)
     con.execute("COMMIT")
     con.execute("PRAGMA journal_mode=WAL")
     con.close()
     return {
         "stages": {s: sum(1 for v in stages.values() if v == s) for s, _ in STAGES},
         "memberships": len(members),
+        **facts,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _member_projects(project_ids: list[int]) -> list[int]:
+    """The projects the bench member belongs to: about a fifth, sponsored and self-carried, one of them closed."""
+    chosen = [p for p in project_ids if p % 7 in (1, 2)]
+    closed = next(p for p in project_ids if p % 10 == 0)
+    return sorted({*chosen, closed})
+
+
+def _ndas_and_workspaces(con, rng, members, member_projects, stages, idea_project, authors, sponsor_staff,
+                         start_of_time) -> dict:
+    """Every sponsored project has an NDA (a second version for every third one) that 70 % of its members
+    accepted (a tenth more only the first version); every idea in partner R&D has its partnership, whose
+    workspace the idea's author was invited into. The bench member accepted the NDAs of all their sponsored
+    projects but the first, and was invited into two workspaces of the others."""
+    owner_of = {p: u for (p, u), role in members.items() if role == "owner"}
+    sponsored = [p for p in sorted(owner_of) if p % 2]
+    versions, current = [], {}
+    for p in sponsored:
+        for number in (1, 2) if p % 3 == 0 else (1,):
+            versions.append((len(versions) + 1, p, number, f"NDA version {number}: what you see here stays here.",
+                             owner_of[p], _ts(start_of_time + timedelta(days=p + 30 * number))))
+            current[p] = (len(versions), number)
+    con.executemany("INSERT INTO nda_versions (id, project_id, number, text, published_by_id, published_at) "
+                    "VALUES (?,?,?,?,?,?)", versions)
+    first_sponsored = next(p for p in member_projects if p % 2)
+    accepted = []
+    for (p, u), role in sorted(members.items()):
+        if p not in current or role == "owner":
+            continue
+        version, number = current[p]
+        if u == MEMBER_ID:
+            if p != first_sponsored:
+                accepted.append((version, u))
+            continue
+        draw = rng.random()
+        if draw < 0.7:
+            accepted.append((version, u))
+        elif draw < 0.8 and number == 2:
+            accepted.append((version - 1, u))  # signed the first version only: not cleared any more
+    signed_at = _ts(start_of_time + timedelta(days=400))
+    con.executemany("INSERT INTO nda_acceptances (nda_version_id, user_id, accepted_at, ip_address) "
+                    "VALUES (?,?,?,'127.0.0.1')", ((v, u, signed_at) for v, u in accepted))
+
+    partner_ideas = [i for i, stage in stages.items() if stage == "partner_rnd"]
+    partner_of = dict(con.execute("SELECT id, partner_id FROM ideas WHERE stage = 'partner_rnd'"))
+    started = dict(con.execute("SELECT id, rnd_started_at FROM ideas WHERE stage = 'partner_rnd'"))
+    partnerships = [(n, i, partner_of[i], sponsor_staff[partner_of[i]][0], started[i])
+                    for n, i in enumerate(partner_ideas, 1)]
+    con.executemany(
+        "INSERT INTO partnerships (id, idea_id, organisation_id, accepted_by_id, started_at, terms, "
+        "reward_pool_cents, currency, ip_arrangement) VALUES (?,?,?,?,?,'Prototypes within six months.',"
+        "150000,'EUR','assignment')", partnerships)
+    cleared_projects = [p for p in member_projects if p % 2 and p != first_sponsored]
+    invited = [(n, authors[i], staff, at) for n, i, _org, staff, at in partnerships]
+    member_workspaces = [(n, MEMBER_ID, staff, at) for n, i, _org, staff, at in partnerships
+                         if idea_project[i - 1] in cleared_projects and authors[i] != MEMBER_ID][:2]
+    con.executemany("INSERT INTO workspace_members (partnership_id, user_id, invited_by_id, created_at) "
+                    "VALUES (?,?,?,?)", invited + member_workspaces)
+    return {"nda_versions": len(versions), "nda_acceptances": len(accepted), "partnerships": len(partnerships),
+            "member_projects": len(member_projects), "member_workspaces": len(member_workspaces)}

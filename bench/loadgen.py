@@ -139,9 +139,10 @@ class Result:
 
 
 def run(host: str, port: int, paths: list[str], concurrency: int, seconds: float,
-        warmup: float = 1.0) -> Result:
+        warmup: float = 1.0, cookies: dict | None = None) -> Result:
     """GET the paths (round robin, each thread from its own offset) from `concurrency` threads
-    for warmup + seconds; only requests started and finished inside the window are counted."""
+    for warmup + seconds; only requests started and finished inside the window are counted.
+    Each connection starts with a copy of cookies (a signed-in session)."""
     result = Result()
     lock = threading.Lock()
     start = time.perf_counter()
@@ -149,6 +150,7 @@ def run(host: str, port: int, paths: list[str], concurrency: int, seconds: float
 
     def worker(n: int):
         conn = Connection(host, port)
+        conn.cookies.update(cookies or {})
         latencies, statuses, errors = [], {}, 0
         i = n * 7919
         while True:

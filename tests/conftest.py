@@ -6,15 +6,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from flask import g
+from flask import current_app, g
 from flask_migrate import upgrade
 from servers import PostgresCluster, RedisServer
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from werkzeug.routing.rules import Rule
 
-from crowdspirit import access, create_app
+from crowdspirit import access, create_app, demo
 from crowdspirit import clock as contest_clock
 from crowdspirit.accounts import services as accounts
 from crowdspirit.accounts.models import Organisation
+from crowdspirit.database import belongs_on
 from crowdspirit.extensions import db, limiter
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
@@ -43,6 +45,27 @@ TEST_CONFIG = {
 def without_nonces(html: str) -> str:
     """The page with its per-response CSP nonces blanked out (to compare two answers)."""
     return re.sub(r'(nonce="|Nonce": ")[\w-]+', r"\1", html)
+
+
+# --- One app per test, built cheaply ---------------------------------------------------------
+def _url_builders_compiled_once():
+    """Werkzeug compiles two Python functions (ast, then compile()) for every URL rule of every app it builds: three
+    quarters of create_app, which the suite calls for every test. A builder depends only on its rule (the text, its
+    parts, defaults and converters), never on the app: compile each once per session and give every app the same."""
+    compile_builder = Rule._compile_builder
+    builders = {}
+
+    def compiled_once(rule, append_unknown=True):
+        key = (rule.rule, tuple(rule._trace), append_unknown, repr(sorted((rule.defaults or {}).items())),
+               tuple(sorted((name, type(converter)) for name, converter in rule._converters.items())))
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = compiled_once
+
+
+_url_builders_compiled_once()
 
 
 # --- Under CI=true a skipped test fails the run: nothing may silently drop out. -------------
@@ -95,6 +118,74 @@ def postgres_url(postgres_cluster):
     return url
 
 
+#: SQL: PostgreSQL's sequences that handed out a number since they were last restarted, and where they stand
+USED_SEQUENCES = ("SELECT format('%I.%I', schemaname, sequencename) AS name, last_value FROM pg_sequences "
+                  "WHERE last_value IS NOT NULL")
+
+
+class TableRows:
+    """Every row of a database's model tables, and PostgreSQL's sequence positions: what a database holds, to write
+    into another one of the same schema."""
+
+    def __init__(self, connection):
+        self.tables = {}
+        for table in db.metadata.sorted_tables:
+            if belongs_on(table, connection.dialect.name) and (rows := connection.execute(select(table)).all()):
+                self.tables[table] = [row._asdict() for row in rows]
+        self.sequences = connection.execute(text(USED_SEQUENCES)).all() if connection.dialect.name == "postgresql" \
+            else []
+
+    def write(self, connection) -> None:
+        """Replace what these tables hold with these rows (in any order: foreign keys are checked at commit on
+        SQLite, not at all on PostgreSQL) and move the sequences to the same positions."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            connection.execute(text("PRAGMA defer_foreign_keys = ON"))
+        for table, rows in self.tables.items():
+            connection.execute(table.delete())
+            connection.execute(table.insert(), rows)
+        for name, value in self.sequences:
+            connection.execute(text("SELECT setval(CAST(:name AS regclass), :value)"), {"name": name, "value": value})
+
+
+@pytest.fixture(scope="session")
+def migrated_rows(sqlite_template) -> TableRows:
+    """The rows the migrations write themselves (the access version): what every test's database starts with."""
+    engine = create_engine(f"sqlite:///{sqlite_template}")
+    with engine.connect() as connection:
+        rows = TableRows(connection)
+    engine.dispose()
+    return rows
+
+
+def filled_tables(connection) -> list[str]:
+    """The model tables that hold at least one row, quoted (one query)."""
+    names = [f'"{table.name}"' for table in db.metadata.sorted_tables if belongs_on(table, connection.dialect.name)]
+    return connection.execute(text(" UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in names))).scalars().all()
+
+
+@pytest.fixture(scope="session")
+def empty_postgres(postgres_url, migrated_rows):
+    """Bring the session's PostgreSQL database back to what the migrations left: delete the rows of the tables that
+    hold some (foreign-key triggers off, so in any order), restart the sequences used (as TRUNCATE ... RESTART
+    IDENTITY) and write the migrations' own rows, on one connection kept for the session. Much cheaper than a
+    TRUNCATE of every table (new files for each table and index) from a new app."""
+    engine = create_engine(postgres_url, pool_size=1, pool_pre_ping=True)
+
+    def empty():
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for name in filled_tables(connection):
+                connection.execute(text(f"DELETE FROM {name}"))
+            connection.execute(text(f"SELECT setval(CAST(name AS regclass), 1, false) FROM ({USED_SEQUENCES}) AS used"))
+            migrated_rows.write(connection)
+
+    yield empty
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
     """A throwaway Redis server on a free port, stopped at the end of the module."""
@@ -113,19 +204,55 @@ def database_url(request, tmp_path):
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    url = request.getfixturevalue("postgres_url")
-    yield url
-    _truncate_all(url)
+    empty = request.getfixturevalue("empty_postgres")
+    yield request.getfixturevalue("postgres_url")
+    empty()
 
 
-def _truncate_all(url: str) -> None:
-    """Empty every table so that the next test starts from a clean PostgreSQL database."""
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-        with db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+# --- The demo, seeded for real once per session and kind of database ---------------------------
+#: settings that differ from test to test without changing what the demo seeds
+PER_TEST_SETTINGS = {"SQLALCHEMY_DATABASE_URI", "SEARCH_INDEX_DIR"}
+
+
+class DemoSnapshot:
+    """What `demo.seed` wrote into a database as migrated: its rows and sequence positions, the files of the instance
+    folder (contest entries), and the counts it returned."""
+
+    def __init__(self, counts: dict, folder: Path):
+        self.counts, self.folder, self.rows = counts, folder, TableRows(db.session.connection())
+        if Path(current_app.instance_path).exists():
+            shutil.copytree(current_app.instance_path, folder, dirs_exist_ok=True)
+
+    def replay(self) -> dict:
+        """Write the same rows, sequence positions and files into this database and instance folder."""
+        self.rows.write(db.session.connection())
+        db.session.commit()
+        shutil.copytree(self.folder, current_app.instance_path, dirs_exist_ok=True)
+        return dict(self.counts)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_seeded_once(migrated_rows, tmp_path_factory):
+    """`demo.seed` (the seed-demo command, the journeys' world) takes 5 to 15 s. Into a database as migrated, it runs
+    for real the first time for each kind of database and settings, and is replayed from that snapshot afterwards;
+    into a database that holds anything more, it always runs for real."""
+    seed, snapshots = demo.seed, {}
+
+    def seed_or_replay() -> dict:
+        connection = db.session.connection()
+        if TableRows(connection).tables != migrated_rows.tables:
+            return seed()
+        key = (connection.dialect.name, repr(sorted((name, repr(value)) for name, value in current_app.config.items()
+                                                    if name not in PER_TEST_SETTINGS)))
+        if key in snapshots:
+            return snapshots[key].replay()
+        counts = seed()
+        snapshots[key] = DemoSnapshot(counts, tmp_path_factory.mktemp("demo"))
+        return counts
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "seed", seed_or_replay)
+        yield
 
 
 # --- App, clients, factories ----------------------------------------------------------------
