@@ -90,7 +90,18 @@ def from_environment(instance_path: str) -> dict:
         #: a Redis outage must not refuse service: limits fall back to each process's memory until it is back
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        #: moving-window: no burst across a window's edge passes the limit (fixed-window lets twice through)
+        "RATELIMIT_STRATEGY": os.environ.get("RATELIMIT_STRATEGY", "moving-window"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        #: a sign-in ends this long after it was last used, and this long after it began, whatever its use
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 7 * 24 * 60)),
+        "SESSION_MAX_DAYS": int(os.environ.get("SESSION_MAX_DAYS", 30)),
+        #: new accounts confirm their address by a signed link before they post, vote or propose (0: closed
+        #: deployments whose accounts are all known)
+        "EMAIL_VERIFICATION": os.environ.get("EMAIL_VERIFICATION", "1") != "0",
+        #: seconds a verification or email change link works
+        "EMAIL_TOKEN_MAX_AGE": int(os.environ.get("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600)),
+        "VERIFICATION_RATE_LIMIT": os.environ.get("VERIFICATION_RATE_LIMIT", "3 per hour"),
         #: wrong passwords in a row that lock an account for LOGIN_LOCKOUT_MINUTES (0: never lock)
         "LOGIN_LOCKOUT_ATTEMPTS": int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS", 5)),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)),

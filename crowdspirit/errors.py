@@ -6,9 +6,11 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, remedy: tuple | None = None):
         super().__init__(message)
         self.message = message
+        #: (url, label): where the user puts it right (resend a link, accept the charter), shown with the message
+        self.remedy = remedy
 
 
 class Forbidden(DomainError):

@@ -43,3 +43,8 @@ contest_entry_withdrawn = _signals.signal("contest-entry-withdrawn")
 contest_finalists_chosen = _signals.signal("contest-finalists-chosen")
 #: the sponsor picked a contest's winner; sender: the Contest, with entry=the winning Entry
 contest_won = _signals.signal("contest-won")
+#: sign-ins ended (signed out, revoked, expired by a password change); sender: the user id, with sign_ins=[row ids]
+sessions_revoked = _signals.signal("sessions-revoked")
+#: something about an account that the platform's audit log keeps (a deletion, a refused link or identity token);
+#: sender: the acting user or None, with action=..., target=..., details=...; listeners add to the current transaction
+account_audit = _signals.signal("account-audit")

@@ -15,8 +15,9 @@ from werkzeug.routing.rules import Rule
 from crowdspirit import access, create_app, demo
 from crowdspirit import clock as contest_clock
 from crowdspirit.accounts import services as accounts
+from crowdspirit.accounts import sessions
 from crowdspirit.accounts.models import Organisation
-from crowdspirit.database import belongs_on
+from crowdspirit.database import belongs_on, utcnow
 from crowdspirit.extensions import db, limiter
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
@@ -281,6 +282,7 @@ def login_as(client):
 
     def login(user):
         g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
+        sessions.open_sign_in(user, "password")  # a sign-in of its own: signing out ends this one only
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
@@ -291,15 +293,19 @@ def login_as(client):
 
 @pytest.fixture
 def make_user(app):
-    """Create a member; organisation=... makes a sponsor, moderator/admin flags as named."""
+    """Create a member with a confirmed address (verified=False: one who has not opened the link yet);
+    organisation=... makes a sponsor, moderator/admin flags as named. The member is signed in somewhere, so that
+    user.get_id() names an open sign-in (login_as opens another)."""
     counter = iter(range(1, 10_000))
 
-    def make(name=None, organisation=None, moderator=False, admin=False, kind="amateur"):
+    def make(name=None, organisation=None, moderator=False, admin=False, kind="amateur", verified=True):
         n = next(counter)
         user = accounts.register(f"user{n}@example.org", name or f"Member {n}", PASSWORD, kind,
                                  "electronics", organisation)
         user.is_moderator, user.is_admin = moderator, admin
+        user.email_verified_at = utcnow() if verified else None
         db.session.commit()
+        sessions.open_sign_in(user, "password")
         return user
 
     return make
@@ -339,6 +345,7 @@ def open_socket(app):
     def open_(user, auth):
         http = app.test_client()
         if user is not None:
+            sessions.open_sign_in(user, "password")
             with http.session_transaction() as session:
                 session["_user_id"] = user.get_id()
         g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context

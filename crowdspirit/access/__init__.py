@@ -5,9 +5,9 @@ own rules.py and registers them at start-up (`register`); models name their prot
 rules` prints the merged table.
 """
 
-from .core import SignInRequired, can, require, visible
+from .core import SignInRequired, can, require, unmet_standing, visible
 from .keys import access_key, audience, governed_by, level_of, search_keys
-from .registry import Rule, register, registered, rules_table
+from .registry import Rule, Standing, register, registered, rules_table
 from .scope import (
     OrganisationActor,
     Scope,
@@ -23,7 +23,7 @@ from .scope import (
 )
 from .version import changed, generation, remembered
 
-__all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "access_key", "anyone", "author", "audience",
-           "can", "changed", "fact", "forget_facts", "generation", "governed_by", "level_of", "register", "registered",
-           "remembered", "require", "rules_table", "scope", "search_keys", "sees", "sees_sql", "signed_in",
-           "sponsor_team", "visible"]
+__all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "Standing", "access_key", "anyone", "audience",
+           "author", "can", "changed", "fact", "forget_facts", "generation", "governed_by", "level_of", "register",
+           "registered", "remembered", "require", "rules_table", "scope", "search_keys", "sees", "sees_sql",
+           "signed_in", "sponsor_team", "unmet_standing", "visible"]

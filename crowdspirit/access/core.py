@@ -5,7 +5,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError, Forbidden, NotFound
-from .registry import FILTERS, RULES, VIEW_ACTIONS, reads
+from .registry import FILTERS, RULES, STANDINGS, VIEW_ACTIONS, Standing, reads
 
 
 class SignInRequired(DomainError):
@@ -14,12 +14,22 @@ class SignInRequired(DomainError):
     status = 401
 
 
+def unmet_standing(user, action: str | None = None) -> Standing | None:
+    """The first standing a signed-in member lacks to take part (for an action that does, when one is named)."""
+    if action is not None and not RULES[action].takes_part:
+        return None
+    return next((standing for standing in STANDINGS.values() if not standing.met(user)), None)
+
+
 def can(user, action: str, obj) -> bool:
-    """May this user perform this action on this object? Admins may do everything; suspended members only read."""
+    """May this user perform this action on this object? Admins may do everything; suspended members only read;
+    taking part needs good standing (a confirmed address, the current charter)."""
     rule = RULES[action]
     if not user.is_authenticated:
         return not rule.needs_account and rule.allowed(user, obj)
     if user.is_suspended and not reads(action):
+        return False
+    if unmet_standing(user, action) is not None:
         return False
     return user.is_admin or rule.allowed(user, obj)
 
@@ -36,6 +46,8 @@ def require(user, action: str, obj):
     if user.is_suspended and not reads(action):
         raise Forbidden(_l("Your account is suspended until %(date)s: you can read but not take part.",
                            date=format_datetime(user.suspended_until, "short")))
+    if (standing := unmet_standing(user, action)) is not None:
+        raise Forbidden(standing.refusal, standing.remedy() if standing.remedy else None)
     raise Forbidden(RULES[action].refusal or _l("You may not do this."))
 
 

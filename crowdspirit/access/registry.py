@@ -14,6 +14,19 @@ class Rule:
     needs_account: bool = True
     #: a suspended member may still do it (they read); actions named "*.view" always may
     reads: bool = False
+    #: taking part (posting, voting, proposing): also needs the member in good standing (see Standing)
+    takes_part: bool = False
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A condition a member meets before taking part anywhere (a confirmed address, the current charter accepted),
+    what a member who does not is told, and where they put it right."""
+
+    met: Callable
+    refusal: object
+    #: () -> (url, label) of the page that puts it right
+    remedy: Callable | None = None
 
 
 #: action ("idea.vote") -> its rule
@@ -28,13 +41,16 @@ FACTS: dict[str, Callable] = {}
 KEY_SOURCES: dict[str, Callable] = {}
 #: relation ("member_of", "cleared", "team") -> project -> select() of the ids of the users holding it
 PEOPLE: dict[str, Callable] = {}
+#: name -> the Standing every action that takes part needs
+STANDINGS: dict[str, Standing] = {}
 
 
 def register(*, rules: dict | None = None, views: dict | None = None, filters: dict | None = None,
-             facts: dict | None = None, keys: dict | None = None, people: dict | None = None) -> None:
+             facts: dict | None = None, keys: dict | None = None, people: dict | None = None,
+             standings: dict | None = None) -> None:
     """Add a domain's part of the policy (called by the domain's rules.register at start-up; idempotent)."""
     for table, entries in ((RULES, rules), (VIEW_ACTIONS, views), (FILTERS, filters), (FACTS, facts),
-                           (KEY_SOURCES, keys), (PEOPLE, people)):
+                           (KEY_SOURCES, keys), (PEOPLE, people), (STANDINGS, standings)):
         table.update(entries or {})
 
 
@@ -53,5 +69,6 @@ def rules_table() -> Iterable[tuple[str, str, str]]:
     for action in sorted(RULES):
         rule = RULES[action]
         name = f"{rule.allowed.__module__.removeprefix('crowdspirit.')}.{rule.allowed.__qualname__}"
-        flags = [flag for flag, on in (("visitors too", not rule.needs_account), ("reads", reads(action))) if on]
+        flags = [flag for flag, on in (("visitors too", not rule.needs_account), ("reads", reads(action)),
+                                       ("takes part", rule.takes_part)) if on]
         yield action, name + (f" ({', '.join(flags)})" if flags else ""), str(rule.refusal or "")

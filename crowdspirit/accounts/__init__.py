@@ -10,14 +10,15 @@ def init_app(app: Flask) -> None:
     """Register the accounts' access rules, the session's user loader, profile labels, pages and create-admin."""
     from ..commands import crowdspirit_cli
     from ..extensions import login_manager
-    from . import commands, indexing, rules, services, views
+    from . import commands, indexing, rules, sessions, settings_views, views  # noqa: F401  (settings_views: routes)
 
     rules.register()
     indexing.register()
-    login_manager.user_loader(services.load_session_user)
+    login_manager.user_loader(sessions.load)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = views.SIGN_IN_MESSAGE
     login_manager.login_message_category = "info"
-    app.jinja_env.globals.update(PROFILE_KIND_LABELS=views.PROFILE_KIND_LABELS, member_chrome=views.member_chrome)
+    app.jinja_env.globals.update(PROFILE_KIND_LABELS=views.PROFILE_KIND_LABELS, member_chrome=views.member_chrome,
+                                 standing_notice=views.standing_notice)
     app.register_blueprint(views.bp)
     crowdspirit_cli.add_command(commands.create_admin)

@@ -74,3 +74,9 @@ class ForgotPasswordForm(FlaskForm):
     """A member who forgot their password asks for a reset link."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ChangeEmailForm(CurrentPasswordField):
+    """A member moves their account to another address (confirmed from that address)."""
+
+    email = EmailField(_l("New email address"), validators=[DataRequired(), Email(), Length(max=254)])

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
@@ -59,12 +59,20 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: a moderator's suspension: the member reads but may not take part until then
     suspended_until: Mapped[datetime | None]
+    #: may register the organisation's identity provider (set by an administrator)
+    is_org_admin: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: set when the member deleted their account: the row stays, emptied of everything personal, so that what they
+    #: contributed is attributed to "a deleted member"
+    deleted_at: Mapped[datetime | None]
     #: a banned member cannot sign in any more
     banned: Mapped[bool] = mapped_column(default=False)
     #: platform-wide karma: the sum of the member's karma events, changed only by atomic SQL increments
     karma: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     #: part of every session's user id: changing it (a new password) signs out every other session
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token, server_default="")
+    #: when the member proved they read this address (a signed link, an identity provider, or an administrator);
+    #: None: they read but may not take part while EMAIL_VERIFICATION is on
+    email_verified_at: Mapped[datetime | None]
     #: wrong passwords in a row; reaching LOGIN_LOCKOUT_ATTEMPTS locks sign-in until locked_until
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
@@ -72,9 +80,19 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
+    #: the key of the sign-in being opened or loaded (not a column; which sign-in a request runs under is read
+    #: from its session cookie: accounts.sessions.current)
+    session_key = None
+
     def get_id(self) -> str:
-        """What Flask-Login keeps in the session: the id and the session token, checked on every request."""
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the session: the id and the key of this sign-in, checked on every request (a
+        user outside any sign-in gets an id that loads nobody)."""
+        return f"{self.id}:{self.session_key or ''}"
+
+    @property
+    def email_verified(self) -> bool:
+        """True once the member proved they read their address."""
+        return self.email_verified_at is not None
 
     @property
     def is_locked(self) -> bool:
@@ -95,3 +113,23 @@ class User(UserMixin, db.Model):
     def skill_list(self) -> list[str]:
         """Skills as a list of trimmed, non-empty names."""
         return [s.strip() for s in self.skills.split(",") if s.strip()]
+
+
+class UserSession(db.Model):
+    """One sign-in: the browser holds its key, the server only the key's hash; deleting the row signs it out."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id_last_seen", "user_id", "last_seen_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: SHA-256 of the key kept in the browser's session cookie (a stolen database opens no session)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: how the member signed in: "password", "reset", "signup" or "sso"
+    method: Mapped[str] = mapped_column(String(20), default="password")
+    #: the browser's User-Agent (shortened), to tell devices apart in the settings
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: refreshed at most once a minute; SESSION_IDLE_MINUTES after it the sign-in ends
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,21 +1,20 @@
 """Account rules: sign-up, sign-in with argon2 hashes and lockout, passwords and their reset, profiles."""
 
-import hmac
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from .. import access, mail
 from ..database import utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..signals import live_access_revoked, member_registered
+from ..signals import member_registered
+from . import links, sessions
 from .models import Organisation, User, new_session_token
 
 
@@ -27,15 +26,6 @@ def _hasher() -> PasswordHasher:
     """An argon2id hasher with the configured cost."""
     cfg = current_app.config
     return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's hook: the signed-in user from the id and session token kept in the session."""
-    user_id, _colon, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or user.banned or not hmac.compare_digest(token, user.session_token):
-        return None  # a ban or a new password ends every other session at once
-    return user
 
 
 def normalise_email(email: str) -> str:
@@ -69,7 +59,7 @@ def register(email, display_name, password, profile_kind, skills="", organisatio
     return user
 
 
-def _password_matches(user: User, password: str) -> bool:
+def password_matches(user: User, password: str) -> bool:
     """True when password is the user's; upgrades an outdated hash on the way."""
     hasher = _hasher()
     try:
@@ -107,7 +97,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if user.is_locked:
         raise AccountLocked(_lock_message(user))
-    if not _password_matches(user, password):
+    if not password_matches(user, password):
         _count_failure(user)
         if user.is_locked:
             raise AccountLocked(_lock_message(user))
@@ -119,35 +109,29 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password, end every other session and live connection, and lift a lockout."""
+    """Store a new password, end every other sign-in (and its live connections) and lift a lockout; the new token
+    makes the reset links sent before useless."""
     user.password_hash = _hasher().hash(password)
     user.session_token = new_session_token()
     user.failed_logins, user.locked_until = 0, None
+    sessions.revoke_others(user)
     db.session.commit()
-    live_access_revoked.send(user.id)
 
 
 def change_password(user: User, current: str, new: str) -> None:
     """Replace a signed-in member's password after checking the current one."""
-    if not _password_matches(user, current):
+    if not password_matches(user, current):
         raise DomainError(_l("Your current password is not this one."))
     set_password(user, new)
-
-
-def _reset_serializer() -> URLSafeTimedSerializer:
-    """Signs password reset tokens with the app's secret key."""
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
 def send_password_reset(email: str) -> None:
     """Email a reset link to the account using this address, if there is one (the caller says the same either
     way). The link works once (a new password changes the session token it names) and expires."""
     user = find_by_email(email)
-    if user is None or user.banned:
+    if user is None or user.banned or user.deleted_at is not None:
         return
-    token = _reset_serializer().dumps([user.id, user.session_token])
-    # from SITE_URL, never from the request's Host header, which an attacker could set to their own site
-    link = current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
+    link = links.make("password-reset", "accounts.reset_password", [user.id, user.session_token])
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
     mail.send(user.email, _("CrowdSpirit: reset your password"),
               _("Hello %(name)s,\n\nTo choose a new password, open this link within %(hours)s hour(s):\n%(link)s\n\n"
@@ -156,14 +140,13 @@ def send_password_reset(email: str) -> None:
 
 
 def user_of_reset_token(token: str) -> User:
-    """The member a reset link was made for; a wrong, used or expired link is a clear 400."""
-    try:
-        user_id, session_token = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except (BadSignature, ValueError, TypeError):
-        user_id, session_token = None, None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or user.banned or user.session_token != session_token:
-        raise DomainError(_l("This password reset link is wrong, expired or already used. Ask for a new one."))
+    """The member a reset link was made for; a wrong, used or expired link is a clear 400 (and an audit line)."""
+    payload = links.read("password-reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user = db.session.get(User, payload[0]) if payload and len(payload) == 2 and isinstance(payload[0], int) else None
+    if user is None or user.banned or user.deleted_at is not None or user.session_token != payload[1]:
+        why = "forged or expired" if payload is None else "already used or account closed"
+        raise links.refuse("password-reset", why, _l(
+            "This password reset link is wrong, expired or already used. Ask for a new one."))
     return user
 
 

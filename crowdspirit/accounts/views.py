@@ -5,12 +5,13 @@ from typing import NamedTuple
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
+from .. import access
 from ..errors import Conflict, DomainError, NotFound
 from ..web.limits import per_address
 from ..web.rendering import form_status, redirect_to, render, safe_next
-from . import services
+from . import services, sessions, verification
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordFields, ProfileForm, SignupForm
 from .models import ProfileKind
 
@@ -36,6 +37,15 @@ def member_chrome() -> MemberChrome | None:
     organisation = current_user.organisation
     return MemberChrome(current_user.id, current_user.display_name, current_user.is_moderator,
                         organisation.name if organisation else None, current_user.karma)
+
+
+def standing_notice():
+    """What the signed-in member lacks to take part (a Jinja global for the page's banner), or None."""
+    if not current_user.is_authenticated or isinstance(current_user._get_current_object(), access.OrganisationActor):
+        return None
+    return access.unmet_standing(current_user)
+
+
 PROFILE_KIND_LABELS = {
     ProfileKind.AMATEUR: _l("Amateur"),
     ProfileKind.STUDENT: _l("Student"),
@@ -56,8 +66,10 @@ def signup():
         except Conflict as error:
             form.email.errors.append(error.message)
         else:
-            login_user(user)
-            flash(_("Welcome to CrowdSpirit, %(name)s!", name=user.display_name), "success")
+            verification.send_verification(user)
+            sessions.sign_in(user, "signup")
+            flash(_("Welcome to CrowdSpirit, %(name)s! We have sent a link to %(email)s: open it to confirm your "
+                    "address, then post, vote and propose.", name=user.display_name, email=user.email), "success")
             return redirect_to(safe_next(url_for("home.index")))
     return render("accounts/signup.html", "accounts/_signup_form.html", form_status(form), form=form)
 
@@ -78,7 +90,7 @@ def login():
             elif user.banned:
                 form.password.errors.append(_("This account has been banned by the moderators."))
             else:
-                login_user(user)
+                sessions.sign_in(user, "password")
                 flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
                 return redirect_to(safe_next(url_for("home.index")))
     return render("accounts/login.html", status=form_status(form), form=form)
@@ -104,7 +116,7 @@ def reset_password(token: str):
     form = NewPasswordFields()
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
-        login_user(user)
+        sessions.sign_in(user, "reset")
         flash(_("Your new password is saved and you are signed in."), "success")
         return redirect_to(url_for("home.index"))
     return render("accounts/password.html", status=form_status(form), form=form, kind="reset")
@@ -121,7 +133,6 @@ def change_password():
         except DomainError as error:
             form.current.errors.append(error.message)
         else:
-            login_user(member)  # this session carries the new token; the others end
             flash(_("Password changed. Your other sessions are signed out."), "success")
             return redirect_to(url_for("accounts.edit_profile"))
     return render("accounts/password.html", status=form_status(form), form=form, kind="change")
@@ -129,8 +140,8 @@ def change_password():
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
-    logout_user()
+    """Sign out: this sign-in ends on the server, so a copy of the cookie is refused from now on."""
+    sessions.sign_out(current_user)
     flash(_("You are signed out."), "info")
     return redirect_to(url_for("home.index"))
 

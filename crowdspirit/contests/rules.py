@@ -103,13 +103,14 @@ RULES = {
     "contest.view": Rule(contest_visible, needs_account=False),
     "contest.create": Rule(sponsor, _l("Only sponsors' teams open contests.")),
     "contest.manage": Rule(contest_team, _l("Only the sponsor's team runs this contest.")),
-    "contest.enter": Rule(entrant, _l("The sponsor's team does not enter its own contest.")),
+    "contest.enter": Rule(entrant, _l("The sponsor's team does not enter its own contest."), takes_part=True),
     "contest.sign": Rule(contest_winner, _l("Only the winner signs the copyright transfer.")),
     "entry.view": Rule(entry_visible, needs_account=False),
     "entry.withdraw": Rule(author, _l("Only the entry's author can withdraw it.")),
     "entry.revise": Rule(author, _l("Only the entry's author can revise it.")),
-    "entry.vote": Rule(not_entry_author, _l("You cannot give a coup de cœur to your own entry.")),
-    "entry.comment": Rule(signed_in),
+    "entry.vote": Rule(not_entry_author, _l("You cannot give a coup de cœur to your own entry."),
+                       takes_part=True),
+    "entry.comment": Rule(signed_in, takes_part=True),
     "entry.judge": Rule(contest_team, _l("Only the sponsor's team judges the entries.")),
     "entry.original": Rule(original_reader, _l(
         "The original files stay with their author until the winner signs the copyright transfer; the sponsor can "

@@ -6,22 +6,22 @@ When who may see a project changes, every socket on its threads is checked again
 ones that lost access leave the room.
 """
 
-import secrets
 import threading
 import weakref
 from contextlib import nullcontext
 from datetime import UTC
 from typing import NamedTuple
 
-from flask import current_app, has_request_context, render_template, request, session
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale, get_locale
-from flask_login import AnonymousUserMixin, current_user, user_logged_in, user_logged_out
+from flask_login import AnonymousUserMixin, current_user
 from flask_socketio import join_room
 
 from ..access import can
 from ..accounts.models import User
+from ..accounts.sessions import current as current_sign_in
 from ..extensions import db, socketio
-from ..signals import access_changed, live_access_revoked, post_changed, thread_changed
+from ..signals import access_changed, live_access_revoked, post_changed, sessions_revoked, thread_changed
 from ..web.live import user_room
 from . import services
 from .models import Post, Thread
@@ -29,8 +29,6 @@ from .models import Post, Thread
 _lock = threading.Lock()
 #: per Socket.IO server: sid -> LiveSocket
 _registry: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-#: the session key marking one sign-in: signing out closes the sockets opened under it, and only those
-SIGN_IN_KEY = "_live_sign_in"
 
 
 class LiveSocket(NamedTuple):
@@ -39,7 +37,7 @@ class LiveSocket(NamedTuple):
     user_id: int | None
     thread_id: int | None  # None: a badge-only socket (a signed-in page without a thread)
     language: str
-    sign_in: str | None  # the SIGN_IN_KEY of the session that opened it
+    sign_in: int | None  # the sign-in (accounts' user_sessions row) it was opened under
 
 
 def _sockets() -> dict[str, LiveSocket]:
@@ -76,7 +74,8 @@ def connect(auth=None):
     if current_user.is_authenticated and not current_user.is_suspended and (auth or {}).get("thread") is None:
         join_room(user_room(current_user.id))
         with _lock:
-            _sockets()[request.sid] = LiveSocket(current_user.id, None, str(get_locale()), session.get(SIGN_IN_KEY))
+            _sockets()[request.sid] = LiveSocket(current_user.id, None, str(get_locale()),
+                                                 current_sign_in(current_user))
         return True
     thread, after = _thread_from(auth)
     if thread is None or not can(current_user, "thread.view", thread):
@@ -89,7 +88,7 @@ def connect(auth=None):
         join_room(user_room(current_user.id))  # the unread-notifications badge
     with _lock:
         _sockets()[request.sid] = LiveSocket(current_user.id if current_user.is_authenticated else None, thread.id,
-                                             language, session.get(SIGN_IN_KEY))
+                                             language, current_sign_in(current_user))
     for post in services.posts(thread, current_user, after):
         socketio.emit("post", render_post(post), to=request.sid)
     _announce_presence(thread.id)
@@ -147,19 +146,12 @@ def drop_member(user_id: int, **_extra) -> None:
     _close(lambda socket: socket.user_id == user_id)
 
 
-@user_logged_in.connect
-def mark_sign_in(_app, user, **_extra) -> None:
-    """Give this sign-in a mark that the sockets opened under it carry."""
-    session[SIGN_IN_KEY] = secrets.token_hex(8)
-
-
-@user_logged_out.connect
-def close_signed_out_sockets(_app, user, **_extra) -> None:
-    """Signing out closes the live connections of this browser's session (other tabs of it included), not those
-    of the member's other devices."""
-    sign_in = session.pop(SIGN_IN_KEY, None)
-    if sign_in is not None:
-        _close(lambda socket: socket.sign_in == sign_in)
+@sessions_revoked.connect
+def close_ended_sign_ins(user_id: int, sign_ins=(), **_extra) -> None:
+    """Signing out, or ending a sign-in from the settings, closes the live connections opened under it (every tab
+    of that browser), not those of the member's other devices."""
+    ended = set(sign_ins)
+    _close(lambda socket: socket.user_id == user_id and socket.sign_in in ended)
 
 
 @access_changed.connect

@@ -78,15 +78,15 @@ def platform_moderator(user, obj) -> bool:
 
 RULES = {
     "thread.view": Rule(thread_visible, needs_account=False),
-    "thread.create": Rule(announcer, _l("Only moderators post announcements.")),
-    "thread.post": Rule(signed_in),
+    "thread.create": Rule(announcer, _l("Only moderators post announcements."), takes_part=True),
+    "thread.post": Rule(signed_in, takes_part=True),
     "thread.follow": Rule(signed_in),
     "thread.moderate": Rule(forum_moderator, _l("Only moderators can lock or pin threads.")),
     "post.view": Rule(post_visible, needs_account=False),
     "post.edit": Rule(author, _l("Only the author can edit this post.")),
     "post.skip_hold": Rule(trusted_poster,
                            _l("Your first posts here wait for a moderator until your karma is higher.")),
-    "post.react": Rule(signed_in),
+    "post.react": Rule(signed_in, takes_part=True),
     "post.flag": Rule(flagger, _l("You cannot flag your own post.")),
     "post.moderate": Rule(forum_moderator, _l("Only moderators can hide or show posts.")),
     "post.appeal": Rule(author, _l("Only the author of a hidden post can appeal.")),

@@ -104,9 +104,9 @@ def vetoer(user, idea) -> bool:
 
 RULES = {
     "idea.view": Rule(idea_visible, needs_account=False),
-    "idea.propose": Rule(can_propose, _l("You may not propose ideas in this project.")),
+    "idea.propose": Rule(can_propose, _l("You may not propose ideas in this project."), takes_part=True),
     "idea.edit": Rule(author, _l("Only the author can edit this idea.")),
-    "idea.vote": Rule(signed_in),
+    "idea.vote": Rule(signed_in, takes_part=True),
     "idea.open_vote": Rule(vote_opener, _l("Only the author or the project's managers can open voting on this idea.")),
     "idea.promote": Rule(promoter, _l(
         "In this project, promotion to specification is decided by someone else (see the project's rules).")),

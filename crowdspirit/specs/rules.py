@@ -18,9 +18,10 @@ RULES = {
     "spec.edit": Rule(spec_editor, _l("Only the idea's author, the project's managers and the sponsor's team edit "
                                       "this specification; propose an amendment instead.")),
     "spec.amend": Rule(author_or_member, _l(
-        "Only the project's members can propose amendments to this specification; join the project first.")),
+        "Only the project's members can propose amendments to this specification; join the project first."),
+                       takes_part=True),
     "spec.approve": Rule(member, _l("Only the project's members approve the specification.")),
-    "spec.rate": Rule(signed_in),
+    "spec.rate": Rule(signed_in, takes_part=True),
 }
 
 

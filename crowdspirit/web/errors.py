@@ -28,13 +28,14 @@ API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "no
              409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
 
 
-def _error_response(status: int, message: str, code: str | None = None, field: str | None = None):
+def _error_response(status: int, message: str, code: str | None = None, field: str | None = None,
+                    remedy: tuple | None = None):
     """The error page, for htmx an alert swapped into the page's message area, for the API an error object."""
     if request.path.startswith("/api/"):
         error = {"code": code or API_CODES.get(status, "error"), "message": str(message), "field": field}
         return jsonify(error=error), status
     response = render("errors/error.html", "errors/_alert.html", status=status,
-                      status_code=status, title=TITLES.get(status, _("Error")), message=message)
+                      status_code=status, title=TITLES.get(status, _("Error")), message=message, remedy=remedy)
     if is_htmx():
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
@@ -58,7 +59,7 @@ def handle_domain_error(error: DomainError):
     if isinstance(error, SignInRequired) and not request.path.startswith("/api/"):
         return _sign_in(str(error.message))
     return _error_response(error.status, str(error.message), getattr(error, "code", None),
-                           getattr(error, "field", None))
+                           getattr(error, "field", None), getattr(error, "remedy", None))
 
 
 def handle_http_error(error: HTTPException):

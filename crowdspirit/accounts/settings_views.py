@@ -1,0 +1,90 @@
+"""A member's account settings: where they are signed in, and their email address (confirmation and change)."""
+
+from flask import flash, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import Conflict, DomainError
+from ..web.limits import per_member
+from ..web.rendering import form_status, redirect_to, render
+from . import sessions, verification
+from .forms import ChangeEmailForm
+from .views import bp
+
+
+@bp.get("/settings/sessions")
+@login_required
+def sessions_page():
+    """Where you are signed in: each sign-in's device, address, start and last use, with a way to end it."""
+    return render("accounts/sessions.html", "accounts/_sessions.html", signed_in=sessions.active(current_user),
+                  current=sessions.current(current_user), device=sessions.device)
+
+
+@bp.post("/settings/sessions/<int:sign_in_id>/revoke")
+@login_required
+def revoke_session(sign_in_id: int):
+    """End one sign-in (this one signs you out)."""
+    member = current_user._get_current_object()
+    this_one = sign_in_id == sessions.current(member)
+    if this_one:
+        sessions.sign_out(member)
+        flash(_("You are signed out."), "info")
+        return redirect_to(url_for("accounts.login"))
+    if sessions.revoke(member, sign_in_id):
+        flash(_("That session is signed out."), "success")
+    return redirect_to(url_for("accounts.sessions_page"))
+
+
+@bp.post("/settings/sessions/revoke-others")
+@login_required
+def revoke_other_sessions():
+    """End every sign-in but this one."""
+    ended = sessions.sign_out_elsewhere(current_user._get_current_object())
+    flash(_("Signed out everywhere else (%(count)d session(s)).", count=ended), "success")
+    return redirect_to(url_for("accounts.sessions_page"))
+
+
+@bp.route("/settings/email", methods=["GET", "POST"])
+@login_required
+def email_settings():
+    """Your address: whether it is confirmed, a new confirmation link, and a change of address."""
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            verification.request_change(current_user, form.email.data, form.current.data)
+        except Conflict as error:
+            form.email.errors.append(error.message)
+        except DomainError as error:
+            form.current.errors.append(error.message)
+        else:
+            flash(_("We have sent a link to %(email)s: open it to make it your address.", email=form.email.data),
+                  "info")
+            return redirect_to(url_for("accounts.email_settings"))
+    return render("accounts/email.html", status=form_status(form), form=form)
+
+
+@bp.post("/settings/email/resend")
+@login_required
+@per_member("VERIFICATION_RATE_LIMIT")
+def resend_verification():
+    """Send a new confirmation link (a few per hour)."""
+    if current_user.email_verified_at is None:
+        verification.send_verification(current_user)
+        flash(_("We have sent a new link to %(email)s.", email=current_user.email), "info")
+    return redirect_to(url_for("accounts.email_settings"))
+
+
+@bp.get("/email/verify/<token>")
+def verify_email(token: str):
+    """Confirm your address through the emailed link (signed in or not)."""
+    verification.verify(token)
+    flash(_("Your email address is confirmed: you can now post, vote and propose."), "success")
+    return redirect_to(url_for("home.index"))
+
+
+@bp.get("/email/change/<token>")
+def confirm_email_change(token: str):
+    """Make the new address yours through the link sent to it."""
+    user = verification.confirm_change(token)
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    return redirect_to(url_for("home.index"))
