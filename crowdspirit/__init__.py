@@ -8,7 +8,7 @@ from . import (
     accounts,
     api,
     attachments,
-    audit,  # noqa: F401  (the audit log's table; the domains write to it)
+    audit,
     config,
     contests,
     events,
@@ -33,8 +33,8 @@ from .ops.logs import configure as configure_logs
 ROOT = Path(__file__).resolve().parent.parent
 #: the domains, each setting itself up after those it builds on: its models, access rules, panels, signal
 #: handlers, pages and commands (docs/architecture.md tells how to add one)
-DOMAINS = (accounts, ledger, projects, pipeline, attachments, specs, forum, notifications, rnd, contests, karma, api,
-           home)
+DOMAINS = (accounts, audit, ledger, projects, pipeline, attachments, specs, forum, notifications, rnd, contests, karma,
+           api, home)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

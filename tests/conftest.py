@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -424,3 +425,38 @@ def clock():
     contest_clock.set_to(contest_clock.now())
     yield contest_clock
     contest_clock.set_to(None)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_mailbox(app):
+    """A real SMTP server (aiosmtpd) on a free local port that the app sends through: read() returns the messages
+    received so far as (to, subject, body)."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
+                      MAIL_USERNAME="", SITE_URL="https://crowdspirit.example")
+
+    def read():
+        return [(m["To"], m["Subject"], m.get_body(("plain",)).get_content()) for m in received]
+
+    yield read
+    controller.stop()

@@ -361,6 +361,9 @@ RULES = {
                                          visibility="none"),
     "accounts.verify_email": Rule(get(lambda w: "/email/verify/not-a-token"), ok=400, visibility="list"),
     "accounts.confirm_email_change": Rule(get(lambda w: "/email/change/not-a-token"), ok=400, visibility="list"),
+    # The platform's audit log (account events): administrators only.
+    "platform_audit.index": Rule(get(lambda w: "/admin/audit"), allowed={"admin"}, refused=404, login=True,
+                                 visibility="site"),
     "projects.create": Rule(get(lambda w: "/projects/new"), login=True, visibility="none"),
     "forum.index": Rule(get(lambda w: "/forum"), visibility="list"),
     "forum.new_thread": Rule(get(lambda w: "/forum/new"), login=True, visibility="none"),

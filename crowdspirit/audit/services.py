@@ -44,3 +44,14 @@ def export_csv(project_id: int) -> str:
             event.actor.display_name if event.actor else "", event.action, event.target, event.details,
             event.ip_address)])
     return out.getvalue()
+
+
+def record_account_event(actor, action: str, target: str = "", details: str = "", **_extra) -> None:
+    """The accounts' `account_audit` signal: a platform-wide event (no project), added to the current transaction."""
+    record(None, actor, action, target, details)
+
+
+def platform_events(page: int, per_page: int):
+    """One page of the platform's own events (accounts: address changes, refused links), newest first."""
+    return paginate(select(AuditEvent).where(AuditEvent.project_id.is_(None)).order_by(AuditEvent.id.desc()),
+                    page, per_page)
