@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from . import clock
+from .accounts import charter
 from .accounts import services as accounts
 from .accounts.models import Organisation, User
 from .contests import services as contests
@@ -399,8 +400,45 @@ def seed() -> dict[str, int]:
     _discussions(people)
     _contests(people)
     _spread_over_weeks(rng)
+    _charter(people)
     return {"users": len(people), "projects": len(PROJECTS),
             "ideas": sum(len(v) for v in IDEA_WORDS.values())}
+
+
+CHARTER_EN = """## 1. Be kind and constructive
+Criticise ideas, never people. No harassment, insults or discrimination.
+
+## 2. Share what you may share
+Post only what you wrote or may publish. What you read in a confidential project stays there: the NDA you signed says
+so.
+
+## 3. No self-promotion
+No advertising, no links to your own shop, no vote trading.
+
+## 4. Moderation
+Moderators hide what breaks this charter and say which rule it broke; you may appeal their decision.
+"""
+CHARTER_FR = """## 1. Soyez bienveillants et constructifs
+Critiquez les idées, jamais les personnes. Ni harcèlement, ni insultes, ni discrimination.
+
+## 2. Partagez ce que vous pouvez partager
+Ne publiez que ce que vous avez écrit ou avez le droit de publier. Ce que vous lisez dans un projet confidentiel y
+reste : l'accord de confidentialité que vous avez signé le dit.
+
+## 3. Pas d'autopromotion
+Pas de publicité, pas de liens vers votre propre boutique, pas d'échange de votes.
+
+## 4. Modération
+Les modérateurs masquent ce qui enfreint cette charte et disent quelle règle a été enfreinte ; vous pouvez faire appel
+de leur décision.
+"""
+
+
+def _charter(people: dict) -> None:
+    """The platform's charter (version 1), accepted by every demo member."""
+    charter.publish(people["admin"], CHARTER_EN, CHARTER_FR, "")
+    for person in people.values():
+        charter.accept(person, 1)
 
 
 # --- Contests: one in each kind of moment, so that `make run` shows the whole Wilogo flow ---------------------

@@ -361,6 +361,12 @@ RULES = {
                                          visibility="none"),
     "accounts.verify_email": Rule(get(lambda w: "/email/verify/not-a-token"), ok=400, visibility="list"),
     "accounts.confirm_email_change": Rule(get(lambda w: "/email/change/not-a-token"), ok=400, visibility="list"),
+    # The charter: anyone reads it; members accept the version in force (none in the matrix: 409); admins publish.
+    "accounts.charter_page": Rule(get(lambda w: "/charter"), visibility="list"),
+    "accounts.accept_charter": Rule(post(lambda w: "/charter/accept", {"number": "1"}), ok=409, login=True,
+                                    visibility="none"),
+    "accounts.publish_charter": Rule(get(lambda w: "/charter/edit"), allowed={"admin"}, refused=404, login=True,
+                                     visibility="site"),
     # The platform's audit log (account events): administrators only.
     "platform_audit.index": Rule(get(lambda w: "/admin/audit"), allowed={"admin"}, refused=404, login=True,
                                  visibility="site"),

@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the accounts' access rules, the session's user loader, profile labels, pages and create-admin."""
     from ..commands import crowdspirit_cli
     from ..extensions import login_manager
-    from . import commands, indexing, rules, sessions, settings_views, views  # noqa: F401  (settings_views: routes)
+    from . import charter_views, commands, indexing, rules, sessions, settings_views, views  # noqa: F401  (routes)
 
     rules.register()
     indexing.register()

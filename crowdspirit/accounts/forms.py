@@ -2,7 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -35,6 +44,9 @@ class SignupForm(ProfileFields):
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
     #: the code of the invitation link the visitor came through (/join/<code>); an unknown one is ignored
     ref = HiddenField()
+    #: required while a charter is in force (the view checks it against the version shown)
+    charter = BooleanField(_l("I have read and accept the platform's charter"))
+    charter_version = HiddenField()
 
 
 class LoginForm(FlaskForm):
@@ -80,3 +92,20 @@ class ChangeEmailForm(CurrentPasswordField):
     """A member moves their account to another address (confirmed from that address)."""
 
     email = EmailField(_l("New email address"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class CharterForm(FlaskForm):
+    """An administrator publishes a new version of the charter, in both languages."""
+
+    text_en = TextAreaField(_l("Charter in English"), validators=[DataRequired(), Length(max=50_000)],
+                            description=_l("Markdown is supported"), render_kw={"rows": 14})
+    text_fr = TextAreaField(_l("Charter in French"), validators=[DataRequired(), Length(max=50_000)],
+                            render_kw={"rows": 14})
+    note = StringField(_l("What changed"), validators=[Optional(), Length(max=300)],
+                       description=_l("Shown to members asked to accept the new version"))
+
+
+class AcceptCharterForm(FlaskForm):
+    """A member accepts the version of the charter they read."""
+
+    number = IntegerField(validators=[DataRequired()])

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
@@ -133,3 +133,35 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: refreshed at most once a minute; SESSION_IDLE_MINUTES after it the sign-in ends
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CharterVersion(db.Model):
+    """One published version of the platform's charter, in both languages; the highest number is in force."""
+
+    __tablename__ = "charter_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    #: Markdown, rendered through the sanitising `markdown` filter
+    text_en: Mapped[str] = mapped_column(Text)
+    text_fr: Mapped[str] = mapped_column(Text)
+    #: what changed since the previous version (shown to members asked to accept again)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def text(self, language: str) -> str:
+        """The charter in a language (English when there is no such translation)."""
+        return self.text_fr if language == "fr" and self.text_fr else self.text_en
+
+
+class CharterAcceptance(db.Model):
+    """A member accepted one version of the charter (at sign-up, or when a new version came)."""
+
+    __tablename__ = "charter_acceptances"
+    __table_args__ = (UniqueConstraint("version_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("charter_versions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)

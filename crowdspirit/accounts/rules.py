@@ -1,12 +1,15 @@
 """Accounts' part of the access policy: an organisation's team and its identity provider, and the standing a member
-needs before taking part (a confirmed address)."""
+needs before taking part (a confirmed address, the charter in force accepted)."""
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from .. import access
 from ..access import Rule, Standing
-from .models import Organisation
+from ..extensions import db
+from ..requestcache import per_request
+from .models import CharterAcceptance, CharterVersion, Organisation
 
 
 def organisation_member(user, organisation) -> bool:
@@ -17,7 +20,31 @@ def organisation_member(user, organisation) -> bool:
 def email_confirmed(user) -> bool:
     """A member takes part once their address is confirmed, unless EMAIL_VERIFICATION is off (an organisation's
     token, acting for a team, has no address of its own to confirm)."""
-    return not current_app.config["EMAIL_VERIFICATION"] or getattr(user, "email_verified_at", True) is not None
+    if isinstance(user, access.OrganisationActor):
+        return True
+    return not current_app.config["EMAIL_VERIFICATION"] or user.email_verified_at is not None
+
+
+def charter_in_force() -> CharterVersion | None:
+    """The charter version in force (None before the first is published), read once per request."""
+    return per_request("charter-current", lambda: db.session.scalar(
+        select(CharterVersion).order_by(CharterVersion.number.desc()).limit(1)))
+
+
+def charter_accepted(user) -> bool:
+    """A member takes part once they accepted the charter in force (always, while there is none; an organisation's
+    token acts for a team that accepted nothing of its own)."""
+    charter = charter_in_force()
+    if charter is None or isinstance(user, access.OrganisationActor):
+        return True
+    return per_request(f"charter-accepted:{user.id}:{charter.id}", lambda: db.session.scalar(
+        select(CharterAcceptance.id).where(CharterAcceptance.version_id == charter.id,
+                                           CharterAcceptance.user_id == user.id)) is not None)
+
+
+def charter_link() -> tuple:
+    """Where a member who has not accepted the charter in force reads and accepts it."""
+    return url_for("accounts.charter_page"), _l("Read and accept the charter")
 
 
 def resend_link() -> tuple:
@@ -33,6 +60,8 @@ STANDINGS = {
     "email": Standing(email_confirmed, _l("Confirm your email address first: open the link we sent you when you "
                                           "signed up. Until then you can read but not post, vote or propose."),
                       resend_link),
+    "charter": Standing(charter_accepted, _l("A new version of the platform's charter is in force: read and accept "
+                                             "it to go on posting, voting and proposing."), charter_link),
 }
 
 

@@ -11,7 +11,7 @@ from .. import access
 from ..errors import Conflict, DomainError, NotFound
 from ..web.limits import per_address
 from ..web.rendering import form_status, redirect_to, render, safe_next
-from . import services, sessions, verification
+from . import charter, services, sessions, verification
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordFields, ProfileForm, SignupForm
 from .models import ProfileKind
 
@@ -58,20 +58,36 @@ PROFILE_KIND_LABELS = {
 @per_address("SIGNUP_RATE_LIMIT")
 def signup():
     """Create an account and sign in."""
-    form = SignupForm(ref=request.args.get("ref", "")[:24])
-    if form.validate_on_submit():
+    in_force = charter.current()
+    form = SignupForm(ref=request.args.get("ref", "")[:24], charter_version=in_force.number if in_force else "")
+    if form.validate_on_submit() & _charter_accepted(form, in_force):
         try:
             user = services.register(form.email.data, form.display_name.data, form.password.data,
                                      form.profile_kind.data, form.skills.data, referral_code=form.ref.data)
         except Conflict as error:
             form.email.errors.append(error.message)
         else:
+            if in_force is not None:
+                charter.accept(user, in_force.number)
             verification.send_verification(user)
             sessions.sign_in(user, "signup")
             flash(_("Welcome to CrowdSpirit, %(name)s! We have sent a link to %(email)s: open it to confirm your "
                     "address, then post, vote and propose.", name=user.display_name, email=user.email), "success")
             return redirect_to(safe_next(url_for("home.index")))
-    return render("accounts/signup.html", "accounts/_signup_form.html", form_status(form), form=form)
+    return render("accounts/signup.html", "accounts/_signup_form.html", form_status(form), form=form,
+                  charter=in_force)
+
+
+def _charter_accepted(form: SignupForm, in_force) -> bool:
+    """Whether the sign-up accepts the charter in force (the version the form showed), else an error beside it."""
+    if in_force is None or not form.is_submitted():
+        return True
+    if not form.charter.data:
+        form.charter.errors = [*form.charter.errors, _("Accept the charter to join.")]
+    elif form.charter_version.data != str(in_force.number):
+        form.charter.errors = [*form.charter.errors, _("A new version of the charter was published meanwhile: "
+                                                       "read it, then accept it.")]
+    return not form.charter.errors
 
 
 @bp.route("/login", methods=["GET", "POST"])
