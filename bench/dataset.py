@@ -165,10 +165,10 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
             email = MEMBER_EMAIL
         user_rows.append((u, email, f"Member {u}", pw, kinds[u % 4], "electronics, design", "",
                           org, u % 500 == 3, u == 1,
-                          _ts(start_of_time + timedelta(minutes=u))))
+                          _ts(start_of_time + timedelta(minutes=u)), _ts(start_of_time + timedelta(minutes=u))))
     con.executemany(
         "INSERT INTO users (id, email, display_name, password_hash, profile_kind, skills, bio, "
-        "organisation_id, is_moderator, is_admin, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "organisation_id, is_moderator, is_admin, created_at, email_verified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         user_rows,
     )
     del user_rows

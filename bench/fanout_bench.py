@@ -69,7 +69,7 @@ def build_database(folder: Path) -> tuple[str, int]:
         logging.disable(logging.INFO)
         upgrade()
         logging.disable(logging.NOTSET)
-        poster = accounts.register("poster@bench.example", "Poster", PASSWORD, "amateur")
+        poster = accounts.register("poster@bench.example", "Poster", PASSWORD, "amateur", confirmed=True)
         project = projects.create_project(poster, "Fan-out", "A busy thread", "", "self_carried")
         idea = pipeline.propose_idea(project, poster, "Loud idea", "Everyone reads this", "", "")
         thread_id = forum.thread_of_idea(idea).id

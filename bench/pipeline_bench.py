@@ -556,6 +556,7 @@ def vote_bench(args, port: int, path: Path) -> dict:
             "(SELECT count(*) FROM votes v WHERE v.idea_id = i.id)", ideas).fetchone()[0]
     exact = (count_increase == accepted == new_rows == expected_accepted and not per_idea_bad
              and refused == expected_refused and not errors and not others)
+    drained = outbox_drain_seconds(path)
     karma = karma_problems(path, {uid: r[1].get(200, 0) + r[1].get(303, 0)
                                   for (uid, _email), r in zip(voters, results, strict=True)})
     rate = accepted / elapsed
@@ -572,9 +573,23 @@ def vote_bench(args, port: int, path: Path) -> dict:
         f"max {latencies[-1] * 1000:.0f} ms; CPU cores used: bench {cpu[0]}, others {cpu[1]}")
     say(f"  stored: sum(vote_count) +{count_increase}, rows in votes +{new_rows}, accepted {accepted}; "
         f"ideas whose vote_count != their rows: {per_idea_bad}  -> {'OK' if exact else 'MISMATCH'}")
+    say("  event outbox (karma off the request): " + (f"empty {drained:.1f} s after the last vote" if drained
+                                                        is not None else "NOT EMPTY 60 s after the last vote"))
     say(f"  karma: one vote_cast event per accepted vote, daily cap kept, users.karma and karma_totals equal to "
         f"the log -> {'OK' if not karma else 'MISMATCH: ' + '; '.join(karma[:5])}")
     return {"rate": rate, "p99_ms": pct(0.99), "exact": exact and not karma}
+
+
+def outbox_drain_seconds(path: Path, limit: float = 60.0) -> float | None:
+    """How long after now the servers' delivery threads take to apply every waiting event (the karma of the votes),
+    polled every 50 ms; None if events still wait after limit seconds."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        with sqlite3.connect(path) as con:
+            if not con.execute("SELECT count(*) FROM event_outbox").fetchone()[0]:
+                return time.perf_counter() - start
+        time.sleep(0.05)
+    return None
 
 
 def karma_problems(path: Path, accepted: dict[int, int]) -> list[str]:

@@ -230,9 +230,9 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
     # The bench member: a plain member of 10 % of the projects (role contributor).
     member_id = users + 1
     con.execute("INSERT INTO users (id, email, display_name, password_hash, profile_kind, skills, bio, "
-                "is_moderator, is_admin, created_at) VALUES (?,?,?,?,?,?,?,0,0,?)",
+                "is_moderator, is_admin, created_at, email_verified_at) VALUES (?,?,?,?,?,?,?,0,0,?,?)",
                 (member_id, MEMBER_EMAIL, "Search Bench", dataset.password_hash(), "amateur", "", "",
-                 dataset._ts(now)))
+                 dataset._ts(now), dataset._ts(now)))
     member_projects = sorted(rng.sample(range(1, size.projects + 1), max(1, size.projects // 10)))
     con.executemany("INSERT INTO project_memberships (project_id, user_id, role, created_at) "
                     "VALUES (?,?,'contributor',?)", [(p, member_id, dataset._ts(now)) for p in member_projects])

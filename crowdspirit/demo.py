@@ -127,7 +127,8 @@ def _people() -> dict[str, User]:
     for local, name, kind, skills, org, moderator, admin in PEOPLE:
         referrer = people.get(REFERRALS.get(local))
         user = accounts.register(f"{local}@demo.crowdspirit.org", name, DEMO_PASSWORD, kind, skills, orgs.get(org),
-                                 referral_code=karma.invite_link(referrer).code if referrer else None)
+                                 referral_code=karma.invite_link(referrer).code if referrer else None,
+                                 confirmed=True)
         user.is_moderator, user.is_admin = moderator, admin
         people[local] = user
     db.session.commit()

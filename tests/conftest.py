@@ -4,7 +4,9 @@ import os
 import re
 import shutil
 import socket
+from email import message_from_bytes
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import current_app, g
@@ -275,6 +277,26 @@ def app(database_url, tmp_path):
 def client(app):
     """An HTTP client; use login_as to sign it in."""
     return app.test_client()
+
+
+@pytest.fixture
+def mailbox(app, tmp_path):
+    """The emails the app sends, read back from the file mail backend: a list of (to, subject, body)."""
+    folder = tmp_path / "mail"
+    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(folder), SITE_URL="https://crowdspirit.example")
+
+    def read():
+        messages = [message_from_bytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
+        return [(m["To"], m["Subject"], m.get_payload(decode=True).decode()) for m in messages]
+
+    return read
+
+
+def emailed_path(body: str, prefix: str) -> str:
+    """The path of the link to SITE_URL + prefix that an email body carries."""
+    link = re.search(r"https?://\S+", body)[0]
+    assert link.startswith(f"https://crowdspirit.example{prefix}"), link
+    return urlsplit(link).path
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def seed_discussion(url: str) -> dict:
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
-        member = accounts.register(MEMBER[0], "Ana", MEMBER[1], "amateur")
+        member = accounts.register(MEMBER[0], "Ana", MEMBER[1], "amateur", confirmed=True)
         project = projects.create_project(member, "Open audio", "Open", "", "self_carried")
         projects.update_settings(project, member, **OPEN_POLICIES)
         idea = pipeline.propose_idea(project, member, "Open earbuds", "Open", "", "")

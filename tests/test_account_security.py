@@ -3,10 +3,8 @@ password change that signs out the other sessions, and rate limits on sign-up, v
 
 import re
 from datetime import timedelta
-from email import message_from_bytes
 from urllib.parse import urlsplit
 
-import pytest
 from conftest import PASSWORD
 from flask import g
 from sqlalchemy import func, select
@@ -38,19 +36,6 @@ def stored(user: User) -> User:
     """The user as the database has it now."""
     db.session.expire_all()
     return db.session.get(User, user.id)
-
-
-@pytest.fixture
-def mailbox(app, tmp_path):
-    """The emails the app sends, read back from the file mail backend: a list of (to, subject, body)."""
-    folder = tmp_path / "mail"
-    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(folder), SITE_URL="https://crowdspirit.example")
-
-    def read():
-        messages = [message_from_bytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
-        return [(m["To"], m["Subject"], m.get_payload(decode=True).decode()) for m in messages]
-
-    return read
 
 
 def reset_link(body: str) -> str:

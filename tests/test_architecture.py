@@ -15,7 +15,7 @@ PACKAGE = Path(crowdspirit.__file__).parent
 #: the layers, lowest first; a name is a module or package right under crowdspirit/
 LAYERS = [
     ["extensions", "config", "errors", "visibility", "requestcache", "signals", "text", "commands", "memo"],
-    ["database", "background", "mail"],
+    ["database", "background", "mail", "stamps"],
     ["clock", "lifecycle", "events"],
     ["access"],
     ["web"],

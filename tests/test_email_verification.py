@@ -1,12 +1,9 @@
 """Confirmed addresses, through a real SMTP server: a new account reads but may not post, vote or propose until it
 opens its signed one-use link; links can be resent (a few per hour); a change of address is confirmed from the new
-address and announced to the old one; forged, replayed and expired links are refused, change nothing and leave an
-audit line."""
+address and announced to the old one; an emailed link opens a page whose button confirms; forged, replayed and
+expired links are refused, change nothing and leave an audit line when acted on."""
 
-import re
-from urllib.parse import urlsplit
-
-from conftest import PASSWORD
+from conftest import PASSWORD, emailed_path
 from flask import g
 from sqlalchemy import select
 
@@ -18,13 +15,6 @@ from crowdspirit.forum import services as forum
 SIGNUP = {"email": "ada@example.org", "display_name": "Ada Lovelace", "password": PASSWORD,
           "confirm": PASSWORD, "profile_kind": "student", "skills": "electronics"}
 REFUSAL = "Confirm your email address first"
-
-
-def link_in(body: str, prefix: str) -> str:
-    """The path of the link an email carries (checked to point at SITE_URL)."""
-    link = re.search(r"https?://\S+", body)[0]
-    assert link.startswith(f"https://crowdspirit.example{prefix}"), link
-    return urlsplit(link).path
 
 
 def stored(email: str) -> User | None:
@@ -51,7 +41,7 @@ def test_a_new_account_takes_part_only_after_opening_its_link(client, smtp_mailb
     assert client.post("/signup", data=SIGNUP).status_code == 303
     [(to, subject, body)] = smtp_mailbox()
     assert (to, subject) == ("ada@example.org", "CrowdSpirit: confirm your email address")
-    link = link_in(body, "/email/verify/")
+    link = emailed_path(body, "/email/verify/")
     home = fresh(client).get("/").text
     assert REFUSAL in home and 'href="/settings/email"' in home
 
@@ -62,13 +52,15 @@ def test_a_new_account_takes_part_only_after_opening_its_link(client, smtp_mailb
         assert REFUSAL in response.text and "Send me a new confirmation link" in response.text
     assert idea.vote_count == 0 and forum.posts(thread, stored("ada@example.org")) == []
 
-    assert fresh(client).get(link).status_code == 303
+    assert "Confirm my address" in fresh(client).get(link).text  # opening the link only shows the button
+    assert stored("ada@example.org").email_verified_at is None
+    assert fresh(client).post(link).status_code == 303
     assert stored("ada@example.org").email_verified_at is not None
     assert REFUSAL not in fresh(client).get("/").text
     assert fresh(client).post(f"/ideas/{idea.id}/vote").status_code == 303
     assert fresh(client).post(f"/threads/{thread.id}/posts", data={"body": "Hello"}).status_code == 303
 
-    replay = fresh(client).get(link)
+    replay = fresh(client).post(link)
     assert replay.status_code == 400 and "already used" in replay.text
     assert refused_links() == [("verify-email", "already used")]
 
@@ -76,12 +68,12 @@ def test_a_new_account_takes_part_only_after_opening_its_link(client, smtp_mailb
 def test_forged_and_expired_links_are_refused_and_audited(client, app, smtp_mailbox):
     """A tampered signature, a link of another kind and an expired link get 400; the account stays unconfirmed."""
     client.post("/signup", data=SIGNUP)
-    link = link_in(smtp_mailbox()[0][2], "/email/verify/")
+    link = emailed_path(smtp_mailbox()[0][2], "/email/verify/")
     for path in (link[:-4] + "AAAA", "/email/verify/nonsense", link.replace("/email/verify/", "/email/change/")):
-        response = fresh(client).get(path)
-        assert response.status_code == 400
+        assert fresh(client).get(path).status_code == 400  # looked at: refused, not recorded
+        assert fresh(client).post(path).status_code == 400
     app.config["EMAIL_TOKEN_MAX_AGE"] = -1
-    assert fresh(client).get(link).status_code == 400
+    assert fresh(client).post(link).status_code == 400
     assert stored("ada@example.org").email_verified_at is None
     assert [why for _kind, why in refused_links()] == ["forged or expired"] * 4
 
@@ -116,8 +108,8 @@ def test_a_new_link_can_be_asked_for_a_few_times_an_hour(client, app, smtp_mailb
     statuses = [fresh(client).post("/settings/email/resend").status_code for _ in range(3)]
     assert statuses == [303, 303, 429]
     assert len(smtp_mailbox()) == 3  # the sign-up's link and two more
-    links = {link_in(body, "/email/verify/") for _to, _subject, body in smtp_mailbox()}
-    assert fresh(client).get(sorted(links)[0]).status_code == 303  # any unexpired link confirms
+    links = {emailed_path(body, "/email/verify/") for _to, _subject, body in smtp_mailbox()}
+    assert fresh(client).post(sorted(links)[0]).status_code == 303  # any unexpired link confirms
 
 
 def test_an_address_change_is_confirmed_from_the_new_address(client, login_as, make_user, smtp_mailbox):
@@ -137,13 +129,14 @@ def test_an_address_change_is_confirmed_from_the_new_address(client, login_as, m
     [(to, subject, body)] = smtp_mailbox()
     assert (to, subject) == ("grace@new.example", "CrowdSpirit: confirm your new email address")
     assert stored(old) is not None  # nothing changes before the link is opened
-    link = link_in(body, "/email/change/")
+    link = emailed_path(body, "/email/change/")
     anonymous = fresh(client.application.test_client())
-    assert anonymous.get(link).status_code == 303
+    assert "Use this address" in anonymous.get(link).text and stored(old) is not None
+    assert fresh(anonymous).post(link).status_code == 303
     assert stored("grace@new.example").id == member.id and stored(old) is None
     announce = smtp_mailbox()[1]
     assert announce[0] == old and "is now grace@new.example" in announce[2]
-    assert fresh(anonymous).get(link).status_code == 400
+    assert fresh(anonymous).post(link).status_code == 400
     assert refused_links() == [("change-email", "already used")]
     assert anonymous.post("/login", data={"email": old, "password": PASSWORD}).status_code == 422
     assert anonymous.post("/login", data={"email": "grace@new.example", "password": PASSWORD}).status_code == 303
@@ -152,7 +145,7 @@ def test_an_address_change_is_confirmed_from_the_new_address(client, login_as, m
 def test_administrators_read_refused_links_in_the_platform_log(client, login_as, make_user):
     """The platform's audit log lists the refused links to administrators, newest first; to others it does not
     exist."""
-    assert client.get("/email/verify/nonsense").status_code == 400
+    assert client.post("/email/verify/nonsense").status_code == 400
     login_as(make_user())
     assert client.get("/admin/audit").status_code == 404
     login_as(make_user(admin=True))

@@ -7,12 +7,11 @@ import re
 import threading
 
 import pytest
-from conftest import PASSWORD, TEST_CONFIG
+from conftest import PASSWORD, TEST_CONFIG, emailed_path
 from sqlalchemy import func, select, update
 
 from crowdspirit import create_app
 from crowdspirit.accounts.models import User
-from crowdspirit.database import utcnow
 from crowdspirit.events import OutboxEvent, deliver_all
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
@@ -82,16 +81,18 @@ def say(client, thread, body) -> Post:
     return db.session.scalar(select(Post).where(Post.body == body))
 
 
-def sign_up(client, email, name, ref) -> User:
+def sign_up(client, mailbox, email, name, ref) -> User:
+    """Sign up through the form, then confirm the address as the new member would: the emailed link's page, then
+    its button."""
     with client.session_transaction() as session:
         session.clear()
     response = client.post("/signup", data={"email": email, "display_name": name, "password": PASSWORD,
                                             "confirm": PASSWORD, "profile_kind": "student", "ref": ref})
     assert response.status_code == 303, response.get_data(as_text=True)
-    user = db.session.scalar(select(User).where(User.email == email))
-    user.email_verified_at = utcnow()  # the invitee opens the confirmation link (test_email_verification follows it)
-    db.session.commit()
-    return user
+    link = emailed_path(mailbox()[-1][2], "/email/verify/")
+    assert "Confirm my address" in client.get(link).text
+    assert client.post(link).status_code == 303
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def people(make_user, make_project, add_member):
 
 
 # --- The whole flow -------------------------------------------------------------------------------
-def test_karma_recomputed_from_the_event_log_equals_the_stored_totals(app, client, login_as, people):
+def test_karma_recomputed_from_the_event_log_equals_the_stored_totals(app, client, login_as, people, mailbox):
     """Proposals, votes (one on the voter's own idea), posts, a hidden post, an accepted amendment, a promotion, a
     withdrawn vote and a referral, all over HTTP: each member gets exactly what the rules say, every stored total
     equals the log, and `flask crowdspirit karma-check` agrees."""
@@ -144,7 +145,7 @@ def test_karma_recomputed_from_the_event_log_equals_the_stored_totals(app, clien
     # A referral: Bob's link brings Ivy, whose third contribution makes her active.
     login_as(bob)
     code = re.search(r"/join/([\w-]+)", client.get("/karma").get_data(as_text=True)).group(1)
-    ivy = sign_up(client, "ivy@example.org", "Ivy Invited", code)
+    ivy = sign_up(client, mailbox, "ivy@example.org", "Ivy Invited", code)
     login_as(ivy)
     propose(client, project, "Drum pad")
     say(client, thread, "Count me in.")
@@ -445,7 +446,7 @@ def test_leaderboard_bad_parameters_are_refused_with_a_reason(client, login_as, 
 
 # --- Referrals ------------------------------------------------------------------------------------
 def test_referral_earns_the_referrer_once_when_the_invitee_becomes_active(app, client, login_as, make_user,
-                                                                          make_project, make_idea):
+                                                                          make_project, make_idea, mailbox):
     """Sign-up through /join/<code> records the referrer; votes for the referrer's own ideas do not count toward
     becoming active; the third real contribution does, once."""
     app.config["KARMA_REFERRAL_ACTIVE_AFTER"] = 3
@@ -455,7 +456,7 @@ def test_referral_earns_the_referrer_once_when_the_invitee_becomes_active(app, c
     assert landing.status_code == 200 and "Rita Referrer invites you to CrowdSpirit" in landing.text
     assert f"/signup?ref={code}" in landing.text
     assert f'name="ref" type="hidden" value="{code}"' in client.get(f"/signup?ref={code}").text
-    invitee = sign_up(client, "newbie@example.org", "Newbie", code)
+    invitee = sign_up(client, mailbox, "newbie@example.org", "Newbie", code)
     referral = db.session.scalar(select(Referral))
     assert (referral.referrer_id, referral.invitee_id, referral.activated_at) == (referrer.id, invitee.id, None)
     project = make_project(vote_threshold=100)
@@ -478,9 +479,9 @@ def test_referral_earns_the_referrer_once_when_the_invitee_becomes_active(app, c
     assert_totals_equal_the_log()
 
 
-def test_every_member_has_an_invitation_link_from_sign_up(client, login_as):
+def test_every_member_has_an_invitation_link_from_sign_up(client, mailbox, login_as):
     """The link is given at sign-up (one per member, in the code's format), so /karma only reads it."""
-    member = sign_up(client, "new@example.org", "Newcomer", "")
+    member = sign_up(client, mailbox, "new@example.org", "Newcomer", "")
     code = karma.invite_link(member).code
     assert karma.CODE_PATTERN.match(code) and len(code) == 12
     login_as(member)
@@ -489,22 +490,22 @@ def test_every_member_has_an_invitation_link_from_sign_up(client, login_as):
 
 
 @pytest.mark.parametrize("email", ["rita+alt@example.org", "Rita+Work@Example.org"])
-def test_no_self_referral(client, make_user, email):
+def test_no_self_referral(client, make_user, email, mailbox):
     """An account at the referrer's own mailbox (with a +tag) is not a referral."""
     referrer = make_user()
     referrer.email = "rita@example.org"
     db.session.commit()
-    sign_up(client, email, "Alt", karma.invite_link(referrer).code)
+    sign_up(client, mailbox, email, "Alt", karma.invite_link(referrer).code)
     assert db.session.scalar(select(func.count(Referral.id))) == 0
 
 
-def test_invitation_links_refuse_bad_codes_and_explain_themselves(client, login_as, make_user):
+def test_invitation_links_refuse_bad_codes_and_explain_themselves(client, login_as, make_user, mailbox):
     """An unknown or malformed code is 404 with a reason; at sign-up it is ignored; the member's own link says so."""
     for code in ("doesnotexist", "x"):
         response = client.get(f"/join/{code}")
         assert response.status_code == 404 and "This invitation link is not valid" in response.text
-    sign_up(client, "solo@example.org", "Solo", "doesnotexist")
-    sign_up(client, "solo2@example.org", "Solo", "a" * 300)
+    sign_up(client, mailbox, "solo@example.org", "Solo", "doesnotexist")
+    sign_up(client, mailbox, "solo2@example.org", "Solo", "a" * 300)
     assert db.session.scalar(select(func.count(Referral.id))) == 0
     member = login_as(make_user())
     code = karma.invite_link(member).code

@@ -21,13 +21,13 @@ from crowdspirit.search import indexer
 #: the most statements each page may run, as a visitor and as the member: today's counts (SQLite and PostgreSQL
 #: alike, micro-cache off), to be lowered as the pages get cheaper, never raised to let a page grow
 BUDGETS = {
-    "home": {"visitor": 5, "member": 12},
-    "idea list": {"visitor": 2, "member": 10},  # issue 16's target: <= 4 signed in
-    "idea page": {"visitor": 8, "member": 15},
-    "project page": {"visitor": 9, "member": 20},
-    "search": {"visitor": 5, "member": 15},
-    "thread page": {"visitor": 4, "member": 13},
-    "dashboard": {"member": 17},
+    "home": {"visitor": 3, "member": 3},
+    "idea list": {"visitor": 2, "member": 2},  # issue 16's target: <= 4 signed in
+    "idea page": {"visitor": 7, "member": 8},
+    "project page": {"visitor": 5, "member": 6},
+    "search": {"visitor": 5, "member": 8},
+    "thread page": {"visitor": 4, "member": 7},
+    "dashboard": {"member": 11},
 }
 #: the stage of the kth idea, which goes to the project k % 3 (open field, closed lab, elsewhere): from 10 items on,
 #: more ideas in the vote stage than the home page shows, even to visitors (so it counts them), and every stage

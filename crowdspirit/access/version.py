@@ -3,10 +3,11 @@
 from flask import has_request_context
 from sqlalchemy import select, update
 
+from .. import stamps
 from ..database import after_commit
 from ..extensions import db
 from ..memo import memo
-from ..requestcache import forget, per_request
+from ..requestcache import per_request
 from ..signals import access_changed
 from .models import AccessVersion
 
@@ -18,7 +19,7 @@ def changed(project_id: int | None, why: str) -> None:
                                 .values(number=AccessVersion.number + 1)).rowcount
     if not raised:
         db.session.add(AccessVersion(id=1, number=1))
-    forget("access-generation")
+    stamps.forget("access-generation")
     per_request("access-changed-here", lambda: True)
     if project_id is not None:
         after_commit(lambda: access_changed.send(project_id, why=why))
@@ -26,8 +27,11 @@ def changed(project_id: int | None, why: str) -> None:
 
 def generation() -> int:
     """A number that changes, in commit order, whenever who may see what changes (read once per request)."""
-    return per_request("access-generation", lambda: db.session.scalar(
-        select(AccessVersion.number).where(AccessVersion.id == 1)) or 0)
+    return stamps.value("access-generation") or 0
+
+
+stamps.register("access-generation",
+                lambda: select(AccessVersion.number).where(AccessVersion.id == 1).scalar_subquery())
 
 
 def remembered(key: tuple, compute):

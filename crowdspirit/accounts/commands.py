@@ -16,7 +16,7 @@ def create_admin(email, display_name, password):
     user = accounts.find_by_email(email)
     if user is None:
         try:
-            user = accounts.register(email, display_name, password, "expert")
+            user = accounts.register(email, display_name, password, "expert", confirmed=True)
         except Conflict as error:
             raise click.ClickException(str(error.message)) from None
     user.is_admin = True

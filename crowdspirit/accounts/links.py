@@ -30,8 +30,10 @@ def read(purpose: str, token: str, max_age: int) -> list | None:
     return payload if isinstance(payload, list) else None
 
 
-def refuse(purpose: str, why: str, message) -> DomainError:
-    """Record a refused link in the audit log (what kind and why, never the token) and return the 400 to raise."""
-    account_audit.send(None, action="link.refused", target=purpose, details=why)
-    db.session.commit()
+def refuse(purpose: str, why: str, message, record: bool = True) -> DomainError:
+    """The 400 to raise for a refused link; record: also a line in the audit log (what kind and why, never the
+    token), left out when the link is only being looked at (a GET writes nothing)."""
+    if record:
+        account_audit.send(None, action="link.refused", target=purpose, details=why)
+        db.session.commit()
     return DomainError(message)

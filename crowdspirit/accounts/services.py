@@ -38,9 +38,11 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register(email, display_name, password, profile_kind, skills="", organisation=None, referral_code=None) -> User:
+def register(email, display_name, password, profile_kind, skills="", organisation=None, referral_code=None,
+             confirmed=False) -> User:
     """Create an account (through a member's invitation when referral_code is given); a taken email is a conflict
-    the form shows inline."""
+    the form shows inline. confirmed: the address is known to be theirs already (the demo's accounts, an admin made
+    on the command line), so no confirmation link is needed."""
     if find_by_email(email):
         raise Conflict(_l("An account with this email already exists."))
     user = User(
@@ -50,6 +52,7 @@ def register(email, display_name, password, profile_kind, skills="", organisatio
         profile_kind=profile_kind,
         skills=(skills or "").strip(),
         organisation=organisation,
+        email_verified_at=utcnow() if confirmed else None,
     )
     db.session.add(user)
     if organisation is not None:
@@ -139,14 +142,15 @@ def send_password_reset(email: str) -> None:
                 name=user.display_name, hours=hours, link=link))
 
 
-def user_of_reset_token(token: str) -> User:
-    """The member a reset link was made for; a wrong, used or expired link is a clear 400 (and an audit line)."""
+def user_of_reset_token(token: str, record: bool = True) -> User:
+    """The member a reset link was made for; a wrong, used or expired link is a clear 400 (and an audit line when
+    record: not when the link's page is only shown)."""
     payload = links.read("password-reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     user = db.session.get(User, payload[0]) if payload and len(payload) == 2 and isinstance(payload[0], int) else None
     if user is None or user.banned or user.deleted_at is not None or user.session_token != payload[1]:
         why = "forged or expired" if payload is None else "already used or account closed"
         raise links.refuse("password-reset", why, _l(
-            "This password reset link is wrong, expired or already used. Ask for a new one."))
+            "This password reset link is wrong, expired or already used. Ask for a new one."), record=record)
     return user
 
 

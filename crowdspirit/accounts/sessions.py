@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import stamps
 from ..database import after_commit, utcnow
 from ..extensions import db
 from ..signals import sessions_revoked
@@ -70,11 +71,12 @@ def load(session_id: str) -> User | None:
     user_id, _colon, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
-    found = db.session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id).where(
-        UserSession.key_hash == _digest(key), ~_ended())).first()
+    query, keep_stamps = stamps.with_stamps(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                                            .where(UserSession.key_hash == _digest(key), ~_ended()), int(user_id))
+    found = db.session.execute(query).first()
     if found is None:
         return None
-    record, user = found
+    record, user = keep_stamps(found)
     if not hmac.compare_digest(str(user.id), user_id) or user.banned or user.deleted_at is not None:
         return None
     user.session_key = key

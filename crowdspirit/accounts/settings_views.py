@@ -1,6 +1,6 @@
 """A member's account settings: where they are signed in, and their email address (confirmation and change)."""
 
-from flask import flash, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -74,17 +74,28 @@ def resend_verification():
     return redirect_to(url_for("accounts.email_settings"))
 
 
-@bp.get("/email/verify/<token>")
+@bp.route("/email/verify/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
-    """Confirm your address through the emailed link (signed in or not)."""
+    """Confirm your address through the emailed link (signed in or not): the link opens a page, its button confirms
+    (so that a mail scanner opening links confirms nothing)."""
+    if request.method == "GET":
+        user = verification.verify(token, apply=False)
+        return render("accounts/confirm_link.html", heading=_("Confirm your email address"),
+                      text=_("Confirm that %(email)s is your address.", email=user.email),
+                      button=_("Confirm my address"))
     verification.verify(token)
     flash(_("Your email address is confirmed: you can now post, vote and propose."), "success")
     return redirect_to(url_for("home.index"))
 
 
-@bp.get("/email/change/<token>")
+@bp.route("/email/change/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    """Make the new address yours through the link sent to it."""
-    user = verification.confirm_change(token)
-    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    """Make the new address yours through the link sent to it: the link opens a page, its button confirms."""
+    if request.method == "GET":
+        new_email = verification.confirm_change(token, apply=False)
+        return render("accounts/confirm_link.html", heading=_("Change your email address"),
+                      text=_("Make %(email)s the address of your account.", email=new_email),
+                      button=_("Use this address"))
+    new_email = verification.confirm_change(token)
+    flash(_("Your email address is now %(email)s.", email=new_email), "success")
     return redirect_to(url_for("home.index"))

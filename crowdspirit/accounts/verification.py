@@ -29,18 +29,21 @@ def send_verification(user: User) -> None:
                 "account on CrowdSpirit, ignore this email.", name=user.display_name, link=link))
 
 
-def verify(token: str) -> User:
-    """Confirm the address a verification link names; a forged, expired, replayed or outdated link is refused."""
+def verify(token: str, apply: bool = True) -> User:
+    """Confirm the address a verification link names (apply=False: only check the link, writing nothing); a forged,
+    expired, replayed or outdated link is refused."""
     payload = links.read("verify-email", token, _max_age())
     user = db.session.get(User, payload[0]) if payload and len(payload) == 2 and isinstance(payload[0], int) else None
     if user is None or user.deleted_at is not None or user.email != payload[1]:
         raise links.refuse("verify-email", "forged or expired" if payload is None else "address changed since",
-                           _l("This confirmation link is wrong or has expired. Ask for a new one in your settings."))
+                           _l("This confirmation link is wrong or has expired. Ask for a new one in your settings."),
+                           record=apply)
     if user.email_verified_at is not None:
         raise links.refuse("verify-email", "already used",
-                           _l("This confirmation link was already used: your address is confirmed."))
-    user.email_verified_at = utcnow()
-    db.session.commit()
+                           _l("This confirmation link was already used: your address is confirmed."), record=apply)
+    if apply:
+        user.email_verified_at = utcnow()
+        db.session.commit()
     return user
 
 
@@ -61,18 +64,21 @@ def request_change(user: User, new_email: str, password: str) -> None:
                 link=link))
 
 
-def confirm_change(token: str) -> User:
-    """Apply a change of address from the link sent to the new one, confirm it, and tell the old address."""
+def confirm_change(token: str, apply: bool = True) -> str:
+    """Apply a change of address from the link sent to the new one, confirm it, and tell the old address (apply=False:
+    only check the link, writing nothing). Returns the new address."""
     payload = links.read("change-email", token, _max_age())
     valid = payload and len(payload) == 3 and isinstance(payload[0], int)
     user = db.session.get(User, payload[0]) if valid else None
     if user is None or user.deleted_at is not None or user.email != payload[1]:
         raise links.refuse("change-email", "forged or expired" if payload is None else "already used",
-                           _l("This link is wrong, expired or already used. Ask for the change again."))
+                           _l("This link is wrong, expired or already used. Ask for the change again."), record=apply)
     new_email = payload[2]
     if db.session.scalar(select(User.id).where(User.email == new_email)) is not None:
         raise links.refuse("change-email", "address taken meanwhile", _l(
-            "Another account uses this address now."))
+            "Another account uses this address now."), record=apply)
+    if not apply:
+        return new_email
     old_email, user.email, user.email_verified_at = user.email, new_email, utcnow()
     account_audit.send(user, action="account.email_changed", target=f"user #{user.id}", details="")
     db.session.commit()
@@ -80,4 +86,4 @@ def confirm_change(token: str) -> User:
               _("Hello %(name)s,\n\nThe address of your CrowdSpirit account is now %(email)s. If you did not make "
                 "this change, reset your password at once and write to the moderators.",
                 name=user.display_name, email=new_email))
-    return user
+    return new_email

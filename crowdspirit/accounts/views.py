@@ -128,7 +128,7 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password through the emailed link, then continue signed in."""
-    user = services.user_of_reset_token(token)
+    user = services.user_of_reset_token(token, record=request.method == "POST")
     form = NewPasswordFields()
     if form.validate_on_submit():
         services.set_password(user, form.password.data)

@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import func, select, update
 
+from .. import stamps
 from ..access import can, remembered, visible
 from ..accounts.models import User
 from ..database import paginate, utcnow
@@ -80,6 +81,7 @@ def _push_unread(user_ids: list[int]) -> None:
     for user_id in user_ids:
         user = db.session.get(User, user_id)
         if user is not None:
+            _forget_unread(user_id)
             socketio.emit("unread", {"count": unread_count(user)}, to=user_room(user_id))
 
 
@@ -97,17 +99,33 @@ def _mine(user):
     return visible(select(Notification).where(Notification.user_id == user.id), user)
 
 
+def _unread_stamp(column):
+    """The stamp subquery of one aggregate over a member's unread notifications."""
+    return lambda user_id: select(column).where(Notification.user_id == user_id,
+                                                Notification.read_at.is_(None)).scalar_subquery()
+
+
+stamps.register("unread-newest", _unread_stamp(func.max(Notification.id)), per_member=True)
+stamps.register("unread-count", _unread_stamp(func.count()), per_member=True)
+
+
+def _forget_unread(user_id: int) -> None:
+    """This request changed the member's unread notifications: count them again when next asked."""
+    stamps.forget("unread-newest", user_id)
+    stamps.forget("unread-count", user_id)
+
+
 def unread_count(user) -> int:
-    """How many readable notifications the user has not seen: one indexed count of the unread ones, and only when
-    there are some, how many of them the user may still read (remembered while neither they nor access change)."""
+    """How many readable notifications the user has not seen: an indexed count of the unread ones (a stamp, read
+    with the member at sign-in), and only when there are some, how many of them the user may still read
+    (remembered while neither they nor access change)."""
     if not user.is_authenticated:
         return 0
-    newest, unread = db.session.execute(select(func.max(Notification.id), func.count()).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).one()
+    unread = stamps.value("unread-count", user.id)
     if not unread:
         return 0
     query = _mine(user).where(Notification.read_at.is_(None))
-    return remembered(("unread", user.id, newest, unread),
+    return remembered(("unread", user.id, stamps.value("unread-newest", user.id), unread),
                       lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
 
 
@@ -120,6 +138,7 @@ def mark_all_read(user) -> None:
     """Mark every notification of the user as read."""
     db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                        .values(read_at=utcnow()))
+    _forget_unread(user.id)
     db.session.commit()
 
 

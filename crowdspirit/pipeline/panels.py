@@ -24,12 +24,12 @@ def idea_list_context(user, project=None) -> dict:
     stage = request.args.get("stage") if request.args.get("stage") in list(Stage) else ""
     sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "votes"
     tag = request.args.get("tag", "").strip().lower()[:30]
-    ideas = services.idea_rows(user, page_number(), current_app.config["PER_PAGE"], project_id=project and project.id,
-                               stage=stage, tag=tag, sort=sort)
+    ideas, voted = services.idea_rows(user, page_number(), current_app.config["PER_PAGE"],
+                                      project_id=project and project.id, stage=stage, tag=tag, sort=sort)
     return {
         "ideas": ideas,
         "filters": {"stage": stage, "sort": sort, "tag": tag},
-        "voted": services.voted_idea_ids(user, [i.id for i in ideas.items]),
+        "voted": voted,
         "list_url": request.path,
         "project": project,
     }

@@ -1,0 +1,71 @@
+"""Stamps: small numbers that many requests need (the access version, the newest idea, a member's unread count),
+read together in one statement the first time a request needs one of them.
+
+A domain registers the scalar subquery of its stamp; a stamp about a member takes their id. The sign-in loader
+reads the stamps of the member it loads in its own statement (`with_stamps`), so that a signed-in page pays no
+statement for them; any other request reads them all at its first `value()`. A request that changes what a stamp
+counts forgets it (`forget`), and its next `value()` reads it again.
+"""
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from .extensions import db
+from .requestcache import per_request
+
+#: name -> (the stamp's scalar subquery, given a member's id for a member's stamp, or nothing), and whose it is
+_STAMPS: dict[str, tuple[Callable, bool]] = {}
+
+
+def register(name: str, subquery: Callable, per_member: bool = False) -> None:
+    """Declare a stamp: subquery() (or subquery(member_id) for a member's stamp) is a scalar select()."""
+    _STAMPS[name] = (subquery, per_member)
+
+
+def _read() -> dict:
+    """The stamps read in this request, by (name, member id or None)."""
+    return per_request("stamps", dict)
+
+
+def _wanted(member_id: int | None) -> list[tuple]:
+    """The stamps not yet read in this request: every one for everybody, and the member's when a member is named."""
+    read = _read()
+    return [(name, member_id if per_member else None) for name, (_subquery, per_member) in _STAMPS.items()
+            if (not per_member or member_id is not None) and (name, member_id if per_member else None) not in read]
+
+
+def _columns(wanted: list[tuple]) -> list:
+    """The scalar subqueries of these stamps, labelled."""
+    return [(_STAMPS[name][0](member_id) if member_id is not None else _STAMPS[name][0]()).label(f"stamp_{i}")
+            for i, (name, member_id) in enumerate(wanted)]
+
+
+def with_stamps(query, member_id: int):
+    """query with the stamps of this member (and everyone's) not yet read as extra columns, and a function to call
+    with a result row: it keeps the stamps and returns the row's own part."""
+    wanted = _wanted(member_id)
+    if not wanted:
+        return query, lambda row: row
+    width = len(wanted)
+
+    def keep(row):
+        _read().update(zip(wanted, row[-width:], strict=True))
+        return row[:-width]
+
+    return query.add_columns(*_columns(wanted)), keep
+
+
+def value(name: str, member_id: int | None = None):
+    """A stamp's value in this request (read with every other stamp not yet read, in one statement)."""
+    key = (name, member_id if _STAMPS[name][1] else None)
+    read = _read()
+    if key not in read:
+        wanted = _wanted(member_id)
+        read.update(zip(wanted, db.session.execute(select(*_columns(wanted))).one(), strict=True))
+    return read[key]
+
+
+def forget(name: str, member_id: int | None = None) -> None:
+    """This request changed what the stamp counts: read it again when it is next asked for."""
+    _read().pop((name, member_id if _STAMPS[name][1] else None), None)
