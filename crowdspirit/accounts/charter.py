@@ -5,6 +5,7 @@ is in force and who accepted it)."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .. import stamps
 from ..database import insert_once
 from ..errors import Conflict, DomainError
 from ..extensions import db
@@ -34,6 +35,7 @@ def publish(admin: User, text_en: str, text_fr: str, note: str) -> CharterVersio
     db.session.add(charter)
     db.session.commit()
     forget("charter-current")
+    stamps.forget("charter-unaccepted", admin.id)
     return charter
 
 
@@ -44,7 +46,7 @@ def accept(user: User, number: int) -> None:
         raise Conflict(_l("A newer version of the charter was published meanwhile: read it, then accept it."))
     insert_once(CharterAcceptance, version_id=charter.id, user_id=user.id)
     db.session.commit()
-    forget(f"charter-accepted:{user.id}:{charter.id}")
+    stamps.forget("charter-unaccepted", user.id)
 
 
 def accepted_by(user: User) -> list[tuple[int, object]]:

@@ -3,9 +3,9 @@ needs before taking part (a confirmed address, the charter in force accepted).""
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from .. import access
+from .. import access, stamps
 from ..access import Rule, Standing
 from ..extensions import db
 from ..requestcache import per_request
@@ -31,15 +31,24 @@ def charter_in_force() -> CharterVersion | None:
         select(CharterVersion).order_by(CharterVersion.number.desc()).limit(1)))
 
 
+def _charter_unaccepted(member_id: int):
+    """The id of the charter version in force if the member has not accepted it, else NULL (a member's stamp, read
+    with the others in the sign-in loader's statement: no statement of its own)."""
+    newest = select(func.max(CharterVersion.number)).scalar_subquery()
+    accepted = select(CharterAcceptance.id).where(CharterAcceptance.version_id == CharterVersion.id,
+                                                  CharterAcceptance.user_id == member_id).exists()
+    return select(CharterVersion.id).where(CharterVersion.number == newest, ~accepted).scalar_subquery()
+
+
+stamps.register("charter-unaccepted", _charter_unaccepted, per_member=True)
+
+
 def charter_accepted(user) -> bool:
     """A member takes part once they accepted the charter in force (always, while there is none; an organisation's
     token acts for a team that accepted nothing of its own)."""
-    charter = charter_in_force()
-    if charter is None or isinstance(user, access.OrganisationActor):
+    if isinstance(user, access.OrganisationActor):
         return True
-    return per_request(f"charter-accepted:{user.id}:{charter.id}", lambda: db.session.scalar(
-        select(CharterAcceptance.id).where(CharterAcceptance.version_id == charter.id,
-                                           CharterAcceptance.user_id == user.id)) is not None)
+    return stamps.value("charter-unaccepted", user.id) is None
 
 
 def charter_link() -> tuple:
