@@ -58,6 +58,10 @@ def database_url(sqlite_template, tmp_path):
     return f"sqlite:///{path}"
 
 
+#: emailed links whose refusal, when acted on, leaves a line in the platform's audit log (issue 19)
+AUDITED_REFUSALS = ("/email/verify/", "/email/change/", "/password/reset/")
+
+
 def snapshot() -> dict:
     """Every row of every table, minus the columns a refusal may change."""
     tables = {}
@@ -104,6 +108,8 @@ def test_generated_form_input_never_fails_nor_writes_half(app, client, login_as,
             assert response.status_code < 500, f"{role} got {response.status_code} for {data!r}"
             if 400 <= response.status_code < 500:
                 changed = changed_tables(before, snapshot())
+                if url.startswith(AUDITED_REFUSALS):  # the refusal's own audit line, and nothing else
+                    changed = [name for name in changed if name != "audit_events"]
                 assert not changed, f"{role} got {response.status_code} for {data!r}, yet {changed} changed"
 
         return post_generated
