@@ -74,7 +74,8 @@ def seed(url: str, users: int, ideas: int, threads: int) -> dict:
         upgrade()
         logging.disable(logging.NOTSET)
         emails = [f"member{n}@bench.example" for n in range(users)]
-        members = [accounts.register(email, f"Member {n}", PASSWORD, "amateur", confirmed=True) for n, email in enumerate(emails)]
+        members = [accounts.register(email, f"Member {n}", PASSWORD, "amateur", confirmed=True)
+                   for n, email in enumerate(emails)]
         owned = [projects.create_project(members[n], f"Field {n} {rng.choice(WORDS)}", "A field", "", "self_carried")
                  for n in range(5)]
         for project in owned:

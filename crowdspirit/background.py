@@ -12,10 +12,12 @@ _started: dict[str, tuple[threading.Thread, threading.Event]] = {}
 _lock = threading.Lock()
 
 
-def run_loop(app, step, wake: threading.Event, stop: threading.Event, interval: float) -> None:
-    """Call step() (which returns True while it has more to do) until stopped; sleep between rounds."""
+def run_loop(app, step, wake: threading.Event, stop: threading.Event, interval: float, gather: float = 0.0) -> None:
+    """Call step() (which returns True while it has more to do) until stopped; sleep between rounds, and once woken
+    wait gather seconds more, so that what else comes meanwhile is done in the same round."""
     while not stop.is_set():
-        wake.wait(interval)
+        if wake.wait(interval) and gather:
+            stop.wait(gather)
         wake.clear()
         if stop.is_set():
             return
@@ -28,14 +30,15 @@ def run_loop(app, step, wake: threading.Event, stop: threading.Event, interval: 
                 stop.wait(5)
 
 
-def start_once(key: str, step, wake: threading.Event, interval: float) -> None:
-    """Start this process's thread for a job once (key names the job and what it works on)."""
+def start_once(key: str, step, wake: threading.Event, interval: float, gather: float = 0.0) -> None:
+    """Start this process's thread for a job once (key names the job and what it works on); see run_loop."""
     app = current_app._get_current_object()
     with _lock:
         if key in _started:
             return
         stop = threading.Event()
-        thread = threading.Thread(target=run_loop, args=(app, step, wake, stop, interval), name=key, daemon=True)
+        thread = threading.Thread(target=run_loop, args=(app, step, wake, stop, interval, gather), name=key,
+                                  daemon=True)
         _started[key] = (thread, stop)
         thread.start()
 

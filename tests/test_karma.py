@@ -292,7 +292,7 @@ def test_a_failing_handler_never_breaks_the_members_action(client, login_as, mak
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(handlers, "contribute", broken)
+    monkeypatch.setattr(handlers, "contribute_many", broken)
     # alembic's logging.config.fileConfig (run by the migrations) disables the loggers that existed before it
     monkeypatch.setattr(logging.getLogger("crowdspirit.events"), "disabled", False)
     with caplog.at_level(logging.ERROR, logger="crowdspirit.events"):

@@ -19,7 +19,15 @@ from ..signals import (
     post_published,
     stage_changed,
 )
-from .services import award, contribute, give_invite_link, in_own_transaction, record_referral, reverse
+from .services import (
+    award,
+    contribute,
+    contribute_many,
+    give_invite_link,
+    in_own_transaction,
+    record_referral,
+    reverse,
+)
 
 
 def _project_id(post) -> int | None:
@@ -41,19 +49,23 @@ def _idea_promoted(idea, source: str, **_extra) -> None:
             idea.author_id, "idea_promoted", ("idea", idea.id), idea.project_id))
 
 
-def vote_cast(idea, user, **_extra) -> None:
-    """A vote earns the voter, except on their own idea (applied from the event outbox)."""
-    if idea.author_id != user.id:
-        contribute(user.id, "vote_cast", ("idea", idea.id), idea.project_id)
+def votes_cast(occurrences) -> None:
+    """Votes earn their voters, except on their own ideas (applied from the event outbox, a burst at a time)."""
+    contribute_many("vote_cast", [(details["user"].id, ("idea", idea.id), idea.project_id)
+                                  for idea, details in occurrences
+                                  if idea is not None and details["user"] is not None
+                                  and idea.author_id != details["user"].id])
 
 
-def vote_withdrawn(idea, user, **_extra) -> None:
-    """A withdrawn vote takes back what it earned (applied from the event outbox)."""
-    reverse(user.id, "vote_cast", ("idea", idea.id), "vote_withdrawn")
+def votes_withdrawn(occurrences) -> None:
+    """Withdrawn votes take back what they earned (applied from the event outbox)."""
+    for idea, details in occurrences:
+        if idea is not None and details["user"] is not None:
+            reverse(details["user"].id, "vote_cast", ("idea", idea.id), "vote_withdrawn")
 
 
 #: the durable subscriptions: signal -> handler, applied exactly once through the event outbox (events.subscribe)
-DURABLE = {signals.vote_cast: vote_cast, signals.vote_withdrawn: vote_withdrawn}
+DURABLE = {signals.vote_cast: votes_cast, signals.vote_withdrawn: votes_withdrawn}
 
 
 @post_published.connect

@@ -4,12 +4,13 @@ member and the leaderboards show, invitation links and referrals, and the check 
 import logging
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -32,21 +33,36 @@ CONTRIBUTIONS = ("idea_proposed", "vote_cast", "comment", "amendment_accepted", 
 
 
 # --- Writing the log -------------------------------------------------------------------------------
-def _lock_member(user_id: int) -> None:
-    """Hold the member's row until commit (on SQLite, the write lock), so that their caps and earlier awards are
+#: one award to write: (member's id, source, project id or None)
+Award = tuple[int, Source, int | None]
+
+
+def _lock_members(user_ids) -> None:
+    """Hold the members' rows until commit (on SQLite, the write lock), so that their caps and earlier awards are
     read while nobody else writes their karma."""
-    db.session.execute(update(User).where(User.id == user_id).values(karma=User.karma))
+    db.session.execute(update(User).where(User.id.in_(sorted(set(user_ids)))).values(karma=User.karma))
 
 
-def _add_to_totals(user_id: int, project_id: int | None, points: int) -> None:
-    """Add points to the member's platform total and project total with atomic increments in SQL."""
-    if not points:
-        return
-    db.session.execute(update(User).where(User.id == user_id).values(karma=User.karma + points))
-    if project_id is not None:
-        statement = dialect_insert(KarmaTotal).values(user_id=user_id, project_id=project_id, points=points)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["user_id", "project_id"], set_={"points": KarmaTotal.points + statement.excluded.points}))
+def _add_to_totals(events) -> None:
+    """Add the events' points to their members' platform and project totals: one increment in SQL per member and
+    per member and project."""
+    platform, projects = Counter(), Counter()
+    for event in events:
+        if event.points:
+            platform[event.user_id] += event.points
+            if event.project_id is not None:
+                projects[event.user_id, event.project_id] += event.points
+    users = User.__table__
+    if platform:
+        db.session.connection().execute(
+            update(users).where(users.c.id == bindparam("member")).values(karma=users.c.karma + bindparam("add")),
+            [{"member": user_id, "add": points} for user_id, points in platform.items()])
+    if projects:
+        statement = dialect_insert(KarmaTotal)
+        db.session.connection().execute(statement.on_conflict_do_update(
+            index_elements=["user_id", "project_id"], set_={"points": KarmaTotal.points + statement.excluded.points}),
+            [{"user_id": user_id, "project_id": project_id, "points": points}
+             for (user_id, project_id), points in projects.items()])
 
 
 def _is_reversed(event):
@@ -63,60 +79,90 @@ def _awards(user_id: int, rule: str, source: Source):
                                     KarmaEvent.seq.is_not(None))
 
 
-def _earned_today(user_id: int, rule: str) -> int:
-    """What the member's awards under this rule gave them since midnight UTC."""
+def _earlier_awards(rule: str, awards: list[Award]) -> dict[tuple, list[bool]]:
+    """(member, source kind, source id) -> whether each of its earlier awards under the rule was reversed."""
+    earlier: dict[tuple, list[bool]] = {}
+    keys = {(user_id, *source) for user_id, source, _project in awards}
+    rows = db.session.execute(select(KarmaEvent.user_id, KarmaEvent.source_kind, KarmaEvent.source_id,
+                                     _is_reversed(KarmaEvent)).where(
+        KarmaEvent.rule == rule, KarmaEvent.seq.is_not(None),
+        tuple_(KarmaEvent.user_id, KarmaEvent.source_kind, KarmaEvent.source_id).in_(keys)))
+    for user_id, kind, source_id, reversed_ in rows:
+        earlier.setdefault((user_id, kind, source_id), []).append(reversed_)
+    return earlier
+
+
+def _earned_today(rule: str, user_ids) -> Counter:
+    """What each member's awards under this rule gave them since midnight UTC."""
     midnight = datetime.combine(utcnow().date(), time.min)
-    return db.session.scalar(select(func.coalesce(func.sum(KarmaEvent.points), 0)).where(
-        KarmaEvent.user_id == user_id, KarmaEvent.rule == rule, KarmaEvent.seq.is_not(None),
-        KarmaEvent.created_at >= midnight))
+    return Counter(dict(db.session.execute(
+        select(KarmaEvent.user_id, func.sum(KarmaEvent.points)).where(
+            KarmaEvent.user_id.in_(set(user_ids)), KarmaEvent.rule == rule, KarmaEvent.seq.is_not(None),
+            KarmaEvent.created_at >= midnight).group_by(KarmaEvent.user_id)).all()))
+
+
+def award_many(rule: str, awards: list[Award]) -> list[KarmaEvent]:
+    """Write what each source earns its member under a rule, in order, and their totals (the caller commits); returns
+    the events written.
+
+    Nothing for a source that already earned under this rule and was not reversed since (the same source never earns
+    twice); beyond the rule's daily cap the event is written with the points left (0 at most), so the member can see
+    why. A thousand awards cost the same few statements as one.
+    """
+    spec = rules.current()[rule]
+    if spec.points <= 0 or not awards:
+        return []
+    _lock_members(user_id for user_id, _source, _project in awards)
+    earlier = _earlier_awards(rule, awards)
+    earned = _earned_today(rule, [user_id for user_id, _source, _project in awards]) if spec.daily_cap else Counter()
+    events, now = [], utcnow()
+    for user_id, (kind, source_id), project_id in awards:
+        before = earlier.setdefault((user_id, kind, source_id), [])
+        if not all(before):
+            continue
+        points, cause = spec.points, ""
+        if spec.daily_cap is not None and (room := max(spec.daily_cap - earned[user_id], 0)) < points:
+            points, cause = room, "capped"
+        earned[user_id] += points
+        before.append(False)
+        events.append(KarmaEvent(user_id=user_id, rule=rule, points=points, source_kind=kind, source_id=source_id,
+                                 project_id=project_id, seq=len(before) - 1, cause=cause, created_at=now))
+    db.session.add_all(events)
+    db.session.flush()
+    _add_to_totals(events)
+    return events
 
 
 def award(user_id: int, rule: str, source: Source, project_id: int | None = None) -> KarmaEvent | None:
-    """Write what a source earns a member under a rule, and their totals (the caller commits).
-
-    Nothing when the rule is off or when the source already earned under this rule and was not reversed since
-    (the same source never earns twice); beyond the rule's daily cap the event is written with the points left
-    (0 at most), so the member can see why.
-    """
-    spec = rules.current()[rule]
-    if spec.points <= 0:
-        return None
-    _lock_member(user_id)
-    earlier = db.session.execute(
-        _awards(user_id, rule, source).with_only_columns(KarmaEvent.id, _is_reversed(KarmaEvent))).all()
-    if not all(reversed_ for _id, reversed_ in earlier):
-        return None
-    points, cause = spec.points, ""
-    if spec.daily_cap is not None:
-        room = max(spec.daily_cap - _earned_today(user_id, rule), 0)
-        if room < points:
-            points, cause = room, "capped"
-    event = KarmaEvent(user_id=user_id, rule=rule, points=points, source_kind=source[0], source_id=source[1],
-                       project_id=project_id, seq=len(earlier), cause=cause, created_at=utcnow())
-    db.session.add(event)
-    db.session.flush()
-    _add_to_totals(user_id, project_id, points)
-    return event
+    """Write what a source earns a member under a rule, and their totals (the caller commits): see award_many."""
+    return next(iter(award_many(rule, [(user_id, source, project_id)])), None)
 
 
 def reverse(user_id: int, rule: str, source: Source, cause: str) -> list[KarmaEvent]:
     """Cancel what a source earned the member under a rule with negative events, and their totals (no commit)."""
-    _lock_member(user_id)
+    _lock_members([user_id])
     live = db.session.scalars(_awards(user_id, rule, source).where(~_is_reversed(KarmaEvent))).all()
     reversals = [KarmaEvent(user_id=user_id, rule=rule, points=-event.points, source_kind=event.source_kind,
                             source_id=event.source_id, project_id=event.project_id, reverses_id=event.id,
                             cause=cause, created_at=utcnow()) for event in live]
     db.session.add_all(reversals)
     db.session.flush()
-    for reversal in reversals:
-        _add_to_totals(user_id, reversal.project_id, reversal.points)
+    _add_to_totals(reversals)
     return reversals
+
+
+def contribute_many(rule: str, awards: list[Award]) -> None:
+    """Award contributions, then see whether they make their members active invitees (no commit)."""
+    members = {event.user_id for event in award_many(rule, awards)}
+    if members:
+        for invitee_id in db.session.scalars(select(Referral.invitee_id).where(
+                Referral.invitee_id.in_(members), Referral.activated_at.is_(None))).all():
+            _check_activation(invitee_id)
 
 
 def contribute(user_id: int, rule: str, source: Source, project_id: int | None) -> None:
     """Award a contribution, then see whether it makes the member an active invitee (no commit)."""
-    if award(user_id, rule, source, project_id) is not None:
-        _check_activation(user_id)
+    contribute_many(rule, [(user_id, source, project_id)])
 
 
 def in_own_transaction(description: str, action) -> None:
