@@ -5,6 +5,7 @@ import time
 
 import pytest
 from conftest import TEST_CONFIG
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
 from crowdspirit import background, create_app, events
@@ -105,3 +106,42 @@ def test_the_delivery_thread_applies_what_a_request_emitted(app, client, login_a
         background.stop_all(timeout=10)
     assert waiting() == 0
     assert vote_karma(voter) == 2
+
+
+def delivery_statements() -> tuple[int, int]:
+    """(events applied, SQL statements run) by delivering everything waiting in one call of deliver."""
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        applied = events.deliver()
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", count)
+    return applied, len(statements)
+
+
+@pytest.mark.parametrize("burst", [3, 25])
+def test_a_burst_of_votes_is_applied_in_the_same_statements_as_a_few(undelivered, make_user, make_idea, burst):
+    """However many votes wait, their karma is written by the same few statements, with the daily cap and the order
+    of a withdrawal and a vote again kept exactly as if they had been applied one by one."""
+    voters = [make_user(name=f"Voter {n}") for n in range(2)]
+    ideas = [make_idea(stage="vote", title=f"Idea {n}") for n in range(burst)]
+    for idea in ideas:
+        for voter in voters:
+            pipeline.cast_vote(idea, voter)
+    assert waiting() == 2 * burst
+    applied, statements = delivery_statements()
+    assert applied == 2 * burst and waiting() == 0
+    assert statements <= 12  # claim, read the rows named, lock, earlier awards, today's points, insert, totals
+    for voter in voters:  # 1 point a vote, up to 20 a day
+        assert vote_karma(voter) == min(burst, 20)
+        db.session.refresh(voter)
+        assert voter.karma == min(burst, 20)
+    pipeline.withdraw_vote(ideas[0], voters[0])
+    pipeline.cast_vote(ideas[0], voters[0])
+    assert events.deliver_all() == 2
+    # taken back, then earned again; on a full day the cap, which counts the day's awards, leaves nothing to earn
+    assert vote_karma(voters[0]) == (burst if burst < 20 else 19)

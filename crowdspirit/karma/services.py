@@ -10,7 +10,7 @@ from datetime import datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, func, select, tuple_, update
+from sqlalchemy import bindparam, exists, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -43,15 +43,15 @@ def _lock_members(user_ids) -> None:
     db.session.execute(update(User).where(User.id.in_(sorted(set(user_ids)))).values(karma=User.karma))
 
 
-def _add_to_totals(events) -> None:
-    """Add the events' points to their members' platform and project totals: one increment in SQL per member and
-    per member and project."""
+def _add_to_totals(lines) -> None:
+    """Add the points of (member's id, project id or None, points) lines to the members' platform and project totals:
+    one increment in SQL per member and per member and project."""
     platform, projects = Counter(), Counter()
-    for event in events:
-        if event.points:
-            platform[event.user_id] += event.points
-            if event.project_id is not None:
-                projects[event.user_id, event.project_id] += event.points
+    for user_id, project_id, points in lines:
+        if points:
+            platform[user_id] += points
+            if project_id is not None:
+                projects[user_id, project_id] += points
     users = User.__table__
     if platform:
         db.session.connection().execute(
@@ -101,9 +101,9 @@ def _earned_today(rule: str, user_ids) -> Counter:
             KarmaEvent.created_at >= midnight).group_by(KarmaEvent.user_id)).all()))
 
 
-def award_many(rule: str, awards: list[Award]) -> list[KarmaEvent]:
+def award_many(rule: str, awards: list[Award]) -> list[int]:
     """Write what each source earns its member under a rule, in order, and their totals (the caller commits); returns
-    the events written.
+    the ids of the members whose awards were written, one per award.
 
     Nothing for a source that already earned under this rule and was not reversed since (the same source never earns
     twice); beyond the rule's daily cap the event is written with the points left (0 at most), so the member can see
@@ -115,7 +115,7 @@ def award_many(rule: str, awards: list[Award]) -> list[KarmaEvent]:
     _lock_members(user_id for user_id, _source, _project in awards)
     earlier = _earlier_awards(rule, awards)
     earned = _earned_today(rule, [user_id for user_id, _source, _project in awards]) if spec.daily_cap else Counter()
-    events, now = [], utcnow()
+    rows, now = [], utcnow()
     for user_id, (kind, source_id), project_id in awards:
         before = earlier.setdefault((user_id, kind, source_id), [])
         if not all(before):
@@ -125,17 +125,19 @@ def award_many(rule: str, awards: list[Award]) -> list[KarmaEvent]:
             points, cause = room, "capped"
         earned[user_id] += points
         before.append(False)
-        events.append(KarmaEvent(user_id=user_id, rule=rule, points=points, source_kind=kind, source_id=source_id,
-                                 project_id=project_id, seq=len(before) - 1, cause=cause, created_at=now))
-    db.session.add_all(events)
-    db.session.flush()
-    _add_to_totals(events)
-    return events
+        rows.append({"user_id": user_id, "rule": rule, "points": points, "source_kind": kind,
+                     "source_id": source_id, "project_id": project_id, "seq": len(before) - 1, "cause": cause,
+                     "created_at": now})
+    if rows:
+        db.session.execute(insert(KarmaEvent), rows)
+        _add_to_totals((row["user_id"], row["project_id"], row["points"]) for row in rows)
+    return [row["user_id"] for row in rows]
 
 
-def award(user_id: int, rule: str, source: Source, project_id: int | None = None) -> KarmaEvent | None:
-    """Write what a source earns a member under a rule, and their totals (the caller commits): see award_many."""
-    return next(iter(award_many(rule, [(user_id, source, project_id)])), None)
+def award(user_id: int, rule: str, source: Source, project_id: int | None = None) -> bool:
+    """Write what a source earns a member under a rule, and their totals (the caller commits): see award_many; True
+    when something was written."""
+    return bool(award_many(rule, [(user_id, source, project_id)]))
 
 
 def reverse(user_id: int, rule: str, source: Source, cause: str) -> list[KarmaEvent]:
@@ -147,13 +149,13 @@ def reverse(user_id: int, rule: str, source: Source, cause: str) -> list[KarmaEv
                             cause=cause, created_at=utcnow()) for event in live]
     db.session.add_all(reversals)
     db.session.flush()
-    _add_to_totals(reversals)
+    _add_to_totals((reversal.user_id, reversal.project_id, reversal.points) for reversal in reversals)
     return reversals
 
 
 def contribute_many(rule: str, awards: list[Award]) -> None:
     """Award contributions, then see whether they make their members active invitees (no commit)."""
-    members = {event.user_id for event in award_many(rule, awards)}
+    members = set(award_many(rule, awards))
     if members:
         for invitee_id in db.session.scalars(select(Referral.invitee_id).where(
                 Referral.invitee_id.in_(members), Referral.activated_at.is_(None))).all():
