@@ -8,8 +8,9 @@ counts forgets it (`forget`), and its next `value()` reads it again.
 """
 
 from collections.abc import Callable
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .extensions import db
 from .requestcache import per_request
@@ -35,15 +36,28 @@ def _wanted(member_id: int | None) -> list[tuple]:
             if (not per_member or member_id is not None) and (name, member_id if per_member else None) not in read]
 
 
-def _columns(wanted: list[tuple]) -> list:
-    """The scalar subqueries of these stamps, labelled."""
-    return [(_STAMPS[name][0](member_id) if member_id is not None else _STAMPS[name][0]()).label(f"stamp_{i}")
-            for i, (name, member_id) in enumerate(wanted)]
+#: the bind parameter a statement reading members' stamps takes the member's id from
+MEMBER = "stamp_member"
+
+
+@lru_cache(maxsize=64)
+def _columns(names: tuple[str, ...]) -> tuple:
+    """The scalar subqueries of these stamps, labelled, a member's taking their id from the MEMBER parameter (built
+    once per process: a statement built again costs more than reading it)."""
+    return tuple((_STAMPS[name][0](bindparam(MEMBER)) if _STAMPS[name][1] else _STAMPS[name][0]()).label(
+        f"stamp_{i}") for i, name in enumerate(names))
+
+
+@lru_cache(maxsize=64)
+def _added(query, names: tuple[str, ...]):
+    """query with these stamps as extra columns (built once per process and query)."""
+    return query.add_columns(*_columns(names))
 
 
 def with_stamps(query, member_id: int):
-    """query with the stamps of this member (and everyone's) not yet read as extra columns, and a function to call
-    with a result row: it keeps the stamps and returns the row's own part."""
+    """query with the stamps of this member (and everyone's) not yet read as extra columns, to be run with
+    `{MEMBER: member_id}` among its parameters, and a function to call with a result row: it keeps the stamps and
+    returns the row's own part."""
     wanted = _wanted(member_id)
     if not wanted:
         return query, lambda row: row
@@ -53,7 +67,13 @@ def with_stamps(query, member_id: int):
         _read().update(zip(wanted, row[-width:], strict=True))
         return row[:-width]
 
-    return query.add_columns(*_columns(wanted)), keep
+    return _added(query, tuple(name for name, _member in wanted)), keep
+
+
+@lru_cache(maxsize=64)
+def _alone(names: tuple[str, ...]):
+    """The select() of these stamps alone (built once per process)."""
+    return select(*_columns(names))
 
 
 def value(name: str, member_id: int | None = None):
@@ -62,7 +82,8 @@ def value(name: str, member_id: int | None = None):
     read = _read()
     if key not in read:
         wanted = _wanted(member_id)
-        read.update(zip(wanted, db.session.execute(select(*_columns(wanted))).one(), strict=True))
+        names = tuple(name for name, _member in wanted)
+        read.update(zip(wanted, db.session.execute(_alone(names), {MEMBER: member_id}).one(), strict=True))
     return read[key]
 
 

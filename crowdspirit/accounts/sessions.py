@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -38,10 +38,17 @@ def _cutoffs() -> tuple:
     return now - timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]), now - timedelta(days=cfg["SESSION_MAX_DAYS"])
 
 
-def _ended():
-    """The SQL condition of an ended sign-in."""
-    idle, absolute = _cutoffs()
+def _ended(idle=None, absolute=None):
+    """The SQL condition of an ended sign-in (as of now, or as of the cutoffs given, e.g. bind parameters)."""
+    if idle is None:
+        idle, absolute = _cutoffs()
     return or_(UserSession.last_seen_at < idle, UserSession.created_at < absolute)
+
+
+#: the sign-in a cookie names, if still open, with its member: built once, run with the key's digest and the cutoffs
+_OPEN_SIGN_IN = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+                 .where(UserSession.key_hash == bindparam("key_hash"),
+                        ~_ended(bindparam("idle_cutoff"), bindparam("absolute_cutoff"))))
 
 
 def sign_in(user: User, method: str) -> UserSession:
@@ -71,9 +78,10 @@ def load(session_id: str) -> User | None:
     user_id, _colon, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
-    query, keep_stamps = stamps.with_stamps(select(UserSession, User).join(User, User.id == UserSession.user_id)
-                                            .where(UserSession.key_hash == _digest(key), ~_ended()), int(user_id))
-    found = db.session.execute(query).first()
+    query, keep_stamps = stamps.with_stamps(_OPEN_SIGN_IN, int(user_id))
+    idle, absolute = _cutoffs()
+    found = db.session.execute(query, {"key_hash": _digest(key), "idle_cutoff": idle, "absolute_cutoff": absolute,
+                                       stamps.MEMBER: int(user_id)}).first()
     if found is None:
         return None
     record, user = keep_stamps(found)
