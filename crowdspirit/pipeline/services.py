@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask_babel import format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import case, delete, func, literal, select, update
+from sqlalchemy import bindparam, case, delete, func, literal, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import access, events, stamps
@@ -250,16 +250,26 @@ def _check_voting_open(idea: Idea) -> None:
         raise Conflict(_l("Voting on this idea has closed."))
 
 
+_IDEAS = Idea.__table__
+#: add to an idea's count in SQL (atomic under concurrent votes) and read the new count back; a statement of the
+#: table, not of the model: the session has nothing to synchronise, the count returned is what the caller shows
+_COUNT_VOTE = (update(_IDEAS).where(_IDEAS.c.id == bindparam("idea")).values(vote_count=_IDEAS.c.vote_count
+                                                                               + bindparam("change"))
+               .returning(_IDEAS.c.vote_count))
+
+
+def _count_vote(idea: Idea, change: int) -> int:
+    """Add change to the idea's vote count and return the new count."""
+    return db.session.execute(_COUNT_VOTE, {"idea": idea.id, "change": change}).scalar_one()
+
+
 def cast_vote(idea: Idea, user) -> int:
     """Record the user's vote and return the new count; promotes at threshold if the crowd decides."""
     _check_voting_open(idea)
     if not insert_once(Vote, idea_id=idea.id, user_id=user.id, created_at=utcnow()):
         db.session.rollback()
         raise Conflict(_l("You have already voted for this idea."))
-    count = db.session.execute(
-        update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count + 1)
-        .returning(Idea.vote_count)
-    ).scalar_one()
+    count = _count_vote(idea, +1)
     project = idea.project
     promotes = project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold
     events.emit(vote_cast, idea, user=user)
@@ -279,10 +289,7 @@ def withdraw_vote(idea: Idea, user) -> int:
     if not removed:
         db.session.rollback()
         raise Conflict(_l("You have not voted for this idea."))
-    count = db.session.execute(
-        update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count - 1)
-        .returning(Idea.vote_count)
-    ).scalar_one()
+    count = _count_vote(idea, -1)
     events.emit(vote_withdrawn, idea, user=user)
     db.session.commit()
     return count
