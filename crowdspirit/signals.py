@@ -48,3 +48,6 @@ sessions_revoked = _signals.signal("sessions-revoked")
 #: something about an account that the platform's audit log keeps (a deletion, a refused link or identity token);
 #: sender: the acting user or None, with action=..., target=..., details=...; listeners add to the current transaction
 account_audit = _signals.signal("account-audit")
+#: a member is deleting their account; sender: the User (still as it was), with remove_posts=True when they asked for
+#: their posts' text to go too; each domain erases what it keeps about them in the current transaction (no commit)
+account_erasing = _signals.signal("account-erasing")

@@ -88,6 +88,14 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
+class DeleteAccountForm(CurrentPasswordField):
+    """A member deletes their account, after typing their password again."""
+
+    remove_posts = BooleanField(_l("Also remove the text of my forum posts (they then read \"removed at the "
+                                   "author's request\")"))
+    confirm = BooleanField(_l("I understand that this cannot be undone"), validators=[DataRequired()])
+
+
 class ChangeEmailForm(CurrentPasswordField):
     """A member moves their account to another address (confirmed from that address)."""
 

@@ -12,16 +12,16 @@ from .models import User
 
 
 def person_document(user: User) -> dict | None:
-    """Members' public profiles; banned members leave search."""
-    if user.banned:
+    """Members' public profiles; banned and deleted members leave search."""
+    if user.banned or user.deleted_at is not None:
         return None
     return document(f"person:{user.id}", Visibility.PUBLIC.value, user.display_name, f"{user.skills}\n{user.bio}",
                     user.created_at, author=user.id)
 
 
 def show_person(user: User) -> search.Shown | None:
-    """A member's hit: their profile, skills and bio for the snippet (none for banned members)."""
-    if user.banned:
+    """A member's hit: their profile, skills and bio for the snippet (none for banned or deleted members)."""
+    if user.banned or user.deleted_at is not None:
         return None
     return search.Shown(user.display_name, url_for("accounts.profile", user_id=user.id), f"{user.skills}\n{user.bio}",
                         user.created_at)

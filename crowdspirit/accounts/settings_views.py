@@ -1,14 +1,15 @@
-"""A member's account settings: where they are signed in, and their email address (confirmation and change)."""
+"""A member's account settings: where they are signed in, their email address (confirmation and change), and the
+deletion of their account."""
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from ..errors import Conflict, DomainError
 from ..web.limits import per_member
 from ..web.rendering import form_status, redirect_to, render
-from . import sessions, verification
-from .forms import ChangeEmailForm
+from . import erasure, sessions, verification
+from .forms import ChangeEmailForm, DeleteAccountForm
 from .views import bp
 
 
@@ -99,3 +100,20 @@ def confirm_email_change(token: str):
     new_email = verification.confirm_change(token)
     flash(_("Your email address is now %(email)s.", email=new_email), "success")
     return redirect_to(url_for("home.index"))
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete your account: what goes and what stays is written on the page; your password confirms."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            erasure.delete_account(current_user._get_current_object(), form.current.data, form.remove_posts.data)
+        except DomainError as error:
+            form.current.errors.append(error.message)
+        else:
+            logout_user()
+            flash(_("Your account is deleted. Thank you for what you brought to the community."), "info")
+            return redirect_to(url_for("home.index"))
+    return render("accounts/delete.html", status=form_status(form), form=form)

@@ -166,7 +166,7 @@ def logout():
 def profile(user_id: int):
     """A member's public profile; the other domains' panels add their ideas, votes and (on one's own) invitations."""
     user = services.get_user(user_id)
-    if user is None:
+    if user is None or user.deleted_at is not None:  # a deleted member has no profile any more
         raise NotFound(_("This page does not exist, or you may not see it."))
     return render("accounts/profile.html", user=user)
 

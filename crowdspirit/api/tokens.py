@@ -6,14 +6,14 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..access import OrganisationActor, require
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from .models import ApiCall, ApiToken
+from .models import ApiCall, ApiToken, Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
 PREFIX = "cs_"
@@ -108,3 +108,14 @@ def record_call(token: ApiToken, method: str, path: str, status: int) -> None:
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not log API call %s %s with token %s", method, path, token.id)
+
+
+def erase_member(user, **_extra) -> None:
+    """The `account_erasing` listener: the member's tokens (with the log of their calls) and the webhooks they made
+    (with their deliveries) go."""
+    tokens = select(ApiToken.id).where(ApiToken.user_id == user.id)
+    db.session.execute(delete(ApiCall).where(ApiCall.token_id.in_(tokens)))
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    hooks = select(Webhook.id).where(Webhook.created_by_id == user.id)
+    db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id.in_(hooks)))
+    db.session.execute(delete(Webhook).where(Webhook.created_by_id == user.id))

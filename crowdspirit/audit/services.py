@@ -4,7 +4,7 @@ import csv
 import io
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..database import paginate
 from ..extensions import db
@@ -55,3 +55,8 @@ def platform_events(page: int, per_page: int):
     """One page of the platform's own events (accounts: address changes, refused links), newest first."""
     return paginate(select(AuditEvent).where(AuditEvent.project_id.is_(None)).order_by(AuditEvent.id.desc()),
                     page, per_page)
+
+
+def erase_member(user, **_extra) -> None:
+    """The `account_erasing` listener: the network addresses kept with what the member did go (the events stay)."""
+    db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(ip_address=""))

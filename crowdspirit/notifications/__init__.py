@@ -9,10 +9,12 @@ def init_app(app: Flask) -> None:
     """Register the notifications' filter, the follow button, the unread badge, their page and send-digests; its
     services listen to new and moderated posts."""
     from ..commands import crowdspirit_cli
+    from ..signals import account_erasing
     from . import commands, panels, rules, services, views  # noqa: F401  (services: the signal listeners)
 
     rules.register()
     panels.register()
+    account_erasing.connect(services.erase_member)
     app.context_processor(views.unread_badge)
     app.register_blueprint(views.bp)
     crowdspirit_cli.add_command(commands.send_digests)

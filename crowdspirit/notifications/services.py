@@ -3,7 +3,7 @@ access policy at creation and again at reading (a member who loses access loses 
 
 import re
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from .. import stamps
 from ..access import can, remembered, visible
@@ -162,3 +162,9 @@ def mark_emailed(items: list[Notification]) -> None:
     for item in items:
         item.emailed_at = now
     db.session.commit()
+
+
+def erase_member(user, **_extra) -> None:
+    """The `account_erasing` listener: the member's notifications and the threads they follow go."""
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(ThreadFollow).where(ThreadFollow.user_id == user.id))
