@@ -102,6 +102,8 @@ def from_environment(instance_path: str) -> dict:
         #: seconds a verification or email change link works
         "EMAIL_TOKEN_MAX_AGE": int(os.environ.get("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600)),
         "VERIFICATION_RATE_LIMIT": os.environ.get("VERIFICATION_RATE_LIMIT", "3 per hour"),
+        #: archives of one's data a member may ask for (each is built in the background)
+        "ARCHIVE_RATE_LIMIT": os.environ.get("ARCHIVE_RATE_LIMIT", "3 per hour"),
         #: wrong passwords in a row that lock an account for LOGIN_LOCKOUT_MINUTES (0: never lock)
         "LOGIN_LOCKOUT_ATTEMPTS": int(os.environ.get("LOGIN_LOCKOUT_ATTEMPTS", 5)),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)),

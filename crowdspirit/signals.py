@@ -51,3 +51,5 @@ account_audit = _signals.signal("account-audit")
 #: a member is deleting their account; sender: the User (still as it was), with remove_posts=True when they asked for
 #: their posts' text to go too; each domain erases what it keeps about them in the current transaction (no commit)
 account_erasing = _signals.signal("account-erasing")
+#: a member asked for an archive of their data; sender: the User, with page=the absolute address of their data page
+data_archive_requested = _signals.signal("data-archive-requested")

@@ -8,11 +8,18 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 def init_app(app: Flask) -> None:
     """Register the accounts' access rules, the session's user loader, profile labels, pages and create-admin."""
+    from .. import events
     from ..commands import crowdspirit_cli
     from ..extensions import login_manager
-    from . import charter_views, commands, indexing, rules, sessions, settings_views, views  # noqa: F401  (routes)
+    from ..signals import data_archive_requested
+    from . import archive, charter_views, commands, indexing, rules, sessions, settings_views, views  # noqa: F401
 
     rules.register()
+    events.subscribe(data_archive_requested, archive.prepare)
+    archive.register("charter_acceptances", lambda user: archive.rows_of(
+        models.CharterAcceptance, models.CharterAcceptance.user_id == user.id))
+    archive.register("sign_ins", lambda user: archive.rows_of(
+        models.UserSession, models.UserSession.user_id == user.id, leave_out={"key_hash"}))
     indexing.register()
     login_manager.user_loader(sessions.load)
     login_manager.login_view = "accounts.login"

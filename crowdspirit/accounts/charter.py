@@ -47,10 +47,3 @@ def accept(user: User, number: int) -> None:
     insert_once(CharterAcceptance, version_id=charter.id, user_id=user.id)
     db.session.commit()
     stamps.forget("charter-unaccepted", user.id)
-
-
-def accepted_by(user: User) -> list[tuple[int, object]]:
-    """(version number, when) of every version the member accepted (for their data export)."""
-    return list(db.session.execute(select(CharterVersion.number, CharterAcceptance.accepted_at)
-                                   .join(CharterVersion, CharterVersion.id == CharterAcceptance.version_id)
-                                   .where(CharterAcceptance.user_id == user.id).order_by(CharterVersion.number)))

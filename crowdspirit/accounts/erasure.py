@@ -3,11 +3,11 @@ contributed reads "a deleted member"; every domain erases what it keeps about th
 
 from flask_babel import lazy_gettext as _l
 
-from ..database import utcnow
+from ..database import after_commit, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..signals import account_audit, account_erasing
-from . import sessions
+from . import archive, sessions
 from .models import User, new_session_token
 from .services import password_matches
 
@@ -28,6 +28,8 @@ def delete_account(user: User, password: str, remove_posts: bool = False) -> Non
         raise DomainError(_l("Your current password is not this one."))
     account_erasing.send(user, remove_posts=remove_posts)
     sessions.revoke_all(user)
+    user_id = user.id
+    after_commit(lambda: archive.remove_archives(user_id))  # one being built meanwhile sees the deletion and goes
     user.email, user.display_name, user.password_hash = deleted_email(user.id), DELETED_NAME, "!"
     user.bio = user.skills = ""
     user.organisation_id, user.is_moderator, user.is_admin, user.is_org_admin = None, False, False, False

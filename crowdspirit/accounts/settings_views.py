@@ -1,14 +1,14 @@
 """A member's account settings: where they are signed in, their email address (confirmation and change), and the
 deletion of their account."""
 
-from flask import flash, request, url_for
+from flask import abort, current_app, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..errors import Conflict, DomainError
 from ..web.limits import per_member
 from ..web.rendering import form_status, redirect_to, render
-from . import erasure, sessions, verification
+from . import archive, erasure, sessions, verification
 from .forms import ChangeEmailForm, DeleteAccountForm
 from .views import bp
 
@@ -117,3 +117,34 @@ def delete_account():
             flash(_("Your account is deleted. Thank you for what you brought to the community."), "info")
             return redirect_to(url_for("home.index"))
     return render("accounts/delete.html", status=form_status(form), form=form)
+
+
+@bp.get("/settings/data")
+@login_required
+def data_page():
+    """Your data: ask for an archive of everything the platform keeps about you, and download it once ready."""
+    prepared = archive.ready(current_user)
+    return render("accounts/data.html", prepared=prepared and archive.prepared_at(prepared),
+                  keep_days=archive.KEEP_DAYS)
+
+
+@bp.post("/settings/data")
+@login_required
+@per_member("ARCHIVE_RATE_LIMIT")
+def request_data_archive():
+    """Ask for a fresh archive of your data: it is prepared in the background and we email you when it is ready."""
+    page = current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.data_page")  # never the Host header's
+    archive.request_archive(current_user._get_current_object(), page)
+    flash(_("We are preparing your archive; we will email you when it is ready."), "info")
+    return redirect_to(url_for("accounts.data_page"))
+
+
+@bp.get("/settings/data/archive.zip")
+@login_required
+def download_data_archive():
+    """Download your prepared archive (yours only: no address names another member's)."""
+    prepared = archive.ready(current_user)
+    if prepared is None:
+        abort(404)
+    return send_file(prepared, mimetype="application/zip", as_attachment=True,
+                     download_name=f"crowdspirit-data-{archive.prepared_at(prepared):%Y-%m-%d}.zip")

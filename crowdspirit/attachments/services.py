@@ -116,3 +116,9 @@ def remove(attachment: Attachment) -> None:
     (storage_dir() / attachment.storage_name).unlink(missing_ok=True)
     db.session.delete(attachment)
     db.session.commit()
+
+
+def files_of(user) -> list[tuple[str, Path]]:
+    """(name in a member's data archive, path) of each file the member uploaded."""
+    return [(f"{attachment.id}-{attachment.filename}", path_of(attachment)) for attachment in db.session.scalars(
+        select(Attachment).where(Attachment.uploader_id == user.id).order_by(Attachment.id))]

@@ -4,8 +4,9 @@ import csv
 import io
 
 from flask import has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
+from ..accounts.archive import rows_of
 from ..database import paginate
 from ..extensions import db
 from ..text import spreadsheet_safe
@@ -60,3 +61,8 @@ def platform_events(page: int, per_page: int):
 def erase_member(user, **_extra) -> None:
     """The `account_erasing` listener: the network addresses kept with what the member did go (the events stay)."""
     db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(ip_address=""))
+
+
+def about_member(user) -> list[dict]:
+    """The audit entries about a member (theirs, or naming their account), for their data archive."""
+    return rows_of(AuditEvent, or_(AuditEvent.actor_id == user.id, AuditEvent.target == f"user #{user.id}"))

@@ -7,12 +7,16 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 def init_app(app: Flask) -> None:
     """Register the forum's access rules, panels, pages, moderation and live socket handlers."""
+    from ..accounts import archive
     from ..signals import account_erasing
     from . import erasure, events, indexing, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
+    from .models import Flag, Post
 
     rules.register()
     indexing.register()
     panels.register()
     account_erasing.connect(erasure.erase_member)
+    archive.register("posts", lambda user: archive.rows_of(Post, Post.author_id == user.id))
+    archive.register("flags", lambda user: archive.rows_of(Flag, Flag.user_id == user.id))
     app.register_blueprint(views.bp)
     app.register_blueprint(moderation_views.bp)

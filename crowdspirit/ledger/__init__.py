@@ -7,7 +7,11 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 def init_app(app: Flask) -> None:
     """Register the ledger's access rule and the payouts page."""
-    from . import rules, views
+    from ..accounts import archive
+    from . import rules, services, views
+    from .models import LedgerLine
 
     rules.register()
+    archive.register("payments", lambda user: archive.rows_of(
+        LedgerLine, LedgerLine.account == services.member_account(user.id)))
     app.register_blueprint(views.bp)

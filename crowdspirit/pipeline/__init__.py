@@ -8,13 +8,16 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 def init_app(app: Flask) -> None:
     """Register the pipeline's access rules, panels, stage labels for templates, the project cards' idea count and
     its pages."""
+    from ..accounts import archive
     from ..projects import services as projects
     from . import indexing, panels, rules, services, views
-    from .models import Stage
+    from .models import Idea, Stage, Vote
 
     rules.register()
     indexing.register()
     panels.register()
+    archive.register("ideas", lambda user: archive.rows_of(Idea, Idea.author_id == user.id))
+    archive.register("votes", lambda user: archive.rows_of(Vote, Vote.user_id == user.id))
     projects.CARD_COUNTS["ideas"] = services.idea_counts
     app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=services.STAGE_LABELS, stage_badge=services.stage_badge,
                                  idea_row=panels.idea_row)

@@ -1,17 +1,25 @@
-"""Deleting one's account (the right to erasure): after the password is typed again, nothing personal is left in any
-table or in the search index, sign-ins end at once, the member's contributions stay attributed to "a deleted member"
-(their posts' text removed when they ask), vote counts stay exact, and the platform's audit log records the deletion
-by account number only."""
+"""A member's rights over their data: an archive of it to download (access and portability), and the deletion of
+the account (erasure): after the password is typed again, nothing personal is left in any table or in the search
+index, sign-ins end at once, the member's contributions stay attributed to "a deleted member" (their posts' text
+removed when they ask), vote counts stay exact, and the platform's audit log records the deletion by account number
+only."""
 
-from conftest import PASSWORD
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from conftest import PASSWORD, emailed_path
 from flask import g
 from sqlalchemy import String, Text, func, select
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
+from crowdspirit import events
 from crowdspirit.accounts import erasure
 from crowdspirit.accounts.models import User
 from crowdspirit.api import tokens
+from crowdspirit.attachments import services as attachments
 from crowdspirit.audit.models import AuditEvent
 from crowdspirit.database import belongs_on
 from crowdspirit.extensions import db
@@ -20,9 +28,11 @@ from crowdspirit.forum.erasure import REMOVED_TEXT
 from crowdspirit.forum.models import Post
 from crowdspirit.notifications.models import Notification
 from crowdspirit.pipeline import services as pipeline
+from crowdspirit.projects import nda
 from crowdspirit.search import index, indexer
 
 NAME, EMAIL = "Zelda Quintanilla", "zelda.q@example.org"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40  # what the upload check takes for a PNG
 
 
 def fresh(client):
@@ -125,3 +135,67 @@ def test_posts_text_goes_when_asked_and_a_wrong_password_changes_nothing(client,
     db.session.expire_all()
     assert db.session.get(Post, post.id).body == REMOVED_TEXT
     assert tables_holding(NAME, "Quintanilla") == [] and index_holding("Quintanilla") == []
+
+
+def test_a_member_downloads_their_data_checked_field_by_field(app, client, mailbox, make_user, make_project,
+                                                              make_idea, login_as):
+    """"Prepare my archive" builds a ZIP off the request and emails the data page; the archive holds the account
+    (without secrets), ideas, votes, posts, amendments, karma, NDA acceptances, audit entries and the uploaded files,
+    field by field; nobody else can download it, and deleting the account deletes it."""
+    member = make_user(name=NAME)
+    owner = make_user(name="Olga Owner")
+    project = make_project(owner, vote_threshold=100)
+    nda.publish(project, owner, "Keep it to yourself.")
+    nda.accept(project, member, 1)
+    idea = make_idea(project=project, author=member, title="Crank radio")
+    voted = make_idea(project=project, author=owner, stage="vote", title="Solar lamp")
+    pipeline.cast_vote(voted, member)
+    post = forum.add_post(forum.thread_of_idea(voted), member, "I would buy one.")
+    upload = attachments.attach(idea, member, "idea", "sketch.png", PNG)
+    login_as(member)
+    assert client.get("/settings/data/archive.zip").status_code == 404  # nothing prepared yet
+    assert "Prepare my archive" in client.get("/settings/data").text
+
+    answer = client.post("/settings/data")
+    assert answer.status_code == 303 and "we will email you" in client.get(answer.location).text
+    [(to, subject, body)] = mailbox()
+    assert to == member.email and subject == "CrowdSpirit: your data archive is ready"
+    page = client.get(emailed_path(body, "/settings/data"))
+    assert "Download my archive" in page.text
+    download = client.get("/settings/data/archive.zip")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        def section(name):
+            return json.loads(archive.read(f"{name}.json"))
+
+        account = section("account")
+        assert (account["id"], account["email"], account["display_name"]) == (member.id, member.email, NAME)
+        assert "password_hash" not in account and "session_token" not in account
+        assert [(i["id"], i["title"], i["project_id"]) for i in section("ideas")] == [
+            (idea.id, "Crank radio", project.id)]
+        assert [(v["idea_id"], v["user_id"]) for v in section("votes")] == [(voted.id, member.id)]
+        assert [(p["id"], p["body"]) for p in section("posts")] == [(post.id, "I would buy one.")]
+        assert [(k["rule"], k["source_kind"], k["source_id"]) for k in section("karma")] == [
+            ("idea_proposed", "idea", idea.id), ("vote_cast", "idea", voted.id), ("comment", "post", post.id)]
+        assert [a["user_id"] for a in section("nda_acceptances")] == [member.id]
+        assert [f["filename"] for f in section("files")] == ["sketch.png"]
+        assert archive.read(f"files/files/{upload.id}-sketch.png") == PNG
+        assert section("amendments") == [] and section("payments") == []
+
+    other = make_user(name="Nosy Neighbour")
+    login_as(other)
+    assert fresh(client).get("/settings/data/archive.zip").status_code == 404  # theirs only: none prepared
+    login_as(member)
+    fresh(client).post("/settings/delete", data={"current": PASSWORD, "confirm": "y"})
+    assert list((Path(app.instance_path) / "archives").glob("*.zip")) == []
+
+
+def test_an_archive_asked_for_before_the_account_is_deleted_is_never_built(app, client, mailbox, make_user, login_as):
+    """The archive waits in the outbox; the member deletes their account meanwhile: delivering it builds nothing and
+    sends nothing (a deleted account keeps no archive and gets no mail)."""
+    app.config["EVENTS_DELIVERY"] = "off"
+    login_as(make_user(name=NAME))
+    client.post("/settings/data")
+    assert client.post("/settings/delete", data={"current": PASSWORD, "confirm": "y"}).status_code == 303
+    assert events.deliver_all() == 1
+    assert list((Path(app.instance_path) / "archives").glob("*")) == [] and mailbox() == []
