@@ -87,7 +87,14 @@ def test_a_new_version_is_accepted_before_taking_part_again(client, login_as, ma
     page = fresh(client).get("/charter").text
     assert "What changed: Clearer rules on self-promotion" in page and "I have read and accept" in page
     assert fresh(client).post("/charter/accept", data={"number": "1"}).status_code == 409
-    assert fresh(client).post("/charter/accept", data={"number": "2"}).status_code == 303
+    # from the idea's page, the banner's link leads to the charter and, once accepted, back to that page
+    banner = fresh(client).get(f"/ideas/{idea.id}").text
+    link = f'href="/charter?next=/ideas/{idea.id}"'
+    assert link in banner
+    charter = fresh(client).get(f"/charter?next=/ideas/{idea.id}").text
+    assert f'action="/charter/accept?next=/ideas/{idea.id}"' in charter
+    accepted = fresh(client).post(f"/charter/accept?next=/ideas/{idea.id}", data={"number": "2"})
+    assert accepted.status_code == 303 and accepted.location == f"/ideas/{idea.id}"
     assert "You accepted this version." in fresh(client).get("/charter").text
     assert fresh(client).post(f"/ideas/{idea.id}/vote").status_code == 303
 

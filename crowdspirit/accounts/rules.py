@@ -1,7 +1,7 @@
 """Accounts' part of the access policy: an organisation's team and its identity provider, and the standing a member
 needs before taking part (a confirmed address, the charter in force accepted)."""
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -52,8 +52,12 @@ def charter_accepted(user) -> bool:
 
 
 def charter_link() -> tuple:
-    """Where a member who has not accepted the charter in force reads and accepts it."""
-    return url_for("accounts.charter_page"), _l("Read and accept the charter")
+    """Where a member who has not accepted the charter in force reads and accepts it, coming back to the page they
+    read (a page, not a form that was refused) once they have."""
+    back = request.full_path.rstrip("?") if has_request_context() and request.method == "GET" else None
+    if back and request.endpoint == "accounts.charter_page":
+        back = None
+    return url_for("accounts.charter_page", next=back), _l("Read and accept the charter")
 
 
 def resend_link() -> tuple:
