@@ -1,5 +1,7 @@
-"""Text helpers shared by every domain: slugs and safe Markdown."""
+"""Text helpers shared by every domain: slugs, safe Markdown (with task lists) and word-level diffs of rendered
+text."""
 
+import difflib
 import html
 import re
 import unicodedata
@@ -7,8 +9,29 @@ import unicodedata
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from mdit_py_plugins.tasklists import tasklists_plugin
 
-_markdown = MarkdownIt("js-default")  # raw HTML off; nh3 cleans what remains
+_markdown = MarkdownIt("js-default").use(tasklists_plugin)  # raw HTML off; nh3 cleans what remains
+#: what survives cleaning: nh3's safe tags, plus the task lists' disabled checkboxes and their classes
+_TAGS = nh3.ALLOWED_TAGS | {"input"}
+_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "input": {"type", "checked", "disabled", "class"}, "ul": {"class"},
+               "li": {"class"}}
+_CLASSES = {"contains-task-list", "task-list-item", "task-list-item-checkbox"}
+
+
+def _keep(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: inputs are disabled checkboxes only, classes only the task lists' own."""
+    if attribute == "class":
+        return value if value in _CLASSES else None
+    if tag == "input" and attribute == "type":
+        return value if value == "checkbox" else None
+    return value
+
+
+def _clean(html_text: str) -> str:
+    """HTML with no script, style or event handler surviving (links marked as users' own)."""
+    return nh3.clean(html_text, tags=_TAGS, attributes=_ATTRIBUTES, attribute_filter=_keep,
+                     link_rel="noopener noreferrer nofollow ugc")
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -19,13 +42,48 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 
 def render_markdown(source: str) -> Markup:
-    """Render user Markdown to HTML with no script, style or event handler surviving."""
-    html = _markdown.render(source or "")
-    return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow ugc"))
+    """Render user Markdown to HTML with no script, style or event handler surviving ("- [x]" items as ticked
+    checkboxes)."""
+    return Markup(_clean(_markdown.render(source or "")))
+
+
+#: rendered HTML as diff tokens: a whole tag, a word, or a run of spaces
+_TOKENS = re.compile(r"<[^>]*>|[^\s<]+|\s+")
+
+
+def rendered_diff(old_source: str, new_source: str) -> Markup:
+    """The new Markdown rendered, with the words it adds in <ins> and the words it drops in <del> at their place
+    (tags are never split: a changed word is marked inside its paragraph, list item or cell)."""
+    old = _TOKENS.findall(str(render_markdown(old_source)))
+    new = _TOKENS.findall(str(render_markdown(new_source)))
+    out = []
+    for operation, a, b, c, d in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if operation == "equal":
+            out += new[c:d]
+            continue
+        out += _marked("del", old[a:b], keep_tags=False) + _marked("ins", new[c:d], keep_tags=True)
+    return Markup(_clean("".join(out)))
+
+
+def _marked(mark: str, tokens: list[str], keep_tags: bool) -> list[str]:
+    """The words of tokens wrapped in <mark> runs; tags kept as they are (keep_tags) or left out (dropped text)."""
+    out, run = [], []
+    for token in tokens + ["<>"]:
+        if token.startswith("<"):
+            if "".join(run).strip():
+                out.append(f"<{mark}>{''.join(run)}</{mark}>")
+            elif run:
+                out += run
+            run = []
+            if keep_tags and token != "<>":
+                out.append(token)
+        else:
+            run.append(token)
+    return out
 
 
 def plain_text(source: str) -> str:
-    """Markdown as the words a reader sees, without markup (for snippets)."""
+    """Markdown as the words a reader sees, without markup (for snippets; a task's checkbox leaves no "[x]")."""
     return html.unescape(nh3.clean(str(render_markdown(source)), tags=set())).strip()
 
 

@@ -188,11 +188,25 @@ def test_revision_history_lists_both(client, two_revisions):
 
 
 def test_diff_marks_added_and_removed_lines(client, two_revisions):
-    """The diff shows removed lines in <del> and added ones in <ins>."""
-    page = html(client.get(f"/ideas/{two_revisions.id}/spec/diff?from=1&to=2"))
+    """The raw view shows the Markdown's removed lines in <del> and added ones in <ins>."""
+    page = html(client.get(f"/ideas/{two_revisions.id}/spec/diff?from=1&to=2&view=raw"))
     assert "<del>- Details **here**.</del>" in page
     assert "<ins>+ Earbuds block the street noise</ins>" in page
     assert "<ins>+ Urban cyclists</ins>" in page
+
+
+def test_diff_reads_as_the_rendered_text_with_changed_words_marked(client, member):
+    """By default the diff is the new text as it reads (bold, lists, ticked tasks), with the words added underlined
+    in <ins> and the words removed struck in <del> at their place; the raw view is one link away."""
+    idea = member.idea
+    assert save(client, idea, problem="The lamp is **solar** and small.\n\n- [ ] battery").status_code == 303
+    assert save(client, idea, base_number=2, problem="The lamp is **wind** powered and small.\n\n- [x] battery\n"
+                "- [ ] case").status_code == 303
+    page = html(client.get(f"/ideas/{idea.id}/spec/diff?from=2&to=3"))
+    assert "<strong><del>solar</del><ins>wind</ins></strong><ins> powered</ins> and small." in page
+    assert 'checked="checked" disabled="disabled" type="checkbox"> battery' in page
+    assert "<ins> case</ins>" in page and "**" not in page.split("rendered-diff", 1)[1]
+    assert f"/ideas/{idea.id}/spec/diff?view=raw&amp;from=2&amp;to=3" in page
 
 
 @pytest.mark.parametrize("query", ["spec?revision=7", "spec/diff?from=1&to=7",

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +15,7 @@ from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea, Stage
 from ..signals import amendment_accepted
+from ..text import rendered_diff
 from .models import SECTIONS, Amendment, FeatureRating, SpecApproval, SpecRevision
 
 
@@ -107,6 +109,12 @@ def diff(old: SpecRevision, new: SpecRevision) -> dict[str, list[DiffLine]]:
     """Per section, the unified diff from old to new (sections without changes are left out)."""
     changes = {name: section_diff(old.section(name), new.section(name)) for name in SECTIONS}
     return {name: lines for name, lines in changes.items() if lines}
+
+
+def rendered_changes(old: SpecRevision, new: SpecRevision) -> dict[str, Markup]:
+    """Per changed section, the new text rendered with the words added and removed marked in place."""
+    return {name: rendered_diff(old.section(name), new.section(name)) for name in SECTIONS
+            if old.section(name) != new.section(name)}
 
 
 def restore(idea: Idea, author, number: int) -> SpecRevision:

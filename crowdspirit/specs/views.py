@@ -156,9 +156,11 @@ def revisions(idea_id: int):
 
 @bp.route("/ideas/<int:idea_id>/spec/diff")
 def diff(idea_id: int):
-    """What changed between two revisions (?from=N&to=M)."""
+    """What changed between two revisions (?from=N&to=M): the new text rendered with its changed words marked, or
+    the Markdown's lines (&view=raw)."""
     idea, current = _spec_of(idea_id)
     old = services.get_revision(idea, request.args.get("from", 1, type=int))
     new = services.get_revision(idea, request.args.get("to", current.number, type=int))
-    return render("specs/diff.html", idea=idea, old=old, new=new,
-                  changes=services.diff(old, new), labels=SECTION_LABELS)
+    raw = request.args.get("view") == "raw"
+    return render("specs/diff.html", idea=idea, old=old, new=new, raw=raw, labels=SECTION_LABELS,
+                  changes=services.diff(old, new) if raw else services.rendered_changes(old, new))
