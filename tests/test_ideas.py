@@ -1,8 +1,10 @@
 """Proposing, editing and listing ideas, as members and visitors see them."""
 
 import re
+from urllib.parse import parse_qsl
 
 import pytest
+from conftest import without_nonces
 from sqlalchemy import func, select
 
 from crowdspirit.extensions import db
@@ -171,6 +173,29 @@ def test_list_filters(client, catalogue, where, query, shown):
     page = html(client.get(base + query))
     assert {t for t in ALL_TITLES if t in page} == shown
     assert ("No idea matches these filters." in page) == (not shown)
+
+
+def idea_list(page: str) -> str:
+    """The idea list section of a page or fragment, its nonces blanked."""
+    return without_nonces(re.search(r'<section id="idea-list".*?</section>', page, re.S)[0])
+
+
+@pytest.mark.parametrize("page_cache", [0, 600], ids=["fresh", "cached"])
+@pytest.mark.parametrize("query", ["?stage=vote&tag=&sort=newest", "?stage=&tag=audio&sort=votes", ""])
+def test_filtered_fragment_and_page_agree(app, client, catalogue, page_cache, query):
+    """The URL a filter change pushes (the plain form's query string) shows the same list in the full page as in the
+    htmx fragment, with the form set to those filters; Back's history restore gets the page, even from the cache."""
+    app.config["PAGE_CACHE_SECONDS"] = page_cache
+    fragment = html(client.get("/ideas" + query, headers=HTMX))
+    page = html(client.get("/ideas" + query))
+    assert "<html" not in fragment and 'role="search"' not in fragment
+    assert idea_list(fragment) == idea_list(page)
+    filters = re.search(r'<form class="filters".*?</form>', page, re.S)[0]
+    for name, value in parse_qsl(query.lstrip("?")):
+        if name != "tag":
+            assert re.search(rf'<option value="{value}" selected>', filters), (name, value)
+    restored = html(client.get("/ideas" + query, headers={**HTMX, "HX-History-Restore-Request": "true"}))
+    assert without_nonces(restored) == without_nonces(page)
 
 
 @pytest.fixture
