@@ -198,7 +198,7 @@ def idea_list(page: str) -> str:
 
 @pytest.mark.parametrize("page_cache", [0, 600], ids=["fresh", "cached"])
 @pytest.mark.parametrize("query", ["?stage=vote&tag=&sort=newest", "?stage=&tag=audio&sort=votes", ""])
-def test_filtered_fragment_and_page_agree(app, client, catalogue, page_cache, query):
+def test_filtered_fragment_and_page_agree(app, client, catalogue, clock, page_cache, query):
     """The URL a filter change pushes (the plain form's query string) shows the same list in the full page as in the
     htmx fragment, with the form set to those filters; Back's history restore gets the page, even from the cache."""
     app.config["PAGE_CACHE_SECONDS"] = page_cache

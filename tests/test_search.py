@@ -392,9 +392,10 @@ def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays
 
 
 def test_after_each_commit_search_answers_as_a_freshly_opened_index(client, monkeypatch, propose, make_user,
-                                                                      make_idea):
+                                                                      make_idea, clock):
     """The long-lived reader keeps live segments' readers and facts across commits; it must never differ from a
-    reader that opens the index anew, whatever the commits deleted, rewrote or added."""
+    reader that opens the index anew, whatever the commits deleted, rewrote or added (the clock stopped: "3 seconds
+    ago" must not tick between the two pages compared)."""
     commit = SegmentWriter.commit
     monkeypatch.setattr(SegmentWriter, "commit", lambda self, *args, **kwargs: commit(self, merge=False))
     ideas = [propose(f"Lumen gadget {n}", "A lamp.", tags="light") for n in range(6)]
