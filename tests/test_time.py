@@ -4,14 +4,15 @@ import re
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 
 from crowdspirit.database import db
 from crowdspirit.pipeline.models import Stage
 
 
 def shown_time(page: str, text: str) -> re.Match:
-    """The <time> element whose text is `text`, with its datetime and title attributes."""
-    found = re.search(r'<time datetime="([^"]+)" title="([^"]+)">' + re.escape(text) + "</time>", page)
+    """The <time> element whose text is `text` (as HTML escapes it), with its datetime and title attributes."""
+    found = re.search(r'<time datetime="([^"]+)" title="([^"]+)">' + re.escape(str(escape(text))) + "</time>", page)
     assert found, f"no <time> reading {text!r}"
     return found
 
@@ -34,3 +35,11 @@ def test_an_idea_page_says_how_long_ago_and_how_long_left(client, make_idea, clo
     assert re.sub(r"<time [^>]*>([^<]*)</time>", r"\1", page).count(closes) == 1
     listed = client.get("/ideas", headers={"Accept-Language": language}).text
     assert shown_time(listed, ago)[1] == proposed[1]
+
+
+@pytest.mark.parametrize("language, now", [("en", "just now"), ("fr", "à l'instant")])
+def test_what_just_happened_reads_just_now(client, make_idea, language, now):
+    """A moment less than a minute away reads "just now", never "in 0 seconds"."""
+    idea = make_idea()
+    shown = shown_time(client.get(f"/ideas/{idea.id}", headers={"Accept-Language": language}).text, now)
+    assert shown[1] == idea.created_at.isoformat(timespec="seconds") + "Z"
