@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import clock
-
 from ..access import can
 from ..requestcache import computed
 from ..text import render_markdown
