@@ -206,6 +206,20 @@ def test_a_bot_proposes_an_idea_and_votes_with_a_write_token(client, openapi, ma
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
 
 
+def test_a_bot_tags_in_french_and_a_tag_of_punctuation_is_refused(client, openapi, make_user, make_project,
+                                                                     token_for):
+    project, headers = make_project(), bearer(token_for(make_user(), write=True))
+    created = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers,
+                          json={"title": "Réparable", "summary": "Se répare.", "tags": "Réparabilité, réparabilité"})
+    assert created.status_code == 201 and check(openapi, created, "IdeaDetail")["tags"] == ["réparabilité"]
+    refused = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers,
+                          json={"title": "Bruit", "summary": "Rien.", "tags": "--, !!"})
+    error = check(openapi, refused, "Error")["error"]
+    assert refused.status_code == 422 and error["field"] == "tags"
+    assert error["message"] == "Tags use letters, digits and dashes (30 at most): --, !!"
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 1
+
+
 @pytest.mark.parametrize("body, status, field", [
     ({"title": "Fine", "summary": "Fine.", "colour": "red"}, 400, "colour"),
     ({"title": 12, "summary": "Fine."}, 422, "title"),

@@ -1,8 +1,10 @@
 """Proposing, editing and listing ideas, as members and visitors see them."""
 
 import re
+from urllib.parse import parse_qsl
 
 import pytest
+from conftest import without_nonces
 from sqlalchemy import func, select
 
 from crowdspirit.extensions import db
@@ -52,7 +54,8 @@ BAD_INPUT = [
     ("title too long", {"title": "x" * 121}, "between 3 and 120 characters"),
     ("summary too long", {"summary": "x" * 301}, "longer than 300 characters"),
     ("body too long", {"body": "x" * 20001}, "longer than 20000 characters"),
-    ("malformed tag", {"tags": "audio, bad tag!"}, "Tags use lowercase letters, digits and dashes"),
+    ("malformed tag", {"tags": "audio, bad tag!"}, "Tags use letters, digits and dashes"),
+    ("punctuation tag", {"tags": "réparabilité, ?!…"}, "Tags use letters, digits and dashes (30 at most): ?!…"),
     ("nine tags", {"tags": ", ".join(f"tag{i}" for i in range(9))}, "At most 8 tags."),
 ]
 
@@ -67,6 +70,21 @@ def test_propose_refuses_bad_input(client, login_as, make_user, make_project, ch
     assert response.status_code == 422
     assert message in html(response)
     assert count(Idea) == 0 and count(Tag) == 0
+
+
+def test_tags_accept_letters_of_any_script_case_folded(client, login_as, make_user, make_project):
+    """French (and any script's) letters make tags; two spellings differing only by case are one tag, which the
+    list's tag filter finds however it is typed."""
+    project = make_project()
+    login_as(make_user())
+    for title, tags in (("Réparer son grille-pain", "Réparabilité, éco-conception"),
+                        ("Pièces détachées imprimées", "réparabilité, 日本")):
+        response = client.post(f"/projects/{project.slug}/ideas/new", data={**VALID, "title": title, "tags": tags})
+        assert response.status_code == 303, html(response)
+    assert sorted(db.session.scalars(select(Tag.name))) == ["réparabilité", "éco-conception", "日本"]
+    page = html(client.get("/ideas", query_string={"tag": "RÉPARABILITÉ"}))
+    assert "Réparer son grille-pain" in page and "Pièces détachées imprimées" in page
+    assert 'href="/ideas?tag=r%C3%A9parabilit%C3%A9"' in html(client.get("/ideas"))
 
 
 def test_propose_in_unknown_project_is_404(client, login_as, make_user):
@@ -171,6 +189,29 @@ def test_list_filters(client, catalogue, where, query, shown):
     page = html(client.get(base + query))
     assert {t for t in ALL_TITLES if t in page} == shown
     assert ("No idea matches these filters." in page) == (not shown)
+
+
+def idea_list(page: str) -> str:
+    """The idea list section of a page or fragment, its nonces blanked."""
+    return without_nonces(re.search(r'<section id="idea-list".*?</section>', page, re.S)[0])
+
+
+@pytest.mark.parametrize("page_cache", [0, 600], ids=["fresh", "cached"])
+@pytest.mark.parametrize("query", ["?stage=vote&tag=&sort=newest", "?stage=&tag=audio&sort=votes", ""])
+def test_filtered_fragment_and_page_agree(app, client, catalogue, clock, page_cache, query):
+    """The URL a filter change pushes (the plain form's query string) shows the same list in the full page as in the
+    htmx fragment, with the form set to those filters; Back's history restore gets the page, even from the cache."""
+    app.config["PAGE_CACHE_SECONDS"] = page_cache
+    fragment = html(client.get("/ideas" + query, headers=HTMX))
+    page = html(client.get("/ideas" + query))
+    assert "<html" not in fragment and 'class="filters"' not in fragment
+    assert idea_list(fragment) == idea_list(page)
+    filters = re.search(r'<form class="filters".*?</form>', page, re.S)[0]
+    for name, value in parse_qsl(query.lstrip("?")):
+        if name != "tag":
+            assert re.search(rf'<option value="{value}" selected>', filters), (name, value)
+    restored = html(client.get("/ideas" + query, headers={**HTMX, "HX-History-Restore-Request": "true"}))
+    assert without_nonces(restored) == without_nonces(page)
 
 
 @pytest.fixture

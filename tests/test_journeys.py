@@ -371,3 +371,29 @@ def test_outsider(live, visit, secrets, local):
         leaked = [title for title in secrets["titles"] if title in page.content()]
         assert not leaked, f"{path} shows {leaked}"
     outsider.check_accessibility("not found")
+
+
+# --- Filters live in the URL ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("js", [True], ids=["js"])
+def test_filters_in_the_url(live, visit):
+    """Each filter change on /ideas updates the address (the same query string as the plain form's), and Back
+    brings the previous filter back, in the form and in the list, also from the visitors' page cache."""
+    live.app.config["PAGE_CACHE_SECONDS"] = 60
+    visitor = visit()
+    page = visitor.page
+    visitor.go("/ideas")
+    filters = page.get_by_role("search", name="Filter ideas")
+    stage, sort = filters.locator("select[name=stage]"), filters.locator("select[name=sort]")
+    stage.select_option(label="Voting")
+    expect(page).to_have_url(re.compile(r"/ideas\?stage=vote&tag=&sort=votes$"))
+    expect(page.locator("#idea-list .badge").first).to_have_text("Voting")
+    sort.select_option(label="Newest")
+    expect(page).to_have_url(re.compile(r"/ideas\?stage=vote&tag=&sort=newest$"))
+    visitor.shot("filtered by stage and sorted")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/ideas\?stage=vote&tag=&sort=votes$"))
+    expect(sort).to_have_value("votes")
+    expect(stage).to_have_value("vote")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/ideas$"))
+    expect(stage).to_have_value("")

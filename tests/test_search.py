@@ -119,14 +119,48 @@ def test_an_excluded_word_leaves_out_every_document_holding_it(client, make_idea
     assert "1 result" in search(client, "soil -power")
 
 
+def found_every_way(client, query: str) -> list[tuple]:
+    """(titles, total, suggestion) for a query on the results page (no JavaScript), in the htmx fragment (typing or
+    Enter in the header box) and in the API: one entry per way."""
+    page, fragment = search(client, query), client.get("/search", query_string={"q": query},
+                                                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    api = client.get("/api/v1/search", query_string={"q": query}).get_json()
+
+    def shown(html):
+        """What a results page or fragment shows: titles, count, suggestion."""
+        total = re.search(r"(\d+) results?", html)
+        suggested = re.search(r"Did you mean.*?<em>([^<]+)</em>", html, re.S)
+        return titles(html), int(total[1]) if total else 0, suggested and suggested[1]
+
+    return [shown(page), shown(fragment), ([item["title"] for item in api["items"]], api["total"], api["suggestion"])]
+
+
 @both_backends
-def test_prefix_matches_the_word_being_typed(client, propose):
+@pytest.mark.parametrize("query, shown", [
+    ("replaceable batt", ["Replaceable battery door"]),
+    ("podca", ["Podcast clip button"]),
+    ("batt replaceable", []),  # only the last word is open-ended
+    ("replaceable batt ", []),  # a space after it closes it
+])
+def test_the_last_word_is_a_prefix_on_the_page_in_the_fragment_and_in_the_api(client, propose, query, shown):
+    """The same query finds the same results however it is asked: while typing, after Enter, without JS, by API."""
     propose("Replaceable battery door")
-    typing = {"HX-Request": "true"}  # search-as-you-type: the header box asks with htmx
-    assert titles(client.get("/search?q=replaceable+batt", headers=typing).get_data(as_text=True)) == [
-        "Replaceable battery door"]
-    assert titles(client.get("/search?q=batt+replaceable", headers=typing).get_data(as_text=True)) == []
-    assert titles(search(client, "replaceable batt")) == []  # a submitted search means whole words
+    propose("Podcast clip button")
+    assert found_every_way(client, query) == [(shown, len(shown), None)] * 3
+
+
+@both_backends
+@pytest.mark.parametrize("query, suggestion", [
+    ("casque", None),  # two letters away from "case" in a six-letter word: another word, not a typo
+    ("baterry charger", "battery charger"),
+    ("baterry case", None),  # each word exists, but nothing holds both: a suggestion that finds nothing is none
+])
+def test_did_you_mean_only_when_it_helps(client, propose, query, suggestion):
+    """A correction is offered only when the query finds nothing, the correction is close, and it finds something;
+    the page, the fragment and the API offer the same."""
+    propose("Battery charger")
+    propose("Braille-friendly case")
+    assert found_every_way(client, query) == [([], 0, suggestion)] * 3
 
 
 @both_backends
@@ -358,9 +392,10 @@ def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays
 
 
 def test_after_each_commit_search_answers_as_a_freshly_opened_index(client, monkeypatch, propose, make_user,
-                                                                      make_idea):
+                                                                      make_idea, clock):
     """The long-lived reader keeps live segments' readers and facts across commits; it must never differ from a
-    reader that opens the index anew, whatever the commits deleted, rewrote or added."""
+    reader that opens the index anew, whatever the commits deleted, rewrote or added (the clock stopped: "3 seconds
+    ago" must not tick between the two pages compared)."""
     commit = SegmentWriter.commit
     monkeypatch.setattr(SegmentWriter, "commit", lambda self, *args, **kwargs: commit(self, merge=False))
     ideas = [propose(f"Lumen gadget {n}", "A lamp.", tags="light") for n in range(6)]

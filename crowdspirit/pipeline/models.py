@@ -31,7 +31,7 @@ idea_tags = Table(
 
 
 class Tag(db.Model):
-    """A lowercase keyword shared by ideas across projects."""
+    """A case-folded keyword (letters and digits of any script, dashes) shared by ideas across projects."""
 
     __tablename__ = "tags"
 

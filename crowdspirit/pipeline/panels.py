@@ -23,7 +23,7 @@ def idea_list_context(user, project=None) -> dict:
     """Read the list's filters from the query string and load the matching page of ideas."""
     stage = request.args.get("stage") if request.args.get("stage") in list(Stage) else ""
     sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "votes"
-    tag = request.args.get("tag", "").strip().lower()[:30]
+    tag = services.tag_slug(request.args.get("tag", ""))[:30]
     ideas, voted = services.idea_rows(user, page_number(), current_app.config["PER_PAGE"],
                                       project_id=project and project.id, stage=stage, tag=tag, sort=sort)
     return {

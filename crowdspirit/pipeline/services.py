@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +29,8 @@ from ..signals import idea_created, idea_edited, stage_changed, vote_cast, vote_
 from ..text import spreadsheet_safe
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
 
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
+#: a tag as stored: letters and digits of any script, and inner dashes, at most 30 (the underscore is not a letter)
+TAG_PATTERN = re.compile(r"^[^\W_](?:[^\W_]|-){0,29}$")
 MAX_TAGS = 8
 SORTS = ("newest", "votes", "stage")
 STAGE_ORDER = [Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND, Stage.ARCHIVED]
@@ -55,15 +57,20 @@ TRANSITIONS = {
 }
 
 
+def tag_slug(text: str) -> str:
+    """A tag as stored and looked up: composed (NFC) and case-folded, so that "Réparabilité" is "réparabilité"."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text.strip()).casefold())
+
+
 def parse_tags(text: str | None) -> list[str]:
-    """Split comma-separated tags into unique lowercase names, refusing malformed ones."""
-    names = list(dict.fromkeys(t.strip().lower() for t in (text or "").split(",") if t.strip()))
+    """Split comma-separated tags into unique case-folded names, refusing malformed ones."""
+    names = list(dict.fromkeys(tag_slug(t) for t in (text or "").split(",") if t.strip()))
     if len(names) > MAX_TAGS:
         raise DomainError(_l("At most %(n)d tags.", n=MAX_TAGS))
     bad = [n for n in names if not TAG_PATTERN.match(n)]
     if bad:
         raise DomainError(
-            _l("Tags use lowercase letters, digits and dashes (30 at most): %(bad)s", bad=", ".join(bad))
+            _l("Tags use letters, digits and dashes (30 at most): %(bad)s", bad=", ".join(bad))
         )
     return names
 

@@ -23,6 +23,12 @@ class Matches:
     suggestion: str | None = None
 
 
+def most_edits(word: str) -> int:
+    """How many edits a "did you mean" word may be from the typed one: one up to six letters, two beyond (so that
+    "casque" is not corrected into "case", nor "podcst" into "post")."""
+    return 1 if len(word) <= 6 else 2
+
+
 def filter_values(name: str, values: list[str]) -> tuple[str, list[str]]:
     """A query filter (tag:, type:, and those the domains registered: stage:, project:, author:) as a stored field
     and the values it accepts (any of them)."""

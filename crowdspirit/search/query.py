@@ -26,7 +26,7 @@ class ParsedQuery:
     #: -tag:x and the like: results matching them are left out
     excluded_filters: dict[str, list[str]] = field(default_factory=dict)
     notes: list = field(default_factory=list)
-    #: the last word, typed without a space after it: matched as a prefix too
+    #: the last word, with no space after it: matched as a prefix too (the same everywhere: page, htmx, API)
     prefix: str | None = None
 
     @property
@@ -35,8 +35,8 @@ class ParsedQuery:
         return bool(self.words or self.phrases or self.filters)
 
 
-def parse(text: str, typing: bool = False) -> ParsedQuery:
-    """Read a query string; never raises. While typing, the last word (no space after it) is also a prefix."""
+def parse(text: str) -> ParsedQuery:
+    """Read a query string; never raises. The last word (no space after it) is also a prefix."""
     parsed = ParsedQuery()
     text = text.replace("\x00", " ")
     if len(text) > MAX_LENGTH:
@@ -68,7 +68,7 @@ def parse(text: str, typing: bool = False) -> ParsedQuery:
             parsed.phrases.append(value)
         else:
             parsed.words.append(value)
-    if typing and parsed.words and not text.endswith((" ", '"')) and parsed.words[-1] == text.split()[-1]:
+    if parsed.words and not text.endswith((" ", '"')) and parsed.words[-1] == text.split()[-1]:
         parsed.prefix = parsed.words[-1]
     if not parsed.searchable and (parsed.excluded or parsed.excluded_filters):
         parsed.notes.append(_l("Say what to look for, not only what to leave out."))

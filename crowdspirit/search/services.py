@@ -73,24 +73,32 @@ def facet_objects(found: SearchResults, user) -> dict[str, dict]:
 
 
 def search(user, text: str, selected: dict[str, str] | None = None, sort: str = "relevance",
-           page: int = 1, per_page: int = PER_PAGE, typing: bool = False) -> SearchResults:
-    """Search what the user may see; `selected` holds facet picks (kind, project, stage, tags); while typing,
-    the last word also matches as a prefix."""
-    parsed = parse(text, typing)
+           page: int = 1, per_page: int = PER_PAGE) -> SearchResults:
+    """Search what the user may see; `selected` holds facet picks (kind, project, stage, tags); the last word
+    also matches as a prefix (the page, search-as-you-type and the API read a query alike)."""
+    parsed = parse(text)
     page = min(max(page, 1), MAX_PAGE)
     results = SearchResults(parsed, Page([], page, per_page, 0, False, False))
     selected = {k: v for k, v in (selected or {}).items() if k in FACETS and v}
     if not parsed.searchable:
         return results
-    matches = backends.current().find(parsed, selected, search_keys(user), sort, (page - 1) * per_page,
-                                      page * per_page)
+    keys = search_keys(user)
+    matches = backends.current().find(parsed, selected, keys, sort, (page - 1) * per_page, page * per_page)
     if matches is None:
         return results
-    results.facets, results.suggestion = matches.facets, matches.suggestion
+    results.facets, results.suggestion = matches.facets, _helpful(matches.suggestion, selected, keys)
     shown = min(matches.total, MAX_PAGE * per_page)  # deeper pages are not served: refine the search instead
     results.page = Page(_hits(user, matches.keys, parsed), page, per_page, shown, matches.total > shown,
                         shown > page * per_page)
     return results
+
+
+def _helpful(suggestion: str | None, selected: dict[str, str], keys) -> str | None:
+    """The corrected query, when searching it (with the same picks, among the same documents) finds something."""
+    if suggestion is None:
+        return None
+    found = backends.current().find(parse(suggestion), selected, keys, "relevance", 0, 0)
+    return suggestion if found is not None and found.total else None
 
 
 def _load(keys: list[str]) -> dict[str, object]:

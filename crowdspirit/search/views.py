@@ -4,7 +4,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from ..web.limits import per_member
-from ..web.rendering import is_htmx, page_number, render
+from ..web.rendering import page_number, render
 from . import services
 
 bp = Blueprint("search", __name__)
@@ -17,7 +17,7 @@ def results():
     text = request.args.get("q", "")
     selected = {name: request.args.get(name, "")[:80] for name in services.FACETS}
     sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "relevance"
-    found = services.search(current_user, text, selected, sort, page_number(), typing=is_htmx())
+    found = services.search(current_user, text, selected, sort, page_number())
     objects = services.facet_objects(found, current_user)
     return render("search/results.html", "search/_results.html", text=text, found=found, selected=selected,
                   sort=sort, projects=objects.get("project", {}), kinds=services.kind_labels(),

@@ -19,6 +19,7 @@ from flask_login import current_user
 from ..access import generation as access_generation
 from ..requestcache import per_request
 from .fragments import csp_nonce
+from .rendering import is_htmx
 
 MAX_ENTRIES = 512
 _lock = threading.Lock()
@@ -48,8 +49,8 @@ def cached_for_visitors(view):
     def wrapper(*args, **kwargs):
         if not _cacheable():
             return view(*args, **kwargs)
-        key = (current_app.config["SQLALCHEMY_DATABASE_URI"], request.full_path,
-               request.headers.get("HX-Request", ""), str(get_locale()))
+        # a fragment and the page are kept apart as render() tells them (Back's history restore wants the page)
+        key = (current_app.config["SQLALCHEMY_DATABASE_URI"], request.full_path, is_htmx(), str(get_locale()))
         generation = access_generation()
         with _lock:
             entry = _entries.get(key)

@@ -1,12 +1,15 @@
 """What every template can use, and the headers every response carries (domains add their own globals)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from babel import dates as babel_dates
 from flask import request
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_datetime, format_decimal, format_timedelta, get_locale, get_timezone
+from flask_babel import gettext as _
+from markupsafe import Markup
 
+from .. import clock
 from ..access import can
 from ..requestcache import computed
 from ..text import render_markdown
@@ -53,6 +56,25 @@ def format_date(day: date) -> str:
     return _format_day(day, str(get_locale()))
 
 
+#: closer to now than this, a moment reads "just now" (not "in 0 seconds", nor "in 2 seconds" from clock skew)
+JUST_NOW = timedelta(minutes=1)
+
+
+@lru_cache(maxsize=4096)
+def _exact_moment(moment: datetime, locale: str, zone) -> str:
+    """A UTC timestamp to the second, with its time zone, in the locale's long format (cached like _format_day)."""
+    return babel_dates.format_datetime(moment, format="long", tzinfo=zone, locale=locale)
+
+
+def format_relative(moment: datetime) -> Markup:
+    """Jinja filter `when`: a <time> saying how long ago (or in how long) a UTC timestamp is, the exact date and time
+    in its title, the ISO-8601 instant in its datetime attribute."""
+    delta = moment - clock.now()
+    relative = _("just now") if abs(delta) < JUST_NOW else format_timedelta(delta, add_direction=True)
+    return Markup('<time datetime="{}Z" title="{}">{}</time>').format(
+        moment.isoformat(timespec="seconds"), _exact_moment(moment, str(get_locale()), get_timezone()), relative)
+
+
 def format_money(cents: int, currency: str) -> str:
     """Jinja filter `money`: an amount stored in cents, in the request's language (e.g. 1 500,00 €)."""
     return format_currency(cents / 100, currency)
@@ -67,7 +89,7 @@ def register(app):
     """Install filters, globals and the response headers."""
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
                                  date=format_day, number=format_decimal, money=format_money,
-                                 day=format_date)
+                                 day=format_date, when=format_relative)
     app.jinja_env.globals.update(can=can, csp_nonce=csp_nonce, panels=render_panels, fragment=shown)
     app.context_processor(request_globals)
     app.after_request(security_headers)

@@ -48,7 +48,7 @@ from whoosh.support.levenshtein import distance
 
 from ...extensions import db
 from .. import registry
-from ..common import FACETS, Busy, Matches, filter_values, ordered_facets
+from ..common import FACETS, Busy, Matches, filter_values, most_edits, ordered_facets
 from ..models import SearchOutbox, search_documents, search_words
 from ..query import ParsedQuery, unparse
 
@@ -169,7 +169,7 @@ def _all(queries: list[str], negated: list[str] = ()) -> str:
 @dataclass(frozen=True)
 class _Reading:
     """The text of a query as PostgreSQL matches it: the parts every match holds (words and phrases with a stem in
-    some language), those it must not hold, and while typing the word typed last, matched whole or by `prefix`
+    some language), those it must not hold, and the word typed last, matched whole or by `prefix`
     (its unaccented lexeme, when long enough) as the beginning of a word."""
 
     required: list[str]
@@ -186,11 +186,11 @@ def _stemmed(part: str, queries: dict) -> bool:
 def _reading(parsed: ParsedQuery, queries: dict, folded: dict) -> _Reading:
     """How the words, phrases and exclusions are matched; a word with no stem anywhere is dropped, and so is the
     word typed last when it has neither a stem nor a prefix long enough."""
-    typing = parsed.prefix is not None and bool(parsed.words) and parsed.words[-1] == parsed.prefix
-    words = parsed.words[:-1] if typing else parsed.words
+    open_ended = parsed.prefix is not None and bool(parsed.words) and parsed.words[-1] == parsed.prefix
+    words = parsed.words[:-1] if open_ended else parsed.words
     required = [part for part in words + parsed.phrases if _stemmed(part, queries)]
-    last = parsed.words[-1] if typing else None
-    prefix = _single(folded[last]) if typing else None
+    last = parsed.words[-1] if open_ended else None
+    prefix = _single(folded[last]) if open_ended else None
     if last is not None and not (prefix or _stemmed(last, queries)):
         last = prefix = None
     return _Reading(required, parsed.excluded, last, prefix)
@@ -296,14 +296,14 @@ def _count(word: str, visible: list) -> int:
 
 def _suggest(parsed: ParsedQuery, folded: dict, visible: list) -> str | None:
     """A corrected query built from words the user may see, for words that find nothing visible: near spellings
-    (same first letter, one edit for words up to five letters, two beyond) from the vocabulary, the one the most
+    (same first letter, common.most_edits) from the vocabulary, the one the most
     visible documents hold."""
     replace = {}
     for word in parsed.words:
         lexeme = _single(folded[word])
         if lexeme is None or _count(lexeme, visible):
             continue
-        most = 1 if len(lexeme) <= 5 else 2
+        most = most_edits(lexeme)
         near = db.session.scalars(select(search_words.c.word).where(
             search_words.c.word.bool_op("%")(lexeme), func.left(search_words.c.word, 1) == lexeme[:1])
             .order_by(search_words.c.word.op("<->")(lexeme)).limit(4 * SUGGESTION_CANDIDATES))

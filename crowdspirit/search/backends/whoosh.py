@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from ...extensions import db
 from .. import index, registry
-from ..common import FACETS, Matches, filter_values, ordered_facets
+from ..common import FACETS, Matches, filter_values, most_edits, ordered_facets
 from ..docsets import Leaf, SegmentFacts
 from ..models import SearchOutbox
 from ..query import ParsedQuery, unparse
@@ -54,7 +54,7 @@ def _filter_terms(name: str, values: list[str]):
 
 
 def _wanted_texts(parsed: ParsedQuery, schema) -> list:
-    """The words (the last one also as a prefix while typing) and phrases that must match, common words left out."""
+    """The words (the last one also as a prefix) and phrases that must match, common words left out."""
     last = len(parsed.words) - 1
     wanted = [_text_query(w, prefix=(w == parsed.prefix and i == last), schema=schema)
               for i, w in enumerate(parsed.words)]
@@ -140,8 +140,7 @@ def _suggest(searcher, leaves: list[Leaf], parsed: ParsedQuery, visible: _Visibi
         folded = fold(word)
         if len(folded) != 1 or len(folded[0]) < 3 or count(folded[0]):
             continue
-        distance = 1 if len(folded[0]) <= 5 else 2
-        candidates = list(searcher.reader().terms_within("words", folded[0], distance, prefix=1))[:25]
+        candidates = list(searcher.reader().terms_within("words", folded[0], most_edits(folded[0]), prefix=1))[:25]
         best = max(((count(c), c) for c in candidates), default=(0, None))
         if best[0]:
             replace[word] = best[1]
