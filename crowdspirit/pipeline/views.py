@@ -111,7 +111,7 @@ def _vote_response(idea, voted: bool, error: DomainError | None = None):
             raise error
         return redirect_to(url_for("pipeline.show", idea_id=idea.id))
     return render("pipeline/_vote_box.html", status=error.status if error else 200, idea=idea, voted=voted,
-                  error=error and error.message)
+                  error=error and error.message, announce=error is None)
 
 
 def _change_vote(idea_id: int, change, voted: bool):
