@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from browser import ARTIFACTS, AXE, AXE_WCAG, axe_violations, open_visitor
+from playwright.sync_api import expect
 from sqlalchemy import case, select
 
 from crowdspirit import demo
@@ -170,3 +171,28 @@ def test_every_page_fits(live, chromium, role, size):
     page.context.close()
     assert not failures, f"{len(failures)} of {len(pages)} pages fail:\n" + "\n".join(failures)
     visitor.assert_no_page_errors()
+
+
+def test_phone_menu_works_without_javascript(live, chromium):
+    """On a phone, without JavaScript, the header holds the brand, the bell and karma (their names say their counts)
+    and a Menu that opens onto the links; on a desktop the same links are in line and the Menu is gone."""
+    mia = open_visitor(chromium, live.url, "layout-menu", js=False)
+    mia.sign_in("member@demo.crowdspirit.org", demo.DEMO_PASSWORD, "Mia Member")
+    page = mia.page
+    page.set_viewport_size(SIZES["390x844"])
+    mia.go("/")
+    header = page.get_by_role("navigation", name="Main")
+    expect(header.get_by_role("link", name=re.compile(r"^Notifications, \d+ unread$"))).to_be_visible()
+    expect(header.get_by_role("link", name=re.compile(r"^My karma: \d+ points?$"))).to_be_visible()
+    expect(header.get_by_role("link", name="Dashboard")).to_be_hidden()
+    header.get_by_text("Menu", exact=True).click()
+    expect(header.get_by_role("link", name="Dashboard")).to_be_visible()
+    expect(header.get_by_role("button", name="Sign out")).to_be_visible()
+    mia.shot("phone menu open")
+    header.get_by_role("link", name="Forum").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Community forum")
+    page.set_viewport_size(SIZES["1366x900"])
+    expect(header.get_by_text("Menu", exact=True)).to_be_hidden()
+    expect(header.get_by_role("link", name="Dashboard")).to_be_visible()
+    page.context.close()
+    mia.assert_no_page_errors()
