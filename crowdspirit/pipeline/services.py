@@ -7,7 +7,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import format_datetime, lazy_ngettext
+from flask_babel import format_datetime, format_timedelta, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import case, delete, func, literal, select, update
@@ -108,6 +108,21 @@ def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
     return require(user, action, db.session.get(Idea, idea_id, options=[joinedload(Idea.project)]))
 
 
+def _voted_by(user):
+    """SQL: whether the user voted for the idea of the row (false for visitors)."""
+    return (select(Vote.id).where(Vote.idea_id == Idea.id, Vote.user_id == user.id).exists()
+            if user.is_authenticated else literal(False))
+
+
+def load_idea_page(idea_id: int, user) -> tuple[Idea, bool]:
+    """The idea as its page shows it (with its project, author and tags) and whether the user voted for it, in one
+    statement, if the user may see it (else 404)."""
+    row = db.session.execute(select(Idea, _voted_by(user)).where(Idea.id == idea_id).options(
+        joinedload(Idea.project), joinedload(Idea.author), joinedload(Idea.tags))).unique().first()
+    idea, voted = row or (None, False)
+    return require(user, "idea.view", idea), voted
+
+
 @dataclass(frozen=True)
 class IdeaRow:
     """What a list shows of an idea: plain values (no ORM object), so that its rendered row can be remembered."""
@@ -158,9 +173,7 @@ def idea_rows(user, page: int, per_page: int, **filters) -> tuple[Page, set[int]
     their author, project, tags and the user's vote), no ORM objects."""
     tags = (select(func.aggregate_strings(Tag.name, TAG_SEPARATOR)).join_from(idea_tags, Tag)
             .where(idea_tags.c.idea_id == Idea.id).scalar_subquery())
-    voted = (select(Vote.id).where(Vote.idea_id == Idea.id, Vote.user_id == user.id).exists()
-             if user.is_authenticated else literal(False))
-    found = paginate(_rows_query(user, **filters).add_columns(tags, voted), page, per_page, rows=True,
+    found = paginate(_rows_query(user, **filters).add_columns(tags, _voted_by(user)), page, per_page, rows=True,
                      counted=_filtered(select(Idea.id), user, **filters),
                      total_key=_counted_under(user, "list", *sorted(filters.items())))
     rows = [IdeaRow(*row[:-2], tags=tuple(sorted(row[-2].split(TAG_SEPARATOR))) if row[-2] else ())
@@ -250,12 +263,24 @@ def _check_voting_open(idea: Idea) -> None:
         raise Conflict(_l("Voting on this idea has closed."))
 
 
+ALREADY_VOTED = _l("You have already voted for this idea.")
+
+
+def check_vote(idea: Idea, user, voted: bool) -> None:
+    """Raise the reason the user may not vote for the idea now (voted: the user's vote is already counted): voting
+    not open or closed, signing in or the member's standing, a vote already given."""
+    _check_voting_open(idea)
+    require(user, "idea.vote", idea)
+    if voted:
+        raise Conflict(ALREADY_VOTED)
+
+
 def cast_vote(idea: Idea, user) -> int:
     """Record the user's vote and return the new count; promotes at threshold if the crowd decides."""
     _check_voting_open(idea)
     if not insert_once(Vote, idea_id=idea.id, user_id=user.id, created_at=utcnow()):
         db.session.rollback()
-        raise Conflict(_l("You have already voted for this idea."))
+        raise Conflict(ALREADY_VOTED)
     count = db.session.execute(
         update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count + 1)
         .returning(Idea.vote_count)
@@ -343,13 +368,20 @@ def check_move(idea: Idea, target: str, actor, direct: bool = True) -> Stage:
     return Stage(target)
 
 
+def check_transition(idea: Idea, target: str, actor, reason: str = "", partner=None, direct: bool = True) -> Stage:
+    """The target stage if the actor may move the idea there and its gates allow it now; 403/409 with a reason if
+    not."""
+    stage = check_move(idea, target, actor, direct)
+    STAGES.check(idea, stage, reason=reason, partner=partner)
+    return stage
+
+
 def transition(idea: Idea, target: str, actor, reason: str = "", partner=None, direct: bool = True) -> Idea:
     """Move an idea to target if the actor may and the gate allows; 403/409 with a reason if not.
 
     Objects the caller added to the session (a partnership) are committed with the move, or rolled back with it.
     """
-    stage = check_move(idea, target, actor, direct)
-    STAGES.check(idea, stage, reason=reason, partner=partner)
+    stage = check_transition(idea, target, actor, reason, partner, direct)
     return _move(idea, stage, actor, reason, partner)
 
 
@@ -418,6 +450,69 @@ def stage_badge(stage: str) -> Markup:
     """The coloured badge naming a stage (labels translated once per request: lists show many)."""
     names = per_request("stage_names", lambda: {key: str(label) for key, label in STAGE_LABELS.items()})
     return Markup(f'<span class="badge stage-{escape(stage)}">{escape(names[stage])}</span>')
+
+
+def refusal(check, *args) -> str | None:
+    """The reason check(*args) gives for refusing, as the server would answer it (None: it allows)."""
+    try:
+        check(*args)
+    except DomainError as error:
+        return str(error.message)
+    return None
+
+
+@dataclass(frozen=True)
+class Move:
+    """A stage move the person may ask for on the idea page, with the reason its gates refuse it now (None: open;
+    archiving asks for its reason on the next page)."""
+
+    target: Stage
+    refusal: str | None
+
+
+@dataclass(frozen=True)
+class Journey:
+    """Where an idea stands in idea -> vote -> spec -> partner R&D, what comes next, who decides it and when, and
+    what the person may do about it now (each refusal is the server's own reason)."""
+
+    current: Stage  #: the stage marked in the stepper (an archived idea's last one)
+    next: Stage | None
+    #: who decides the next step: a VoteOpener, a PromotionDecider, or "partnership" (a sponsor's accepted offer)
+    decider: str | None
+    closes_at: object  #: the end of the voting window while in the vote stage
+    vote_refusal: str | None  #: why the person may not vote now (None: the vote box works)
+    moves: list[Move]
+
+    @property
+    def steps(self) -> list[Stage]:
+        """The stages of the stepper, in order."""
+        return JOURNEY
+
+    @property
+    def closed(self) -> bool:
+        """Whether the voting window has ended."""
+        return self.closes_at is not None and self.closes_at <= utcnow()
+
+    def closes_in(self) -> str:
+        """How far the end of voting is, in words ("in 3 days", "2 hours ago")."""
+        return format_timedelta(self.closes_at - utcnow(), add_direction=True)
+
+
+JOURNEY = [Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND]
+
+
+def journey(idea: Idea, user, voted: bool) -> Journey:
+    """The idea page's stepper and the actions at its top for this person (voted: whether their vote is counted)."""
+    current = Stage(idea.governing_stage)
+    following = JOURNEY[JOURNEY.index(current) + 1] if current != Stage.PARTNER_RND else None
+    decider = {Stage.IDEA: idea.project.vote_opener, Stage.VOTE: idea.project.promotion_decider,
+               Stage.SPEC: "partnership"}.get(current)
+    archived = idea.stage == Stage.ARCHIVED
+    return Journey(current, None if archived else following, None if archived else decider,
+                   idea.vote_closes_at if idea.stage == Stage.VOTE else None,
+                   refusal(check_vote, idea, user, voted),
+                   [Move(target, None if target == Stage.ARCHIVED else refusal(check_transition, idea, target, user))
+                    for target in next_moves(idea, user)])
 
 
 def next_moves(idea: Idea, user) -> list[Stage]:
