@@ -93,7 +93,7 @@ def test_reply_without_javascript_shows_the_quote_on_the_idea_page(client, login
     idea, thread, posts, _ana, _ben = talk
     login_as(make_user(name="Cleo"))
     link = client.get(f"/posts/{posts[0].id}/reply")
-    assert link.status_code == 303 and link.location.endswith(f"/ideas/{idea.id}?reply_to={posts[0].id}#reply")
+    assert link.status_code == 303 and link.location.endswith(f"/ideas/{idea.id}?reply_to={posts[0].id}")
     form = re.search(r'<form [^>]*id="reply".*?</form>', client.get(link.location).text, re.S).group(0)
     assert "In reply to Ana" in form and "Bone conduction works underwater." in form and "autofocus" in form
     assert f'name="reply_to" type="hidden" value="{posts[0].id}"' in form

@@ -47,16 +47,18 @@ def new_thread():
 
 
 def place(thread, anchor: str = "discussion", **args) -> str:
-    """Where a thread is read: an idea's discussion under the idea, any other on its thread page."""
+    """Where a thread is read: an idea's discussion under the idea, any other on its thread page (anchor "": at
+    the top, so that a box with autofocus takes the focus)."""
     if thread.idea_id is not None:
-        return url_for("pipeline.show", idea_id=thread.idea_id, _anchor=anchor, **args)
-    return url_for("forum.thread", thread_id=thread.id, _anchor=anchor, **args)
+        return url_for("pipeline.show", idea_id=thread.idea_id, _anchor=anchor or None, **args)
+    return url_for("forum.thread", thread_id=thread.id, _anchor=anchor or None, **args)
 
 
 def _at(post, anchor: str | None = None, **args) -> str:
-    """The place of a post: the page of its thread that shows it."""
+    """The page of its thread that shows a post, at the post unless another anchor is given."""
     page = services.page_of(post, current_app.config["PER_PAGE"])
-    return place(post.thread, anchor or f"post-{post.id}", **({"page": page} if page > 1 else {}), **args)
+    return place(post.thread, f"post-{post.id}" if anchor is None else anchor,
+                 **({"page": page} if page > 1 else {}), **args)
 
 
 @bp.route("/ideas/<int:idea_id>/discussion")
@@ -103,7 +105,7 @@ def reply_form(post_id: int):
     thread = services.load_thread(post.thread_id, current_user, "thread.post")
     quoted = services.reply_target(thread, post.id)
     if not is_htmx():
-        return redirect_to(_at(post, "reply", reply_to=post.id))
+        return redirect_to(_at(post, "", reply_to=post.id))  # no fragment: the box's autofocus applies
     return render("forum/_reply_form.html", thread=thread, form=PostForm(formdata=None, reply_to=quoted.id),
                   quoted=quoted, inline=True)
 
