@@ -34,7 +34,8 @@
     } else if (list.dataset.append === "true") {  // new posts show on the discussion's last page
       document.getElementById("no-posts")?.remove();
       list.appendChild(post);
-    } else {
+    } else {  // on an earlier page: say where the new ones are
+      status.textContent = list.dataset.newer;
       return;
     }
     // a push is the same for every reader of its kind: the page adds its own token and the author's controls
