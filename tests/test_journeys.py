@@ -142,7 +142,7 @@ def test_member(live, visit, js):
     if js:  # the reader's page holds a real WebSocket (simple-websocket under werkzeug), not only long-polling
         with leo.page.expect_websocket(lambda socket: "/socket.io/" in socket.url):
             leo.go(f"/threads/{thread.id}")
-        expect(leo.page.locator(".presence")).to_have_text("1 reading now")
+        expect(leo.page.locator(".presence")).to_have_text("2 reading now")  # Mia's idea page shows it too
     else:
         leo.go(f"/threads/{thread.id}")
     mia.go(f"/threads/{thread.id}")
