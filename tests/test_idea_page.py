@@ -229,3 +229,14 @@ def test_french_stepper(client, login_as, make_user, make_idea):
     client.get("/language/fr?next=/")
     text = stepper(client.get(f"/ideas/{idea.id}").text)
     assert "Prochaine étape" in text and "Le vote se termine dans 2 semaines." in text
+
+
+def test_a_locked_discussion_offers_no_reply(client, login_as, make_user, talk):
+    """In a locked discussion no post offers Reply and the page says it is locked (a reply would be refused)."""
+    from crowdspirit.forum import moderation
+
+    idea, thread, posts, _ana, _ben = talk
+    moderation.set_thread_state(thread, make_user(moderator=True), locked=True)
+    login_as(make_user())
+    page = discussion(client.get(f"/ideas/{idea.id}").text)
+    assert f"/posts/{posts[0].id}/reply" not in page and "This thread is locked: no new replies." in page
