@@ -240,3 +240,25 @@ def test_a_locked_discussion_offers_no_reply(client, login_as, make_user, talk):
     login_as(make_user())
     page = discussion(client.get(f"/ideas/{idea.id}").text)
     assert f"/posts/{posts[0].id}/reply" not in page and "This thread is locked: no new replies." in page
+
+
+def test_stepper_tells_a_member_the_next_stage_needs_the_nda(client, login_as, make_user, make_project, make_idea,
+                                                            add_member):
+    """A member without the NDA reads that the idea's next (confidential) stage will need it, with the way to it;
+    a member who accepted it, and a visitor, are not told."""
+    from crowdspirit.projects import nda
+
+    project = make_project(policy_spec="confidential")
+    idea = make_idea(project=project, stage=Stage.VOTE)
+    nda.publish(project, project.owner, "Keep it to yourself.")
+    member, signer = make_user(), make_user()
+    for person in (member, signer):
+        add_member(project, person)
+    nda.accept(project, signer, 1)
+    login_as(member)
+    text = stepper(client.get(f"/ideas/{idea.id}").text)
+    assert "In its next stage only those who accepted the project's NDA see this idea. Read the NDA" in text
+    login_as(signer)
+    assert "NDA" not in stepper(client.get(f"/ideas/{idea.id}").text)
+    client.post("/logout")
+    assert "NDA" not in stepper(client.get(f"/ideas/{idea.id}").text)

@@ -14,7 +14,7 @@ from sqlalchemy import case, delete, func, literal, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import access, events, stamps
-from ..access import can, require, visible
+from ..access import can, require, sees, visible
 from ..accounts.models import User
 from ..audit import services as audit
 from ..database import Page, insert_once, paginate, utcnow
@@ -482,6 +482,8 @@ class Journey:
     closes_at: object  #: the end of the voting window while in the vote stage
     vote_refusal: str | None  #: why the person may not vote now (None: the vote box works)
     moves: list[Move]
+    #: a project member who will not see the idea in its next stage without accepting the project's NDA
+    needs_nda: bool = False
 
     @property
     def steps(self) -> list[Stage]:
@@ -508,11 +510,15 @@ def journey(idea: Idea, user, voted: bool) -> Journey:
     decider = {Stage.IDEA: idea.project.vote_opener, Stage.VOTE: idea.project.promotion_decider,
                Stage.SPEC: "partnership"}.get(current)
     archived = idea.stage == Stage.ARCHIVED
+    project = idea.project
+    # members see the project's level; what a member still may not see is behind its NDA
+    needs_nda = (following is not None and not archived and can(user, "nda.view", project)
+                 and not sees(user, project, project.policy(following)))
     return Journey(current, None if archived else following, None if archived else decider,
                    idea.vote_closes_at if idea.stage == Stage.VOTE else None,
                    refusal(check_vote, idea, user, voted),
                    [Move(target, None if target == Stage.ARCHIVED else refusal(check_transition, idea, target, user))
-                    for target in next_moves(idea, user)])
+                    for target in next_moves(idea, user)], needs_nda)
 
 
 def next_moves(idea: Idea, user) -> list[Stage]:
