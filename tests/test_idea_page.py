@@ -78,6 +78,7 @@ def test_reply_in_place_quotes_the_post_and_takes_the_focus(client, login_as, ma
     assert form.status_code == 200 and "<html" not in form.text
     assert f'id="reply-to-{posts[1].id}"' in form.text and "In reply to Ben" in form.text
     assert "What about the battery?" in form.text and "autofocus" in form.text
+    assert f'<label for="body-{posts[1].id}">' in form.text  # not the id of the box below the discussion
     sent = client.post(f"/threads/{thread.id}/posts", headers=HTMX,
                        data={"body": "A bigger cell.", "reply_to": posts[1].id, "inline": "1"})
     assert sent.status_code == 200 and sent.text == ""

@@ -106,8 +106,8 @@ def reply_form(post_id: int):
     quoted = services.reply_target(thread, post.id)
     if not is_htmx():
         return redirect_to(_at(post, "", reply_to=post.id))  # no fragment: the box's autofocus applies
-    return render("forum/_reply_form.html", thread=thread, form=PostForm(formdata=None, reply_to=quoted.id),
-                  quoted=quoted, inline=True)
+    return render("forum/_reply_form.html", thread=thread, quoted=quoted, inline=True,
+                  form=PostForm(formdata=None, reply_to=quoted.id).under(quoted.id))
 
 
 @bp.post("/threads/<int:thread_id>/posts")
@@ -125,8 +125,8 @@ def reply(thread_id: int):
             return render("forum/_reply_form.html", thread=thread, form=PostForm(formdata=None)) if not inline else ""
         return redirect_to(_at(post))
     if is_htmx():
-        return render("forum/_reply_form.html", status=form_status(form), thread=thread, form=form, quoted=quoted,
-                      inline=inline)
+        return render("forum/_reply_form.html", status=form_status(form), thread=thread,
+                      form=form.under(quoted.id) if inline and quoted else form, quoted=quoted, inline=inline)
     return _thread_page(thread, form, form_status(form))
 
 
