@@ -1,7 +1,10 @@
 """Live threads over Socket.IO: pushes, catch-up after a reconnect, and access enforced on the socket."""
 
+import re
+
 import pytest
 from conftest import PASSWORD
+from flask import g
 
 from crowdspirit.extensions import socketio
 from crowdspirit.forum import services as forum
@@ -46,15 +49,44 @@ def test_members_see_each_others_posts_live(connect, make_user, make_idea):
         assert "<strong>rocks</strong>" in payload["html"] and "Ana" in payload["html"]
 
 
-def test_pushed_posts_are_neutral(connect, make_user, make_idea):
-    """A push carries no CSRF token and no visible edit link: it is the same for every reader."""
+def test_pushed_posts_are_the_same_for_every_reader_of_a_kind(connect, make_user, make_idea):
+    """A push carries no CSRF token (the page fills in its own) and no visible edit link (the page shows it to the
+    author): it is the same for every member."""
     thread = forum.thread_of_idea(make_idea())
     author = make_user()
     socket = connect(make_user(), thread)
     forum.add_post(thread, author, "Hello")
     [payload] = received_posts(socket)
-    assert "csrf_token" not in payload["html"]
+    assert set(re.findall(r'name="csrf_token" value="([^"]*)"', payload["html"])) == {""}
     assert 'class="small edit-link" hidden' in payload["html"]
+
+
+def controls(html: str, post_id: int) -> set[str]:
+    """What one can do on a post as rendered: the addresses of its forms and links, but those the page hides."""
+    article = re.search(rf'<article [^>]*id="post-{post_id}".*?</article>', html, re.S).group(0)
+    shown = re.sub(r'<a [^>]*hidden>.*?</a>', "", article)
+    return set(re.findall(r'(?:action|href)="(/(?:posts|threads)/[^"]*)"', shown))
+
+
+def test_live_posts_carry_the_controls_each_reader_gets_on_reload(app, connect, make_user, make_idea):
+    """A live post reaches a moderator with Hide (and Flag), a member with Flag, a visitor with neither, each with
+    Reply: exactly what the same reader sees on the post after a reload."""
+    idea = make_idea()
+    thread = forum.thread_of_idea(idea)
+    readers = {"moderator": make_user(name="Mona", moderator=True), "member": make_user(name="Max"), "visitor": None}
+    sockets = {kind: connect(user, thread) for kind, user in readers.items()}
+    post = forum.add_post(thread, make_user(name="Ana"), "Hello")
+    pushed = {kind: received_posts(socket)[0]["html"] for kind, socket in sockets.items()}
+    assert f"/posts/{post.id}/hide" in pushed["moderator"] and f"/posts/{post.id}/flag" in pushed["moderator"]
+    assert f"/posts/{post.id}/flag" in pushed["member"] and f"/posts/{post.id}/hide" not in pushed["member"]
+    assert "/flag" not in pushed["visitor"] and "/hide" not in pushed["visitor"]
+    assert all(f"/posts/{post.id}/reply" in html for html in pushed.values())
+    for kind, user in readers.items():
+        browser = app.test_client()
+        if user is not None:
+            assert browser.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
+        g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
+        assert controls(pushed[kind], post.id) == controls(browser.get(f"/ideas/{idea.id}").text, post.id), kind
 
 
 def test_edits_and_reactions_are_pushed(connect, make_user, make_idea):

@@ -397,7 +397,10 @@ RULES = {
     "specs.diff": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/diff?from=1&to=2")),
     "forum.idea_thread": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/discussion"), ok=303),
     "forum.project_thread": Rule(get(lambda w: f"/projects/{S(w)}/discussion"), ok=303, visibility="project"),
-    "forum.thread": Rule(get(lambda w: f"/threads/{w.post.thread_id}")),
+    # An idea's discussion is read under the idea: its thread page and a post's address lead there.
+    "forum.thread": Rule(get(lambda w: f"/threads/{w.post.thread_id}"), ok=303),
+    "forum.permalink": Rule(get(lambda w: f"/posts/{w.post.id}"), ok=303),
+    "forum.reply_form": Rule(get(lambda w: f"/posts/{w.post.id}/reply"), allowed=set(ROLES), ok=303, login=True),
     "notifications.follow": Rule(post(lambda w: f"/threads/{w.post.thread_id}/follow"), allowed=set(ROLES), ok=303,
                                  login=True),
     "forum.reply": Rule(post(lambda w: f"/threads/{w.post.thread_id}/posts", {"body": ""}), allowed=set(ROLES),
