@@ -1,7 +1,9 @@
 """Forum rules: threads for ideas, projects and the community; posts, edits with history, coups de cœur."""
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, false, func, literal, select, update
+from sqlalchemy import case, delete, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -127,9 +129,18 @@ def _readable(query, thread: Thread, viewer):
     return query
 
 
+#: a reconnecting reader names the newest post it shows; a post written a moment before it may have committed after
+#: it (ids are given at insert, not at commit) and its live push been lost with the message queue: the catch-up sends
+#: the posts written this long before the named one again too (the page puts them in place, or in order)
+CATCH_UP_OVERLAP = timedelta(minutes=5)
+
+
 def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
-    """The thread's posts in order after a post id (a live catch-up)."""
-    query = (select(Post).where(Post.id > after)
+    """The thread's posts in order after a post id, and those written just before it (a live catch-up)."""
+    named = db.session.scalar(select(Post.created_at).where(Post.id == after, Post.thread_id == thread.id)) \
+        if after else None
+    missed = Post.id > after if named is None else or_(Post.id > after, Post.created_at >= named - CATCH_UP_OVERLAP)
+    query = (select(Post).where(missed)
              .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
     return list(db.session.scalars(_readable(query, thread, viewer)))
 

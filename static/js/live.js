@@ -34,11 +34,14 @@
       // a reply being written under the post stays
       post.querySelector(".reply-slot")?.replaceWith(existing.querySelector(".reply-slot"));
       existing.replaceWith(post);
-    } else if (list.dataset.append === "true") {  // new posts show on the discussion's last page
-      document.getElementById("no-posts")?.remove();
-      list.appendChild(post);
+    } else if (list.dataset.append === "true") {  // new posts show on the discussion's last page, in order (a
+      document.getElementById("no-posts")?.remove();  // catch-up may bring one written just before the last shown)
+      const later = Array.from(list.children).find((child) => Number(child.id.replace("post-", "")) > id);
+      list.insertBefore(post, later || null);
     } else {  // on an earlier page: say where the new ones are
-      status.textContent = list.dataset.newer;
+      if (id > last) {
+        status.textContent = list.dataset.newer;
+      }
       return;
     }
     // a push is the same for every reader of its kind: the page adds its own token and the author's controls
