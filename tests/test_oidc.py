@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from conftest import PASSWORD
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from servers import free_port, wait_until
@@ -23,6 +25,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from crowdspirit.accounts import oidc
+from crowdspirit.accounts import services as accounts
 from crowdspirit.accounts.models import IdentityProvider, User, UserSession
 from crowdspirit.audit.models import AuditEvent
 from crowdspirit.extensions import db
@@ -127,11 +130,13 @@ def start(client, email="", organisation="") -> dict:
     return {"url": location, **{key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}}
 
 
-def through_provider(client, login: str, email: str = "", abort: bool = False):
-    """Sign in through the real provider: the app sends the browser there, `requests` fills its login and consent
-    forms (or aborts), and the provider's redirect back is handed to the app. Returns the app's answer."""
+def through_provider(client, login: str, organisation: str = "", abort: bool = False):
+    """Sign in through the real provider (the organisation found from the account's email, or chosen): the app sends
+    the browser there, `requests` fills its login and consent forms (or aborts), and the provider's redirect back is
+    handed to the app. Returns the app's answer."""
     browser = requests.Session()
-    response = browser.get(start(client, email or ACCOUNTS[login]["email"])["url"], allow_redirects=False)
+    query = start(client, "" if organisation else ACCOUNTS[login]["email"], organisation)
+    response = browser.get(query["url"], allow_redirects=False)
     for _step in range(12):
         if response.is_redirect:
             url = urljoin(response.url, response.headers["Location"])
@@ -156,6 +161,11 @@ def refusals() -> list[str]:
                                    .order_by(AuditEvent.id)))
 
 
+def member_count() -> int:
+    """How many accounts there are."""
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
 def oidc_sign_ins() -> int:
     """How many sign-ins went through a provider."""
     return db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.method == "oidc"))
@@ -170,5 +180,129 @@ def test_a_new_member_signs_in_through_the_provider_and_joins_the_team(client, h
     ada = db.session.scalar(select(User).where(User.email == "ada@helios.example"))
     assert (ada.display_name, ada.organisation_id, ada.email_verified) == ("Ada Lovelace", helios.id, True)
     assert oidc_sign_ins() == 1
-    page = client.get("/settings/profile").get_data(as_text=True)
-    assert "Ada Lovelace" in page and "Helios Audio" in page
+    page = client.get("/settings/sessions").get_data(as_text=True)
+    assert "Ada Lovelace" in page and "through your organisation" in page
+
+
+def test_an_existing_account_with_the_verified_address_is_linked(client, helios, make_user, real_provider):
+    register_provider(helios, real_provider, make_user(admin=True))
+    grace = accounts.register("Grace@helios.example", "Grace H.", PASSWORD, "expert")
+    assert grace.email_verified_at is None and grace.organisation_id is None
+    people = member_count()
+    assert through_provider(client, "grace").status_code == 303
+    db.session.refresh(grace)
+    assert (grace.organisation_id, grace.email_verified, grace.display_name) == (helios.id, True, "Grace H.")
+    assert member_count() == people and oidc_sign_ins() == 1
+
+
+def test_a_domain_not_allowed_and_an_unverified_address_are_refused(client, helios, make_user, real_provider):
+    register_provider(helios, real_provider, make_user(admin=True))
+    people = member_count()
+    response = client.post("/login/organisation", data={"org-email": "eve@elsewhere.example"})
+    assert response.status_code == 422 and "No organisation signs in people of this email domain" in \
+        response.get_data(as_text=True)
+    response = through_provider(client, "eve", organisation=helios.slug)
+    assert response.status_code == 403
+    assert "People of this email domain may not sign in" in response.get_data(as_text=True)
+    assert through_provider(client, "mallory").status_code == 403
+    assert refusals() == ["domain not allowed: elsewhere.example", "email not verified by the provider"]
+    assert member_count() == people and oidc_sign_ins() == 0
+
+
+def test_removing_a_domain_takes_its_people_off_the_team_at_their_next_sign_in(client, helios, make_user,
+                                                                                real_provider):
+    admin = make_user(admin=True)
+    register_provider(helios, real_provider, admin)
+    assert through_provider(client, "ada").status_code == 303
+    ada = db.session.scalar(select(User).where(User.email == "ada@helios.example"))
+    assert ada.organisation_id == helios.id
+    oidc.save_provider(helios, real_provider, CLIENT_ID, "", "lab.helios.example", admin)  # the secret is kept
+    assert through_provider(client, "ada", organisation=helios.slug).status_code == 403
+    db.session.refresh(ada)
+    assert ada.organisation_id is None
+    assert refusals() == [f"domain not allowed: helios.example; user #{ada.id} left the team"]
+
+
+def test_a_member_whose_provider_refuses_them_leaves_the_team(client, helios, make_user, real_provider):
+    register_provider(helios, real_provider, make_user(admin=True))
+    assert through_provider(client, "ada").status_code == 303
+    ada = db.session.scalar(select(User).where(User.email == "ada@helios.example"))
+    response = through_provider(client, "ada", abort=True)
+    assert response.status_code == 403 and "refused the sign-in" in response.get_data(as_text=True)
+    db.session.refresh(ada)
+    assert ada.organisation_id is None
+    assert refusals() == [f"provider error: access_denied; user #{ada.id} left the team"]
+
+
+# --- Tokens no real provider would issue --------------------------------------------------------------------------
+def claims_for(provider: OwnProvider, query: dict, **changes) -> dict:
+    """A valid ID token's claims for the sign-in the app started (query: its authorization request), then changed."""
+    now = int(time.time())
+    return {"iss": provider.issuer, "aud": CLIENT_ID, "sub": "ada-1", "email": "ada@helios.example",
+            "email_verified": True, "name": "Ada Lovelace", "nonce": query["nonce"], "iat": now, "exp": now + 300,
+            **changes}
+
+
+@pytest.mark.parametrize(("changes", "forged", "why"), [
+    ({}, True, "bad signature or token: BadSignatureError"),
+    ({"aud": "another-client"}, False, "wrong audience"),
+    ({"iss": "https://impostor.example"}, False, "wrong issuer"),
+    ({"nonce": "not-the-nonce-sent"}, False, "wrong or replayed nonce"),
+    ({"exp": int(time.time()) - 3600}, False, "expired token"),
+])
+def test_a_token_that_does_not_hold_is_refused_and_changes_nothing(client, helios, make_user, own_provider, changes,
+                                                                   forged, why):
+    register_provider(helios, own_provider.issuer, make_user(admin=True))
+    people = member_count()
+    query = start(client, "ada@helios.example")
+    assert query["code_challenge_method"] == "S256" and query["state"] and query["nonce"]
+    impostor = RSAKey.generate_key(2048, parameters={"kid": "own"}) if forged else None
+    own_provider.id_token = own_provider.sign(claims_for(own_provider, query, **changes), impostor)
+    response = client.get(f"{CALLBACK}?code=any&state={query['state']}")
+    assert response.status_code == 403 and "Back to sign in" in response.get_data(as_text=True)
+    assert refusals() == [why]
+    assert member_count() == people and oidc_sign_ins() == 0
+    # the code was redeemed with the PKCE verifier of this sign-in
+    assert create_s256_code_challenge(own_provider.verifiers[-1]) == query["code_challenge"]
+
+
+def test_a_replayed_answer_is_refused(client, helios, make_user, own_provider):
+    register_provider(helios, own_provider.issuer, make_user(admin=True))
+    query = start(client, "ada@helios.example")
+    own_provider.id_token = own_provider.sign(claims_for(own_provider, query))
+    callback = f"{CALLBACK}?code=any&state={query['state']}"
+    assert client.get(callback).status_code == 303  # the token holds: signed in
+    assert client.get(callback).status_code == 400  # the same answer again: its state was used
+    second = start(client, "ada@helios.example")  # a new sign-in, answered with the first one's token (its nonce)
+    assert client.get(f"{CALLBACK}?code=any&state={second['state']}").status_code == 403
+    assert refusals() == ["unknown or replayed state", "wrong or replayed nonce"]
+    assert oidc_sign_ins() == 1
+
+
+# --- The organisation's settings ---------------------------------------------------------------------------------
+def test_the_organisation_admin_registers_the_provider_and_never_sees_the_secret_again(client, helios, login_as,
+                                                                                       make_user, real_provider):
+    member, outsider = make_user(organisation=helios), make_user()
+    org_admin = make_user(organisation=helios)
+    org_admin.is_org_admin = True
+    db.session.commit()
+    page = f"/organisations/{helios.slug}/sign-in"
+    login_as(outsider)
+    assert client.get(page).status_code == 404
+    login_as(member)
+    assert client.get(page).status_code == 403
+    login_as(org_admin)
+    form = {"issuer": real_provider, "client_id": CLIENT_ID, "secret": CLIENT_SECRET,
+            "allowed_domains": "Helios.example, @lab.helios.example"}
+    assert client.post(page, data={**form, "issuer": "ftp://x.example"}).status_code == 422
+    assert client.post(page, data={**form, "allowed_domains": "not a domain!"}).status_code == 422
+    assert client.post(page, data=form).status_code == 303
+    provider = oidc.provider_of(helios)
+    assert provider.domains == ["helios.example", "lab.helios.example"]
+    assert CLIENT_SECRET not in provider.client_secret and oidc.unseal(provider.client_secret) == CLIENT_SECRET
+    shown = client.get(page).get_data(as_text=True)
+    assert CLIENT_SECRET not in shown and provider.client_secret not in shown and CALLBACK in shown
+    assert client.post(page, data={**form, "secret": ""}).status_code == 303  # empty: the secret is kept
+    assert oidc.unseal(oidc.provider_of(helios).client_secret) == CLIENT_SECRET
+    login_page = client.get("/login").get_data(as_text=True)
+    assert "Sign in with your organisation" in login_page and "Helios Audio" in login_page

@@ -124,7 +124,7 @@ class OrganisationSignInForm(FlaskForm):
     """Sign in through one's organisation: by work email (its domain finds the organisation) or by its name."""
 
     email = EmailField(_l("Work email"), validators=[Optional(), Email(), Length(max=254)])
-    organisation = SelectField(_l("Or choose your organisation"), choices=[], validate_choice=True)
+    organisation = SelectField(_l("Or choose your organisation"), choices=[], default="")
 
 
 class IdentityProviderForm(FlaskForm):
