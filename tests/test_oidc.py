@@ -291,7 +291,9 @@ def test_the_organisation_admin_registers_the_provider_and_never_sees_the_secret
     assert client.get(page).status_code == 404
     login_as(member)
     assert client.get(page).status_code == 403
+    assert page not in client.get(f"/organisations/{helios.slug}/dashboard").get_data(as_text=True)
     login_as(org_admin)
+    assert page in client.get(f"/organisations/{helios.slug}/dashboard").get_data(as_text=True)
     form = {"issuer": real_provider, "client_id": CLIENT_ID, "secret": CLIENT_SECRET,
             "allowed_domains": "Helios.example, @lab.helios.example"}
     assert client.post(page, data={**form, "issuer": "ftp://x.example"}).status_code == 422
