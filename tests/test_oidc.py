@@ -71,6 +71,7 @@ class OwnProvider:
     checks the PKCE verifier and answers with the token set)."""
 
     def __init__(self):
+        """Start serving on a free port with a fresh signing key."""
         self.key = RSAKey.generate_key(2048, parameters={"kid": "own"})
         self.id_token, self.verifiers = "", []
         self.server = make_server("127.0.0.1", 0, self.answer)
@@ -173,6 +174,7 @@ def oidc_sign_ins() -> int:
 
 # --- Through the real provider ----------------------------------------------------------------------------------
 def test_a_new_member_signs_in_through_the_provider_and_joins_the_team(client, helios, make_user, real_provider):
+    """A new person with a verified address in an allowed domain gets an account on the team, signed in."""
     admin = make_user(admin=True)
     register_provider(helios, real_provider, admin)
     response = through_provider(client, "ada")
@@ -185,6 +187,7 @@ def test_a_new_member_signs_in_through_the_provider_and_joins_the_team(client, h
 
 
 def test_an_existing_account_with_the_verified_address_is_linked(client, helios, make_user, real_provider):
+    """An account already using the address the provider verified is linked to the team, not duplicated."""
     register_provider(helios, real_provider, make_user(admin=True))
     grace = accounts.register("Grace@helios.example", "Grace H.", PASSWORD, "expert")
     assert grace.email_verified_at is None and grace.organisation_id is None
@@ -196,6 +199,7 @@ def test_an_existing_account_with_the_verified_address_is_linked(client, helios,
 
 
 def test_a_domain_not_allowed_and_an_unverified_address_are_refused(client, helios, make_user, real_provider):
+    """An address outside the allowed domains, or one the provider has not verified, gets nobody an account."""
     register_provider(helios, real_provider, make_user(admin=True))
     people = member_count()
     response = client.post("/login/organisation", data={"org-email": "eve@elsewhere.example"})
@@ -211,6 +215,7 @@ def test_a_domain_not_allowed_and_an_unverified_address_are_refused(client, heli
 
 def test_removing_a_domain_takes_its_people_off_the_team_at_their_next_sign_in(client, helios, make_user,
                                                                                 real_provider):
+    """A member whose domain the organisation no longer allows leaves the team when they next sign in."""
     admin = make_user(admin=True)
     register_provider(helios, real_provider, admin)
     assert through_provider(client, "ada").status_code == 303
@@ -224,6 +229,7 @@ def test_removing_a_domain_takes_its_people_off_the_team_at_their_next_sign_in(c
 
 
 def test_a_member_whose_provider_refuses_them_leaves_the_team(client, helios, make_user, real_provider):
+    """A signed-in member whom their provider refuses at a new sign-in leaves the team."""
     register_provider(helios, real_provider, make_user(admin=True))
     assert through_provider(client, "ada").status_code == 303
     ada = db.session.scalar(select(User).where(User.email == "ada@helios.example"))
@@ -252,6 +258,7 @@ def claims_for(provider: OwnProvider, query: dict, **changes) -> dict:
 ])
 def test_a_token_that_does_not_hold_is_refused_and_changes_nothing(client, helios, make_user, own_provider, changes,
                                                                    forged, why):
+    """A forged, misdirected, replayed or expired ID token is a 403 with an audit line, and nobody is signed in."""
     register_provider(helios, own_provider.issuer, make_user(admin=True))
     people = member_count()
     query = start(client, "ada@helios.example")
@@ -267,6 +274,7 @@ def test_a_token_that_does_not_hold_is_refused_and_changes_nothing(client, helio
 
 
 def test_a_replayed_answer_is_refused(client, helios, make_user, own_provider):
+    """The provider's answer works once; a later sign-in answered with the first one's token is refused."""
     register_provider(helios, own_provider.issuer, make_user(admin=True))
     query = start(client, "ada@helios.example")
     own_provider.id_token = own_provider.sign(claims_for(own_provider, query))
@@ -282,6 +290,7 @@ def test_a_replayed_answer_is_refused(client, helios, make_user, own_provider):
 # --- The organisation's settings ---------------------------------------------------------------------------------
 def test_the_organisation_admin_registers_the_provider_and_never_sees_the_secret_again(client, helios, login_as,
                                                                                        make_user, real_provider):
+    """The organisation's administrator registers its provider; the secret is stored encrypted and never shown."""
     member, outsider = make_user(organisation=helios), make_user()
     org_admin = make_user(organisation=helios)
     org_admin.is_org_admin = True

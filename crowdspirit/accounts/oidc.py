@@ -168,7 +168,8 @@ def refuse(organisation_id, why: str, message, demote: User | None = None, statu
     if demote is not None and demote.organisation_id == organisation_id:
         leave_team(demote)
         why += f"; user #{demote.id} left the team"
-    account_audit.send(None, action="oidc.refused", target=f"organisation #{organisation_id}", details=why)
+    target = f"organisation #{organisation_id}" if organisation_id else "organisation sign-in"
+    account_audit.send(None, action="oidc.refused", target=target, details=why)
     db.session.commit()
     return status(message, (url_for("accounts.login"), _l("Back to sign in")))
 
