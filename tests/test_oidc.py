@@ -196,6 +196,8 @@ def test_an_existing_account_with_the_verified_address_is_linked(client, helios,
     db.session.refresh(grace)
     assert (grace.organisation_id, grace.email_verified, grace.display_name) == (helios.id, True, "Grace H.")
     assert member_count() == people and oidc_sign_ins() == 1
+    # the address was never confirmed before: a password chosen by whoever created the account no longer opens it
+    assert accounts.authenticate("grace@helios.example", PASSWORD) is None
 
 
 def test_a_domain_not_allowed_and_an_unverified_address_are_refused(client, helios, make_user, real_provider):

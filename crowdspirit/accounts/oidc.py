@@ -275,10 +275,12 @@ def _admit(provider: IdentityProvider, claims: dict) -> User:
     if existing is None:
         return services.register(email, _display_name(claims, email), secrets.token_urlsafe(32),
                                  ProfileKind.PROFESSIONAL, organisation=provider.organisation, confirmed=True)
+    if existing.email_verified_at is None:  # someone may have taken the address before its owner came: their
+        services.set_password(existing, secrets.token_urlsafe(32))  # password (and sign-ins) must not open it now
+        existing.email_verified_at = utcnow()
     if existing.organisation_id is None:
         existing.organisation_id = organisation_id
         access.changed(None, "team.joined")
-    existing.email_verified_at = existing.email_verified_at or utcnow()
     db.session.commit()
     return existing
 
