@@ -43,6 +43,7 @@ PENDING = "oidc_pending"
 SCOPE = "openid email profile"
 PROVIDER_FAILED = _l("Your organisation's identity provider did not complete the sign-in. Try again.")
 TOKEN_INVALID = _l("The identity token is not valid for this sign-in.")
+NOT_STARTED = _l("This sign-in was not started here, or was already used. Start again.")
 
 
 class SignInRefused(Forbidden):
@@ -168,10 +169,14 @@ def refuse(organisation_id, why: str, message, demote: User | None = None, statu
     if demote is not None and demote.organisation_id == organisation_id:
         leave_team(demote)
         why += f"; user #{demote.id} left the team"
-    target = f"organisation #{organisation_id}" if organisation_id else "organisation sign-in"
-    account_audit.send(None, action="oidc.refused", target=target, details=why)
+    account_audit.send(None, action="oidc.refused", target=f"organisation #{organisation_id}", details=why)
     db.session.commit()
-    return status(message, (url_for("accounts.login"), _l("Back to sign in")))
+    return status(message, _back_to_sign_in())
+
+
+def _back_to_sign_in() -> tuple:
+    """The remedy shown with a refusal: the way back to the sign-in page."""
+    return url_for("accounts.login"), _l("Back to sign in")
 
 
 def leave_team(user: User) -> None:
@@ -185,10 +190,11 @@ def finish(arguments: dict, signed_in: User | None) -> tuple[User, str]:
     going. signed_in: the member already signed in here, if any (a refusal from their provider costs them the
     team)."""
     pending = session.pop(PENDING, None)
-    if not pending or not hmac.compare_digest(str(arguments.get("state", "")), pending["state"]):
-        raise refuse(pending and pending["organisation"], "unknown or replayed state", _l(
-            "This sign-in was not started here, or was already used. Start again."), status=SignInExpired)
+    if not pending:  # nothing this browser started (a stray or replayed answer): refused, and like any GET not
+        raise SignInExpired(NOT_STARTED, _back_to_sign_in())  # merely looked at, it writes nothing
     organisation_id = pending["organisation"]
+    if not hmac.compare_digest(str(arguments.get("state", "")), pending["state"]):
+        raise refuse(organisation_id, "state does not match", NOT_STARTED, status=SignInExpired)
     provider = db.session.scalar(select(IdentityProvider).where(IdentityProvider.organisation_id == organisation_id))
     if provider is None:
         raise refuse(organisation_id, "provider removed", _l("Your organisation no longer signs in here."))
