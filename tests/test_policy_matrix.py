@@ -371,6 +371,15 @@ RULES = {
                                          visibility="none"),
     "accounts.verify_email": Rule(get(lambda w: "/email/verify/not-a-token"), ok=400, visibility="list"),
     "accounts.confirm_email_change": Rule(get(lambda w: "/email/change/not-a-token"), ok=400, visibility="list"),
+    # Signing in through an organisation's provider: nobody in the matrix has one (an unknown domain: 422; an
+    # answer to no sign-in started here: 400); its settings: the organisation's administrators (the sponsor is
+    # not one: 403) and platform admins.
+    "accounts.oidc_start": Rule(post(lambda w: "/login/organisation", {"org-email": "someone@nowhere.example"}),
+                                ok=422, visibility="list"),
+    "accounts.oidc_callback": Rule(get(lambda w: "/login/organisation/callback?state=forged&code=x"), ok=400,
+                                   visibility="list"),
+    "accounts.oidc_settings": Rule(get(lambda w: f"/organisations/{w.project.organisation.slug}/sign-in"),
+                                   allowed={"admin"}, refused={"sponsor": 403}, login=True, visibility="site"),
     # The charter: anyone reads it; members accept the version in force (none in the matrix: 409); admins publish.
     "accounts.charter_page": Rule(get(lambda w: "/charter"), visibility="list"),
     "accounts.accept_charter": Rule(post(lambda w: "/charter/accept", {"number": "1"}), ok=409, login=True,
