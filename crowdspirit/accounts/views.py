@@ -36,6 +36,8 @@ class MemberChrome(NamedTuple):
     #: the organisation they act for, if any
     organisation: str | None
     karma: int
+    #: an administrator: the header links the platform's audit log
+    admin: bool = False
 
 
 def member_chrome() -> MemberChrome | None:
@@ -44,7 +46,7 @@ def member_chrome() -> MemberChrome | None:
         return None
     organisation = current_user.organisation
     return MemberChrome(current_user.id, current_user.display_name, current_user.is_moderator,
-                        organisation.name if organisation else None, current_user.karma)
+                        organisation.name if organisation else None, current_user.karma, current_user.is_admin)
 
 
 def standing_notice():
