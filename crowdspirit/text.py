@@ -11,9 +11,10 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-_markdown = MarkdownIt("js-default").use(tasklists_plugin)  # raw HTML off; nh3 cleans what remains
-#: what survives cleaning: nh3's safe tags, plus the task lists' disabled checkboxes and their classes
-_TAGS = nh3.ALLOWED_TAGS | {"input"}
+#: raw HTML off (nh3 cleans what remains); a task's text is the label of its checkbox
+_markdown = MarkdownIt("js-default").use(tasklists_plugin, label=True)
+#: what survives cleaning: nh3's safe tags, plus the task lists' labelled, disabled checkboxes and their classes
+_TAGS = nh3.ALLOWED_TAGS | {"input", "label"}
 _ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "input": {"type", "checked", "disabled", "class"}, "ul": {"class"},
                "li": {"class"}}
 _CLASSES = {"contains-task-list", "task-list-item", "task-list-item-checkbox"}

@@ -105,5 +105,5 @@ def test_moderators_decisions_point_to_the_charter(client, login_as, make_user, 
     post = forum.add_post(forum.thread_of_idea(make_idea()), author, "Buy my stuff")
     moderation.hide(post, moderator, "Self-promotion (charter, section 3)")
     login_as(author)
-    page = client.get(f"/threads/{post.thread_id}").text
+    page = client.get(f"/threads/{post.thread_id}", follow_redirects=True).text  # the idea's page, with its thread
     assert "Self-promotion (charter, section 3)" in page and 'href="/charter"' in page

@@ -175,6 +175,7 @@ def test_hidden_post_is_pushed_as_a_placeholder(app, make_user, thread_post):
     thread, post, author = thread_post
     g.pop("_login_user", None)
     socket = socketio.test_client(app, auth={"thread": thread.id, "after": post.id})
+    socket.get_received()  # the catch-up: the post itself, written a moment ago
     moderation.hide(post, make_user(moderator=True), "Spam")
     [payload] = [e["args"][0] for e in socket.get_received() if e["name"] == "post"]
     assert "hidden by the moderators" in payload["html"] and "spicy" not in payload["html"]

@@ -42,6 +42,17 @@ def statuses(client, idea) -> set[int]:
     return {client.get(url).status_code for url in confidential_urls(idea)}
 
 
+#: what a member without the NDA in force gets: the idea's page asks them to accept it, the rest is 404
+KEPT_OUT = {403, 404}
+
+
+def asked_to_accept(client, idea) -> bool:
+    """The idea's page tells a member without the NDA in force to accept it (a 403 with the NDA's link, no title)."""
+    page = client.get(f"/ideas/{idea.id}")
+    return (page.status_code == 403 and f'href="/projects/{idea.project.slug}/nda"' in page.text
+            and idea.title not in page.text)
+
+
 def publish(client, login_as, project, body=NDA_TEXT) -> NdaVersion:
     """The owner publishes an NDA version through the form; returns the stored current version."""
     login_as(project.owner)
@@ -69,11 +80,12 @@ def setup(make_user, make_project, make_idea, add_member):
     return Setup
 
 
-def test_member_without_nda_gets_404(client, login_as, setup):
-    """Once an NDA exists, a member who has not accepted it gets 404 on every confidential page."""
+def test_member_without_nda_is_kept_out(client, login_as, setup):
+    """Once an NDA exists, a member who has not accepted it gets 404 on every confidential page but the idea's, which
+    asks them to accept the NDA (and names nothing)."""
     publish(client, login_as, setup.project)
     login_as(setup.member)
-    assert statuses(client, setup.idea) == {404}
+    assert statuses(client, setup.idea) == KEPT_OUT and asked_to_accept(client, setup.idea)
 
 
 def test_owner_publishes_version_one(client, login_as, setup):
@@ -109,7 +121,7 @@ def test_new_version_closes_access_until_reaccepted(client, login_as, setup):
     accept(client, login_as, setup.member, setup.project, 1)
     assert publish(client, login_as, setup.project, "Version two text").number == 2
     login_as(setup.member)
-    assert statuses(client, setup.idea) == {404}
+    assert statuses(client, setup.idea) == KEPT_OUT
     assert accept(client, login_as, setup.member, setup.project, 2).status_code == 303
     assert statuses(client, setup.idea) == {200}
 
@@ -122,7 +134,7 @@ def test_stale_version_is_409(client, login_as, setup):
     assert response.status_code == 409
     assert "newer version" in text(response)
     assert db.session.scalar(select(func.count(NdaAcceptance.id))) == 0
-    assert statuses(client, setup.idea) == {404}
+    assert statuses(client, setup.idea) == KEPT_OUT
 
 
 def test_accepting_twice_is_409(client, login_as, setup):

@@ -24,7 +24,7 @@ def test_suspended_member_reads_but_cannot_post(client, login_as, make_user, mak
     login_as(member)
     response = client.post(f"/threads/{thread.id}/posts", data={"body": "Let me speak"})
     assert response.status_code == 403 and "suspended until" in response.text
-    assert client.get(f"/threads/{thread.id}").status_code == 200
+    assert client.get(f"/threads/{thread.id}", follow_redirects=True).status_code == 200
     assert client.post(f"/ideas/{thread.idea_id}/vote").status_code == 403
     login_as(moderator)
     sanction(client, member, "lift")
