@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from flask import g
+from test_accounts import SIGNUP
 from test_contests import enter, opened, png
 from test_contests import people as people  # a fixture: a sponsor who runs contests
 
@@ -41,6 +42,13 @@ def test_visitors_keep_the_marketing_home(app, make_idea):
     g.pop("_login_user", None)
     html = app.test_client().get("/").get_data(as_text=True)
     assert "Design the products you want" in html and "What's new for you" not in html
+
+
+def test_signing_up_lands_on_the_checklist(app):
+    """A new account's first page is its home with the first steps, not the marketing page."""
+    g.pop("_login_user", None)
+    response = app.test_client().post("/signup", data=SIGNUP, follow_redirects=True)
+    assert response.request.path == "/" and "Get started" in response.text and "0 of 4 steps done" in response.text
 
 
 def test_the_checklist_guides_a_newcomer_and_goes_once_done(client, mia, make_project, make_idea, add_member):
