@@ -131,3 +131,10 @@ def test_the_news_is_capped_with_older_pages(client, mia, make_project, make_ide
     fragment = home(client, "/?page=2", **{"HX-Request": "true"})
     assert fragment.count("replied to you in") == 2 and "<html" not in fragment and "?page=3" not in fragment
     assert "replied to you in" in home(client, "/?page=x")
+
+
+def test_page_numbers_out_of_range_are_clear_answers(client, mia):
+    """A page past the end shows the empty state; a number too large for the database is 404, never a 500."""
+    assert "Nothing new yet" in home(client, "/?page=999999")
+    g.pop("_login_user", None)
+    assert client.get("/?page=99999999999999999999999").status_code == 404
