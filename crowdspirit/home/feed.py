@@ -14,7 +14,7 @@ from ..contests.models import Contest, Entry
 from ..extensions import db
 from ..forum.models import Thread
 from ..notifications.models import Notification, ThreadFollow
-from ..pipeline.models import Idea, StageTransition, Vote
+from ..pipeline.models import Idea, Stage, StageTransition, Vote
 from ..projects.models import ProjectMembership
 from ..rnd.models import Interest
 
@@ -110,7 +110,7 @@ def closing_votes(user) -> list[Idea]:
     """Ideas whose vote closes within a week, in the projects the member belongs to or follows, soonest first."""
     moment = now()
     return db.session.scalars(visible(select(Idea).options(joinedload(Idea.project)), user).where(
-        Idea.stage == "vote", Idea.vote_closes_at > moment, Idea.vote_closes_at <= moment + CLOSING_WITHIN,
+        Idea.stage == Stage.VOTE, Idea.vote_closes_at > moment, Idea.vote_closes_at <= moment + CLOSING_WITHIN,
         or_(Idea.project_id.in_(sorted(scope(user).member_of)), Idea.project_id.in_(_followed_projects(user))))
         .order_by(Idea.vote_closes_at, Idea.id).limit(CLOSING_LIMIT)).all()
 
