@@ -31,6 +31,8 @@ AXE_RULES = ["label", "button-name", "link-name", "select-name", "input-button-n
              "landmark-banner-is-top-level", "landmark-main-is-top-level", "landmark-contentinfo-is-top-level",
              "bypass", "color-contrast", "html-has-lang", "html-lang-valid", "document-title", "aria-valid-attr",
              "aria-valid-attr-value"]
+#: all of axe-core's WCAG 2.0-2.2 A and AA rules (2.2's 24 px target size among them) and its best practices
+AXE_WCAG = {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}
 #: how an element looks (the properties a focus indicator changes), where it is, and what it is called
 LOOK = """(el) => {
   const style = getComputedStyle(el), box = el.getBoundingClientRect();
@@ -187,16 +189,17 @@ def open_visitor(browser: Browser, base_url: str, journey: str, js: bool) -> Vis
     return visitor
 
 
-def axe_violations(page: Page) -> list[str]:
-    """axe-core's violations of AXE_RULES on the page, one line each with the offending elements.
+def axe_violations(page: Page, run_only: dict | None = None, impacts: set[str] | None = None) -> list[str]:
+    """axe-core's violations on the page (of AXE_RULES unless run_only names other rules or tags; of any impact
+    unless impacts lists some), one line each with the offending elements.
 
     axe is evaluated through the DevTools protocol (page.evaluate), which the page's CSP (`script-src 'self'`)
     does not govern: no `bypass_csp`, so the page is checked under its real policy."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
-    results = page.evaluate("""(rules) => axe.run(document, {runOnly: {type: "rule", values: rules},
-                                                            resultTypes: ["violations"]})""", AXE_RULES)
+    results = page.evaluate("(runOnly) => axe.run(document, {runOnly, resultTypes: ['violations']})",
+                            run_only or {"type": "rule", "values": AXE_RULES})
     return [f"- {v['id']} ({v['impact']}): {v['help']}: "
             + "; ".join(f"{' '.join(n['target'])} [{n['failureSummary'].splitlines()[-1].strip()}]"
                         for n in v["nodes"][:5])
-            for v in results["violations"]]
+            for v in results["violations"] if impacts is None or v["impact"] in impacts]

@@ -259,6 +259,51 @@ def demo_seeded_once(migrated_rows, tmp_path_factory):
         yield
 
 
+# --- The browser tests' world and browser, shared by their modules (one of each per xdist worker) ---------------
+@pytest.fixture(scope="session")
+def world(sqlite_template, tmp_path_factory) -> Path:
+    """The seeded demo (database, search index, files), built once; each browser test serves a copy of it."""
+    from browser import LIVE_CONFIG  # browser.py imports this module: import it once both are loaded
+
+    from crowdspirit.search import indexer
+
+    folder = tmp_path_factory.mktemp("journeys")
+    shutil.copy(sqlite_template, folder / "world.db")
+    app = create_app({**LIVE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'world.db'}",
+                      "SEARCH_INDEX_DIR": str(folder / "search")})
+    app.instance_path = str(folder / "instance")  # the contest entries' files
+    with app.app_context():
+        demo.seed()
+        indexer.drain()
+        db.session.remove()
+        db.engine.dispose()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, launched once for all browser tests (.ci/run installs the package)."""
+    from browser import CHROMIUM, launch
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(world, tmp_path, clock):
+    """This browser test's live server, on its own copy of the demo, with the contests' clock stopped at now."""
+    from browser import serve_copy
+
+    with serve_copy(world, tmp_path) as server, server.app.app_context():
+        yield server
+        db.session.remove()
+
+
 # --- App, clients, factories ----------------------------------------------------------------
 @pytest.fixture
 def app(database_url, tmp_path):

@@ -2,15 +2,13 @@
 per kind of user, each with JavaScript on and off, with screenshots and accessibility checks on the way."""
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, LIVE_CONFIG, launch, open_visitor, serve_copy
-from playwright.sync_api import expect, sync_playwright
+from browser import open_visitor
+from playwright.sync_api import expect
 from sqlalchemy import select
 
-from crowdspirit import create_app, demo
+from crowdspirit import demo
 from crowdspirit.accounts.models import User
 from crowdspirit.contests import services as contests
 from crowdspirit.contests.models import Contest, Entry, Phase
@@ -20,7 +18,6 @@ from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post
 from crowdspirit.pipeline.models import Idea, Stage, Vote
 from crowdspirit.projects.models import Project
-from crowdspirit.search import indexer
 
 pytestmark = pytest.mark.browser
 #: what a search page shows besides the query it repeats in its heading
@@ -31,41 +28,6 @@ PASSWORD = demo.DEMO_PASSWORD
 def email(local: str) -> str:
     """A demo account's address from its local part."""
     return f"{local}@demo.crowdspirit.org"
-
-
-@pytest.fixture(scope="session")
-def world(sqlite_template, tmp_path_factory) -> Path:
-    """The seeded demo (database, search index, files), built once; each journey serves a copy of it."""
-    folder = tmp_path_factory.mktemp("journeys")
-    shutil.copy(sqlite_template, folder / "world.db")
-    app = create_app({**LIVE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'world.db'}",
-                      "SEARCH_INDEX_DIR": str(folder / "search")})
-    app.instance_path = str(folder / "instance")  # the contest entries' files
-    with app.app_context():
-        demo.seed()
-        indexer.drain()
-        db.session.remove()
-        db.engine.dispose()
-    return folder
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, launched once for all journeys (.ci/run installs the package)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live(world, tmp_path, clock):
-    """This journey's live server, on its own copy of the demo, with the contests' clock stopped at now."""
-    with serve_copy(world, tmp_path) as server, server.app.app_context():
-        yield server
-        db.session.remove()
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])

@@ -148,6 +148,9 @@ class Rule:
     visibility: str = "item"  # "item": follows the policy; "project": also open to members and the sponsor's team;
     # "none": any signed-in user; "site": the role alone decides; "feed": what anonymous visitors see;
     # "list": always answers
+    #: what a project member who has not accepted the NDA gets where only those who did see (None: 404); the idea
+    #: page asks them to accept it (403 with the link)
+    without_nda: int | None = None
 
 
 def get(url_of):
@@ -357,6 +360,13 @@ RULES = {
     "accounts.revoke_other_sessions": Rule(post(lambda w: "/settings/sessions/revoke-others"), ok=303, login=True,
                                            visibility="none"),
     "accounts.email_settings": Rule(get(lambda w: "/settings/email"), login=True, visibility="none"),
+    # One's own data: the archive (none prepared until asked for: 404, then prepared at once in tests) and the
+    # deletion page (its POST would delete the role's account: tested in test_data_rights).
+    "accounts.data_page": Rule(get(lambda w: "/settings/data"), login=True, visibility="none"),
+    "accounts.download_data_archive": Rule(get(lambda w: "/settings/data/archive.zip"), ok=404, login=True,
+                                           visibility="none"),
+    "accounts.request_data_archive": Rule(post(lambda w: "/settings/data"), ok=303, login=True, visibility="none"),
+    "accounts.delete_account": Rule(get(lambda w: "/settings/delete"), login=True, visibility="none"),
     "accounts.resend_verification": Rule(post(lambda w: "/settings/email/resend"), ok=303, login=True,
                                          visibility="none"),
     "accounts.verify_email": Rule(get(lambda w: "/email/verify/not-a-token"), ok=400, visibility="list"),
@@ -381,7 +391,7 @@ RULES = {
     "projects.show": Rule(get(lambda w: f"/projects/{S(w)}"), visibility="project"),
     "pipeline.export_ideas": Rule(get(lambda w: f"/projects/{S(w)}/ideas.csv"), visibility="project"),
     "pipeline.feed": Rule(get(lambda w: f"/projects/{S(w)}/feed.atom"), visibility="feed"),
-    "pipeline.show": Rule(lambda w: [("GET", f"/ideas/{i.id}", None) for i in w.ideas.values()]),
+    "pipeline.show": Rule(lambda w: [("GET", f"/ideas/{i.id}", None) for i in w.ideas.values()], without_nda=403),
     "specs.show": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec")),
     "specs.revisions": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/revisions")),
     "specs.diff": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/diff?from=1&to=2")),
@@ -491,7 +501,8 @@ def expected(rule: Rule, role: str, policy: str) -> set[int]:
     if rule.visibility == "feed":
         return ok if policy == "public" else {404}
     if not (knows if rule.visibility == "project" else sees)(role, policy):
-        return {404}
+        return {rule.without_nda} if rule.without_nda and role == "contributor" and policy == "confidential" \
+            else {404}
     if rule.allowed is None:
         return ok
     allowed = rule.allowed(role, policy) if callable(rule.allowed) else role in rule.allowed

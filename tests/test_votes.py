@@ -104,7 +104,8 @@ def test_anonymous_vote_goes_to_sign_in(client, idea):
 
 
 def test_htmx_vote_returns_vote_box(client, login_as, make_user, idea):
-    """An htmx vote answers with the vote box fragment: new count and a Withdraw button."""
+    """An htmx vote answers with the vote box fragment: new count and a Withdraw button, and a sentence for the
+    page's live region (#messages, swapped out of band) that screen readers say; withdrawing says so too."""
     login_as(make_user())
     response = client.post(f"/ideas/{idea.id}/vote", headers=HTMX)
     page = html(response)
@@ -112,7 +113,10 @@ def test_htmx_vote_returns_vote_box(client, login_as, make_user, idea):
     assert page.lstrip().startswith(f'<div class="vote-box" id="vote-box-{idea.id}"')
     assert '<strong class="vote-count">1</strong>' in page
     assert "Withdraw" in page and "<html" not in page
+    assert '<div id="messages" hx-swap-oob="innerHTML">' in page and "Your vote is counted: 1 vote." in page
     assert stored(idea.id) == (1, 1)
+    withdrawn = html(client.post(f"/ideas/{idea.id}/unvote", headers=HTMX))
+    assert "Your vote is withdrawn: 0 votes." in withdrawn
 
 
 def test_htmx_duplicate_vote_shows_error_in_box(client, login_as, make_user, idea):
@@ -123,7 +127,7 @@ def test_htmx_duplicate_vote_shows_error_in_box(client, login_as, make_user, ide
     page = html(response)
     assert response.status_code == 409
     assert '<strong class="vote-count">1</strong>' in page and "<html" not in page
-    assert "You have already voted for this idea." in page
+    assert "You have already voted for this idea." in page and "hx-swap-oob" not in page  # the box says why
 
 
 # --- Concurrency ----------------------------------------------------------------------------------

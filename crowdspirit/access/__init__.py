@@ -20,10 +20,11 @@ from .scope import (
     sees_sql,
     signed_in,
     sponsor_team,
+    way_in,
 )
 from .version import changed, generation, remembered
 
 __all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "Standing", "access_key", "anyone", "audience",
            "author", "can", "changed", "fact", "forget_facts", "generation", "governed_by", "level_of", "register",
            "registered", "remembered", "require", "rules_table", "scope", "search_keys", "sees", "sees_sql",
-           "signed_in", "sponsor_team", "unmet_standing", "visible"]
+           "signed_in", "sponsor_team", "unmet_standing", "visible", "way_in"]

@@ -110,6 +110,15 @@ def sees_sql(user, project, level):
     return or_(*allowed)
 
 
+def way_in(user, project) -> str | None:
+    """What a signed-in member kept out of a project's restricted content can do about it: "join" the project, accept
+    its current "nda" (a member who has not), or None (nothing they can do: a stage for the sponsor's team)."""
+    relations = scope(user)
+    if project.id not in relations.member_of:
+        return "join"
+    return "nda" if project.id not in relations.cleared else None
+
+
 # Predicates every domain uses: (user, obj) -> bool. The user is signed in when they are called, except for view rules.
 def anyone(user, obj) -> bool:
     return True

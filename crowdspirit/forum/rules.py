@@ -3,12 +3,13 @@ workspace, and its posts follow it; who moderates, flags, posts at once and anno
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from .. import access
 from ..access import Rule, author, fact, sees, sees_sql, signed_in
+from ..extensions import db
 from ..pipeline.models import Idea
-from ..pipeline.rules import idea_visible
+from ..pipeline.rules import PARTICIPATION, idea_visible
 from ..projects.models import Project
 from ..projects.rules import manager, member_manager
 from .models import Post, Thread
@@ -96,6 +97,14 @@ RULES = {
 }
 
 
+def posted_in_discussion(user, idea) -> bool:
+    """The member wrote in the idea's discussion (a way of taking part in it)."""
+    return db.session.scalar(select(exists().where(Post.author_id == user.id, Post.thread_id == Thread.id,
+                                                   Thread.idea_id == idea.id)))
+
+
 def register() -> None:
-    """Register the forum's rules and the threads' SQL filter with the access core."""
+    """Register the forum's rules and the threads' SQL filter with the access core, and posting in an idea's
+    discussion as a way of taking part in it."""
     access.register(rules=RULES, views={Thread: "thread.view", Post: "post.view"}, filters={Thread: visible_threads})
+    PARTICIPATION.append(posted_in_discussion)

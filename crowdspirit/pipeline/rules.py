@@ -1,16 +1,18 @@
 """The pipeline's part of the access policy: an idea follows the policy of its governing stage; who proposes,
 edits, opens voting, promotes, vetoes and archives."""
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 
 from .. import access
-from ..access import Rule, author, sees, signed_in, sponsor_team
+from ..access import Rule, author, can, sees, signed_in, sponsor_team
+from ..errors import Forbidden
 from ..extensions import db
 from ..projects.models import Project, PromotionDecider, VoteOpener
 from ..projects.rules import manager, project_of
 from ..visibility import ANY_STAGE
-from .models import Idea
+from .models import Idea, Vote
 
 
 def idea_of(obj) -> Idea:
@@ -102,8 +104,41 @@ def vetoer(user, idea) -> bool:
     return project_of(idea).promotion_decider == PromotionDecider.VETO and sponsor_team(user, project_of(idea))
 
 
+#: other ways a member takes part in an idea, registered by the domains that hold them (the forum: a post in its
+#: discussion): (user, idea) -> bool
+PARTICIPATION: list = []
+
+
+def took_part(user, obj) -> bool:
+    """The member proposed the idea, voted for it, or took part in it another registered way: they may be told what
+    became of it once they may no longer see it."""
+    idea = idea_of(obj)
+    return (idea.author_id == user.id
+            or db.session.scalar(select(exists().where(Vote.idea_id == idea.id, Vote.user_id == user.id)))
+            or any(took_part_in(user, idea) for took_part_in in PARTICIPATION))
+
+
+def out_of_sight(user, idea) -> Forbidden | None:
+    """For a member who may not see an idea (any more): the 403 that tells a project member without the current NDA
+    to accept it, or one who took part in the idea that it moved on where they may not follow (with the way in, if
+    any); None for everyone else, who gets the usual 404. Nothing newer than what they knew is said."""
+    if not user.is_authenticated or idea is None:
+        return None
+    way = access.way_in(user, idea.project)
+    if way == "nda":
+        return Forbidden(_l("This page is covered by the project's NDA: read and accept it to see it."),
+                         (url_for("nda.show", slug=idea.project.slug), _l("Read and accept the NDA")))
+    if not can(user, "idea.recall", idea):
+        return None
+    return Forbidden(_l("“%(title)s” has moved on to a stage of “%(project)s” that you may not see.",
+                        title=idea.title, project=idea.project.title),
+                     (url_for("members.join", slug=idea.project.slug), _l("Ask to join the project"))
+                     if way == "join" else None)
+
+
 RULES = {
     "idea.view": Rule(idea_visible, needs_account=False),
+    "idea.recall": Rule(took_part, reads=True),
     "idea.propose": Rule(can_propose, _l("You may not propose ideas in this project."), takes_part=True),
     "idea.edit": Rule(author, _l("Only the author can edit this idea.")),
     "idea.vote": Rule(signed_in, takes_part=True),

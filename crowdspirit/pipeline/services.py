@@ -19,7 +19,7 @@ from ..access import can, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
 from ..database import Page, insert_once, paginate, utcnow
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..lifecycle import Lifecycle
 from ..memo import memo
@@ -27,6 +27,7 @@ from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
 from ..requestcache import per_request
 from ..signals import idea_created, idea_edited, stage_changed, vote_cast, vote_withdrawn
 from ..text import spreadsheet_safe
+from . import rules
 from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
 
 #: a tag as stored: letters and digits of any script, and inner dashes, at most 30 (the underscore is not a letter)
@@ -113,6 +114,23 @@ def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
     """The idea with this id (and its project, which decides who may see it) if the user may perform action on it
     (else 404/403/sign-in)."""
     return require(user, action, db.session.get(Idea, idea_id, options=[joinedload(Idea.project)]))
+
+
+def load_idea_page(idea_id: int, user) -> Idea:
+    """The idea as its page shows it (see require_idea_page)."""
+    return require_idea_page(user, db.session.get(Idea, idea_id, options=[joinedload(Idea.project)]))
+
+
+def require_idea_page(user, idea: Idea | None) -> Idea:
+    """The idea if the user may see its page; else the 404, or for a member who took part in it or lacks the
+    project's NDA the 403 that says why (rules.out_of_sight): a link followed to the page, not any other surface."""
+    try:
+        return require(user, "idea.view", idea)
+    except NotFound as not_found:
+        explained = rules.out_of_sight(user, idea)
+        if explained is None:
+            raise
+        raise explained from not_found
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def propose(slug: str):
 def show(idea_id: int):
     """An idea with its votes, who may see it, stage history and the user's possible moves; the other domains'
     panels add its discussion, specification, files and R&D."""
-    idea = services.load_idea(idea_id, current_user)
+    idea = services.load_idea_page(idea_id, current_user)
     level = level_of(idea)
     return render("pipeline/show.html", idea=idea, moves=services.next_moves(idea, current_user),
                   voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
@@ -111,7 +111,7 @@ def _vote_response(idea, voted: bool, error: DomainError | None = None):
             raise error
         return redirect_to(url_for("pipeline.show", idea_id=idea.id))
     return render("pipeline/_vote_box.html", status=error.status if error else 200, idea=idea, voted=voted,
-                  error=error and error.message)
+                  error=error and error.message, announce=error is None)
 
 
 def _change_vote(idea_id: int, change, voted: bool):

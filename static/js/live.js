@@ -14,6 +14,9 @@
 
   socket.on("unread", ({ count }) => {
     document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
+    document.querySelectorAll(".bell-link").forEach((bell) => {
+      bell.setAttribute("aria-label", count ? bell.dataset.label.replace("{n}", count) : bell.dataset.labelNone);
+    });
   });
   if (!list) {
     return;
