@@ -143,12 +143,14 @@ def test_an_address_change_is_confirmed_from_the_new_address(client, login_as, m
 
 
 def test_administrators_read_refused_links_in_the_platform_log(client, login_as, make_user):
-    """The platform's audit log lists the refused links to administrators, newest first; to others it does not
-    exist."""
+    """The platform's audit log lists the refused links to administrators, newest first, and their header links to
+    it; to others it does not exist, and their header does not name it."""
     assert client.post("/email/verify/nonsense").status_code == 400
     login_as(make_user())
     assert client.get("/admin/audit").status_code == 404
+    assert 'href="/admin/audit"' not in fresh(client).get("/").text
     login_as(make_user(admin=True))
+    assert 'href="/admin/audit"' in fresh(client).get("/").text
     page = fresh(client).get("/admin/audit").text
     assert "Platform audit log" in page
     assert "<code>link.refused</code>" in page and "forged or expired" in page

@@ -53,14 +53,14 @@ def test_reply_quotes_and_counts(client, login_as, make_user, make_idea):
     """A reply quoting an earlier post shows the quote, and the thread counts both posts."""
     idea = make_idea()
     login_as(make_user(name="Ana"))
-    thread_url = client.get(f"/ideas/{idea.id}/discussion").headers["Location"]
-    thread_id = int(thread_url.rsplit("/", 1)[1])
+    thread_id = _idea_thread(client, idea)
     client.post(f"/threads/{thread_id}/posts", data={"body": "Great idea, bone conduction works."})
     first = db.session.scalar(select(Post))
     login_as(make_user(name="Ben"))
     response = client.post(f"/threads/{thread_id}/posts", data={"body": "Agreed!", "reply_to": first.id})
     assert response.status_code == 303
-    page = client.get(f"/threads/{thread_id}").text
+    assert response.headers["Location"].endswith(f"/ideas/{idea.id}#post-{first.id + 1}")
+    page = client.get(f"/ideas/{idea.id}").text
     assert "In reply to Ana" in page and "bone conduction works" in page
     assert db.session.get(Thread, thread_id).post_count == 2
 
@@ -77,8 +77,9 @@ def test_reply_form_answers_htmx_with_a_fresh_form(client, login_as, make_user, 
 
 
 def _idea_thread(client, idea) -> int:
-    """The id of the idea's discussion thread (opened on first visit)."""
-    return int(client.get(f"/ideas/{idea.id}/discussion").headers["Location"].rsplit("/", 1)[1])
+    """The id of the idea's discussion thread (its old address leads under the idea)."""
+    assert client.get(f"/ideas/{idea.id}/discussion").headers["Location"].endswith(f"/ideas/{idea.id}#discussion")
+    return db.session.scalar(select(Thread.id).where(Thread.idea_id == idea.id))
 
 
 def test_edit_keeps_history_and_shows_edited(client, login_as, make_user, make_idea):
@@ -88,7 +89,7 @@ def test_edit_keeps_history_and_shows_edited(client, login_as, make_user, make_i
     client.post(f"/threads/{thread_id}/posts", data={"body": "First version"})
     post = db.session.scalar(select(Post))
     assert client.post(f"/posts/{post.id}/edit", data={"body": "Second version"}).status_code == 303
-    page = client.get(f"/threads/{thread_id}").text
+    page = client.get(f"/threads/{thread_id}", follow_redirects=True).text
     assert "Second version" in page and "edited" in page and "First version" not in page
     assert [r.body for r in db.session.scalars(select(PostRevision))] == ["First version"]
     assert "First version" in client.get(f"/posts/{post.id}/edit").text
@@ -106,7 +107,8 @@ def test_coup_de_coeur_toggles(client, login_as, make_user, make_idea):
     client.post(f"/threads/{thread_id}/posts", data={"body": "Nice"})
     post = db.session.scalar(select(Post))
     response = client.post(f"/posts/{post.id}/react", headers=HTMX)
-    assert response.status_code == 200 and "♥ 1" in response.text and 'aria-pressed="true"' in response.text
+    assert response.status_code == 200 and "Coup de cœur,</span> 1</button>" in response.text
+    assert 'aria-pressed="true"' in response.text
     client.post(f"/posts/{post.id}/react")
     db.session.refresh(post)
     assert post.reaction_count == 0 and db.session.scalar(select(Reaction)) is None
@@ -117,7 +119,7 @@ def test_markdown_in_posts_is_sanitised(client, login_as, make_user, make_idea):
     thread_id = _idea_thread(client, make_idea())
     login_as(make_user())
     client.post(f"/threads/{thread_id}/posts", data={"body": "<script>alert(1)</script> [x](javascript:alert(2))"})
-    page = client.get(f"/threads/{thread_id}").text
+    page = client.get(f"/threads/{thread_id}", follow_redirects=True).text
     assert "<script>alert(1)" not in page and 'href="javascript:' not in page
 
 
@@ -146,14 +148,14 @@ def test_idea_thread_inherits_the_idea_protection(client, login_as, make_user, m
     member = make_user()
     add_member(project, member)
     login_as(member)
-    assert "Members only talk" in client.get(f"/threads/{thread_id}").text
+    assert "Members only talk" in client.get(f"/threads/{thread_id}", follow_redirects=True).text
 
 
 def test_anonymous_reads_public_threads_and_is_asked_to_sign_in(client, make_user, make_idea):
     """Visitors read a public discussion and get a sign-in link instead of the reply form."""
     idea = make_idea()
     thread_id = _idea_thread(client, idea)
-    page = client.get(f"/threads/{thread_id}").text
+    page = client.get(f"/threads/{thread_id}", follow_redirects=True).text
     assert "Sign in to reply" in page and 'id="reply"' not in page
     assert client.post(f"/threads/{thread_id}/posts", data={"body": "anon"}).status_code == 302
 

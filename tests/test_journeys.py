@@ -104,7 +104,7 @@ def test_member(live, visit, js):
     if js:  # the reader's page holds a real WebSocket (simple-websocket under werkzeug), not only long-polling
         with leo.page.expect_websocket(lambda socket: "/socket.io/" in socket.url):
             leo.go(f"/threads/{thread.id}")
-        expect(leo.page.locator(".presence")).to_have_text("1 reading now")
+        expect(leo.page.locator(".presence")).to_have_text("2 reading now")  # Mia's idea page shows it too
     else:
         leo.go(f"/threads/{thread.id}")
     mia.go(f"/threads/{thread.id}")
@@ -120,6 +120,70 @@ def test_member(live, visit, js):
            .locator("strong", has_text="love")).to_be_visible()
     leo.shot("reply arrived")
     mia.check_accessibility("thread after reply")
+
+
+# --- The idea page is the place: propose, discuss under the idea, reply with a quote, open voting, vote -----------
+def test_idea_page_is_the_place(live, visit, js):
+    """Mia proposes an idea and opens its discussion right under it; Léo replies to her post in place, quoting it
+    (without JavaScript the Reply link shows the quote above the box); Mia opens voting from the top of the page, the
+    stepper says voting closes in two weeks, and Léo votes. Screenshots at phone and desktop sizes."""
+    e_reader = project("Open-source e-reader")
+    mia = visit("member", "Mia Member")
+    mia.go(f"/projects/{e_reader.slug}/ideas/new")
+    mia.main().get_by_label("Title").fill("Night-reading amber light")
+    mia.main().get_by_label("Summary").fill("A warm front light that spares your sleep.")
+    mia.main().get_by_label("Details").fill("An **amber** LED strip under the bezel.")
+    mia.main().get_by_role("button", name="Publish my idea").click()
+    stepper = mia.main().get_by_role("region", name="Where this idea stands")
+    expect(stepper.locator('[aria-current="step"]')).to_have_text("Idea")
+    expect(stepper).to_contain_text("Next: Voting. Its author or the project's managers open voting.")
+    expect(stepper.get_by_role("button", name="Open voting")).to_be_visible()
+    idea = db.session.scalar(select(Idea).where(Idea.title == "Night-reading amber light"))
+
+    discussion = mia.main().get_by_role("region", name=re.compile("^Discussion"))
+    discussion.get_by_label("Your message").fill("Which **colour temperature** would you pick?")
+    discussion.get_by_role("button", name="Post my reply").click()
+    first = discussion.locator("article.post").filter(has_text="Which colour temperature would you pick?")
+    expect(first.locator(".post-number")).to_have_text("#1")
+
+    leo = visit("leo", "Léo Lambert")
+    leo.go(f"/ideas/{idea.id}")
+    theirs = leo.main().locator("article.post").filter(has_text="Which colour temperature")
+    theirs.get_by_role("link", name="Reply").click()
+    form = leo.main().locator("form.reply-form").filter(has=leo.page.locator("blockquote"))
+    expect(form.locator("blockquote")).to_contain_text("In reply to Mia Member")
+    expect(form.locator("blockquote")).to_contain_text("Which colour temperature would you pick?")
+    expect(form.get_by_label("Your message")).to_be_focused()
+    if js:  # in place, under the post it answers
+        expect(theirs.locator(".reply-slot form")).to_be_visible()
+    leo.page.keyboard.type("About 2200 K, like a candle.")
+    form.get_by_role("button", name="Post my reply").click()
+    reply = leo.main().locator("article.post").filter(has_text="About 2200 K, like a candle.")
+    expect(reply.locator(".post-number")).to_have_text("#2")
+    expect(reply.locator("blockquote")).to_contain_text("In reply to Mia Member")
+    for size in ({"width": 390, "height": 844}, {"width": 1366, "height": 900}):
+        leo.page.set_viewport_size(size)
+        leo.page.locator("#discussion").scroll_into_view_if_needed()
+        leo.shot(f"idea page with its discussion {size['width']}x{size['height']}")
+    leo.check_accessibility("discussion under the idea")
+
+    mia.page.reload()
+    stepper.get_by_role("button", name="Open voting").click()
+    mia.main().get_by_role("button", name="Confirm").click()
+    expect(stepper.locator('[aria-current="step"]')).to_have_text("Voting")
+    expect(stepper).to_contain_text("Voting closes in 2 weeks.")
+    expect(stepper.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+    mia.check_accessibility("voting opened")
+
+    leo.go(f"/ideas/{idea.id}")
+    box = leo.page.locator(f"#vote-box-{idea.id}")
+    box.get_by_role("button", name="Vote").click()
+    expect(box.locator(".vote-count")).to_have_text("1")
+    leo.page.reload()
+    expect(leo.main().get_by_role("region", name="Where this idea stands")).to_contain_text(
+        "You have already voted for this idea.")
+    db.session.expire_all()
+    assert db.session.get(Idea, idea.id).vote_count == 1
 
 
 # --- A sponsor runs a contest to a winner and takes an idea into R&D under an NDA --------------------------------

@@ -72,8 +72,7 @@ def propose(client, project, title) -> Idea:
 
 
 def thread_id(client, idea) -> int:
-    response = client.get(f"/ideas/{idea.id}/discussion")
-    return int(re.search(r"/threads/(\d+)", response.location).group(1))
+    return forum.thread_of_idea(idea).id
 
 
 def say(client, thread, body) -> Post:

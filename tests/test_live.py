@@ -1,10 +1,17 @@
 """Live threads over Socket.IO: pushes, catch-up after a reconnect, and access enforced on the socket."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from conftest import PASSWORD
+from flask import g
+from sqlalchemy import update
 
-from crowdspirit.extensions import socketio
+from crowdspirit.database import utcnow
+from crowdspirit.extensions import db, socketio
 from crowdspirit.forum import services as forum
+from crowdspirit.forum.models import Post
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
 from crowdspirit.projects.models import Visibility
@@ -46,15 +53,44 @@ def test_members_see_each_others_posts_live(connect, make_user, make_idea):
         assert "<strong>rocks</strong>" in payload["html"] and "Ana" in payload["html"]
 
 
-def test_pushed_posts_are_neutral(connect, make_user, make_idea):
-    """A push carries no CSRF token and no visible edit link: it is the same for every reader."""
+def test_pushed_posts_are_the_same_for_every_reader_of_a_kind(connect, make_user, make_idea):
+    """A push carries no CSRF token (the page fills in its own) and no visible edit link (the page shows it to the
+    author): it is the same for every member."""
     thread = forum.thread_of_idea(make_idea())
     author = make_user()
     socket = connect(make_user(), thread)
     forum.add_post(thread, author, "Hello")
     [payload] = received_posts(socket)
-    assert "csrf_token" not in payload["html"]
+    assert set(re.findall(r'name="csrf_token" value="([^"]*)"', payload["html"])) == {""}
     assert 'class="small edit-link" hidden' in payload["html"]
+
+
+def controls(html: str, post_id: int) -> set[str]:
+    """What one can do on a post as rendered: the addresses of its forms and links, but those the page hides."""
+    article = re.search(rf'<article [^>]*id="post-{post_id}".*?</article>', html, re.S).group(0)
+    shown = re.sub(r'<a [^>]*hidden>.*?</a>', "", article)
+    return set(re.findall(r'(?:action|href)="(/(?:posts|threads)/[^"]*)"', shown))
+
+
+def test_live_posts_carry_the_controls_each_reader_gets_on_reload(app, connect, make_user, make_idea):
+    """A live post reaches a moderator with Hide (and Flag), a member with Flag, a visitor with neither, each with
+    Reply: exactly what the same reader sees on the post after a reload."""
+    idea = make_idea()
+    thread = forum.thread_of_idea(idea)
+    readers = {"moderator": make_user(name="Mona", moderator=True), "member": make_user(name="Max"), "visitor": None}
+    sockets = {kind: connect(user, thread) for kind, user in readers.items()}
+    post = forum.add_post(thread, make_user(name="Ana"), "Hello")
+    pushed = {kind: received_posts(socket)[0]["html"] for kind, socket in sockets.items()}
+    assert f"/posts/{post.id}/hide" in pushed["moderator"] and f"/posts/{post.id}/flag" in pushed["moderator"]
+    assert f"/posts/{post.id}/flag" in pushed["member"] and f"/posts/{post.id}/hide" not in pushed["member"]
+    assert "/flag" not in pushed["visitor"] and "/hide" not in pushed["visitor"]
+    assert all(f"/posts/{post.id}/reply" in html for html in pushed.values())
+    for kind, user in readers.items():
+        browser = app.test_client()
+        if user is not None:
+            assert browser.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
+        g.pop("_login_user", None)  # Flask-Login caches the user in the test's long-lived context
+        assert controls(pushed[kind], post.id) == controls(browser.get(f"/ideas/{idea.id}").text, post.id), kind
 
 
 def test_edits_and_reactions_are_pushed(connect, make_user, make_idea):
@@ -63,23 +99,26 @@ def test_edits_and_reactions_are_pushed(connect, make_user, make_idea):
     author = make_user()
     post = forum.add_post(thread, author, "First")
     socket = connect(make_user(), thread, after=post.id)
+    received_posts(socket)  # the catch-up (the post itself, written a moment ago)
     forum.edit_post(post, "Second")
     forum.toggle_reaction(post, make_user())
     edited, reacted = received_posts(socket)
     assert "Second" in edited["html"] and "edited" in edited["html"]
-    assert "♥ 1" in reacted["html"]
+    assert "Coup de cœur,</span> 1</button>" in reacted["html"]  # the count is in the button's name
 
 
-def test_catch_up_returns_exactly_the_missed_posts(connect, make_user, make_idea):
-    """A socket reconnecting after post 1 receives posts 2 and 3 once each, and nothing else."""
+def test_catch_up_returns_the_missed_posts_and_those_written_just_before(connect, make_user, make_idea):
+    """A socket reconnecting after post 3 receives post 4 and, again, the posts written in the minutes before post 3
+    (a post's id is given at insert, not at commit: one written a moment before post 3 may have committed after it,
+    its push lost with the message queue), in order, once each; not post 1, written an hour before."""
     thread = forum.thread_of_idea(make_idea())
     author = make_user()
-    first = forum.add_post(thread, author, "one")
-    forum.add_post(thread, author, "two")
-    forum.add_post(thread, author, "three")
-    socket = connect(make_user(), thread, after=first.id)
+    first, _second, third, _fourth = (forum.add_post(thread, author, text) for text in ("one", "two", "three", "four"))
+    db.session.execute(update(Post).where(Post.id == first.id).values(created_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    socket = connect(make_user(), thread, after=third.id)
     texts = [payload["html"] for payload in received_posts(socket)]
-    assert len(texts) == 2 and "two" in texts[0] and "three" in texts[1]
+    assert len(texts) == 3 and "two" in texts[0] and "three" in texts[1] and "four" in texts[2]
 
 
 def test_outsider_and_visitor_cannot_join_a_confidential_thread(connect, make_user, secret_thread):

@@ -32,10 +32,10 @@ def test_enough_flags_hide_a_post_pending_review(client, app, login_as, make_use
     db.session.refresh(post)
     assert post.hidden_at is not None and post.hidden_by_id is None
     login_as(make_user())
-    page = client.get(f"/threads/{thread.id}").text
+    page = client.get(f"/threads/{thread.id}", follow_redirects=True).text
     assert "This message was hidden by the moderators." in page and "spicy" not in page
     login_as(author)
-    page = client.get(f"/threads/{thread.id}").text
+    page = client.get(f"/threads/{thread.id}", follow_redirects=True).text
     assert "several members flagged it" in page and "spicy" in page
     login_as(make_user(moderator=True))
     queue = client.get("/moderation").text
@@ -66,7 +66,7 @@ def test_moderator_hides_and_shows_with_audit(client, login_as, make_user, threa
     login_as(make_user(moderator=True))
     assert client.post(f"/posts/{post.id}/hide", data={"reason": "Personal attack"}).status_code == 303
     login_as(author)
-    assert "Personal attack" in client.get(f"/threads/{thread.id}").text
+    assert "Personal attack" in client.get(f"/threads/{thread.id}", follow_redirects=True).text
     login_as(make_user(moderator=True))
     assert client.post(f"/posts/{post.id}/unhide").status_code == 303
     db.session.refresh(post)
@@ -191,15 +191,15 @@ def test_first_post_is_held_until_approved(client, login_as, make_user, make_pro
     client.post(f"/threads/{thread.id}/posts", data={"body": "My very first words"})
     post = db.session.scalar(select(Post).where(Post.author_id == newcomer.id))
     assert post.pending
-    assert "Waiting for a moderator" in client.get(f"/threads/{thread.id}").text
+    assert "Waiting for a moderator" in client.get(f"/threads/{thread.id}", follow_redirects=True).text
     login_as(reader)
-    assert "My very first words" not in client.get(f"/threads/{thread.id}").text
+    assert "My very first words" not in client.get(f"/threads/{thread.id}", follow_redirects=True).text
     login_as(make_user(moderator=True))
     assert "My very first words" in client.get("/moderation").text
     login_as(moderator)
     assert client.post(f"/posts/{post.id}/approve").status_code == 303
     login_as(reader)
-    assert "My very first words" in client.get(f"/threads/{thread.id}").text
+    assert "My very first words" in client.get(f"/threads/{thread.id}", follow_redirects=True).text
     login_as(newcomer)
     client.post(f"/threads/{thread.id}/posts", data={"body": "Second words"})
     assert not db.session.scalar(select(Post).where(Post.body == "Second words")).pending

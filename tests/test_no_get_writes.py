@@ -97,7 +97,7 @@ def test_discussions_are_opened_with_what_they_discuss(client, login_as, make_us
         "title": "Knife rack", "summary": "Magnetic.", "body": "", "tags": ""}).status_code == 303
     idea = db.session.scalar(select(Idea).where(Idea.title == "Knife rack"))
     thread = forum.thread_of_idea(idea)
-    assert client.get(f"/ideas/{idea.id}/discussion").location.endswith(f"/threads/{thread.id}")
+    assert client.get(f"/ideas/{idea.id}/discussion").location.endswith(f"/ideas/{idea.id}#discussion")
     assert client.post(f"/ideas/{idea.id}/edit", data={
         "title": "Wooden knife rack", "summary": "Magnetic.", "body": "", "tags": ""}).status_code == 303
     db.session.refresh(thread)

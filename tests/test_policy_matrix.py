@@ -371,6 +371,15 @@ RULES = {
                                          visibility="none"),
     "accounts.verify_email": Rule(get(lambda w: "/email/verify/not-a-token"), ok=400, visibility="list"),
     "accounts.confirm_email_change": Rule(get(lambda w: "/email/change/not-a-token"), ok=400, visibility="list"),
+    # Signing in through an organisation's provider: nobody in the matrix has one (an unknown domain: 422; an
+    # answer to no sign-in started here: 400); its settings: the organisation's administrators (the sponsor is
+    # not one: 403) and platform admins.
+    "accounts.oidc_start": Rule(post(lambda w: "/login/organisation", {"org-email": "someone@nowhere.example"}),
+                                ok=422, visibility="list"),
+    "accounts.oidc_callback": Rule(get(lambda w: "/login/organisation/callback?state=forged&code=x"), ok=400,
+                                   visibility="list"),
+    "accounts.oidc_settings": Rule(get(lambda w: f"/organisations/{w.project.organisation.slug}/sign-in"),
+                                   allowed={"admin"}, refused={"sponsor": 403}, login=True, visibility="site"),
     # The charter: anyone reads it; members accept the version in force (none in the matrix: 409); admins publish.
     "accounts.charter_page": Rule(get(lambda w: "/charter"), visibility="list"),
     "accounts.accept_charter": Rule(post(lambda w: "/charter/accept", {"number": "1"}), ok=409, login=True,
@@ -397,7 +406,10 @@ RULES = {
     "specs.diff": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/diff?from=1&to=2")),
     "forum.idea_thread": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/discussion"), ok=303),
     "forum.project_thread": Rule(get(lambda w: f"/projects/{S(w)}/discussion"), ok=303, visibility="project"),
-    "forum.thread": Rule(get(lambda w: f"/threads/{w.post.thread_id}")),
+    # An idea's discussion is read under the idea: its thread page and a post's address lead there.
+    "forum.thread": Rule(get(lambda w: f"/threads/{w.post.thread_id}"), ok=303),
+    "forum.permalink": Rule(get(lambda w: f"/posts/{w.post.id}"), ok=303),
+    "forum.reply_form": Rule(get(lambda w: f"/posts/{w.post.id}/reply"), allowed=set(ROLES), ok=303, login=True),
     "notifications.follow": Rule(post(lambda w: f"/threads/{w.post.thread_id}/follow"), allowed=set(ROLES), ok=303,
                                  login=True),
     "forum.reply": Rule(post(lambda w: f"/threads/{w.post.thread_id}/posts", {"body": ""}), allowed=set(ROLES),

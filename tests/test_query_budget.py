@@ -28,7 +28,7 @@ BUDGETS = {
     "idea page": {"visitor": 7, "member": 8},
     "project page": {"visitor": 5, "member": 6},
     "search": {"visitor": 5, "member": 8},
-    "thread page": {"visitor": 4, "member": 7},
+    "thread page": {"visitor": 3, "member": 5},  # a project thread: idea threads are read under the idea
     "dashboard": {"member": 11},
 }
 #: the stage of the kth idea, which goes to the project k % 3 (open field, closed lab, elsewhere): from 10 items on,
@@ -52,12 +52,13 @@ def world(app, make_user, make_org, make_project, add_member):
     nda.accept(closed, member, 1)
     return {"owner": owner, "member": member, "projects": [open_field, closed, elsewhere],
             "authors": [member, owner, make_user(name="Ana Author"), make_user(name="Bo Builder")],
-            "partner": make_org("Partner Labs"), "ideas": [], "thread": None}
+            "partner": make_org("Partner Labs"), "ideas": [], "threads": []}
 
 
 def grow(world: dict, make_idea, items: int) -> None:
     """Add ideas (in turn in each project, a quarter by the member, who votes for most of those in the vote stage)
-    and posts in the first idea's thread until the world holds this many of each; then index them for search (the
+    and posts in the first idea's discussion (under the idea) and in the first project's thread (on the thread page)
+    until the world holds this many of each; then index them for search (the
     ideas and their specifications match the search, the posts do not: the hits' kinds stay the same)."""
     while len(world["ideas"]) < items:
         k = len(world["ideas"])
@@ -66,8 +67,9 @@ def grow(world: dict, make_idea, items: int) -> None:
         if idea.stage == Stage.VOTE and k % 4:
             pipeline.cast_vote(idea, world["member"])
         world["ideas"].append(idea)
-        world["thread"] = world["thread"] or forum.thread_of_idea(idea)
-        forum.add_post(world["thread"], world["authors"][k % 4], f"Post {k}: agreed, let us **build** it.")
+        world["threads"] = world["threads"] or [forum.thread_of_idea(idea), forum.thread_of_project(idea.project)]
+        for thread in world["threads"]:
+            forum.add_post(thread, world["authors"][k % 4], f"Post {k}: agreed, let us **build** it.")
     indexer.drain()
 
 
@@ -75,7 +77,7 @@ def paths(world: dict) -> dict[str, str]:
     """The pages counted, by name."""
     return {"home": "/", "idea list": "/ideas?sort=votes", "idea page": f"/ideas/{world['ideas'][0].id}",
             "project page": f"/projects/{world['projects'][0].slug}", "search": "/search?q=solar+lamp&sort=date",
-            "thread page": f"/threads/{world['thread'].id}", "dashboard": "/dashboard"}
+            "thread page": f"/threads/{world['threads'][1].id}", "dashboard": "/dashboard"}
 
 
 def statements(app, client, path: str) -> int:

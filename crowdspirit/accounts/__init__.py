@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     from ..commands import crowdspirit_cli
     from ..extensions import login_manager
     from ..signals import data_archive_requested
-    from . import archive, charter_views, commands, indexing, rules, sessions, settings_views, views  # noqa: F401
+    from . import archive, charter_views, commands, indexing, oidc_views, rules, sessions, settings_views, views  # noqa: F401
 
     rules.register()
     events.subscribe(data_archive_requested, archive.prepare)

@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -117,3 +118,30 @@ class AcceptCharterForm(FlaskForm):
     """A member accepts the version of the charter they read."""
 
     number = IntegerField(validators=[DataRequired()])
+
+
+class OrganisationSignInForm(FlaskForm):
+    """Sign in through one's organisation: by work email (its domain finds the organisation) or by its name."""
+
+    email = EmailField(_l("Work email"), validators=[Optional(), Email(), Length(max=254)])
+    organisation = SelectField(_l("Or choose your organisation"), choices=[], default="")
+
+
+class IdentityProviderForm(FlaskForm):
+    """An organisation's OpenID provider, as its administrator registers it."""
+
+    issuer = URLField(_l("Issuer URL"), validators=[DataRequired(), Length(max=300)],
+                      description=_l("As the provider's discovery document names it, e.g. https://login.example.com"))
+    client_id = StringField(_l("Client ID"), validators=[DataRequired(), Length(max=200)])
+    #: not named client_secret, so that the saved (encrypted) secret never fills it
+    secret = PasswordField(_l("Client secret"), validators=[Optional(), Length(max=500)])
+    allowed_domains = StringField(
+        _l("Allowed email domains"), validators=[DataRequired(), Length(max=500)],
+        description=_l("Separated by spaces or commas, e.g. helios.example lab.helios.example"))
+
+
+def organisation_sign_in_form(organisations) -> OrganisationSignInForm:
+    """The form to sign in through one's organisation, offering the organisations that have a provider."""
+    form = OrganisationSignInForm(prefix="org")
+    form.organisation.choices = [("", _l("(found from my email)")), *((o.slug, o.name) for o in organisations)]
+    return form

@@ -38,6 +38,31 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list["User"]] = relationship(back_populates="organisation")
+    identity_provider: Mapped["IdentityProvider | None"] = relationship(back_populates="organisation")
+
+
+class IdentityProvider(db.Model):
+    """An organisation's OpenID provider: people of its allowed email domains sign in through it and join its team."""
+
+    __tablename__ = "identity_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), unique=True)
+    #: the provider's issuer URL, exactly as its discovery document and its ID tokens name it
+    issuer: Mapped[str] = mapped_column(String(300))
+    client_id: Mapped[str] = mapped_column(String(200))
+    #: the client secret encrypted with a key derived from SECRET_KEY (accounts.oidc.seal); never shown back
+    client_secret: Mapped[str] = mapped_column(Text)
+    #: lowercased email domains whose people may sign in, separated by spaces ("helios.example lab.helios.example")
+    allowed_domains: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="identity_provider")
+
+    @property
+    def domains(self) -> list[str]:
+        """The allowed email domains, as a list."""
+        return self.allowed_domains.split()
 
 
 class User(UserMixin, db.Model):
@@ -125,7 +150,7 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: SHA-256 of the key kept in the browser's session cookie (a stolen database opens no session)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: how the member signed in: "password", "reset", "signup" or "sso"
+    #: how the member signed in: "password", "reset", "signup" or "oidc" (their organisation's provider)
     method: Mapped[str] = mapped_column(String(20), default="password")
     #: the browser's User-Agent (shortened), to tell devices apart in the settings
     user_agent: Mapped[str] = mapped_column(String(300), default="")

@@ -17,6 +17,11 @@ def organisation_member(user, organisation) -> bool:
     return user.organisation_id is not None and user.organisation_id == organisation.id
 
 
+def organisation_admin(user, organisation) -> bool:
+    """An administrator of the organisation (named by a platform administrator): registers its identity provider."""
+    return user.is_org_admin and organisation_member(user, organisation)
+
+
 def email_confirmed(user) -> bool:
     """A member takes part once their address is confirmed, unless EMAIL_VERIFICATION is off (an organisation's
     token, acting for a team, has no address of its own to confirm)."""
@@ -68,6 +73,8 @@ def resend_link() -> tuple:
 RULES = {
     # organisations have no page of their own yet: knowing one is reading its dashboard
     "organisation.dashboard": Rule(organisation_member, reads=True),
+    "organisation.identity_provider": Rule(organisation_admin, _l(
+        "Only your organisation's administrators set up its sign-in.")),
 }
 STANDINGS = {
     "email": Standing(email_confirmed, _l("Confirm your email address first: open the link we sent you when you "

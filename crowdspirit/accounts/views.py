@@ -11,8 +11,16 @@ from .. import access
 from ..errors import Conflict, DomainError, NotFound
 from ..web.limits import per_address
 from ..web.rendering import form_status, redirect_to, render, safe_next
-from . import charter, services, sessions, verification
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordFields, ProfileForm, SignupForm
+from . import charter, oidc, services, sessions, verification
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordFields,
+    ProfileForm,
+    SignupForm,
+    organisation_sign_in_form,
+)
 from .models import ProfileKind
 
 bp = Blueprint("accounts", __name__)
@@ -28,6 +36,8 @@ class MemberChrome(NamedTuple):
     #: the organisation they act for, if any
     organisation: str | None
     karma: int
+    #: an administrator: the header links the platform's audit log
+    admin: bool = False
 
 
 def member_chrome() -> MemberChrome | None:
@@ -36,7 +46,7 @@ def member_chrome() -> MemberChrome | None:
         return None
     organisation = current_user.organisation
     return MemberChrome(current_user.id, current_user.display_name, current_user.is_moderator,
-                        organisation.name if organisation else None, current_user.karma)
+                        organisation.name if organisation else None, current_user.karma, current_user.is_admin)
 
 
 def standing_notice():
@@ -109,7 +119,8 @@ def login():
                 sessions.sign_in(user, "password")
                 flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
                 return redirect_to(safe_next(url_for("home.index")))
-    return render("accounts/login.html", status=form_status(form), form=form)
+    return render("accounts/login.html", status=form_status(form), form=form,
+                  organisation_form=organisation_sign_in_form(oidc.sign_in_organisations()))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from ..text import plain_text
 from . import models  # noqa: F401  (its tables, known before any mapper is configured)
 
 
@@ -12,6 +13,7 @@ def init_app(app: Flask) -> None:
     from . import erasure, events, indexing, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
     from .models import Flag, Post
 
+    app.jinja_env.filters["plain"] = plain_text  # a quoted post reads as text, its Markdown marks left out
     rules.register()
     indexing.register()
     panels.register()

@@ -1,7 +1,8 @@
 """Live threads over Socket.IO: sockets join a thread's room through the access policy, get the posts
 they missed, then every new or changed post as the same server-rendered partial the page shows.
 
-A socket joins one room per language, so each push is rendered once per language, not per reader.
+A socket joins one room per language and kind of reader (see rules.reader_kind), so each push is rendered once per
+language and kind, not per reader, with the controls that kind of reader gets on the page.
 When who may see a project changes, every socket on its threads is checked again at once and the
 ones that lost access leave the room.
 """
@@ -25,6 +26,7 @@ from ..signals import access_changed, live_access_revoked, post_changed, session
 from ..web.live import user_room
 from . import services
 from .models import Post, Thread
+from .rules import READER_KINDS, reader_kind
 
 _lock = threading.Lock()
 #: per Socket.IO server: sid -> LiveSocket
@@ -37,6 +39,7 @@ class LiveSocket(NamedTuple):
     user_id: int | None
     thread_id: int | None  # None: a badge-only socket (a signed-in page without a thread)
     language: str
+    kind: str  # what controls its pushes carry (rules.reader_kind)
     sign_in: int | None  # the sign-in (accounts' user_sessions row) it was opened under
 
 
@@ -45,15 +48,22 @@ def _sockets() -> dict[str, LiveSocket]:
     return _registry.setdefault(socketio.server, {})
 
 
-def room(thread_id: int, language: str) -> str:
-    """The room of a thread's readers in one language."""
-    return f"thread-{thread_id}-{language}"
+def room(thread_id: int, language: str, kind: str) -> str:
+    """The room of a thread's readers of one kind in one language."""
+    return f"thread-{thread_id}-{language}-{kind}"
 
 
-def render_post(post: Post) -> dict:
-    """The payload of a live post: its id, when it was written (epoch seconds) and the neutral partial."""
+def rooms(thread_id: int):
+    """Every room of a thread's readers."""
+    return [room(thread_id, language, kind) for language in current_app.config["LANGUAGES"] for kind in READER_KINDS]
+
+
+def render_post(post: Post, kind: str, number: int) -> dict:
+    """The payload of a live post: its id, when it was written (epoch seconds) and the partial for this kind of
+    reader (no CSRF token: the page fills in its own)."""
     return {"id": post.id, "created": post.created_at.replace(tzinfo=UTC).timestamp(),
-            "html": render_template("forum/_post.html", post=post, live=True, reacted=set())}
+            "html": render_template("forum/_post.html", post=post, live=True, kind=kind, number=number, liked=False,
+                                    csrf_token=lambda: "")}
 
 
 def _thread_from(auth) -> tuple[Thread | None, int]:
@@ -74,7 +84,7 @@ def connect(auth=None):
     if current_user.is_authenticated and not current_user.is_suspended and (auth or {}).get("thread") is None:
         join_room(user_room(current_user.id))
         with _lock:
-            _sockets()[request.sid] = LiveSocket(current_user.id, None, str(get_locale()),
+            _sockets()[request.sid] = LiveSocket(current_user.id, None, str(get_locale()), "",
                                                  current_sign_in(current_user))
         return True
     thread, after = _thread_from(auth)
@@ -82,15 +92,15 @@ def connect(auth=None):
         return False
     if current_user.is_authenticated and current_user.is_suspended:
         return False  # suspended members read pages, without live updates
-    language = str(get_locale())
-    join_room(room(thread.id, language))
+    language, kind = str(get_locale()), reader_kind(current_user, thread)
+    join_room(room(thread.id, language, kind))
     if current_user.is_authenticated:
         join_room(user_room(current_user.id))  # the unread-notifications badge
     with _lock:
         _sockets()[request.sid] = LiveSocket(current_user.id if current_user.is_authenticated else None, thread.id,
-                                             language, current_sign_in(current_user))
+                                             language, kind, current_sign_in(current_user))
     for post in services.posts(thread, current_user, after):
-        socketio.emit("post", render_post(post), to=request.sid)
+        socketio.emit("post", render_post(post, kind, services.post_number(post)), to=request.sid)
     _announce_presence(thread.id)
     return True
 
@@ -108,26 +118,28 @@ def _announce_presence(thread_id: int) -> None:
     """Tell a thread's readers how many of them this process serves right now."""
     with _lock:
         readers = sum(1 for socket in _sockets().values() if socket.thread_id == thread_id)
-    for language in current_app.config["LANGUAGES"]:
-        socketio.emit("presence", {"readers": readers}, to=room(thread_id, language))
+    for name in rooms(thread_id):
+        socketio.emit("presence", {"readers": readers}, to=name)
 
 
 @post_changed.connect
 def push_post(post: Post, **_extra) -> None:
-    """Send a new or changed post to every reader of its thread, rendered once per language."""
+    """Send a new or changed post to every reader of its thread, rendered once per language and kind of reader."""
     if post.pending:
         return  # held for approval: readers get it when a moderator approves it
+    number = services.post_number(post)
     with nullcontext() if has_request_context() else current_app.test_request_context("/"):
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
-                socketio.emit("post", render_post(post), to=room(post.thread_id, language))
+                for kind in READER_KINDS:
+                    socketio.emit("post", render_post(post, kind, number), to=room(post.thread_id, language, kind))
 
 
 @thread_changed.connect
 def push_thread_state(thread: Thread, **_extra) -> None:
     """Tell open pages that a thread was locked or unlocked (the reply form follows)."""
-    for language in current_app.config["LANGUAGES"]:
-        socketio.emit("thread", {"locked": thread.locked}, to=room(thread.id, language))
+    for name in rooms(thread.id):
+        socketio.emit("thread", {"locked": thread.locked}, to=name)
 
 
 def _close(matches) -> None:
@@ -165,7 +177,8 @@ def recheck_readers(project_id: int, **_extra) -> None:
             continue
         reader = db.session.get(User, socket.user_id) if socket.user_id else AnonymousUserMixin()
         if reader is None or not can(reader, "thread.view", thread):
-            socketio.server.leave_room(sid, room(socket.thread_id, socket.language), namespace="/")
+            socketio.server.leave_room(sid, room(socket.thread_id, socket.language, socket.kind),
+                                     namespace="/")
             socketio.server.disconnect(sid, namespace="/")
             with _lock:
                 _sockets().pop(sid, None)

@@ -17,6 +17,11 @@ class PostForm(FlaskForm):
                          description=_l("Markdown is supported"))
     reply_to = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
+    def under(self, post_id: int) -> "PostForm":
+        """The form in place under the post it answers, its fields' ids its own (the page has another reply form)."""
+        self.body.id, self.reply_to.id = f"body-{post_id}", f"reply_to-{post_id}"
+        return self
+
 
 class ThreadForm(PostForm):
     """A new community thread and its first post."""

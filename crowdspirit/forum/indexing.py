@@ -62,7 +62,7 @@ def show_post(post: Post) -> search.Shown | None:
     if not published(post):
         return None
     thread = post.thread
-    return search.Shown(thread.title, url_for("forum.thread", thread_id=thread.id) + f"#post-{post.id}", post.body,
+    return search.Shown(thread.title, url_for("forum.permalink", post_id=post.id), post.body,
                         post.created_at, thread.project, thread.idea.stage if thread.idea_id else "")
 
 

@@ -19,8 +19,8 @@ bp = Blueprint("moderation", __name__)
 
 
 def _back_to(post) -> str:
-    """The post in its thread."""
-    return url_for("forum.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}")
+    """The post at its place in its thread."""
+    return url_for("forum.permalink", post_id=post.id)
 
 
 @bp.post("/posts/<int:post_id>/flag")

@@ -1,10 +1,27 @@
-"""What the forum shows on the idea and project pages: the way to their discussion."""
+"""What the forum shows on the idea and project pages: an idea's discussion under it, the way to a project's."""
 
+from flask import current_app, request
+
+from ..access import can
 from ..web import panels
+from ..web.rendering import page_number
+from . import services
+from .forms import PostForm
+
+
+def discussion(thread, user, form=None, titled=False) -> dict:
+    """What the discussion partial shows: a page of the thread's numbered posts and the reply form (quoting the
+    post named by ?reply_to, the address a Reply link leads to without JavaScript)."""
+    quoted = services.quotable(thread, request.args.get("reply_to", type=int) if form is None else form.reply_to.data)
+    return {"thread": thread, "titled": titled, "quoted": quoted,
+            "posts": services.posts_page(thread, user, page_number(), current_app.config["PER_PAGE"]),
+            "form": form or PostForm(formdata=None, reply_to=quoted and quoted.id),
+            "may_post": can(user, "thread.post", thread) and not thread.locked}
 
 
 def idea_discussion(idea, user) -> dict:
-    return {"idea": idea}
+    """The idea's discussion, under the idea."""
+    return discussion(services.thread_of_idea(idea), user, titled=True)
 
 
 def project_discussion(project, user) -> dict:
@@ -12,7 +29,7 @@ def project_discussion(project, user) -> dict:
 
 
 def register() -> None:
-    """Put the links to the discussions on the idea and project pages."""
-    panels.register("idea", panels.Panel("discussion", "forum/_idea_discussion.html", idea_discussion, order=10))
+    """Put an idea's discussion under it, and the link to a project's discussion on its page."""
+    panels.register("idea", panels.Panel("discussion", "forum/_discussion.html", idea_discussion, order=90))
     panels.register("project", panels.Panel("discussion", "forum/_project_discussion.html", project_discussion,
                                             "aside", order=20))

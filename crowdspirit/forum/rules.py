@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from .. import access
-from ..access import Rule, author, fact, sees, sees_sql, signed_in
+from ..access import Rule, author, can, fact, sees, sees_sql, signed_in
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..pipeline.rules import PARTICIPATION, idea_visible
@@ -75,6 +75,19 @@ def sanctioner(user, target) -> bool:
 
 def platform_moderator(user, obj) -> bool:
     return user.is_moderator
+
+
+#: the kinds of readers a live post is rendered for, by the controls the page gives them on others' posts
+READER_KINDS = ("reader", "member", "moderator")
+
+
+def reader_kind(user, thread) -> str:
+    """The kind of reader whose live pushes a user's socket on a thread gets: the moderators of the thread (Hide on
+    every post), members (Flag on others' posts), or readers (no control that acts). Hide is thread.moderate on the
+    post's thread; Flag needs an account and refuses only one's own post, which the page hides by author."""
+    if can(user, "thread.moderate", thread):
+        return "moderator"
+    return "member" if user.is_authenticated else "reader"
 
 
 RULES = {

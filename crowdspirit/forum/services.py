@@ -1,7 +1,9 @@
 """Forum rules: threads for ideas, projects and the community; posts, edits with history, coups de cœur."""
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, false, func, select, update
+from sqlalchemy import case, delete, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -117,16 +119,71 @@ def published_posts(thread: Thread, after: int, limit: int) -> list[Post]:
         .order_by(Post.id).limit(limit)))
 
 
-def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
-    """The thread's posts in order (after a post id for a catch-up); held posts only for their author
-    and the moderators."""
-    query = (select(Post).where(Post.thread_id == thread.id, Post.id > after)
-             .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author))
-             .order_by(Post.id))
+def _readable(query, thread: Thread, viewer):
+    """Restrict a select() of posts to the thread's posts the viewer may read: held ones only for their author and
+    the moderators."""
+    query = query.where(Post.thread_id == thread.id)
     if not can(viewer, "thread.moderate", thread):
         mine = Post.author_id == viewer.id if viewer.is_authenticated else false()
         query = query.where(Post.pending.is_(False) | mine)
-    return list(db.session.scalars(query))
+    return query
+
+
+#: a reconnecting reader names the newest post it shows; a post written a moment before it may have committed after
+#: it (ids are given at insert, not at commit) and its live push been lost with the message queue: the catch-up sends
+#: the posts written this long before the named one again too (the page puts them in place, or in order)
+CATCH_UP_OVERLAP = timedelta(minutes=5)
+
+
+def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
+    """The thread's posts in order after a post id, and those written just before it (a live catch-up)."""
+    named = db.session.scalar(select(Post.created_at).where(Post.id == after, Post.thread_id == thread.id)) \
+        if after else None
+    missed = Post.id > after if named is None else or_(Post.id > after, Post.created_at >= named - CATCH_UP_OVERLAP)
+    query = (select(Post).where(missed)
+             .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
+    return list(db.session.scalars(_readable(query, thread, viewer)))
+
+
+#: a post's number in its thread: its place among the published posts (a held post has none until approved)
+_published_so_far = func.sum(case((Post.pending.is_(False), 1), else_=0)).over(order_by=Post.id)
+
+
+def posts_page(thread: Thread, viewer, page: int, per_page: int):
+    """One page of the thread's posts in order, as rows (post, number, whether the viewer gave it a coup de
+    cœur): one statement on a short first page."""
+    mine = (select(Reaction.id).where(Reaction.post_id == Post.id, Reaction.user_id == viewer.id).exists()
+            if viewer.is_authenticated else literal(False))
+    query = (select(Post, _published_so_far, mine)
+             .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
+    return paginate(_readable(query, thread, viewer), page, per_page, rows=True)
+
+
+def post_number(post: Post) -> int:
+    """The post's number in its thread (its place among the published posts)."""
+    return db.session.scalar(select(func.count(Post.id)).where(
+        Post.thread_id == post.thread_id, Post.id <= post.id, Post.pending.is_(False)))
+
+
+def page_of(post: Post, per_page: int) -> int:
+    """The page of its thread that shows the post."""
+    return max(post_number(post) - 1, 0) // per_page + 1
+
+
+def quotable(thread: Thread, post_id: int | None) -> Post | None:
+    """The post of this thread that a reply may quote (published and shown), else None."""
+    post = db.session.get(Post, post_id) if post_id else None
+    if post is None or post.thread_id != thread.id or post.pending or post.hidden_at is not None:
+        return None
+    return post
+
+
+def reply_target(thread: Thread, post_id: int | None) -> Post | None:
+    """The post a reply quotes (None when it quotes none); refused when it is not one of the thread's shown posts."""
+    quoted = quotable(thread, post_id)
+    if post_id and quoted is None:
+        raise Conflict(_l("The post you answer is not in this thread."))
+    return quoted
 
 
 def _held(thread: Thread, user) -> bool:
@@ -161,10 +218,7 @@ def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) ->
     """Publish a reply (quoting reply_to_id when given); refused in a locked thread."""
     if thread.locked:
         raise Conflict(_l("This thread is locked: no new replies."))
-    reply_to = db.session.get(Post, reply_to_id) if reply_to_id else None
-    if reply_to_id and (reply_to is None or reply_to.thread_id != thread.id or reply_to.pending
-                        or reply_to.hidden_at is not None):
-        raise Conflict(_l("The post you answer is not in this thread."))
+    reply_to = reply_target(thread, reply_to_id)
     now = utcnow()
     post = Post(thread_id=thread.id, author_id=user.id, body=body, reply_to=reply_to, created_at=now,
                 pending=_held(thread, user))
@@ -220,10 +274,3 @@ def toggle_reaction(post: Post, user) -> bool:
     post_changed.send(post)
     return not removed
 
-
-def reacted(user, post_ids: list[int]) -> set[int]:
-    """Which of these posts the user gave a coup de cœur to."""
-    if not user.is_authenticated or not post_ids:
-        return set()
-    return set(db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id,
-                                                                 Reaction.post_id.in_(post_ids))))

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, case, delete, func, literal, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import access, events, stamps
-from ..access import can, require, visible
+from ..access import can, require, sees, visible
 from ..accounts.models import User
 from ..audit import services as audit
 from ..database import Page, insert_once, paginate, utcnow
@@ -116,9 +116,19 @@ def load_idea(idea_id: int, user, action: str = "idea.view") -> Idea:
     return require(user, action, db.session.get(Idea, idea_id, options=[joinedload(Idea.project)]))
 
 
-def load_idea_page(idea_id: int, user) -> Idea:
-    """The idea as its page shows it (see require_idea_page)."""
-    return require_idea_page(user, db.session.get(Idea, idea_id, options=[joinedload(Idea.project)]))
+def _voted_by(user):
+    """SQL: whether the user voted for the idea of the row (false for visitors)."""
+    return (select(Vote.id).where(Vote.idea_id == Idea.id, Vote.user_id == user.id).exists()
+            if user.is_authenticated else literal(False))
+
+
+def load_idea_page(idea_id: int, user) -> tuple[Idea, bool]:
+    """The idea as its page shows it (with its project, author and tags) and whether the user voted for it, in one
+    statement, if the user may see it (see require_idea_page)."""
+    row = db.session.execute(select(Idea, _voted_by(user)).where(Idea.id == idea_id).options(
+        joinedload(Idea.project), joinedload(Idea.author), joinedload(Idea.tags))).unique().first()
+    idea, voted = row or (None, False)
+    return require_idea_page(user, idea), voted
 
 
 def require_idea_page(user, idea: Idea | None) -> Idea:
@@ -183,9 +193,7 @@ def idea_rows(user, page: int, per_page: int, **filters) -> tuple[Page, set[int]
     their author, project, tags and the user's vote), no ORM objects."""
     tags = (select(func.aggregate_strings(Tag.name, TAG_SEPARATOR)).join_from(idea_tags, Tag)
             .where(idea_tags.c.idea_id == Idea.id).scalar_subquery())
-    voted = (select(Vote.id).where(Vote.idea_id == Idea.id, Vote.user_id == user.id).exists()
-             if user.is_authenticated else literal(False))
-    found = paginate(_rows_query(user, **filters).add_columns(tags, voted), page, per_page, rows=True,
+    found = paginate(_rows_query(user, **filters).add_columns(tags, _voted_by(user)), page, per_page, rows=True,
                      counted=_filtered(select(Idea.id), user, **filters),
                      total_key=_counted_under(user, "list", *sorted(filters.items())))
     rows = [IdeaRow(*row[:-2], tags=tuple(sorted(row[-2].split(TAG_SEPARATOR))) if row[-2] else ())
@@ -288,12 +296,24 @@ def _count_vote(idea: Idea, change: int) -> int:
     return db.session.execute(_COUNT_VOTE, {"idea": idea.id, "change": change}).scalar_one()
 
 
+ALREADY_VOTED = _l("You have already voted for this idea.")
+
+
+def check_vote(idea: Idea, user, voted: bool) -> None:
+    """Raise the reason the user may not vote for the idea now (voted: the user's vote is already counted): voting
+    not open or closed, signing in or the member's standing, a vote already given."""
+    _check_voting_open(idea)
+    require(user, "idea.vote", idea)
+    if voted:
+        raise Conflict(ALREADY_VOTED)
+
+
 def cast_vote(idea: Idea, user) -> int:
     """Record the user's vote and return the new count; promotes at threshold if the crowd decides."""
     _check_voting_open(idea)
     if not insert_once(Vote, idea_id=idea.id, user_id=user.id, created_at=utcnow()):
         db.session.rollback()
-        raise Conflict(_l("You have already voted for this idea."))
+        raise Conflict(ALREADY_VOTED)
     count = _count_vote(idea, +1)
     project = idea.project
     promotes = project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold
@@ -375,13 +395,20 @@ def check_move(idea: Idea, target: str, actor, direct: bool = True) -> Stage:
     return Stage(target)
 
 
+def check_transition(idea: Idea, target: str, actor, reason: str = "", partner=None, direct: bool = True) -> Stage:
+    """The target stage if the actor may move the idea there and its gates allow it now; 403/409 with a reason if
+    not."""
+    stage = check_move(idea, target, actor, direct)
+    STAGES.check(idea, stage, reason=reason, partner=partner)
+    return stage
+
+
 def transition(idea: Idea, target: str, actor, reason: str = "", partner=None, direct: bool = True) -> Idea:
     """Move an idea to target if the actor may and the gate allows; 403/409 with a reason if not.
 
     Objects the caller added to the session (a partnership) are committed with the move, or rolled back with it.
     """
-    stage = check_move(idea, target, actor, direct)
-    STAGES.check(idea, stage, reason=reason, partner=partner)
+    stage = check_transition(idea, target, actor, reason, partner, direct)
     return _move(idea, stage, actor, reason, partner)
 
 
@@ -450,6 +477,71 @@ def stage_badge(stage: str) -> Markup:
     """The coloured badge naming a stage (labels translated once per request: lists show many)."""
     names = per_request("stage_names", lambda: {key: str(label) for key, label in STAGE_LABELS.items()})
     return Markup(f'<span class="badge stage-{escape(stage)}">{escape(names[stage])}</span>')
+
+
+def refusal(check, *args) -> str | None:
+    """The reason check(*args) gives for refusing, as the server would answer it (None: it allows)."""
+    try:
+        check(*args)
+    except DomainError as error:
+        return str(error.message)
+    return None
+
+
+@dataclass(frozen=True)
+class Move:
+    """A stage move the person may ask for on the idea page, with the reason its gates refuse it now (None: open;
+    archiving asks for its reason on the next page)."""
+
+    target: Stage
+    refusal: str | None
+
+
+@dataclass(frozen=True)
+class Journey:
+    """Where an idea stands in idea -> vote -> spec -> partner R&D, what comes next, who decides it and when, and
+    what the person may do about it now (each refusal is the server's own reason)."""
+
+    current: Stage  #: the stage marked in the stepper (an archived idea's last one)
+    next: Stage | None
+    #: who decides the next step: a VoteOpener, a PromotionDecider, or "partnership" (a sponsor's accepted offer)
+    decider: str | None
+    closes_at: object  #: the end of the voting window while in the vote stage
+    vote_refusal: str | None  #: why the person may not vote now (None: the vote box works)
+    moves: list[Move]
+    #: a project member who will not see the idea in its next stage without accepting the project's NDA
+    needs_nda: bool = False
+
+    @property
+    def steps(self) -> list[Stage]:
+        """The stages of the stepper, in order."""
+        return JOURNEY
+
+    @property
+    def closed(self) -> bool:
+        """Whether the voting window has ended."""
+        return self.closes_at is not None and self.closes_at <= utcnow()
+
+
+JOURNEY = [Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND]
+
+
+def journey(idea: Idea, user, voted: bool) -> Journey:
+    """The idea page's stepper and the actions at its top for this person (voted: whether their vote is counted)."""
+    current = Stage(idea.governing_stage)
+    following = JOURNEY[JOURNEY.index(current) + 1] if current != Stage.PARTNER_RND else None
+    decider = {Stage.IDEA: idea.project.vote_opener, Stage.VOTE: idea.project.promotion_decider,
+               Stage.SPEC: "partnership"}.get(current)
+    archived = idea.stage == Stage.ARCHIVED
+    project = idea.project
+    # members see the project's level; what a member still may not see is behind its NDA
+    needs_nda = (following is not None and not archived and can(user, "nda.view", project)
+                 and not sees(user, project, project.policy(following)))
+    return Journey(current, None if archived else following, None if archived else decider,
+                   idea.vote_closes_at if idea.stage == Stage.VOTE else None,
+                   refusal(check_vote, idea, user, voted),
+                   [Move(target, None if target == Stage.ARCHIVED else refusal(check_transition, idea, target, user))
+                    for target in next_moves(idea, user)], needs_nda)
 
 
 def next_moves(idea: Idea, user) -> list[Stage]:

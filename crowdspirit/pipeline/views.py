@@ -50,13 +50,12 @@ def propose(slug: str):
 @bp.route("/ideas/<int:idea_id>")
 @cached_for_visitors
 def show(idea_id: int):
-    """An idea with its votes, who may see it, stage history and the user's possible moves; the other domains'
-    panels add its discussion, specification, files and R&D."""
-    idea = services.load_idea_page(idea_id, current_user)
+    """An idea with its votes, who may see it, where it stands and what the user may do about it, its stage
+    history; the other domains' panels add its specification, R&D, files and its discussion."""
+    idea, voted = services.load_idea_page(idea_id, current_user)
     level = level_of(idea)
-    return render("pipeline/show.html", idea=idea, moves=services.next_moves(idea, current_user),
-                  voted=idea.id in services.voted_idea_ids(current_user, [idea.id]),
-                  level=level, audience=audience(idea.project, level))
+    return render("pipeline/show.html", idea=idea, voted=voted, journey=services.journey(idea, current_user, voted),
+                  level=level, audience=audience(idea.project, level), live_page=True)  # its discussion is live
 
 
 @bp.route("/projects/<slug>/feed.atom")

@@ -24,20 +24,31 @@
   const status = document.querySelector(".live-status");
   const presence = document.querySelector(".presence");
 
+  const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
   socket.on("post", ({ id, html }) => {
     const holder = document.createElement("div");
     holder.innerHTML = html.trim();
     const post = holder.firstElementChild;
     const existing = document.getElementById(`post-${id}`);
     if (existing) {
+      // a reply being written under the post stays
+      post.querySelector(".reply-slot")?.replaceWith(existing.querySelector(".reply-slot"));
       existing.replaceWith(post);
-    } else {
-      document.getElementById("no-posts")?.remove();
-      list.appendChild(post);
+    } else if (list.dataset.append === "true") {  // new posts show on the discussion's last page, in order (a
+      document.getElementById("no-posts")?.remove();  // catch-up may bring one written just before the last shown)
+      const later = Array.from(list.children).find((child) => Number(child.id.replace("post-", "")) > id);
+      list.insertBefore(post, later || null);
+    } else {  // on an earlier page: say where the new ones are
+      if (id > last) {
+        status.textContent = list.dataset.newer;
+      }
+      return;
     }
-    post.querySelectorAll(".edit-link").forEach((link) => {
-      link.hidden = !(me && post.dataset.author === me);
-    });
+    // a push is the same for every reader of its kind: the page adds its own token and the author's controls
+    post.querySelectorAll('input[name="csrf_token"]').forEach((input) => { input.value = token; });
+    const mine = Boolean(me) && post.dataset.author === me;
+    post.querySelectorAll(".edit-link").forEach((link) => { link.hidden = !mine; });
+    post.querySelectorAll(".flag-control").forEach((control) => { control.hidden = mine; });
     htmx.process(post);
     last = Math.max(last, id);
   });
