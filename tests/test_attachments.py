@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crowdspirit.attachments.models import Attachment
 from crowdspirit.extensions import db
+from crowdspirit.pipeline import services as pipeline
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 TXT = b"Bill of materials: 2 drivers, 1 battery.\n"
@@ -194,3 +195,49 @@ def test_spec_attachments_listed_on_spec_page(client, login_as, make_user, make_
     assert attachment.part == "spec"
     assert download_url(attachment) in client.get(f"/ideas/{idea.id}/spec").text
     assert download_url(attachment) not in client.get(f"/ideas/{idea.id}").text
+
+
+#: who looks at an idea (and its spec): whether they get the upload form, and what the server answers their upload
+ROLES = {
+    "author": (True, 303),
+    "member": (True, 303),
+    "owner": (True, 303),
+    "outsider": (False, 403),  # sees the public idea, may not attach
+    "outsider of a closed project": (False, 404),  # may not know the idea exists
+    "member, archived idea": (False, 409),
+    "visitor": (False, 302),  # sent to sign in
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("part, page", [("idea", ""), ("spec", "/spec")])
+def test_the_upload_form_shows_exactly_where_the_server_accepts(app, client, login_as, make_user, make_project,
+                                                                make_idea, add_member, role, part, page):
+    """Form and server agree: the form is there for whom an upload succeeds, and only them."""
+    closed = role == "outsider of a closed project"
+    project = make_project(**({"policy_idea": "project", "policy_vote": "project", "policy_spec": "project"}
+                              if closed else {}))
+    idea = make_idea(project, stage="spec")
+    if role == "member, archived idea":
+        pipeline._move(idea, "archived", project.owner, "no partner came")
+    who = {"author": idea.author, "owner": project.owner}.get(role) or make_user()
+    if role.startswith("member"):
+        add_member(project, who)
+    browser = visitor(app) if role == "visitor" else client
+    if role != "visitor":
+        login_as(who)
+    g.pop("_login_user", None)
+    shown, status = ROLES[role]
+    response = browser.get(f"/ideas/{idea.id}{page}")
+    assert response.status_code == (404 if closed else 200)
+    assert ('class="file-input"' in response.text) is shown
+    g.pop("_login_user", None)
+    assert upload(browser, idea, "bom.txt", TXT, part).status_code == status
+
+
+def test_the_file_field_speaks_the_page_language(client, member):
+    """The browser's own "Choose File" button stands behind a label in the page's language, tied to the input."""
+    client.get("/language/fr")
+    html = client.get(f"/ideas/{member.idea.id}").text
+    assert 'id="file-idea"' in html and 'for="file-idea"' in html
+    assert "Choisir un fichier" in html and "Aucun fichier choisi" in html

@@ -1,7 +1,5 @@
 """What attachments show on the idea page: its files, and the upload form for who may attach."""
 
-from ..access import can
-from ..pipeline.models import Stage
 from ..web import panels
 from . import services
 
@@ -9,7 +7,7 @@ from . import services
 def idea_files(idea, user) -> dict | None:
     """The idea's files, with the upload form when the user may attach and the idea is not archived."""
     attachments = services.of_idea(idea, "idea")
-    may_attach = can(user, "attachment.add", idea) and idea.stage != Stage.ARCHIVED
+    may_attach = services.may_attach(user, idea)
     if not attachments and not may_attach:
         return None
     return {"idea": idea, "attachments": attachments, "may_attach": may_attach}

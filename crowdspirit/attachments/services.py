@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..access import can
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea, Stage
@@ -79,6 +80,12 @@ def stored_path(storage_name: str) -> Path:
     if not path.is_file():
         raise NotFound(_l("This file is no longer available."))
     return path
+
+
+def may_attach(user, idea: Idea) -> bool:
+    """Whether the user may attach files to the idea or its spec: the rule the upload enforces, on an idea that is
+    not archived (the upload form shows exactly then)."""
+    return can(user, "attachment.add", idea) and idea.stage != Stage.ARCHIVED
 
 
 def attach(idea: Idea, uploader, part: str, filename: str, content: bytes) -> Attachment:

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 from ..pipeline import services as pipeline
 from ..projects import services as projects
 from ..web.pagecache import cached_for_visitors
-from ..web.rendering import render
+from ..web.rendering import page_number, render
 from . import dashboard as dashboard_service
+from . import feed
 
 bp = Blueprint("home", __name__)
 
@@ -15,7 +16,11 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @cached_for_visitors
 def index():
-    """What CrowdSpirit is, the newest projects and the ideas currently open for votes."""
+    """For members their personal home; for visitors what CrowdSpirit is, the newest projects and the ideas
+    currently open for votes."""
+    if current_user.is_authenticated:
+        return render("home/member.html", "home/_news.html", news=feed.news(current_user, page_number()),
+                      closing=feed.closing_votes(current_user), steps=feed.checklist(current_user))
     latest_projects = projects.newest_projects(current_user, 6)
     return render("home/home.html", projects=latest_projects,
                   voting=pipeline.top_ideas(current_user, 6, stage="vote", sort="votes"),

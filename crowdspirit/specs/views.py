@@ -49,7 +49,7 @@ def show(idea_id: int):
                                                                            current_user.is_authenticated else None),
                   may_rate=open_for_work and can(current_user, "spec.rate", idea),
                   attachments=attachments.of_idea(idea, "spec"),
-                  may_attach=can(current_user, "attachment.add", idea) and idea.stage != Stage.ARCHIVED)
+                  may_attach=attachments.may_attach(current_user, idea))
 
 
 @bp.route("/ideas/<int:idea_id>/spec/edit", methods=["GET", "POST"])
