@@ -45,7 +45,8 @@ SKIPPED = {
     "web.language": "switches the language and redirects back to the page it came from",
     "forum.idea_thread": "redirects to the idea's thread, which forum.thread opens",
 }
-#: what a touch target is: links and controls (a link inside a sentence is exempt, as WCAG 2.5.8 says)
+#: what a touch target is: links and controls (a link inside a sentence is exempt, as WCAG 2.5.8 says; a disabled
+#: control, such as a task list's checkbox, is no target; a control's label is part of its target)
 CONTROLS = ("a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], "
             "[tabindex]:not([tabindex='-1'])")
 #: what a page shows of its layout: sideways overflow (and the widest culprits), header height, first heading's box,
@@ -58,9 +59,13 @@ LAYOUT = """() => {
                                                           ? "." + el.className.trim().split(/\\s+/).join(".") : ""));
   const box = heading && heading.getBoundingClientRect();
   const small = [...document.querySelectorAll(CONTROLS)].filter((el) => {
-    const size = el.getBoundingClientRect(), text = el.parentElement.closest("p, li, dd, td, th, small, label");
+    // a control's label works it too: either may be the 24x24 target (a file field shown as its label)
+    const size = el.getBoundingClientRect(), label = el.labels && el.labels[0] && el.labels[0].getBoundingClientRect();
+    const text = el.parentElement.closest("p, li, dd, td, th, small, label");
     const inline = el.tagName === "A" && text && text.innerText.trim() !== el.innerText.trim();
-    return el.checkVisibility() && size.right > 0 && !inline && (size.width < 23.5 || size.height < 23.5);
+    const under = (box) => box.width < 23.5 || box.height < 23.5;
+    return el.checkVisibility() && size.right > 0 && !inline && !el.matches(":disabled") && under(size)
+      && (!label || under(label));
   }).map((el) => `${el.tagName.toLowerCase()} "${(el.innerText || el.value || el.getAttribute("aria-label") || "")
                                                 .trim().slice(0, 30)}"`);
   return {scrollWidth: document.documentElement.scrollWidth, width: innerWidth, height: innerHeight,

@@ -19,7 +19,7 @@ def shown_time(page: str, text: str) -> re.Match:
 
 @pytest.mark.parametrize("language, ago, closes, exact", [
     ("en", "3 days ago", "Voting closes in 4 days.", "UTC"),
-    ("fr", "il y a 3 jours", "Le vote sera clos dans 4 jours.", "TU"),
+    ("fr", "il y a 3 jours", "Le vote se termine dans 4 jours.", "TU"),
 ])
 def test_an_idea_page_says_how_long_ago_and_how_long_left(client, make_idea, clock, language, ago, closes, exact):
     """Three days after an idea opened for a week's vote, its page says when it was proposed and when voting closes,
