@@ -260,6 +260,9 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
     )
     authors = {row[0]: row[2] for row in ideas}
     del ideas
+    # every idea has its discussion thread from its creation, as the app opens it (its page shows the discussion)
+    con.execute("INSERT INTO threads (title, idea_id, locked, pinned, post_count, created_at, last_post_at) "
+                "SELECT title, id, 0, 0, 0, created_at, created_at FROM ideas")
 
     stamps = [_ts(now - timedelta(minutes=m)) for m in range(0, 60 * 24 * 30, 7)]
 
