@@ -195,7 +195,7 @@ def test_phone_menu_works_without_javascript(live, chromium):
     expect(header.get_by_role("button", name="Sign out")).to_be_visible()
     mia.shot("phone menu open")
     header.get_by_role("link", name="Forum").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Community forum")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forum")
     page.set_viewport_size(SIZES["1366x900"])
     expect(header.get_by_text("Menu", exact=True)).to_be_hidden()
     expect(header.get_by_role("link", name="Dashboard")).to_be_visible()

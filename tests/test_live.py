@@ -144,16 +144,24 @@ def test_removed_member_is_kicked_and_receives_nothing_more(connect, make_user, 
     assert socket.is_connected()
     projects.remove_member(project, signer.id, project.owner)
     assert not socket.is_connected()
+    assert closing_reasons(socket) == ["join"]  # the page offers to ask to join again
     forum.add_post(thread, project.owner, "After the removal")
     assert all("After the removal" not in str(packet) for packet in socket.queue)  # what reached the socket
 
 
+def closing_reasons(socket) -> list:
+    """What the server told a socket it closed: the way back in ("nda", "join") or None, for each closing."""
+    return [packet["args"][0]["way"] for packet in socket.queue if packet["name"] == "closed"]
+
+
 def test_new_nda_version_kicks_until_accepted(connect, secret_thread):
-    """Publishing a new NDA version disconnects readers who have not accepted it."""
+    """Publishing a new NDA version disconnects readers who have not accepted it, telling their page to ask for the
+    new version; once accepted they may read live again."""
     project, thread, signer = secret_thread
     socket = connect(signer, thread)
     nda.publish(project, project.owner, "Secret, version two.")
     assert not socket.is_connected()
+    assert closing_reasons(socket) == ["nda"]
     assert not connect(signer, thread).is_connected()
     nda.accept(project, signer, 2)
     assert connect(signer, thread).is_connected()
@@ -170,6 +178,7 @@ def test_stage_turning_confidential_kicks_outsiders(connect, make_user, make_pro
     assert socket.is_connected()
     pipeline.transition(idea, "spec", make_user(admin=True), "selected")
     assert not socket.is_connected()
+    assert closing_reasons(socket) == ["join"]
 
 
 def test_bad_connection_requests_are_refused(app, make_idea):

@@ -414,6 +414,8 @@ RULES = {
                                  login=True),
     "forum.reply": Rule(post(lambda w: f"/threads/{w.post.thread_id}/posts", {"body": ""}), allowed=set(ROLES),
                         ok=422, login=True),
+    "forum.read": Rule(lambda w: [("POST", f"/threads/{w.post.thread_id}/read", {"post": w.post.id})],
+                       allowed=set(ROLES), ok=204, login=True),
     "forum.edit_post": Rule(get(lambda w: f"/posts/{w.post.id}/edit"), allowed={"admin"}, login=True),
     "forum.react": Rule(post(lambda w: f"/posts/{w.post.id}/react"), allowed=set(ROLES), ok=303, login=True),
     "moderation.flag": Rule(post(lambda w: f"/posts/{w.post.id}/flag", {"reason": ""}), allowed=set(ROLES),

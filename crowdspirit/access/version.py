@@ -41,3 +41,9 @@ def remembered(key: tuple, compute):
     if not has_request_context() or per_request("access-changed-here", lambda: False):
         return compute()
     return memo("access").get((*key, generation()), compute)
+
+
+def remembered_for(user, name: str, compute):
+    """A condition built for this user (compute()), remembered under name, who they are and the access version."""
+    who = (user.id, user.is_moderator, user.organisation_id) if user.is_authenticated else None
+    return remembered((name, who), compute)

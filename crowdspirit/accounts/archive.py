@@ -39,10 +39,11 @@ def register(name: str, rows, files=None) -> None:
 
 
 def rows_of(model, *where, leave_out: set = frozenset()) -> list[dict]:
-    """Every column of the model's rows matching where, as JSON-ready dicts, oldest first."""
+    """Every column of the model's rows matching where, as JSON-ready dicts, in the order of their key (oldest
+    first)."""
     columns = [column for column in model.__table__.columns if column.name not in leave_out]
     return [{column.name: _plain(getattr(row, column.key)) for column in columns}
-            for row in db.session.scalars(select(model).where(*where).order_by(model.id))]
+            for row in db.session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key.columns))]
 
 
 def _plain(value):

@@ -65,13 +65,13 @@ def visible_entries_sql(user):
 
 
 def visible_contests(query, user):
-    """A select() of contests restricted to those the user may see."""
-    return query.where(visible_contests_sql(user))
+    """A select() of contests restricted to those the user may see (the condition built once per access version)."""
+    return query.where(access.remembered_for(user, "contest-condition", lambda: visible_contests_sql(user)))
 
 
 def visible_entries(query, user):
-    """A select() of entries restricted to those the user may see."""
-    return query.where(visible_entries_sql(user))
+    """A select() of entries restricted to those the user may see (the condition built once per access version)."""
+    return query.where(access.remembered_for(user, "entry-condition", lambda: visible_entries_sql(user)))
 
 
 def entrant(user, contest) -> bool:

@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     from ..accounts import archive
     from ..signals import account_erasing
     from . import erasure, events, indexing, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
-    from .models import Flag, Post
+    from .models import Flag, Post, ThreadRead
 
     app.jinja_env.filters["plain"] = plain_text  # a quoted post reads as text, its Markdown marks left out
     rules.register()
@@ -20,5 +20,6 @@ def init_app(app: Flask) -> None:
     account_erasing.connect(erasure.erase_member)
     archive.register("posts", lambda user: archive.rows_of(Post, Post.author_id == user.id))
     archive.register("flags", lambda user: archive.rows_of(Flag, Flag.user_id == user.id))
+    archive.register("thread_reads", lambda user: archive.rows_of(ThreadRead, ThreadRead.user_id == user.id))
     app.register_blueprint(views.bp)
     app.register_blueprint(moderation_views.bp)

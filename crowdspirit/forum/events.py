@@ -18,6 +18,7 @@ from flask_babel import force_locale, get_locale
 from flask_login import AnonymousUserMixin, current_user
 from flask_socketio import join_room
 
+from .. import access
 from ..access import can
 from ..accounts.models import User
 from ..accounts.sessions import current as current_sign_in
@@ -168,7 +169,8 @@ def close_ended_sign_ins(user_id: int, sign_ins=(), **_extra) -> None:
 
 @access_changed.connect
 def recheck_readers(project_id: int, **_extra) -> None:
-    """Remove from their rooms the sockets whose user may no longer read the thread."""
+    """Remove from their rooms the sockets whose user may no longer read the thread, telling each page what its
+    reader can do about it (accept the new NDA, ask to join the project, or nothing)."""
     with _lock:
         sockets = list(_sockets().items())
     for sid, socket in sockets:
@@ -177,6 +179,8 @@ def recheck_readers(project_id: int, **_extra) -> None:
             continue
         reader = db.session.get(User, socket.user_id) if socket.user_id else AnonymousUserMixin()
         if reader is None or not can(reader, "thread.view", thread):
+            way = access.way_in(reader, thread.project) if reader is not None and reader.is_authenticated else None
+            socketio.emit("closed", {"way": way}, to=sid)  # the page says why, and how to get back in if one can
             socketio.server.leave_room(sid, room(socket.thread_id, socket.language, socket.kind),
                                      namespace="/")
             socketio.server.disconnect(sid, namespace="/")

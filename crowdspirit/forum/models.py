@@ -30,6 +30,7 @@ class Thread(db.Model):
     __table_args__ = (
         UniqueConstraint("idea_id"),
         Index("ix_threads_category_activity", "category", "last_post_at"),
+        Index("ix_threads_activity", "pinned", "last_post_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +72,17 @@ class Thread(db.Model):
         if self.partnership_id:
             return self.partnership.idea.project
         return self.idea.project if self.idea_id else self.own_project
+
+
+class ThreadRead(db.Model):
+    """How far a member has read a thread: the newest post they were shown (any later one is new to them)."""
+
+    __tablename__ = "thread_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    last_post_id: Mapped[int]
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Post(db.Model):

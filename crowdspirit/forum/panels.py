@@ -10,11 +10,12 @@ from .forms import PostForm
 
 
 def discussion(thread, user, form=None, titled=False) -> dict:
-    """What the discussion partial shows: a page of the thread's numbered posts and the reply form (quoting the
-    post named by ?reply_to, the address a Reply link leads to without JavaScript)."""
+    """What the discussion partial shows: a page of the thread's numbered posts, where those new since the member's
+    last visit begin, and the reply form (quoting the post named by ?reply_to, the address a Reply link leads to
+    without JavaScript)."""
     quoted = services.quotable(thread, request.args.get("reply_to", type=int) if form is None else form.reply_to.data)
-    return {"thread": thread, "titled": titled, "quoted": quoted,
-            "posts": services.posts_page(thread, user, page_number(), current_app.config["PER_PAGE"]),
+    posts, read_before = services.posts_page(thread, user, page_number(), current_app.config["PER_PAGE"])
+    return {"thread": thread, "titled": titled, "quoted": quoted, "posts": posts, "read_before": read_before,
             "form": form or PostForm(formdata=None, reply_to=quoted and quoted.id),
             "may_post": can(user, "thread.post", thread) and not thread.locked}
 

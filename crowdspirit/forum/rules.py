@@ -31,10 +31,11 @@ def thread_visible(user, obj) -> bool:
 
 
 def visible_threads(query, user):
-    """SQL mirroring thread_visible: community threads, and those whose idea, project or workspace the user sees."""
-    ideas = access.visible(select(Idea.id), user)
+    """SQL mirroring thread_visible: community threads, and those whose idea, project or workspace the user sees.
+    The idea is looked up per thread (by its key), so a query over a few threads never reads every idea."""
+    idea_seen = access.visible(select(Idea.id).where(Idea.id == Thread.idea_id), user).correlate_except(Idea).exists()
     projects = select(Project.id).where(sees_sql(user, Project, Project.policy_idea))
-    return query.where(or_(Thread.category.is_not(None), Thread.idea_id.in_(ideas), Thread.project_id.in_(projects),
+    return query.where(or_(Thread.category.is_not(None), idea_seen, Thread.project_id.in_(projects),
                            Thread.partnership_id.in_(fact("workspaces", user))))
 
 

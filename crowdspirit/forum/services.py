@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, false, func, literal, or_, select, update
+from sqlalchemy import bindparam, case, delete, false, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -15,7 +15,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..signals import idea_created, idea_edited, post_changed, post_published, project_created
-from .models import Category, Post, PostRevision, Reaction, Thread
+from .models import Category, Post, PostRevision, Reaction, Thread, ThreadRead
 
 MAX_POST_LENGTH = 20_000
 CATEGORY_LABELS = {
@@ -94,15 +94,6 @@ def load_post(post_id: int, user, action: str = "post.view") -> Post:
     return require(user, action, db.session.get(Post, post_id))
 
 
-def community_threads(category: str | None, page: int, per_page: int):
-    """One page of community threads, pinned first, then by latest activity."""
-    query = select(Thread).where(Thread.category.is_not(None)).options(joinedload(Thread.author))
-    if category:
-        query = query.where(Thread.category == category)
-    return paginate(query.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()),
-                    page, per_page)
-
-
 def start_thread(user, category: str, title: str, body: str) -> Thread:
     """Open a community thread with its first post."""
     thread = require(user, "thread.create", Thread(category=Category(category), title=title.strip(), author=user))
@@ -149,14 +140,58 @@ def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
 _published_so_far = func.sum(case((Post.pending.is_(False), 1), else_=0)).over(order_by=Post.id)
 
 
-def posts_page(thread: Thread, viewer, page: int, per_page: int):
+def posts_page(thread: Thread, viewer, page: int, per_page: int) -> tuple:
     """One page of the thread's posts in order, as rows (post, number, whether the viewer gave it a coup de
-    cœur): one statement on a short first page."""
-    mine = (select(Reaction.id).where(Reaction.post_id == Post.id, Reaction.user_id == viewer.id).exists()
-            if viewer.is_authenticated else literal(False))
-    query = (select(Post, _published_so_far, mine)
+    cœur), and the newest post the viewer had been shown before (None: never, or a visitor): one statement on a
+    short first page."""
+    if viewer.is_authenticated:
+        mine = select(Reaction.id).where(Reaction.post_id == Post.id, Reaction.user_id == viewer.id).exists()
+        mark = select(ThreadRead.last_post_id).where(ThreadRead.user_id == viewer.id,
+                                                     ThreadRead.thread_id == thread.id).scalar_subquery()
+    else:
+        mine, mark = literal(False), literal(None)
+    query = (select(Post, _published_so_far, mine, mark)
              .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
-    return paginate(_readable(query, thread, viewer), page, per_page, rows=True)
+    found = paginate(_readable(query, thread, viewer), page, per_page, rows=True)
+    return found.replace([row[:3] for row in found.items]), found.items[0][3] if found.items else None
+
+
+#: a member's read mark moves forward only (reading an older page does not make later posts new again)
+_NOTE_READ = text("INSERT INTO thread_reads (user_id, thread_id, last_post_id, read_at) "
+                  "VALUES (:user, :thread, :post, :now) ON CONFLICT (user_id, thread_id) DO UPDATE "
+                  "SET last_post_id = excluded.last_post_id, read_at = excluded.read_at "
+                  "WHERE thread_reads.last_post_id < excluded.last_post_id").bindparams(
+    bindparam("now", type_=ThreadRead.__table__.c.read_at.type))
+
+
+def note_read(thread: Thread, user, post_id: int | None) -> None:
+    """Remember that the member was shown the thread up to this post (one of its posts they may read); the mark only
+    moves forward. The page says so with a POST once it shows the posts: no GET writes."""
+    shown = _readable(select(Post.id).where(Post.id == post_id), thread, user)
+    if post_id is None or db.session.scalar(shown) is None:
+        raise NotFound(_l("This message does not exist, or you may not see it."))
+    db.session.execute(_NOTE_READ, {"user": user.id, "thread": thread.id, "post": post_id, "now": utcnow()})
+    db.session.commit()
+
+
+def latest(user, category: str | None, page: int, per_page: int):
+    """One page of the threads the user may read that have a message, as rows (thread, the member's read mark, how
+    many published posts by others are newer than it, the first of them): every thread (community, project, idea,
+    workspace) or a community category's, pinned ones first, then the latest activity first."""
+    if user.is_authenticated:
+        published = (Post.thread_id == Thread.id, Post.pending.is_(False), Post.hidden_at.is_(None),
+                     Post.author_id != user.id)
+        mark = select(ThreadRead.last_post_id).where(ThreadRead.user_id == user.id,
+                                                     ThreadRead.thread_id == Thread.id).scalar_subquery()
+        newer = select(func.count(Post.id)).where(*published, Post.id > mark).scalar_subquery()
+        first_new = select(func.min(Post.id)).where(*published, Post.id > mark).scalar_subquery()
+    else:
+        mark = newer = first_new = literal(None)
+    where = [Thread.post_count > 0] + ([Thread.category == category] if category else [])
+    query = (access.visible(select(Thread, mark, newer, first_new), user).where(*where)
+             .options(joinedload(Thread.idea).joinedload(Idea.project), joinedload(Thread.own_project))
+             .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
+    return paginate(query, page, per_page, rows=True, counted=access.visible(select(Thread.id).where(*where), user))
 
 
 def post_number(post: Post) -> int:

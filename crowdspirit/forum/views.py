@@ -20,11 +20,11 @@ bp = Blueprint("forum", __name__)
 
 @bp.route("/forum")
 def index():
-    """The community forum: threads by category, pinned first, most active next."""
+    """The forum: every thread one may read (or a community category's), pinned ones first, then the latest activity
+    first, with what is new since one's last visit marked."""
     category = request.args.get("category") if request.args.get("category") in list(Category) else None
-    return render("forum/index.html", "forum/_threads.html", category=category,
-                  labels=services.CATEGORY_LABELS,
-                  threads=services.community_threads(category, page_number(), current_app.config["PER_PAGE"]))
+    return render("forum/index.html", "forum/_threads.html", category=category, labels=services.CATEGORY_LABELS,
+                  threads=services.latest(current_user, category, page_number(), current_app.config["PER_PAGE"]))
 
 
 posting_limit = per_member("POST_RATE_LIMIT")
@@ -142,6 +142,14 @@ def edit_post(post_id: int):
         return redirect_to(_at(post))
     return render("forum/edit_post.html", status=form_status(form), form=form, post=post,
                   revisions=services.revisions(post))
+
+
+@bp.post("/threads/<int:thread_id>/read")
+@login_required
+def read(thread_id: int):
+    """Note that the member has read a thread up to a post (the page says so once it shows the posts)."""
+    services.note_read(services.load_thread(thread_id, current_user), current_user, request.form.get("post", type=int))
+    return "", 204
 
 
 @bp.post("/posts/<int:post_id>/react")

@@ -4,10 +4,10 @@ of a newcomer. Every row passes the access policy's SQL filters, so nothing the 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, literal, null, or_, select, union_all
+from sqlalchemy import bindparam, exists, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from ..access import scope, visible
+from ..access import remembered_for, scope, visible
 from ..accounts.models import Organisation, User
 from ..clock import now
 from ..contests.models import Contest, Entry
@@ -57,8 +57,8 @@ def _replies_and_mentions(user):
     return (_row(Notification.kind, Notification.created_at, Notification.thread_id, Notification.post_id,
                  Thread.title, User.display_name)
             .join(Thread, Thread.id == Notification.thread_id).outerjoin(User, User.id == Notification.actor_id)
-            .where(Notification.user_id == user.id, Notification.kind.in_(("reply", "mention")),
-                   Notification.id.in_(visible(select(Notification.id), user))))
+            .where(Notification.id.in_(visible(select(Notification.id).where(
+                Notification.user_id == user.id, Notification.kind.in_(("reply", "mention"))), user))))
 
 
 def _my_ideas(user):
@@ -80,7 +80,7 @@ def _offers(user):
     """Sponsors' offers of partnership on the member's own ideas (which they may still see)."""
     return (_row(literal("offer"), Interest.created_at, Interest.idea_id, Interest.id, Idea.title, Organisation.name)
             .join(Idea, Idea.id == Interest.idea_id).join(Organisation, Organisation.id == Interest.organisation_id)
-            .where(Idea.author_id == user.id, Idea.id.in_(visible(select(Idea.id), user))))
+            .where(Idea.id.in_(visible(select(Idea.id).where(Idea.author_id == user.id), user))))
 
 
 def _contests(user):
@@ -88,15 +88,22 @@ def _contests(user):
     return (_row(literal("contest"), Contest.phase_started_at, Entry.contest_id, Entry.id, Contest.title,
                  Contest.phase)
             .join(Contest, Contest.id == Entry.contest_id)
-            .where(Entry.author_id == user.id, Entry.withdrawn_at.is_(None), Contest.phase_started_at.is_not(None),
-                   Entry.id.in_(visible(select(Entry.id), user))))
+            .where(Contest.phase_started_at.is_not(None), Entry.id.in_(visible(select(Entry.id).where(
+                Entry.author_id == user.id, Entry.withdrawn_at.is_(None)), user))))
+
+
+def _feed_statement(user):
+    """The member's feed, newest first, a page of it from the bound offset "skip"."""
+    feed = union_all(_replies_and_mentions(user), _stage_moves(user), _offers(user), _contests(user)).subquery()
+    return (select(feed).order_by(feed.c.at.desc(), feed.c.kind, feed.c.target.desc())
+            .offset(bindparam("skip")).limit(PER_PAGE + 1))
 
 
 def news(user, page: int) -> News:
-    """One page of what is new for the member, newest first: one statement whatever the page holds."""
-    feed = union_all(_replies_and_mentions(user), _stage_moves(user), _offers(user), _contests(user)).subquery()
-    rows = db.session.execute(select(feed).order_by(feed.c.at.desc(), feed.c.kind, feed.c.target.desc())
-                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
+    """One page of what is new for the member, newest first: one statement whatever the page holds, built once per
+    member and access version."""
+    statement = remembered_for(user, "home-feed", lambda: _feed_statement(user))
+    rows = db.session.execute(statement, {"skip": (page - 1) * PER_PAGE}).all()
     return News([NewsItem(*row) for row in rows[:PER_PAGE]], page, len(rows) > PER_PAGE)
 
 
@@ -109,10 +116,16 @@ def _followed_projects(user):
 def closing_votes(user) -> list[Idea]:
     """Ideas whose vote closes within a week, in the projects the member belongs to or follows, soonest first."""
     moment = now()
-    return db.session.scalars(visible(select(Idea).options(joinedload(Idea.project)), user).where(
-        Idea.stage == Stage.VOTE, Idea.vote_closes_at > moment, Idea.vote_closes_at <= moment + CLOSING_WITHIN,
+    statement = remembered_for(user, "home-closing", lambda: _closing_statement(user))
+    return db.session.scalars(statement, {"moment": moment, "horizon": moment + CLOSING_WITHIN}).all()
+
+
+def _closing_statement(user):
+    """closing_votes as one statement for this member, between the bound times "moment" and "horizon"."""
+    return (visible(select(Idea).options(joinedload(Idea.project)), user).where(
+        Idea.stage == Stage.VOTE, Idea.vote_closes_at > bindparam("moment"), Idea.vote_closes_at <= bindparam("horizon"),
         or_(Idea.project_id.in_(sorted(scope(user).member_of)), Idea.project_id.in_(_followed_projects(user))))
-        .order_by(Idea.vote_closes_at, Idea.id).limit(CLOSING_LIMIT)).all()
+        .order_by(Idea.vote_closes_at, Idea.id).limit(CLOSING_LIMIT))
 
 
 @dataclass(frozen=True)

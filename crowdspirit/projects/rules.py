@@ -77,14 +77,19 @@ def project_visible(user, project) -> bool:
 
 
 def visible_projects(query, user):
-    """SQL mirroring project_visible."""
+    """SQL mirroring project_visible, built once per user and access version."""
+    return query.where(access.remembered_for(user, "project-condition", lambda: _projects_condition(user)))
+
+
+def _projects_condition(user):
+    """The condition of visible_projects: the projects the user belongs to, their organisation's and those it
+    partners, and those with a stage the user sees."""
     belongs = []
     if user.is_authenticated:
         belongs.append(Project.id.in_(scope(user).member_of))
         if user.organisation_id:
             belongs += [Project.organisation_id == user.organisation_id, Project.id.in_(fact("partnered", user))]
-    return query.where(or_(*belongs, *[sees_sql(user, Project, getattr(Project, f"policy_{stage}"))
-                                       for stage in POLICY_STAGES]))
+    return or_(*belongs, *[sees_sql(user, Project, getattr(Project, f"policy_{stage}")) for stage in POLICY_STAGES])
 
 
 def project_keys(user) -> set[str]:

@@ -25,6 +25,23 @@
   const presence = document.querySelector(".presence");
 
   const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  // what arrives live on the shown page is read: the member's read mark follows, at most once every few seconds
+  let unread = 0;
+  const noteRead = (id) => {
+    if (!list.dataset.readUrl || !me) {
+      return;
+    }
+    if (!unread) {
+      setTimeout(() => {
+        const body = new FormData();
+        body.append("post", unread);
+        body.append("csrf_token", token);
+        unread = 0;
+        fetch(list.dataset.readUrl, { method: "POST", body, credentials: "same-origin" });
+      }, 3000);
+    }
+    unread = Math.max(unread, id);
+  };
   socket.on("post", ({ id, html }) => {
     const holder = document.createElement("div");
     holder.innerHTML = html.trim();
@@ -50,6 +67,9 @@
     post.querySelectorAll(".edit-link").forEach((link) => { link.hidden = !mine; });
     post.querySelectorAll(".flag-control").forEach((control) => { control.hidden = mine; });
     htmx.process(post);
+    if (id > last) {
+      noteRead(id);
+    }
     last = Math.max(last, id);
   });
   socket.on("presence", ({ readers }) => {
@@ -60,6 +80,29 @@
     form?.querySelectorAll("textarea, button").forEach((control) => { control.disabled = locked; });
     status.textContent = locked ? list.dataset.locked : "";
   });
+  // the reader lost sight of the thread (a new NDA, a membership ended, a stage closed): say why and how to get
+  // back in; the server closes the connection and it stays closed
+  let closed = false;
+  socket.on("closed", ({ way }) => {
+    closed = true;
+    const key = way === "nda" || way === "join" ? way : "";
+    const message = (key && list.dataset[`closed${key[0].toUpperCase()}${key.slice(1)}`]) || list.dataset.closed;
+    status.replaceChildren(document.createTextNode(`${message} `));
+    const href = key && list.dataset[`${key}Href`];
+    if (href) {
+      const link = document.createElement("a");
+      link.href = href;
+      link.textContent = list.dataset[`${key}Label`];
+      status.append(link);
+    }
+    document.getElementById("reply")?.querySelectorAll("textarea, button").forEach((control) => {
+      control.disabled = true;
+    });
+  });
   socket.on("connect", () => { status.textContent = ""; });
-  socket.on("disconnect", () => { status.textContent = list.dataset.offline; });
+  socket.on("disconnect", () => {
+    if (!closed) {
+      status.textContent = list.dataset.offline;
+    }
+  });
 })();
