@@ -60,7 +60,7 @@ def test_latest_lists_every_readable_discussion_newest_first(client, login_as, m
 def test_new_since_last_visit_in_the_list_and_the_thread(client, login_as, make_user, make_idea):
     """After reading an idea's discussion, a member sees in Latest how many messages came since, a link to the first
     of them, and in the discussion a divider before it; reading it again clears both. One's own messages are not new."""
-    idea = make_idea(title="Solar lamp")
+    idea, unopened = make_idea(title="Solar lamp"), make_idea(title="Wind lamp")
     thread_id = _thread_of(idea)
     writer, reader = make_user(name="Writer"), make_user(name="Reader")
     login_as(writer)
@@ -71,11 +71,13 @@ def test_new_since_last_visit_in_the_list_and_the_thread(client, login_as, make_
     login_as(writer)
     _post(client, thread_id, "Second message.")
     _post(client, thread_id, "Third message.")
+    _post(client, _thread_of(unopened), "Never opened by the reader.")  # counts only where one has read before
     second = db.session.scalar(select(Post.id).where(Post.body == "Second message."))
 
     login_as(reader)
     listing = client.get("/forum").text
     assert re.search(r'<a class="badge new-posts" href="/posts/%d">2 new' % second, listing)
+    assert listing.count('class="badge new-posts"') == 1 and "<strong>Wind lamp</strong>" not in listing
     assert "<strong>Solar lamp</strong>" in listing
     page = _read(client, f"/ideas/{idea.id}")
     divider = page.index("New since your last visit")

@@ -181,8 +181,8 @@ def latest(user, category: str | None, page: int, per_page: int):
     if user.is_authenticated:
         published = (Post.thread_id == Thread.id, Post.pending.is_(False), Post.hidden_at.is_(None),
                      Post.author_id != user.id)
-        mark = select(ThreadRead.last_post_id).where(ThreadRead.user_id == user.id,
-                                                     ThreadRead.thread_id == Thread.id).scalar_subquery()
+        mark = (select(ThreadRead.last_post_id).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == Thread.id)
+                .correlate(Thread).scalar_subquery())  # the row's thread, also where it is nested under posts
         newer = select(func.count(Post.id)).where(*published, Post.id > mark).scalar_subquery()
         first_new = select(func.min(Post.id)).where(*published, Post.id > mark).scalar_subquery()
     else:
