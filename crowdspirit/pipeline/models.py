@@ -48,6 +48,7 @@ class Idea(db.Model):
         Index("ix_ideas_stage_votes", "stage", "vote_count", "id"),
         Index("ix_ideas_project_votes", "project_id", "vote_count", "id"),
         Index("ix_ideas_project_stage", "project_id", "stage", "id"),
+        Index("ix_ideas_stage_closes", "stage", "vote_closes_at"),  # the votes closing soon, in closing order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
-"""How far each member has read each thread (the forum's Latest and "new since your last visit").
+"""How far each member has read each thread (the forum's Latest and "new since your last visit"); threads by
+activity and ideas by the closing of their vote (a member's home).
 
 Revision ID: a7d3e5f90b12
 Revises: e4b9d1c7a203
@@ -28,9 +29,13 @@ def upgrade():
     )
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.create_index('ix_threads_activity', ['pinned', 'last_post_at'], unique=False)
+    with op.batch_alter_table('ideas', schema=None) as batch_op:
+        batch_op.create_index('ix_ideas_stage_closes', ['stage', 'vote_closes_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('ideas', schema=None) as batch_op:
+        batch_op.drop_index('ix_ideas_stage_closes')
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.drop_index('ix_threads_activity')
     op.drop_table('thread_reads')
