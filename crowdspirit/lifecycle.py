@@ -3,15 +3,17 @@ their phases).
 
 A move checks the gates that the domains registered for the target, then writes the new state with a
 compare-and-set UPDATE (two requests never move the same object twice), adds a history row, runs the domains'
-on-enter hooks in the same transaction, commits, and sends the lifecycle's signal. The domain that owns a later
-stage registers its own gate and hook (the specification registers readiness and the spec's first revision), so
-the earlier domain never imports it.
+on-enter hooks in the same transaction, and says so (`events.emit`: the durable subscribers, such as the
+notifications, get it from the outbox written in the move's transaction; the listeners hear it after the commit).
+The domain that owns a later stage registers its own gate and hook (the specification registers readiness and the
+spec's first revision), so the earlier domain never imports it.
 """
 
 from collections.abc import Callable
 
 from sqlalchemy import update
 
+from . import events
 from .errors import Conflict
 from .extensions import db
 
@@ -23,7 +25,7 @@ class Lifecycle:
         self.model, self.column = model, column
         #: history(obj, source, target, **context) -> the row recording the move
         self.history = history
-        #: sent after commit: signal.send(obj, source=the state it left)
+        #: emitted with the move: (obj, source=the state it left, target, actor=who moved it or None, reason)
         self.signal = signal
         #: what the loser of two simultaneous moves is told (409)
         self.moved_meanwhile = moved_meanwhile
@@ -45,8 +47,8 @@ class Lifecycle:
             check(obj, **context)
 
     def move(self, obj, target: str, values: dict | None = None, **context):
-        """Move obj to target (the gates already checked): compare-and-set, history row, on-enter hooks, commit,
-        then the signal. Objects the caller added to the session are committed with the move, or rolled back."""
+        """Move obj to target (the gates already checked): compare-and-set, history row, on-enter hooks and the
+        event, commit. Objects the caller added to the session are committed with the move, or rolled back."""
         source = getattr(obj, self.column)
         state = getattr(self.model, self.column)
         changed = db.session.execute(update(self.model).where(self.model.id == obj.id, state == source)
@@ -57,7 +59,8 @@ class Lifecycle:
         db.session.add(self.history(obj, source, target, **context))
         for hook in self._hooks.get(target, {}).values():
             hook(obj, **context)
+        events.emit(self.signal, obj, source=source, target=target, actor=context.get("actor"),
+                    reason=str(context.get("reason") or ""))
         db.session.commit()
         db.session.refresh(obj)
-        self.signal.send(obj, source=source)
         return obj

@@ -14,6 +14,9 @@ post_published = _signals.signal("post-published")
 post_moderated = _signals.signal("post-moderated")
 #: a member was suspended or banned, or changed their password: their live connections must close; sender: the user id
 live_access_revoked = _signals.signal("live-access-revoked")
+#: a member read a thread up to a post (sent in the transaction that notes it); sender: the Thread, with user=the
+#: member, post_id=the newest post they were shown
+thread_read = _signals.signal("thread-read")
 #: a thread was locked, unlocked, pinned or moved; sender: the Thread
 thread_changed = _signals.signal("thread-changed")
 #: a project was created; sender: the Project
@@ -22,7 +25,8 @@ project_created = _signals.signal("project-created")
 idea_created = _signals.signal("idea-created")
 #: an idea's title, summary, text or tags were edited (before voting opens); sender: the Idea
 idea_edited = _signals.signal("idea-edited")
-#: an idea moved to another stage; sender: the Idea, with source=the stage it left
+#: an idea moved to another stage; sender: the Idea, with source=the stage it left, target, actor (None: the votes or
+#: the clock) and reason
 stage_changed = _signals.signal("stage-changed")
 #: a member voted for an idea; sender: the Idea, with user=the voter
 vote_cast = _signals.signal("vote-cast")

@@ -111,7 +111,7 @@ def test_the_wilogo_flow_end_to_end(client, login_as, people, clock):
     handlers = [(contest_entry_submitted, lambda e: received["entries"].append(e.id)),
                 (contest_finalists_chosen, lambda c, entries: received["finalists"].append(len(entries))),
                 (contest_won, lambda c, entry: received["won"].append(entry.id)),
-                (contest_phase_changed, lambda c, source: received["phases"].append((source, c.phase)))]
+                (contest_phase_changed, lambda c, source, **_move: received["phases"].append((source, c.phase)))]
     for signal, handler in handlers:
         signal.connect(handler)
     try:

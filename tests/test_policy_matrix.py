@@ -22,6 +22,7 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
 from crowdspirit.karma import services as karma
+from crowdspirit.notifications.models import Notification
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.projects import nda
@@ -80,6 +81,7 @@ class World:
     contest: object = None
     draft: object = None
     entry: object = None
+    notification: object = None
 
 
 def build_world(policy, make_user, make_org, make_project, make_idea, add_member) -> World:
@@ -110,6 +112,10 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
         nda.accept(project, users[role], 1)
     pipeline.cast_vote(world.ideas[Stage.VOTE], author)
     world.post = forum.add_post(forum.thread_of_idea(spec_idea), author, f"{MARKER} in the discussion")
+    world.notification = Notification(user_id=users["contributor"].id, kind="mention",  # the contributor's alone
+                                      thread_id=world.post.thread_id, post_id=world.post.id, actor_id=author.id)
+    db.session.add(world.notification)
+    db.session.commit()
     world.interest = rnd.express_interest(spec_idea, users["sponsor"], "We want it", "Prototypes", 0, "EUR", "open")
     partnership = rnd.partnership_of(world.ideas[Stage.PARTNER_RND])
     world.milestone = rnd.add_milestone(partnership, f"{MARKER} prototype", users["sponsor"].id, date(2030, 1, 1))
@@ -394,6 +400,8 @@ RULES = {
     "forum.new_thread": Rule(get(lambda w: "/forum/new"), login=True, visibility="none"),
     "notifications.index": Rule(get(lambda w: "/notifications"), login=True, visibility="none"),
     "notifications.mark_read": Rule(post(lambda w: "/notifications/read"), ok=303, login=True, visibility="none"),
+    "notifications.open_notification": Rule(post(lambda w: f"/notifications/{w.notification.id}/open"),
+                                            allowed={"contributor"}, refused=404, ok=303, login=True),
     "members.accept": Rule(lambda w: [("GET", f"/invitations/{fresh_invitation(w).token}", None)], login=True,
                            visibility="none"),
     # Reading the project and its ideas: 200 for who sees, 404 for everyone else.

@@ -14,7 +14,7 @@ from ..database import insert_once, paginate, utcnow
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea
-from ..signals import idea_created, idea_edited, post_changed, post_published, project_created
+from ..signals import idea_created, idea_edited, post_changed, post_published, project_created, thread_read
 from .models import Category, Post, PostRevision, Reaction, Thread, ThreadRead
 
 MAX_POST_LENGTH = 20_000
@@ -171,6 +171,7 @@ def note_read(thread: Thread, user, post_id: int | None) -> None:
     if post_id is None or db.session.scalar(shown) is None:
         raise NotFound(_l("This message does not exist, or you may not see it."))
     db.session.execute(_NOTE_READ, {"user": user.id, "thread": thread.id, "post": post_id, "now": utcnow()})
+    thread_read.send(thread, user=user, post_id=post_id)
     db.session.commit()
 
 

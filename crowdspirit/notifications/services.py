@@ -3,15 +3,19 @@ access policy at creation and again at reading (a member who loses access loses 
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import stamps
 from ..access import can, remembered, visible
 from ..accounts.models import User
-from ..database import paginate, utcnow
+from ..database import after_commit, paginate, utcnow
+from ..errors import NotFound
 from ..extensions import db, socketio
 from ..forum.models import Post, Thread
-from ..signals import post_moderated, post_published
+from ..pipeline.models import Vote
+from ..signals import post_moderated, post_published, thread_read
 from ..web.live import user_room
 from .models import Notification, ThreadFollow
 
@@ -76,6 +80,32 @@ def notify_new_post(post: Post, **_extra) -> None:
     _push_unread(list(_recipients(post)))
 
 
+def _idea_people(idea) -> set[int]:
+    """Who an idea's moves concern: its author, its voters and the followers of its discussion."""
+    voters = select(Vote.user_id).where(Vote.idea_id == idea.id)
+    followers = (select(ThreadFollow.user_id).join(Thread, Thread.id == ThreadFollow.thread_id)
+                 .where(Thread.idea_id == idea.id))
+    return {idea.author_id, *db.session.scalars(voters.union(followers))}
+
+
+def notify_stage_moves(occurrences) -> None:
+    """Tell the author, voters and followers of each idea that moved (but whoever moved it) where it went and why,
+    if they may still see it now: applied from the event outbox, off the request that moved it."""
+    told = set()
+    for idea, details in occurrences:
+        if idea is None:
+            continue
+        actor = details.get("actor")
+        for user_id in _idea_people(idea) - {actor.id if actor is not None else None}:
+            user = db.session.get(User, user_id)
+            if user is not None and not user.banned and user.deleted_at is None and can(user, "idea.view", idea):
+                db.session.add(Notification(user_id=user_id, kind="stage", idea_id=idea.id, detail=details["target"],
+                                            actor_id=actor.id if actor is not None else None,
+                                            note=details.get("reason", "")[:300]))
+                told.add(user_id)
+    after_commit(lambda: _push_unread(sorted(told)))
+
+
 def _push_unread(user_ids: list[int]) -> None:
     """Update the unread count live in the open pages of these users."""
     for user_id in user_ids:
@@ -129,9 +159,39 @@ def unread_count(user) -> int:
                       lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
 
 
-def listing(user, page: int, per_page: int):
-    """One page of the user's readable notifications, newest first."""
-    return paginate(_mine(user).order_by(Notification.id.desc()), page, per_page)
+#: the kinds of notification, as the notifications page filters them
+KINDS = ("reply", "mention", "follow", "moderation", "stage")
+
+
+def listing(user, page: int, per_page: int, kind: str | None = None):
+    """One page of the user's readable notifications, newest first (of one kind, if named)."""
+    query = _mine(user).options(joinedload(Notification.thread), joinedload(Notification.idea),
+                                joinedload(Notification.actor))
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    return paginate(query.order_by(Notification.id.desc()), page, per_page)
+
+
+def open_notification(notification_id: int, user) -> Notification:
+    """The member's notification (one they may still read), now marked read."""
+    found = db.session.scalar(_mine(user).where(Notification.id == notification_id))
+    if found is None:
+        raise NotFound(_l("This notification does not exist, or you may not see it."))
+    if found.read_at is None:
+        found.read_at = utcnow()
+        _forget_unread(user.id)
+        db.session.commit()
+    return found
+
+
+@thread_read.connect
+def mark_thread_read(thread, user, post_id: int, **_extra) -> None:
+    """The member read a thread up to a post: the notifications about its posts until then are read too."""
+    read = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.thread_id == thread.id, Notification.read_at.is_(None),
+        Notification.post_id <= post_id).values(read_at=utcnow())).rowcount
+    if read:
+        _forget_unread(user.id)
 
 
 def mark_all_read(user) -> None:

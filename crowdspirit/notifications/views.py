@@ -1,6 +1,6 @@
 """The notification list, marking as read, and following threads."""
 
-from flask import Blueprint, current_app, flash, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,9 +19,21 @@ def unread_badge() -> dict:
 @bp.route("/notifications")
 @login_required
 def index():
-    """Your notifications, newest first (only those about what you may still read)."""
-    return render("notifications/index.html",
-                  items=services.listing(current_user, page_number(), current_app.config["PER_PAGE"]))
+    """Your notifications, newest first (only those about what you may still read), of every kind or one."""
+    kind = request.args.get("kind") if request.args.get("kind") in services.KINDS else None
+    return render("notifications/index.html", kind=kind, kinds=services.KINDS,
+                  items=services.listing(current_user, page_number(), current_app.config["PER_PAGE"], kind))
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int):
+    """Open a notification: it is read now, and you go to what it is about."""
+    found = services.open_notification(notification_id, current_user)
+    if found.idea_id is not None:
+        return redirect_to(url_for("pipeline.show", idea_id=found.idea_id))
+    return redirect_to(url_for("forum.thread", thread_id=found.thread_id,
+                               _anchor=f"post-{found.post_id}" if found.post_id else None))
 
 
 @bp.post("/notifications/read")
