@@ -17,6 +17,8 @@ live_access_revoked = _signals.signal("live-access-revoked")
 #: a member read a thread up to a post (sent in the transaction that notes it); sender: the Thread, with user=the
 #: member, post_id=the newest post they were shown
 thread_read = _signals.signal("thread-read")
+#: a signed-in member chose a language with the switcher; sender: the language code, with user=the member
+language_chosen = _signals.signal("language-chosen")
 #: a thread was locked, unlocked, pinned or moved; sender: the Thread
 thread_changed = _signals.signal("thread-changed")
 #: a project was created; sender: the Project

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -114,10 +115,11 @@ def build(user_id: int, page: str) -> Path | None:
     if user.deleted_at is not None:  # deleted while it was being built: the deletion's own cleanup may have run
         remove_archives(user_id)
         return None
-    mail.send(user.email, _("CrowdSpirit: your data archive is ready"),
-              _("Hello %(name)s,\n\nThe archive of your CrowdSpirit data you asked for is ready. Sign in and "
-                "download it from this page within %(days)d days:\n%(link)s\n", name=user.display_name,
-                days=KEEP_DAYS, link=page))
+    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):  # prepared off the request
+        mail.send(user.email, _("CrowdSpirit: your data archive is ready"),
+                  _("Hello %(name)s,\n\nThe archive of your CrowdSpirit data you asked for is ready. Sign in and "
+                    "download it from this page within %(days)d days:\n%(link)s\n", name=user.display_name,
+                    days=KEEP_DAYS, link=page))
     return final
 
 

@@ -58,10 +58,12 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(ProfileFields):
-    """A member edits their profile."""
+    """A member edits their profile, and the language they read."""
 
     bio = TextAreaField(_l("About me"), validators=[Optional(), Length(max=5000)],
                         description=_l("Markdown is supported"))
+    language = SelectField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")],
+                           validators=[Optional()], description=_l("Your pages, notifications and emails"))
 
 
 class CurrentPasswordField(FlaskForm):

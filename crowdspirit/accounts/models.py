@@ -77,6 +77,9 @@ class User(UserMixin, db.Model):
     profile_kind: Mapped[str] = mapped_column(String(20), default=ProfileKind.AMATEUR)
     #: free-text skills, comma separated ("electronics, industrial design")
     skills: Mapped[str] = mapped_column(String(500), default="")
+    #: the language the member reads ("en", "fr"): their pages once signed in, their notifications and emails
+    #: (None: not chosen yet, the platform's default)
+    language: Mapped[str | None] = mapped_column(String(5))
     bio: Mapped[str] = mapped_column(Text, default="")
     #: set for sponsors: the organisation this user acts for
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -13,7 +14,7 @@ from .. import access, mail
 from ..database import utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..signals import member_registered
+from ..signals import language_chosen, member_registered
 from . import links, sessions
 from .models import Organisation, User, new_session_token
 
@@ -53,6 +54,7 @@ def register(email, display_name, password, profile_kind, skills="", organisatio
         skills=(skills or "").strip(),
         organisation=organisation,
         email_verified_at=utcnow() if confirmed else None,
+        language=str(get_locale()) if has_request_context() else None,  # the page's, where they signed up
     )
     db.session.add(user)
     if organisation is not None:
@@ -154,14 +156,24 @@ def user_of_reset_token(token: str, record: bool = True) -> User:
     return user
 
 
-def update_profile(user: User, display_name, profile_kind, skills, bio) -> User:
-    """Save the editable parts of a profile."""
+def update_profile(user: User, display_name, profile_kind, skills, bio, language=None) -> User:
+    """Save the editable parts of a profile (and the language the member reads, when given)."""
     user.display_name = display_name.strip()
     user.profile_kind = profile_kind
     user.skills = (skills or "").strip()
     user.bio = (bio or "").strip()
+    if language in current_app.config["LANGUAGES"]:
+        user.language = language
     db.session.commit()
     return user
+
+
+@language_chosen.connect
+def keep_language(code: str, user, **_extra) -> None:
+    """A signed-in member chose a language with the switcher: their account keeps it (their emails speak it)."""
+    if user.language != code:
+        user.language = code
+        db.session.commit()
 
 
 def get_user(user_id: int) -> User | None:

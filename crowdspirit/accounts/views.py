@@ -2,7 +2,8 @@
 
 from typing import NamedTuple
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, flash, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -187,9 +188,13 @@ def profile(user_id: int):
 def edit_profile():
     """Edit your own profile."""
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.language.data = current_user.language or str(get_locale())
     if form.validate_on_submit():
         services.update_profile(current_user, form.display_name.data, form.profile_kind.data,
-                                form.skills.data, form.bio.data)
+                                form.skills.data, form.bio.data, form.language.data)
+        if form.language.data:
+            session["lang"] = form.language.data  # this browser reads it at once
         flash(_("Profile saved."), "success")
         return redirect_to(url_for("accounts.profile", user_id=current_user.id))
     return render("accounts/edit_profile.html", status=form_status(form), form=form)
