@@ -9,11 +9,13 @@ from flask import current_app
 from .database import utcnow
 
 
-def send(to: str, subject: str, body: str) -> None:
-    """Send a plain-text email with the backend MAIL_BACKEND names."""
+def send(to: str, subject: str, body: str, headers: dict | None = None) -> None:
+    """Send a plain-text email (with extra headers, e.g. List-Unsubscribe) with the backend MAIL_BACKEND names."""
     cfg = current_app.config
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = cfg["MAIL_FROM"], to, subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     backend = cfg["MAIL_BACKEND"]
     if backend == "smtp":

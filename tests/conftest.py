@@ -525,5 +525,6 @@ def smtp_mailbox(app):
     def read():
         return [(m["To"], m["Subject"], m.get_body(("plain",)).get_content()) for m in received]
 
+    read.messages = received  # the parsed messages themselves, headers and all
     yield read
     controller.stop()

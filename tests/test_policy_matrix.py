@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask import current_app
 
 from crowdspirit.accounts import services as accounts
 from crowdspirit.accounts.models import Organisation
@@ -22,6 +23,7 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
 from crowdspirit.karma import services as karma
+from crowdspirit.notifications import services as notifications
 from crowdspirit.notifications.models import Notification
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
@@ -82,6 +84,7 @@ class World:
     draft: object = None
     entry: object = None
     notification: object = None
+    unsubscribe_token: str = ""
 
 
 def build_world(policy, make_user, make_org, make_project, make_idea, add_member) -> World:
@@ -116,6 +119,8 @@ def build_world(policy, make_user, make_org, make_project, make_idea, add_member
                                       thread_id=world.post.thread_id, post_id=world.post.id, actor_id=author.id)
     db.session.add(world.notification)
     db.session.commit()
+    with current_app.test_request_context():  # the digest command makes its links in a request context too
+        world.unsubscribe_token = notifications.unsubscribe_link(users["contributor"], "daily").rsplit("/", 1)[1]
     world.interest = rnd.express_interest(spec_idea, users["sponsor"], "We want it", "Prototypes", 0, "EUR", "open")
     partnership = rnd.partnership_of(world.ideas[Stage.PARTNER_RND])
     world.milestone = rnd.add_milestone(partnership, f"{MARKER} prototype", users["sponsor"].id, date(2030, 1, 1))
@@ -400,6 +405,9 @@ RULES = {
     "forum.new_thread": Rule(get(lambda w: "/forum/new"), login=True, visibility="none"),
     "notifications.index": Rule(get(lambda w: "/notifications"), login=True, visibility="none"),
     "notifications.mark_read": Rule(post(lambda w: "/notifications/read"), ok=303, login=True, visibility="none"),
+    "notifications.settings": Rule(get(lambda w: "/settings/notifications"), login=True, visibility="none"),
+    # a signed link from a digest: it names its member, whoever opens it (looking changes nothing)
+    "notifications.unsubscribe": Rule(get(lambda w: "/unsubscribe/" + w.unsubscribe_token), visibility="list"),
     "notifications.open_notification": Rule(post(lambda w: f"/notifications/{w.notification.id}/open"),
                                             allowed={"contributor"}, refused=404, ok=303, login=True),
     "members.accept": Rule(lambda w: [("GET", f"/invitations/{fresh_invitation(w).token}", None)], login=True,

@@ -53,3 +53,15 @@ class Notification(db.Model):
     idea: Mapped[Idea | None] = relationship()
     post: Mapped[Post | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class NotificationPreference(db.Model):
+    """How a member wants to hear of one kind of notification: in the app only, also in the daily or the weekly
+    digest, or not at all (no row: the kind's default, services.DEFAULT_CHANNELS)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    #: app, daily, weekly or off
+    channel: Mapped[str] = mapped_column(String(10))

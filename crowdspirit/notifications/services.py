@@ -9,15 +9,16 @@ from sqlalchemy.orm import joinedload
 
 from .. import stamps
 from ..access import can, remembered, visible
+from ..accounts import links
 from ..accounts.models import User
 from ..database import after_commit, paginate, utcnow
-from ..errors import NotFound
+from ..errors import DomainError, NotFound
 from ..extensions import db, socketio
 from ..forum.models import Post, Thread
 from ..pipeline.models import Vote
 from ..signals import post_moderated, post_published, thread_read
 from ..web.live import user_room
-from .models import Notification, ThreadFollow
+from .models import Notification, NotificationPreference, ThreadFollow
 
 #: "@Mia" or "@Mia Member": one or two words after the @, matched against display names
 MENTION = re.compile(r"@([^\W\d_][\w.'-]*)(?: ([^\W\d_][\w.'-]*))?")
@@ -69,15 +70,18 @@ def _recipients(post: Post) -> dict[int, str]:
 @post_published.connect
 def notify_new_post(post: Post, **_extra) -> None:
     """Notify those a new post concerns and may read it; its author now follows the thread."""
-    for user_id, kind in _recipients(post).items():
+    recipients = _recipients(post)
+    silenced = _silenced(recipients.items())
+    for user_id, kind in recipients.items():
         user = db.session.get(User, user_id)
-        if user is not None and not user.banned and can(user, "thread.view", post.thread):
+        if (user_id, kind) not in silenced and user is not None and not user.banned \
+                and can(user, "thread.view", post.thread):
             db.session.add(Notification(user_id=user_id, kind=kind, thread_id=post.thread_id, post_id=post.id,
                                         actor_id=post.author_id))
     if not is_following(post.thread, post.author):
         db.session.add(ThreadFollow(thread_id=post.thread_id, user_id=post.author_id))
     db.session.commit()
-    _push_unread(list(_recipients(post)))
+    _push_unread(list(recipients))
 
 
 def _idea_people(idea) -> set[int]:
@@ -96,7 +100,9 @@ def notify_stage_moves(occurrences) -> None:
         if idea is None:
             continue
         actor = details.get("actor")
-        for user_id in _idea_people(idea) - {actor.id if actor is not None else None}:
+        people = _idea_people(idea) - {actor.id if actor is not None else None}
+        silenced = _silenced((user_id, "stage") for user_id in people)
+        for user_id in people - {user_id for user_id, _kind in silenced}:
             user = db.session.get(User, user_id)
             if user is not None and not user.banned and user.deleted_at is None and can(user, "idea.view", idea):
                 db.session.add(Notification(user_id=user_id, kind="stage", idea_id=idea.id, detail=details["target"],
@@ -117,7 +123,9 @@ def _push_unread(user_ids: list[int]) -> None:
 
 @post_moderated.connect
 def notify_moderation(post: Post, action: str, actor, **_extra) -> None:
-    """Tell authors what the moderators decided about their post."""
+    """Tell authors what the moderators decided about their post (unless they turned these off)."""
+    if _silenced([(post.author_id, "moderation")]):
+        return
     db.session.add(Notification(user_id=post.author_id, kind="moderation", thread_id=post.thread_id,
                                 post_id=post.id, actor_id=actor.id, detail=action))
     db.session.commit()
@@ -202,18 +210,82 @@ def mark_all_read(user) -> None:
     db.session.commit()
 
 
-def digest_batches() -> list[tuple[User, list[Notification]]]:
-    """Per member, the readable notifications still unread and never emailed, oldest first."""
+#: what each kind of notification does when the member has not chosen: in the app, and in the daily digest for what
+#: is about them (replies, mentions, moderation, their ideas' moves), in the app only for the threads they follow
+DEFAULT_CHANNELS = {"reply": "daily", "mention": "daily", "follow": "app", "moderation": "daily", "stage": "daily"}
+#: the choices, in the order the preferences page offers them
+CHANNELS = ("app", "daily", "weekly", "off")
+#: how long an unsubscribe link in an email works
+UNSUBSCRIBE_DAYS = 90
+
+
+def preferences(user) -> dict[str, str]:
+    """Kind -> channel, as the member chose or by default."""
+    chosen = dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.channel)
+                                     .where(NotificationPreference.user_id == user.id)).all())
+    return {kind: chosen.get(kind, channel) for kind, channel in DEFAULT_CHANNELS.items()}
+
+
+def set_preferences(user, choices: dict[str, str]) -> None:
+    """Save the member's channel for each kind named (every kind and channel known, or nothing changes)."""
+    if not set(choices) <= set(DEFAULT_CHANNELS) or not set(choices.values()) <= set(CHANNELS):
+        raise DomainError(_l("Choose one of the offered ways for each kind of notification."))
+    db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id,
+                                                            NotificationPreference.kind.in_(list(choices))))
+    db.session.add_all(NotificationPreference(user_id=user.id, kind=kind, channel=channel)
+                       for kind, channel in choices.items() if channel != DEFAULT_CHANNELS[kind])
+    db.session.commit()
+
+
+def _silenced(pairs) -> set[tuple[int, str]]:
+    """Of these (member id, kind) pairs, those the member turned off: one statement."""
+    pairs = list(pairs)
+    if not pairs:
+        return set()
+    users = {user_id for user_id, _kind in pairs}
+    off = set(db.session.execute(select(NotificationPreference.user_id, NotificationPreference.kind).where(
+        NotificationPreference.user_id.in_(users), NotificationPreference.channel == "off")).all())
+    return off & set(pairs)
+
+
+def digest_batches(channel: str = "daily") -> list[tuple[User, list[Notification]]]:
+    """Per member, the readable notifications still unread and never emailed of the kinds they get in this digest
+    (daily or weekly), oldest first."""
     user_ids = db.session.scalars(select(Notification.user_id).where(
         Notification.read_at.is_(None), Notification.emailed_at.is_(None)).distinct())
     batches = []
-    for user in db.session.scalars(select(User).where(User.id.in_(user_ids), User.banned.is_(False)).order_by(User.id)):
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids), User.banned.is_(False),
+                                                      User.deleted_at.is_(None)).order_by(User.id)):
+        kinds = [kind for kind, chosen in preferences(user).items() if chosen == channel]
         items = list(db.session.scalars(_mine(user).where(Notification.read_at.is_(None),
-                                                          Notification.emailed_at.is_(None))
+                                                          Notification.emailed_at.is_(None),
+                                                          Notification.kind.in_(kinds))
                                         .order_by(Notification.id)))
         if items:
             batches.append((user, items))
     return batches
+
+
+def unsubscribe_link(user, channel: str) -> str:
+    """The signed address that stops this digest for the member in one click (RFC 8058), without signing in."""
+    return links.make("unsubscribe", "notifications.unsubscribe", [user.id, channel])
+
+
+def read_unsubscribe(token: str) -> tuple[User, str]:
+    """The member and digest an unsubscribe link names; a clear 400 for a forged, damaged or expired one."""
+    payload = links.read("unsubscribe", token, max_age=UNSUBSCRIBE_DAYS * 86400)
+    user = db.session.get(User, payload[0]) if payload and len(payload) == 2 and payload[1] in ("daily", "weekly") \
+        else None
+    if user is None or user.deleted_at is not None:
+        raise links.refuse("unsubscribe", "bad token", _l("This unsubscribe link is not valid (or too old): change "
+                                                           "what you receive in your notification settings."),
+                           record=False)
+    return user, payload[1]
+
+
+def unsubscribe(user, channel: str) -> None:
+    """Stop the digest: every kind it carried for the member stays in the app only."""
+    set_preferences(user, {kind: "app" for kind, chosen in preferences(user).items() if chosen == channel})
 
 
 def mark_emailed(items: list[Notification]) -> None:

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..extensions import csrf
 from ..forum.services import load_thread
 from ..web.rendering import page_number, redirect_to, render
 from . import services
@@ -42,6 +43,30 @@ def mark_read():
     """Mark every notification as read."""
     services.mark_all_read(current_user)
     return redirect_to(url_for("notifications.index"))
+
+
+@bp.route("/settings/notifications", methods=["GET", "POST"])
+@login_required
+def settings():
+    """How you hear of each kind of notification: in the app only, also in a daily or weekly digest, or not at all."""
+    if request.method == "POST":
+        services.set_preferences(current_user, {kind: request.form.get(kind, "") for kind in services.KINDS})
+        flash(_("Your notification settings are saved."), "success")
+        return redirect_to(url_for("notifications.settings"))
+    return render("notifications/settings.html", chosen=services.preferences(current_user),
+                  channels=services.CHANNELS)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # one click from the mail client (RFC 8058): a signed link, no session and no form token
+def unsubscribe(token: str):
+    """Stop a digest from its email's link, without signing in: the page asks to confirm, the POST (the mail
+    client's one click, or the page's button) stops it."""
+    user, channel = services.read_unsubscribe(token)
+    done = request.method == "POST"
+    if done:
+        services.unsubscribe(user, channel)
+    return render("notifications/unsubscribe.html", channel=channel, done=done, token=token)
 
 
 @bp.post("/threads/<int:thread_id>/follow")
