@@ -53,7 +53,7 @@ def test_latest_lists_every_readable_discussion_newest_first(client, login_as, m
     page = client.get("/forum").text
     assert _titles(page) == ["Solar lamp", "Soldering tips?"]
     assert "Quiet drill" not in page and "Drill noise" not in page
-    assert 'href="/ideas/%d#discussion"' % open_idea.id in page  # an idea's discussion is read under the idea
+    assert f'href="/ideas/{open_idea.id}#discussion"' in page  # an idea's discussion is read under the idea
     assert _titles(client.get("/forum?category=help").text) == ["Soldering tips?"]
 
 
@@ -76,7 +76,7 @@ def test_new_since_last_visit_in_the_list_and_the_thread(client, login_as, make_
 
     login_as(reader)
     listing = client.get("/forum").text
-    assert re.search(r'<a class="badge new-posts" href="/posts/%d">2 new' % second, listing)
+    assert re.search(rf'<a class="badge new-posts" href="/posts/{second}">2 new', listing)
     assert listing.count('class="badge new-posts"') == 1 and "<strong>Wind lamp</strong>" not in listing
     assert "<strong>Solar lamp</strong>" in listing
     page = _read(client, f"/ideas/{idea.id}")

@@ -33,7 +33,7 @@ def test_the_switcher_keeps_a_members_choice_for_every_browser(app, client, logi
     later reads French without choosing; the switcher's GET link (a visitor's) writes nothing."""
     member = login_as(make_user(name="Mia"))
     page = client.get("/").text
-    assert f'<form method="post" action="/language/fr?next=' in page and 'href="/language/fr' not in page
+    assert '<form method="post" action="/language/fr?next=' in page and 'href="/language/fr' not in page
     assert client.get("/language/fr").status_code == 303 and _language(member.email) is None  # a GET: no write
     assert client.post("/language/fr", data={}).status_code == 303
     assert _language(member.email) == "fr"

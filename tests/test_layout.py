@@ -42,6 +42,7 @@ SKIPPED = {
     "accounts.confirm_email_change": "its signed token exists only in an email (test_email_verification)",
     "accounts.reset_password": "its signed token exists only in an email (test_account_security opens the page)",
     "members.accept": "the demo holds no pending project invitation (test_memberships opens the page)",
+    "notifications.unsubscribe": "its signed token exists only in a digest (test_notification_preferences opens it)",
     "web.language": "switches the language and redirects back to the page it came from",
     "forum.idea_thread": "redirects to the idea's thread, which forum.thread opens",
 }

@@ -2,16 +2,14 @@
 or not at all; every digest carries a one-click unsubscribe (RFC 8058) that works without signing in; bad input
 changes nothing."""
 
-import email
-import email.policy
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
-from crowdspirit.extensions import db
 from crowdspirit.accounts.models import User
+from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Thread
 from crowdspirit.notifications import services as notifications

@@ -26,5 +26,5 @@ from .version import changed, generation, remembered, remembered_for
 
 __all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "Standing", "access_key", "anyone", "audience",
            "author", "can", "changed", "fact", "forget_facts", "generation", "governed_by", "level_of", "register",
-           "registered", "remembered", "remembered_for", "require", "rules_table", "scope", "search_keys", "sees", "sees_sql",
-           "signed_in", "sponsor_team", "unmet_standing", "visible", "way_in"]
+           "registered", "remembered", "remembered_for", "require", "rules_table", "scope", "search_keys", "sees",
+           "sees_sql", "signed_in", "sponsor_team", "unmet_standing", "visible", "way_in"]

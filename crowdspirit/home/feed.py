@@ -123,7 +123,8 @@ def closing_votes(user) -> list[Idea]:
 def _closing_statement(user):
     """closing_votes as one statement for this member, between the bound times "moment" and "horizon"."""
     return (visible(select(Idea).options(joinedload(Idea.project)), user).where(
-        Idea.stage == Stage.VOTE, Idea.vote_closes_at > bindparam("moment"), Idea.vote_closes_at <= bindparam("horizon"),
+        Idea.stage == Stage.VOTE, Idea.vote_closes_at > bindparam("moment"),
+        Idea.vote_closes_at <= bindparam("horizon"),
         or_(Idea.project_id.in_(sorted(scope(user).member_of)), Idea.project_id.in_(_followed_projects(user))))
         .order_by(Idea.vote_closes_at, Idea.id).limit(CLOSING_LIMIT))
 

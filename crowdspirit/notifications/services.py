@@ -3,7 +3,9 @@ access policy at creation and again at reading (a member who loses access loses 
 
 import re
 
+from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -113,12 +115,19 @@ def notify_stage_moves(occurrences) -> None:
 
 
 def _push_unread(user_ids: list[int]) -> None:
-    """Update the unread count live in the open pages of these users."""
+    """Tell the open pages of these users that their unread notifications changed: each page that is open asks for
+    its count (count_unread), so nothing is counted for the members who have none open (a post with thousands of
+    followers costs no count)."""
     for user_id in user_ids:
-        user = db.session.get(User, user_id)
-        if user is not None:
-            _forget_unread(user_id)
-            socketio.emit("unread", {"count": unread_count(user)}, to=user_room(user_id))
+        _forget_unread(user_id)
+        socketio.emit("unread", {}, to=user_room(user_id))
+
+
+@socketio.on("count-unread")
+def count_unread():
+    """A page whose badge heard of a change asks for its unread count (the socket's member, as they may see now)."""
+    request.environ.pop("crowdspirit.cache", None)  # a socket's environ outlives one event
+    return {"count": unread_count(current_user)} if current_user.is_authenticated else None
 
 
 @post_moderated.connect
@@ -177,7 +186,7 @@ def listing(user, page: int, per_page: int, kind: str | None = None):
                                 joinedload(Notification.actor))
     if kind is not None:
         query = query.where(Notification.kind == kind)
-    return paginate(query.order_by(Notification.id.desc()), page, per_page)
+    return paginate(query.order_by(Notification.created_at.desc(), Notification.id.desc()), page, per_page)
 
 
 def open_notification(notification_id: int, user) -> Notification:

@@ -12,10 +12,14 @@
   const transports = document.querySelector('meta[name="live-transports"]').content.split(",");
   const socket = io({ transports, auth: (send) => send(list ? { thread: list.dataset.liveThread, after: last } : {}) });
 
-  socket.on("unread", ({ count }) => {
-    document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
-    document.querySelectorAll(".bell-link").forEach((bell) => {
-      bell.setAttribute("aria-label", count ? bell.dataset.label.replace("{n}", count) : bell.dataset.labelNone);
+  // the unread notifications changed: ask how many there are now (the server counts only for open pages)
+  socket.on("unread", () => {
+    socket.emit("count-unread", (answer) => {
+      const count = answer?.count || 0;
+      document.querySelectorAll(".notif-count").forEach((badge) => { badge.textContent = count || ""; });
+      document.querySelectorAll(".bell-link").forEach((bell) => {
+        bell.setAttribute("aria-label", count ? bell.dataset.label.replace("{n}", count) : bell.dataset.labelNone);
+      });
     });
   });
   if (!list) {
