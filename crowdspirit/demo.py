@@ -787,9 +787,6 @@ def _discussions(people) -> None:
     pipeline.withdraw_vote(voting, people["member"])
 
 
-# Not called by seed() yet: tests/test_journeys.py::test_moderator counts the demo's moderation queue as empty (its own
-# three flagged posts, then none). Call it from seed(), after _discussions, once that test counts from the demo's queue
-# (tests/test_demo_data.py's xfail then passes: remove its marker).
 def _flag_for_review(people) -> None:
     """Posts that members flagged and no moderator has reviewed yet, filed as members file them (FLAGGED)."""
     for idea_title, who, text, flags in FLAGGED:
@@ -1078,6 +1075,7 @@ def seed() -> dict[str, int]:
             _confidential_setup(project, people)
         _discuss(project, people)
     _discussions(people)
+    _flag_for_review(people)
     _contests(people)
     _spread_over_weeks(rng)
     _charter(people)

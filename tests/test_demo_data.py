@@ -96,8 +96,6 @@ def test_a_third_is_in_french_and_a_french_search_finds_it(seeded, client):
         assert expected in page.get_data(as_text=True), word
 
 
-@pytest.mark.xfail(strict=True, reason="the demo's flags are not seeded yet: tests/test_journeys.py::test_moderator "
-                                       "expects the demo's moderation queue to be empty")
 def test_moderators_find_flags_waiting_for_review(seeded, client, login_as):
     """Members flagged a few posts (advertising, off topic, rude) that no moderator has reviewed: the moderator's
     queue lists them."""
