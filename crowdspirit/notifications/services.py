@@ -176,10 +176,6 @@ def unread_count(user) -> int:
                       lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
 
 
-#: the kinds of notification, as the notifications page filters them
-KINDS = ("reply", "mention", "follow", "moderation", "stage")
-
-
 def listing(user, page: int, per_page: int, kind: str | None = None):
     """One page of the user's readable notifications, newest first (of one kind, if named)."""
     query = _mine(user).options(joinedload(Notification.thread), joinedload(Notification.idea),
@@ -222,6 +218,8 @@ def mark_all_read(user) -> None:
 #: what each kind of notification does when the member has not chosen: in the app, and in the daily digest for what
 #: is about them (replies, mentions, moderation, their ideas' moves), in the app only for the threads they follow
 DEFAULT_CHANNELS = {"reply": "daily", "mention": "daily", "follow": "app", "moderation": "daily", "stage": "daily"}
+#: the kinds of notification, in the order the pages list them
+KINDS = tuple(DEFAULT_CHANNELS)
 #: the choices, in the order the preferences page offers them
 CHANNELS = ("app", "daily", "weekly", "off")
 #: how long an unsubscribe link in an email works
