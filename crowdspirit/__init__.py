@@ -16,6 +16,7 @@ from . import (
     home,
     karma,
     ledger,
+    mail,
     notifications,
     ops,
     pipeline,
@@ -56,6 +57,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     web.init_app(app)
     search.init_app(app)
     events.init_app(app)
+    mail.init_app(app)
     for domain in DOMAINS:
         domain.init_app(app)
 

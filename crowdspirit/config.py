@@ -60,6 +60,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        #: thread: each process sends queued emails (notifications, digests) in the background, retrying with
+        #: back-off; inline: right after the commit that queued them; off: `flask crowdspirit send-mail`
+        "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY", "thread"),
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
         #: redis://... lets several server processes (and CLI jobs) share Socket.IO rooms
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,

@@ -59,3 +59,6 @@ account_audit = _signals.signal("account-audit")
 account_erasing = _signals.signal("account-erasing")
 #: a member asked for an archive of their data; sender: the User, with page=the absolute address of their data page
 data_archive_requested = _signals.signal("data-archive-requested")
+#: a domain said that something happened that people should hear of (`notices.tell`); sender: the subject, with
+#: kind=the declared kind's name, to=[user ids] or None (the kind's audience), actor, detail and note
+notice_given = _signals.signal("notice-given")

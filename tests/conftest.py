@@ -41,6 +41,7 @@ TEST_CONFIG = {
     "PAGE_CACHE_SECONDS": 0,  # test_pagecache turns the micro-cache on where it is the subject
     "SEARCH_INDEXER": "off",  # tests index when they choose (search.indexer.drain), or start the thread
     "WEBHOOKS_DELIVERY": "off",  # tests send deliveries when they choose (api.webhooks.deliver_due)
+    "MAIL_DELIVERY": "inline",  # queued emails go right after the commit (test_notification_preferences: retries)
     "EVENTS_DELIVERY": "inline",  # karma is applied as each action commits (test_events covers the thread)
     "CONTEST_SCHEDULER": "off",  # tests apply dated contest phases when they choose (contests.services.catch_up_all)
 }

@@ -16,7 +16,7 @@ PACKAGE = Path(crowdspirit.__file__).parent
 LAYERS = [
     ["extensions", "config", "errors", "visibility", "requestcache", "signals", "text", "commands", "memo"],
     ["database", "background", "mail", "stamps"],
-    ["clock", "lifecycle", "events"],
+    ["clock", "lifecycle", "events", "notices"],
     ["access"],
     ["web"],
     ["search"],

@@ -71,7 +71,7 @@ def test_the_digest_speaks_the_members_language(app, tmp_path, client, login_as,
     texts = {}
     for path in Path(tmp_path / "mail").iterdir():
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        texts[message["To"]] = (message["Subject"], message.get_content())
+        texts[message["To"]] = (message["Subject"], message.get_body(("plain",)).get_content())
     subject, text = texts[ana.email]
     assert subject == "CrowdSpirit : votre résumé du jour" and "Bonjour Ana," in text and "Ben vous a mentionné" in text
     subject, text = texts[bob.email]

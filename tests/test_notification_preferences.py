@@ -43,7 +43,7 @@ def test_the_daily_digest_unsubscribes_in_one_click(app, client, smtp, mentioned
     assert message["To"] == mentioned.email and message["Subject"] == "CrowdSpirit: your daily digest"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = re.fullmatch(r"<(https://crowdspirit\.example/unsubscribe/[^>]+)>", message["List-Unsubscribe"])[1]
-    text = message.get_content()
+    text = message.get_body(("plain",)).get_content()
     assert "Ben mentioned you in “Solar lamp”" in text and f"Stop this digest: {link}" in text
     path = urlsplit(link).path
     page = client.get(path)
@@ -97,5 +97,5 @@ def test_preferences_page_weekly_and_off(app, client, login_as, smtp, make_user,
     assert "Digests sent: 0." in _digests(app)
     assert "Digests sent: 1." in _digests(app, weekly=True)
     [message] = smtp
-    assert message["Subject"] == "CrowdSpirit: your weekly digest" and "Ben mentioned you" in message.get_content()
+    assert message["Subject"] == "CrowdSpirit: your weekly digest" and "Ben mentioned you" in message.get_body(("plain",)).get_content()
     assert "/unsubscribe/" in message["List-Unsubscribe"]

@@ -113,9 +113,10 @@ def test_daily_digest_is_written_once(app, tmp_path, make_user, make_idea):
     assert "Digests sent: 1." in runner.invoke(args=["crowdspirit", "send-digests"]).output
     [mail] = list(Path(tmp_path / "mail").iterdir())
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
-    text = message.get_content()
+    text, html = (message.get_body((part,)).get_content() for part in ("plain", "html"))
     assert message["To"] == ana.email
     assert "Ben mentioned you" in text and f"/threads/{thread.id}#post-" in text
+    assert "Ben mentioned you" in html and f'/threads/{thread.id}#post-' in html  # the same words, as HTML
     assert "Digests sent: 0." in runner.invoke(args=["crowdspirit", "send-digests"]).output
 
 

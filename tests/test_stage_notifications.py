@@ -126,7 +126,7 @@ def test_the_digest_tells_of_moves_with_a_link_to_the_idea(app, tmp_path, client
     texts = {}
     for path in Path(tmp_path / "mail").iterdir():
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        texts[message["To"]] = message.get_content()
+        texts[message["To"]] = message.get_body(("plain",)).get_content()
     text = texts[people["author"].email]
     assert "“Solar lamp” moved to the stage Archived" in text and f"/ideas/{idea.id}" in text
     assert "Vetoed by the sponsor: Too close to our patent" in text

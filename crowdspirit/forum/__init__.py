@@ -10,11 +10,12 @@ def init_app(app: Flask) -> None:
     """Register the forum's access rules, panels, pages, moderation and live socket handlers."""
     from ..accounts import archive
     from ..signals import account_erasing
-    from . import erasure, events, indexing, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
+    from . import erasure, events, indexing, kinds, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
     from .models import Flag, Post, ThreadRead
 
     app.jinja_env.filters["plain"] = plain_text  # a quoted post reads as text, its Markdown marks left out
     rules.register()
+    kinds.register()
     indexing.register()
     panels.register()
     account_erasing.connect(erasure.erase_member)

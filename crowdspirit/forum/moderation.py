@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import access
+from .. import access, notices
 from ..access import require, visible
 from ..audit import services as audit
 from ..database import paginate, utcnow
@@ -57,6 +57,7 @@ def hide(post: Post, moderator, reason: str) -> Post:
     _resolve_flags(post)
     audit.record(_project_id(post.thread), moderator, "post.hidden", f"post #{post.id}", reason)
     access.changed(_project_id(post.thread), "post.hidden")
+    notices.tell("moderation", post, to=[post.author_id], actor=moderator, detail="hidden", note=post.hidden_reason)
     db.session.commit()
     post_changed.send(post)
     post_moderated.send(post, action="hidden", actor=moderator)
@@ -71,6 +72,7 @@ def unhide(post: Post, moderator) -> Post:
     _resolve_flags(post)
     audit.record(_project_id(post.thread), moderator, "post.shown", f"post #{post.id}")
     access.changed(_project_id(post.thread), "post.shown")
+    notices.tell("moderation", post, to=[post.author_id], actor=moderator, detail="shown")
     db.session.commit()
     post_changed.send(post)
     post_moderated.send(post, action="shown", actor=moderator)
@@ -181,6 +183,8 @@ def decide_appeal(filed: Appeal, moderator, overturn: bool) -> Appeal:
         filed.post.hidden_at, filed.post.hidden_by_id, filed.post.hidden_reason = None, None, ""
         access.changed(_project_id(filed.post.thread), "post.shown")
     _resolve_flags(filed.post)
+    notices.tell("moderation", filed.post, to=[filed.post.author_id], actor=moderator,
+                 detail=f"appeal {filed.decision}")
     db.session.commit()
     if overturn:
         post_changed.send(filed.post)
@@ -238,6 +242,7 @@ def sanction(target, moderator, action: str, days: int = 0, reason: str = "") ->
         raise Conflict(_l("Unknown moderation action."))
     audit.record(None, moderator, f"member.{action}", target.display_name, (f"{days} days; " if days else "") + reason)
     access.changed(None, f"member.{action}")
+    notices.tell("sanction", target, to=[target.id], actor=moderator, detail=action, note=reason)
     db.session.commit()
     if action != "lift":
         live_access_revoked.send(target.id)

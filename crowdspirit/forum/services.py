@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, case, delete, false, func, literal, or_, selec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import access
+from .. import access, events
 from ..access import can, require
 from ..audit import services as audit
 from ..database import insert_once, paginate, utcnow
@@ -244,9 +244,9 @@ def approve(post: Post, moderator) -> Post:
     project_id = post.thread.project.id if post.thread.project else None
     audit.record(project_id, moderator, "post.approved", f"post #{post.id}")
     access.changed(project_id, "post.approved")
+    events.emit(post_published, post)
     db.session.commit()
     post_changed.send(post)
-    post_published.send(post)
     return post
 
 
@@ -261,10 +261,11 @@ def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) ->
     db.session.add(post)
     if not post.pending:  # a held post counts once approved
         _count_post(thread.id, now)
+        db.session.flush()  # its key, for the event
+        events.emit(post_published, post)
     db.session.commit()
     if not post.pending:
         post_changed.send(post)
-        post_published.send(post)
     return post
 
 

@@ -1,4 +1,4 @@
-"""In-app notifications (replies, mentions, followed threads, moderation) and the daily email digest."""
+"""Notifications: every kind the domains declare (`notices`), in the app, by email at once and in digests."""
 
 from flask import Flask
 
@@ -6,17 +6,23 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 
 def init_app(app: Flask) -> None:
-    """Register the notifications' filter, the follow button, the unread badge, their page and send-digests; its
-    services listen to new and moderated posts, and ideas' stage moves (through the event outbox)."""
+    """Declare this domain's kinds; register the notifications' filter, the follow button, the unread badge, their
+    pages and send-digests; deliver, through the event outbox, the notices the domains give, new posts and ideas'
+    stage moves."""
     from .. import events
     from ..commands import crowdspirit_cli
-    from ..signals import account_erasing, stage_changed
-    from . import commands, panels, rules, services, views  # noqa: F401  (services: the signal listeners)
+    from ..signals import account_erasing, notice_given, post_published, stage_changed
+    from . import commands, kinds, panels, rules, services, views  # noqa: F401  (services: the signal listeners)
 
+    kinds.register()
     rules.register()
     panels.register()
     account_erasing.connect(services.erase_member)
     events.subscribe(stage_changed, services.notify_stage_moves)
+    events.subscribe(post_published, services.notify_new_posts)
+    events.subscribe(notice_given, services.deliver_notices)
+    app.jinja_env.globals.update(notice_text=services.describe, notice_link=services.link_of,
+                                 notice_sentence=services.sentence)
     app.context_processor(views.unread_badge)
     app.register_blueprint(views.bp)
     crowdspirit_cli.add_command(commands.send_digests)

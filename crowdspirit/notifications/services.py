@@ -1,15 +1,18 @@
-"""Who hears about what: replies, @mentions, followed threads and moderation decisions, filtered by the
-access policy at creation and again at reading (a member who loses access loses those notifications)."""
+"""Who hears about what: the notices the domains declare and give (`notices`), and the forum's replies, @mentions
+and followed threads and ideas' moves, which this domain declares; filtered by the access policy at delivery and
+again at reading (a member who loses access loses those notifications); in the app, by email at once, or in a digest,
+as each member chose."""
 
 import re
 
-from flask import request
+from flask import current_app, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
-from .. import stamps
+from .. import mail, notices, stamps
 from ..access import can, remembered, visible
 from ..accounts import links
 from ..accounts.models import User
@@ -17,15 +20,14 @@ from ..database import after_commit, paginate, utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db, socketio
 from ..forum.models import Post, Thread
-from ..pipeline.models import Vote
-from ..signals import post_moderated, post_published, thread_read
+from ..pipeline.models import Idea, Vote
+from ..projects.models import Project
+from ..signals import thread_read
 from ..web.live import user_room
 from .models import Notification, NotificationPreference, ThreadFollow
 
 #: "@Mia" or "@Mia Member": one or two words after the @, matched against display names
 MENTION = re.compile(r"@([^\W\d_][\w.'-]*)(?: ([^\W\d_][\w.'-]*))?")
-#: which notification wins when one post concerns someone several ways
-PRIORITY = ("mention", "reply", "follow")
 
 
 def is_following(thread: Thread, user) -> bool:
@@ -69,24 +71,22 @@ def _recipients(post: Post) -> dict[int, str]:
     return kinds
 
 
-@post_published.connect
-def notify_new_post(post: Post, **_extra) -> None:
-    """Notify those a new post concerns and may read it; its author now follows the thread."""
-    recipients = _recipients(post)
-    silenced = _silenced(recipients.items())
-    for user_id, kind in recipients.items():
-        user = db.session.get(User, user_id)
-        if (user_id, kind) not in silenced and user is not None and not user.banned \
-                and can(user, "thread.view", post.thread):
-            db.session.add(Notification(user_id=user_id, kind=kind, thread_id=post.thread_id, post_id=post.id,
-                                        actor_id=post.author_id))
-    if not is_following(post.thread, post.author):
-        db.session.add(ThreadFollow(thread_id=post.thread_id, user_id=post.author_id))
-    db.session.commit()
-    _push_unread(list(recipients))
+def notify_new_posts(occurrences) -> None:
+    """Applied from the event outbox, off the request that published them: tell those each new post concerns and who
+    may read it; its author now follows the thread."""
+    for post, _details in occurrences:
+        if post is None:
+            continue
+        by_kind: dict[str, set[int]] = {}
+        for user_id, kind in _recipients(post).items():
+            by_kind.setdefault(kind, set()).add(user_id)
+        for kind, people in by_kind.items():
+            deliver(notices.KINDS[kind], post, people, post.author)
+        if not is_following(post.thread, post.author):
+            db.session.add(ThreadFollow(thread_id=post.thread_id, user_id=post.author_id))
 
 
-def _idea_people(idea) -> set[int]:
+def idea_people(idea, _details=None) -> set[int]:
     """Who an idea's moves concern: its author, its voters and the followers of its discussion."""
     voters = select(Vote.user_id).where(Vote.idea_id == idea.id)
     followers = (select(ThreadFollow.user_id).join(Thread, Thread.id == ThreadFollow.thread_id)
@@ -95,23 +95,58 @@ def _idea_people(idea) -> set[int]:
 
 
 def notify_stage_moves(occurrences) -> None:
-    """Tell the author, voters and followers of each idea that moved (but whoever moved it) where it went and why,
-    if they may still see it now: applied from the event outbox, off the request that moved it."""
-    told = set()
+    """Tell the author, voters and followers of each idea that moved (but whoever moved it) where it went and why:
+    applied from the event outbox, off the request that moved it."""
     for idea, details in occurrences:
-        if idea is None:
+        if idea is not None:
+            deliver(notices.KINDS["stage"], idea, idea_people(idea), details.get("actor"), detail=details["target"],
+                    note=details.get("reason", ""))
+
+
+def deliver_notices(occurrences) -> None:
+    """Applied from the event outbox: each notice a domain gave (`notices.tell`), to the people it names or to its
+    kind's audience."""
+    for subject, details in occurrences:
+        kind = notices.KINDS.get(details["kind"])
+        if subject is None or kind is None:
             continue
-        actor = details.get("actor")
-        people = _idea_people(idea) - {actor.id if actor is not None else None}
-        silenced = _silenced((user_id, "stage") for user_id in people)
-        for user_id in people - {user_id for user_id, _kind in silenced}:
-            user = db.session.get(User, user_id)
-            if user is not None and not user.banned and user.deleted_at is None and can(user, "idea.view", idea):
-                db.session.add(Notification(user_id=user_id, kind="stage", idea_id=idea.id, detail=details["target"],
-                                            actor_id=actor.id if actor is not None else None,
-                                            note=details.get("reason", "")[:300]))
-                told.add(user_id)
-    after_commit(lambda: _push_unread(sorted(told)))
+        people = details["to"] if details["to"] is not None else kind.audience(subject, details)
+        deliver(kind, subject, set(people), details.get("actor"), detail=details.get("detail", ""),
+                note=details.get("note", ""))
+
+
+def _guard_columns(kind: notices.Kind, subject) -> dict:
+    """The columns that keep a notification readable: its thread (and post), idea or project (none: the member's
+    own)."""
+    columns = {"post_id": subject.id} if isinstance(subject, Post) else {}
+    guard = kind.guard(subject)
+    for model, column in ((Thread, "thread_id"), (Idea, "idea_id"), (Project, "project_id")):
+        if isinstance(guard, model):
+            columns[column] = guard.id
+    return columns
+
+
+def deliver(kind: notices.Kind, subject, people: set[int], actor=None, detail: str = "", note: str = "") -> None:
+    """Create the notifications of one event for these people (the actor excepted): only for those who did not turn
+    the kind off and who may see the subject now; those who want it at once get an email too."""
+    people = set(people) - {actor.id if actor is not None else None}
+    if not people:
+        return
+    channels = _channels(people, kind)
+    guard = _guard_columns(kind, subject)
+    told = []
+    for user in db.session.scalars(select(User).where(User.id.in_(people)).order_by(User.id)):
+        if channels[user.id] == "off" or user.deleted_at is not None \
+                or (user.banned and not kind.reaches_sanctioned) or (kind.view and not can(user, kind.view, subject)):
+            continue
+        notification = Notification(user_id=user.id, kind=kind.name, subject_type=type(subject).__name__,
+                                    subject_id=subject.id, actor_id=actor.id if actor is not None else None,
+                                    detail=detail[:60], note=(note or "")[:300], **guard)
+        db.session.add(notification)
+        told.append(user.id)
+        if channels[user.id] == "now":
+            _email_at_once(user, notification)
+    after_commit(lambda: _push_unread(told))
 
 
 def _push_unread(user_ids: list[int]) -> None:
@@ -128,17 +163,6 @@ def count_unread():
     """A page whose badge heard of a change asks for its unread count (the socket's member, as they may see now)."""
     request.environ.pop("crowdspirit.cache", None)  # a socket's environ outlives one event
     return {"count": unread_count(current_user)} if current_user.is_authenticated else None
-
-
-@post_moderated.connect
-def notify_moderation(post: Post, action: str, actor, **_extra) -> None:
-    """Tell authors what the moderators decided about their post (unless they turned these off)."""
-    if _silenced([(post.author_id, "moderation")]):
-        return
-    db.session.add(Notification(user_id=post.author_id, kind="moderation", thread_id=post.thread_id,
-                                post_id=post.id, actor_id=actor.id, detail=action))
-    db.session.commit()
-    _push_unread([post.author_id])
 
 
 def _mine(user):
@@ -215,44 +239,85 @@ def mark_all_read(user) -> None:
     db.session.commit()
 
 
-#: what each kind of notification does when the member has not chosen: in the app, and in the daily digest for what
-#: is about them (replies, mentions, moderation, their ideas' moves), in the app only for the threads they follow
-DEFAULT_CHANNELS = {"reply": "daily", "mention": "daily", "follow": "app", "moderation": "daily", "stage": "daily"}
-#: the kinds of notification, in the order the pages list them
-KINDS = tuple(DEFAULT_CHANNELS)
-#: the choices, in the order the preferences page offers them
-CHANNELS = ("app", "daily", "weekly", "off")
 #: how long an unsubscribe link in an email works
 UNSUBSCRIBE_DAYS = 90
 
 
 def preferences(user) -> dict[str, str]:
-    """Kind -> channel, as the member chose or by default."""
+    """Kind -> channel, as the member chose or by the kind's default, for every declared kind."""
     chosen = dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.channel)
                                      .where(NotificationPreference.user_id == user.id)).all())
-    return {kind: chosen.get(kind, channel) for kind, channel in DEFAULT_CHANNELS.items()}
+    return {name: chosen.get(name, kind.default) for name, kind in notices.KINDS.items()}
 
 
 def set_preferences(user, choices: dict[str, str]) -> None:
     """Save the member's channel for each kind named (every kind and channel known, or nothing changes)."""
-    if not set(choices) <= set(DEFAULT_CHANNELS) or not set(choices.values()) <= set(CHANNELS):
+    if not set(choices) <= set(notices.KINDS) or not set(choices.values()) <= set(notices.CHANNELS):
         raise DomainError(_l("Choose one of the offered ways for each kind of notification."))
     db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id,
                                                             NotificationPreference.kind.in_(list(choices))))
     db.session.add_all(NotificationPreference(user_id=user.id, kind=kind, channel=channel)
-                       for kind, channel in choices.items() if channel != DEFAULT_CHANNELS[kind])
+                       for kind, channel in choices.items() if channel != notices.KINDS[kind].default)
     db.session.commit()
 
 
-def _silenced(pairs) -> set[tuple[int, str]]:
-    """Of these (member id, kind) pairs, those the member turned off: one statement."""
-    pairs = list(pairs)
-    if not pairs:
-        return set()
-    users = {user_id for user_id, _kind in pairs}
-    off = set(db.session.execute(select(NotificationPreference.user_id, NotificationPreference.kind).where(
-        NotificationPreference.user_id.in_(users), NotificationPreference.channel == "off")).all())
-    return off & set(pairs)
+def _channels(people: set[int], kind: notices.Kind) -> dict[int, str]:
+    """Member id -> the channel each of these members gets this kind in: one statement."""
+    chosen = dict(db.session.execute(select(NotificationPreference.user_id, NotificationPreference.channel).where(
+        NotificationPreference.user_id.in_(people), NotificationPreference.kind == kind.name)).all())
+    return {user_id: chosen.get(user_id, kind.default) for user_id in people}
+
+
+def kinds_by_group() -> list[tuple[str, list[notices.Kind]]]:
+    """The declared kinds in their settings page sections, in the order they were declared."""
+    groups: dict[str, list[notices.Kind]] = {}
+    for kind in notices.KINDS.values():
+        groups.setdefault(str(kind.group), []).append(kind)
+    return list(groups.items())
+
+
+def kinds_in_use(user) -> list[tuple[str, str]]:
+    """(name, label) of the kinds the member has notifications of, for the list's filter."""
+    names = set(db.session.scalars(select(Notification.kind).where(Notification.user_id == user.id).distinct()))
+    return [(name, kind.label) for name, kind in notices.KINDS.items() if name in names]
+
+
+def title_of(notification: Notification) -> str:
+    """The title a notification names: its subject's, as its kind reads it."""
+    subject = notification.subject
+    kind = notices.KINDS.get(notification.kind)
+    if subject is None or kind is None:
+        return ""
+    return kind.title(subject) if kind.title else getattr(subject, "title", None) or getattr(subject, "name", "")
+
+
+def sentence(kind_name: str, who: str, title: str, detail: str = "") -> str:
+    """What a notification of this kind says, in the current language."""
+    kind = notices.KINDS.get(kind_name)
+    if kind is None:
+        return title
+    return str(kind.text) % {"who": who, "title": title, "detail": str(kind.details.get(detail, detail))}
+
+
+def describe(notification: Notification) -> str:
+    """What this notification says, in the current language."""
+    return sentence(notification.kind, notification.actor.display_name if notification.actor else str(_l("Someone")),
+                    title_of(notification), notification.detail)
+
+
+def link_of(notification: Notification) -> str:
+    """Where opening the notification leads: the kind's page for its subject, else the post, thread or idea."""
+    subject = notification.subject
+    kind = notices.KINDS.get(notification.kind)
+    if subject is None or kind is None:
+        return url_for("notifications.index")
+    if kind.link is not None:
+        return kind.link(subject)
+    if isinstance(subject, Post):
+        return url_for("forum.thread", thread_id=subject.thread_id, _anchor=f"post-{subject.id}")
+    if isinstance(subject, Thread):
+        return url_for("forum.thread", thread_id=subject.id)
+    return url_for("pipeline.show", idea_id=notification.idea_id or subject.id)
 
 
 def digest_batches(channel: str = "daily") -> list[tuple[User, list[Notification]]]:
@@ -273,30 +338,67 @@ def digest_batches(channel: str = "daily") -> list[tuple[User, list[Notification
     return batches
 
 
-def unsubscribe_link(user, channel: str) -> str:
-    """The signed address that stops this digest for the member in one click (RFC 8058), without signing in."""
-    return links.make("unsubscribe", "notifications.unsubscribe", [user.id, channel])
+def _email(user, subject: str, template: str, stops: tuple, **context) -> None:
+    """Queue an email to the member, in their language, with its text and HTML parts and a one-click unsubscribe
+    (RFC 8058) of what `stops` names (a channel, and a kind)."""
+    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]), \
+            current_app.test_request_context("/"):
+        unsubscribe = unsubscribe_link(user, *stops)
+        context.update(user=user, site=current_app.config["SITE_URL"].rstrip("/"), unsubscribe=unsubscribe)
+        text = render_template(f"notifications/{template}.txt", **context)
+        html = render_template(f"notifications/{template}.html", **context)
+        subject = str(subject)
+    mail.queue(user.email, subject, text, {"List-Unsubscribe": f"<{unsubscribe}>",
+                                           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}, html)
 
 
-def read_unsubscribe(token: str) -> tuple[User, str]:
-    """The member and digest an unsubscribe link names; a clear 400 for a forged, damaged or expired one."""
-    payload = links.read("unsubscribe", token, max_age=UNSUBSCRIBE_DAYS * 86400)
-    user = db.session.get(User, payload[0]) if payload and len(payload) == 2 and payload[1] in ("daily", "weekly") \
-        else None
+def send_digest(user, items: list[Notification], channel: str) -> None:
+    """Queue the member's daily or weekly digest of these notifications, and remember they were emailed."""
+    subject = _l("CrowdSpirit: your weekly digest") if channel == "weekly" else _l("CrowdSpirit: your daily digest")
+    _email(user, subject, "digest", (channel,), items=items, weekly=channel == "weekly")
+    mark_emailed(items)
+
+
+def _email_at_once(user, notification: Notification) -> None:
+    """Queue the email of one notification the member wants at once (sent after the delivery commits)."""
+    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _l("CrowdSpirit: %(what)s", what=_short(describe(notification)))
+    _email(user, subject, "at_once", ("now", notification.kind), item=notification)
+    notification.emailed_at = utcnow()
+
+
+def _short(text: str, length: int = 120) -> str:
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def unsubscribe_link(user, channel: str, kind: str | None = None) -> str:
+    """The signed address that stops a digest, or one kind's emails at once, for the member in one click (RFC 8058),
+    without signing in."""
+    return links.make("unsubscribe", "notifications.unsubscribe", [user.id, channel] + ([kind] if kind else []))
+
+
+def read_unsubscribe(token: str) -> tuple[User, str, str | None]:
+    """The member, channel and kind (None: a whole digest) an unsubscribe link names; a clear 400 for a forged,
+    damaged or expired one."""
+    payload = links.read("unsubscribe", token, max_age=UNSUBSCRIBE_DAYS * 86400) or []
+    digest = len(payload) == 2 and payload[1] in ("daily", "weekly")
+    at_once = len(payload) == 3 and payload[1] == "now" and payload[2] in notices.KINDS
+    user = db.session.get(User, payload[0]) if digest or at_once else None
     if user is None or user.deleted_at is not None:
         raise links.refuse("unsubscribe", "bad token", _l("This unsubscribe link is not valid (or too old): change "
                                                            "what you receive in your notification settings."),
                            record=False)
-    return user, payload[1]
+    return user, payload[1], payload[2] if at_once else None
 
 
-def unsubscribe(user, channel: str) -> None:
-    """Stop the digest: every kind it carried for the member stays in the app only."""
-    set_preferences(user, {kind: "app" for kind, chosen in preferences(user).items() if chosen == channel})
+def unsubscribe(user, channel: str, kind: str | None = None) -> None:
+    """Stop a digest (every kind it carried stays in the app only), or one kind's emails at once."""
+    chosen = preferences(user)
+    set_preferences(user, {name: "app" for name, way in chosen.items() if way == channel and kind in (None, name)})
 
 
 def mark_emailed(items: list[Notification]) -> None:
-    """Remember that the digest included these notifications."""
+    """Remember that an email included these notifications."""
     now = utcnow()
     for item in items:
         item.emailed_at = now

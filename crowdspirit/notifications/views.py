@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import notices
 from ..extensions import csrf
 from ..forum.services import load_thread
 from ..web.rendering import page_number, redirect_to, render
@@ -21,8 +22,8 @@ def unread_badge() -> dict:
 @login_required
 def index():
     """Your notifications, newest first (only those about what you may still read), of every kind or one."""
-    kind = request.args.get("kind") if request.args.get("kind") in services.KINDS else None
-    return render("notifications/index.html", kind=kind, kinds=services.KINDS,
+    kind = request.args.get("kind") if request.args.get("kind") in notices.KINDS else None
+    return render("notifications/index.html", kind=kind, kinds=services.kinds_in_use(current_user),
                   items=services.listing(current_user, page_number(), current_app.config["PER_PAGE"], kind))
 
 
@@ -30,11 +31,7 @@ def index():
 @login_required
 def open_notification(notification_id: int):
     """Open a notification: it is read now, and you go to what it is about."""
-    found = services.open_notification(notification_id, current_user)
-    if found.idea_id is not None:
-        return redirect_to(url_for("pipeline.show", idea_id=found.idea_id))
-    return redirect_to(url_for("forum.thread", thread_id=found.thread_id,
-                               _anchor=f"post-{found.post_id}" if found.post_id else None))
+    return redirect_to(services.link_of(services.open_notification(notification_id, current_user)))
 
 
 @bp.post("/notifications/read")
@@ -48,25 +45,28 @@ def mark_read():
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @login_required
 def settings():
-    """How you hear of each kind of notification: in the app only, also in a daily or weekly digest, or not at all."""
+    """How you hear of each kind of notification: in the app only, also by email at once or in a daily or weekly
+    digest, or not at all."""
     if request.method == "POST":
-        services.set_preferences(current_user, {kind: request.form.get(kind, "") for kind in services.KINDS})
+        services.set_preferences(current_user, {name: value for name, value in request.form.items()
+                                                if name != "csrf_token"})
         flash(_("Your notification settings are saved."), "success")
         return redirect_to(url_for("notifications.settings"))
     return render("notifications/settings.html", chosen=services.preferences(current_user),
-                  channels=services.CHANNELS)
+                  groups=services.kinds_by_group(), channels=notices.CHANNELS)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # one click from the mail client (RFC 8058): a signed link, no session and no form token
 def unsubscribe(token: str):
-    """Stop a digest from its email's link, without signing in: the page asks to confirm, the POST (the mail
-    client's one click, or the page's button) stops it."""
-    user, channel = services.read_unsubscribe(token)
+    """Stop a digest, or one kind's emails at once, from its email's link, without signing in: the page asks to
+    confirm, the POST (the mail client's one click, or the page's button) stops it."""
+    user, channel, kind = services.read_unsubscribe(token)
     done = request.method == "POST"
     if done:
-        services.unsubscribe(user, channel)
-    return render("notifications/unsubscribe.html", channel=channel, done=done, token=token)
+        services.unsubscribe(user, channel, kind)
+    return render("notifications/unsubscribe.html", channel=channel, kind=notices.KINDS.get(kind), done=done,
+                  token=token)
 
 
 @bp.post("/threads/<int:thread_id>/follow")

@@ -1,0 +1,66 @@
+"""Who hears of what, declared by the domain whose event it is.
+
+A domain declares each kind of notice it gives (`declare`: its label and text in both languages, its default channel,
+who is told, what they must be allowed to see, where it links) and says that one happened (`tell`) inside the
+transaction of the change. The notifications domain delivers them after the commit, through the event outbox: to the
+people who may see what the notice names at that moment, in the channels each of them chose.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from . import events
+from .signals import notice_given
+
+#: the ways a member can hear of a kind, in the order the settings page offers them
+CHANNELS = ("app", "now", "daily", "weekly", "off")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of notice: what the member reads and how it reaches them unless they chose otherwise."""
+
+    name: str
+    #: the settings page's and the filter's name for the kind ("Partnership offers"), a lazy string
+    label: object
+    #: what the notice says, a lazy string with %(who)s (the actor), %(title)s (the subject's) and %(detail)s
+    text: object
+    #: the section of the settings page ("Ideas", "Contests"...), a lazy string
+    group: object
+    #: one of CHANNELS
+    default: str = "daily"
+    #: the action the recipient must be allowed on the subject when it is delivered (None: the notice is theirs alone)
+    view: str | None = None
+    #: subject -> the object whose visibility keeps the notice readable (an idea, a thread, a project), or None
+    guard: Callable = lambda subject: subject
+    #: (subject, details) -> the ids of the people told, when `tell` names nobody
+    audience: Callable | None = None
+    #: subject -> the address the notice opens (None: the subject's own page, as the notifications domain knows it)
+    link: Callable | None = None
+    #: subject -> the title shown (None: the subject's title or name)
+    title: Callable | None = None
+    #: detail value -> its label, for a detail that is a code ("vetoed" -> "refused by the sponsor")
+    details: dict = field(default_factory=dict)
+    #: told even while suspended or banned (a sanction, its appeal)
+    reaches_sanctioned: bool = False
+
+
+#: name -> Kind, in the order the domains declared them
+KINDS: dict[str, Kind] = {}
+
+
+def declare(name: str, **options) -> Kind:
+    """Declare a kind of notice (at start-up; declaring it again replaces it)."""
+    if options.get("default", "daily") not in CHANNELS:
+        raise ValueError(f"unknown default channel for {name}")
+    KINDS[name] = Kind(name=name, **options)
+    return KINDS[name]
+
+
+def tell(kind: str, subject, to: Iterable[int] | None = None, actor=None, detail: str = "", note: str = "") -> None:
+    """Say, inside the current transaction, that this kind of thing happened to subject: delivered after the commit
+    to `to` (user ids) or to the kind's audience, minus the actor; `note` is the actor's reason, shown with it."""
+    if kind not in KINDS:
+        raise KeyError(f"undeclared notice kind {kind!r}")
+    events.emit(notice_given, subject, kind=kind, to=sorted(set(to)) if to is not None else None, actor=actor,
+                detail=detail, note=(note or "")[:300])
