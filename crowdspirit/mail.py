@@ -87,16 +87,18 @@ def send(to: str, subject: str, body: str, headers: dict | None = None, html: st
 def queue(to: str, subject: str, body: str, headers: dict | None = None, html: str = "") -> None:
     """Keep an email to send after the current transaction commits (retried until the server takes it)."""
     db.session.add(QueuedMail(recipient=to, subject=subject[:200], text=body, html=html, headers=headers or {}))
+    if _sending not in db.session.info.get("after_commit", []):  # once per transaction, however many it queues
+        after_commit(_sending)
+
+
+def _sending() -> None:
+    """Send what is due now as MAIL_DELIVERY says: in this thread (inline), by waking the loop (thread), or not."""
     mode = current_app.config["MAIL_DELIVERY"]
     if mode == "inline":
-        after_commit(send_due)
+        send_due()
     elif mode == "thread":
-        after_commit(_wake)
-
-
-def _wake() -> None:
-    start_once(f"mail:{db.engine.url}", send_due, _queued, POLL_SECONDS)
-    _queued.set()
+        _start()
+        _queued.set()
 
 
 def send_due(limit: int = 50) -> int:
@@ -141,6 +143,8 @@ def retry_now(mail_id: int) -> bool:
     done = db.session.execute(update(QueuedMail).where(QueuedMail.id == mail_id, QueuedMail.sent_at.is_(None))
                               .values(next_attempt_at=utcnow())).rowcount
     db.session.commit()
+    if done:
+        _sending()
     return bool(done)
 
 

@@ -54,7 +54,8 @@ def test_the_daily_digest_unsubscribes_in_one_click(app, client, smtp, mentioned
     db.session.expire_all()
     chosen = dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.channel)
                                      .where(NotificationPreference.user_id == mentioned.id)).all())
-    assert chosen == {"reply": "app", "mention": "app", "moderation": "app", "stage": "app"}
+    assert set(chosen.values()) == {"app"} and {"reply", "mention", "moderation", "stage"} <= set(chosen)
+    assert "sanction" not in chosen  # a kind emailed at once is not the digest's to stop
     thread = db.session.get(Thread, db.session.scalar(select(Notification.thread_id)))
     ben = db.session.scalar(select(User).where(User.display_name == "Ben"))
     forum.add_post(thread, ben, "@Ana again")

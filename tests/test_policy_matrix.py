@@ -400,6 +400,11 @@ RULES = {
     # The platform's audit log (account events): administrators only.
     "platform_audit.index": Rule(get(lambda w: "/admin/audit"), allowed={"admin"}, refused=404, login=True,
                                  visibility="site"),
+    # The email queue (what the mail server refused): administrators only.
+    "notifications.mail_queue": Rule(get(lambda w: "/admin/mail"), allowed={"admin"}, refused=404, login=True,
+                                      visibility="site"),
+    "notifications.retry_mail": Rule(post(lambda w: "/admin/mail/1/retry"), allowed={"admin"}, ok=303, refused=404,
+                                     login=True, visibility="site"),
     "projects.create": Rule(get(lambda w: "/projects/new"), login=True, visibility="none"),
     "forum.index": Rule(get(lambda w: "/forum"), visibility="list"),
     "forum.new_thread": Rule(get(lambda w: "/forum/new"), login=True, visibility="none"),

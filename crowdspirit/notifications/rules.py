@@ -3,7 +3,10 @@ project) is; one kept by none is its member's alone (a sanction, a payout)."""
 
 from sqlalchemy import and_, or_, select
 
+from flask_babel import lazy_gettext as _l
+
 from .. import access
+from ..access import Rule
 from ..forum.models import Thread
 from ..pipeline.models import Idea
 from ..projects.models import Project
@@ -23,6 +26,12 @@ def visible_notifications(query, user):
     return query.where(or_(thread_seen, idea_seen, project_seen, own))
 
 
+RULES = {
+    # the emails waiting, retried or failed: administrators only (the core lets them do everything)
+    "mail.review": Rule(lambda user, _obj: False, _l("Only administrators see the email queue.")),
+}
+
+
 def register() -> None:
-    """Register the notifications' SQL filter with the access core."""
-    access.register(filters={Notification: visible_notifications})
+    """Register the notifications' SQL filter and the email queue's rule with the access core."""
+    access.register(rules=RULES, filters={Notification: visible_notifications})

@@ -140,7 +140,7 @@ def deliver(kind: notices.Kind, subject, people: set[int], actor=None, detail: s
                 or (user.banned and not kind.reaches_sanctioned) or (kind.view and not can(user, kind.view, subject)):
             continue
         notification = Notification(user_id=user.id, kind=kind.name, subject_type=type(subject).__name__,
-                                    subject_id=subject.id, actor_id=actor.id if actor is not None else None,
+                                    subject_id=subject.id, actor=actor,
                                     detail=detail[:60], note=(note or "")[:300], **guard)
         db.session.add(notification)
         told.append(user.id)

@@ -4,7 +4,9 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import notices
+from .. import mail, notices
+from ..access import can
+from ..errors import NotFound
 from ..extensions import csrf
 from ..forum.services import load_thread
 from ..web.rendering import page_number, redirect_to, render
@@ -67,6 +69,28 @@ def unsubscribe(token: str):
         services.unsubscribe(user, channel, kind)
     return render("notifications/unsubscribe.html", channel=channel, kind=notices.KINDS.get(kind), done=done,
                   token=token)
+
+
+@bp.get("/admin/mail")
+@login_required
+def mail_queue():
+    """The emails the mail server refused or could not take yet, and those given up (administrators only)."""
+    if not can(current_user, "mail.review", None):
+        raise NotFound(_("This page does not exist, or you may not see it."))
+    return render("notifications/mail_queue.html", troubles=mail.troubles())
+
+
+@bp.post("/admin/mail/<int:mail_id>/retry")
+@login_required
+def retry_mail(mail_id: int):
+    """Try a waiting or failed email again now (once the mail server is fixed)."""
+    if not can(current_user, "mail.review", None):
+        raise NotFound(_("This page does not exist, or you may not see it."))
+    if mail.retry_now(mail_id):
+        flash(_("The email will be tried again now."), "success")
+    else:
+        flash(_("This email is not waiting any more."), "info")
+    return redirect_to(url_for("notifications.mail_queue"))
 
 
 @bp.post("/threads/<int:thread_id>/follow")
