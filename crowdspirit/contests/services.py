@@ -9,7 +9,11 @@ Money: opening a contest moves the prize, the other finalists' bonuses and the p
 sponsor's account to the contest's escrow. Picking the winner pays each other finalist's bonus and shares the
 pool; the winner's signature of the copyright transfer pays the winner's share and the platform's commission
 and returns whatever is left in escrow to the sponsor, which closes the contest. Every movement is one balanced
-ledger transaction (`ledger.post`).
+ledger transaction (`ledger.post`), and each member it pays is told what was booked to them.
+
+Notices (`kinds`), given in the transaction of each change: every phase move (by the sponsor, the winner or the
+date) tells the entrants, and the sponsor's team when a decision waits for it (an on-enter hook of the lifecycle);
+choosing finalists, asking one for changes and picking the winner tell whom they concern.
 
 Participation pool rule (until karma plugs in): each participant other than the sponsor's team earns one point
 per entry kept in the contest, one per coup de cœur its entries received and one per comment written on someone
@@ -31,7 +35,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import clock
+from .. import clock, notices
 from ..access import require, visible
 from ..accounts.models import User
 from ..attachments import services as attachments
@@ -195,6 +199,48 @@ def _transfer_signed(contest: Contest, **_context) -> None:
 LIFECYCLE.gate(Phase.PRIVATE, _opened)
 LIFECYCLE.gate(Phase.ADJUSTMENTS, _finalists_chosen)
 LIFECYCLE.gate(Phase.CLOSED, _transfer_signed)
+
+
+def entrants(contest: Contest) -> set[int]:
+    """The authors of the entries kept in the contest."""
+    return set(db.session.scalars(select(Entry.author_id).where(Entry.contest_id == contest.id,
+                                                                Entry.withdrawn_at.is_(None))))
+
+
+def sponsor_team(contest: Contest) -> set[int]:
+    """The members of the organisation that runs the contest."""
+    return set(db.session.scalars(select(User.id).where(User.organisation_id == contest.organisation_id)))
+
+
+def _decision_waiting(contest: Contest, target: str, winner_picked: bool) -> str | None:
+    """What the sponsor's team must decide once the contest enters target (None: nothing)."""
+    if target == Phase.SHORTLIST:
+        return "finalists" if contest.kind == ContestKind.CONTEST else "winner"
+    return "winner" if target == Phase.WINNER and not winner_picked else None
+
+
+def _tell_phase(contest: Contest, target: str, actor) -> None:
+    """In the move's transaction: the entrants hear where the contest went, the sponsor's team what it must
+    decide now."""
+    winner_picked = db.session.scalar(select(Contest.winner_entry_id).where(Contest.id == contest.id)) is not None
+    told = entrants(contest)
+    if told:
+        detail = "winner-due" if target == Phase.WINNER and not winner_picked else target
+        notices.tell("contest.phase", contest, to=told, actor=actor, detail=detail)
+    decision = _decision_waiting(contest, target, winner_picked)
+    if decision:
+        notices.tell("contest.decide", contest, to=sponsor_team(contest), actor=actor, detail=decision)
+
+
+def _told_on_entering(target: str):
+    """The on-enter hook that tells of a move to target (by the sponsor, the winner or the date)."""
+    def tell_entering(contest: Contest, actor=None, **_context) -> None:
+        _tell_phase(contest, target, actor)
+    return tell_entering
+
+
+for _target in Phase:
+    LIFECYCLE.on_enter(_target, _told_on_entering(_target))
 
 
 def _enter_phase(contest: Contest, target: str, actor, at, values: dict | None = None, **context) -> None:
@@ -510,6 +556,9 @@ def choose_finalists(contest: Contest, user, entry_ids: list[int]) -> list[Entry
                                                           Entry.withdrawn_at.is_(None))))
     if len(entries) != len(chosen):
         raise DomainError(_l("Finalists must be entries of this contest."))
+    for entry in entries:
+        if entry.finalist_at is None:
+            notices.tell("contest.shortlisted", entry, to=[entry.author_id], actor=user)
     now = clock.now()
     db.session.execute(update(Entry).where(Entry.contest_id == contest.id).values(finalist_at=None))
     db.session.execute(update(Entry).where(Entry.id.in_(chosen)).values(finalist_at=now))
@@ -525,6 +574,7 @@ def request_adjustment(entry: Entry, user, text: str) -> None:
     if not text.strip():
         raise DomainError(_l("Say which changes you would like."))
     entry.adjustment_request = text.strip()[:3000]
+    notices.tell("contest.adjust", entry, to=[entry.author_id], actor=user, note=entry.adjustment_request)
     db.session.commit()
 
 
@@ -574,6 +624,22 @@ def split_pool(pool_cents: int, points: dict[int, int]) -> dict[int, int]:
     return {user: cents for user, cents in shares.items() if cents}
 
 
+def _pay(memo: str, lines: list[tuple[str, int]], contest: Contest) -> None:
+    """Post a movement of the contest's money and tell each member it pays how much was booked to them."""
+    transaction = ledger.post(memo, lines, contest.currency, ("contest", contest.id))
+    for user_id, line in ledger.payees(transaction):
+        notices.tell("contest.payout", line, to=[user_id], detail=memo)
+
+
+def _tell_result(contest: Contest, user, entry: Entry, others: list[Entry]) -> None:
+    """The winner hears they won and must sign the transfer; the other finalists' authors hear the result."""
+    notices.tell("contest.won", contest, to=[entry.author_id], actor=user)
+    notices.tell("contest.transfer", contest, to=[entry.author_id], actor=user)
+    beaten = {f.author_id for f in others} - {entry.author_id}
+    if beaten:
+        notices.tell("contest.result", contest, to=beaten, actor=user)
+
+
 def award(contest: Contest, user, entry: Entry) -> None:
     """Pick the winner: the other finalists get their bonus and the pool is shared; the winner signs next."""
     catch_up(contest)
@@ -592,16 +658,13 @@ def award(contest: Contest, user, entry: Entry) -> None:
     escrow = ledger.escrow_account(contest.id)
     others = [f for f in finalists(contest) if f.id != entry.id]
     if contest.finalist_bonus_cents and others:
-        ledger.post("contest.bonuses",
-                    [(escrow, -contest.finalist_bonus_cents * len(others))]
-                    + [(ledger.member_account(f.author_id), contest.finalist_bonus_cents) for f in others],
-                    contest.currency, ("contest", contest.id))
+        _pay("contest.bonuses", [(escrow, -contest.finalist_bonus_cents * len(others))]
+             + [(ledger.member_account(f.author_id), contest.finalist_bonus_cents) for f in others], contest)
     shares = split_pool(contest.pool_cents, pool_points(contest))
     if shares:
-        ledger.post("contest.pool",
-                    [(escrow, -sum(shares.values()))]
-                    + [(ledger.member_account(u), cents) for u, cents in sorted(shares.items())],
-                    contest.currency, ("contest", contest.id))
+        _pay("contest.pool", [(escrow, -sum(shares.values()))]
+             + [(ledger.member_account(u), cents) for u, cents in sorted(shares.items())], contest)
+    _tell_result(contest, user, entry, others)
     if contest.phase != Phase.WINNER:
         _enter_phase(contest, Phase.WINNER, user, now, {"winner_entry_id": entry.id})
     else:  # its date or the sponsor started the winner phase already: no phase change, the winner is set once
@@ -629,9 +692,8 @@ def sign_transfer(contest: Contest, user, version: int | None, ip_address: str) 
         db.session.rollback()
         raise Conflict(_l("The copyright transfer is already signed."))
     escrow = ledger.escrow_account(contest.id)
-    ledger.post("contest.prize",
-                [(escrow, -contest.prize_cents), (ledger.member_account(user.id), contest.winner_cents),
-                 (ledger.PLATFORM, contest.commission_cents)], contest.currency, ("contest", contest.id))
+    _pay("contest.prize", [(escrow, -contest.prize_cents), (ledger.member_account(user.id), contest.winner_cents),
+                           (ledger.PLATFORM, contest.commission_cents)], contest)
     left = ledger.balance(escrow, contest.currency)
     if left:
         ledger.post("contest.refund",

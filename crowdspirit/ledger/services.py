@@ -59,6 +59,12 @@ def post(memo: str, lines: list[tuple[str, int]], currency: str, source: tuple[s
     return transaction
 
 
+def payees(transaction: LedgerTransaction) -> list[tuple[int, LedgerLine]]:
+    """(user id, line) of each member a transaction pays."""
+    return [(int(line.account.removeprefix("member:")), line) for line in transaction.lines
+            if line.account.startswith("member:") and line.amount_cents > 0]
+
+
 def balance(account: str, currency: str) -> int:
     """What an account holds in one currency (the sum of its lines)."""
     return db.session.scalar(select(func.coalesce(func.sum(LedgerLine.amount_cents), 0)).where(
