@@ -119,6 +119,9 @@ def test_a_suspended_member_is_told_why_and_until_when(app, client, login_as, sm
     login_as(member)
     page = client.get("/notifications")
     assert "Your account is suspended until" in page.text and "Repeated insults" in page.text
+    [item] = client.get("/api/v1/notifications").json["items"]  # the API says the same, validated by its schema
+    assert item["kind"] == "sanction" and item["text"].startswith("Your account is suspended until")
+    assert item["note"] == "Repeated insults" and item["link"] == f"/users/{member.id}"
     login_as(make_user(name="Mo2", moderator=True))
     client.post(f"/users/{member.id}/sanction", data={"action": "lift"})
     assert "suspension or ban is lifted" in smtp[-1]["Subject"]

@@ -6,6 +6,8 @@ validate every response against them, so the description cannot drift from the c
 
 from flask import url_for
 
+from ..notifications import services as notifications
+
 SCHEMAS: dict[str, dict] = {}
 
 
@@ -124,12 +126,15 @@ def search_json(found) -> dict:
 
 
 _schema("Notification", {"id": INTEGER, "kind": STRING, "thread": {"type": ["integer", "null"]},
-                         "post": {"type": ["integer", "null"]}, "read": BOOLEAN, "created_at": DATETIME})
+                         "post": {"type": ["integer", "null"]}, "idea": {"type": ["integer", "null"]},
+                         "text": STRING, "note": STRING, "link": STRING, "read": BOOLEAN, "created_at": DATETIME})
 
 
 def notification_json(notification) -> dict:
     return {"id": notification.id, "kind": notification.kind, "thread": notification.thread_id,
-            "post": notification.post_id, "read": notification.read_at is not None,
+            "post": notification.post_id, "idea": notification.idea_id, "text": notifications.describe(notification),
+            "note": notification.note, "link": notifications.link_of(notification),
+            "read": notification.read_at is not None,
             "created_at": when(notification.created_at)}
 
 
