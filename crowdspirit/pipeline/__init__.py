@@ -6,14 +6,15 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 
 def init_app(app: Flask) -> None:
-    """Register the pipeline's access rules, panels, stage labels for templates, the project cards' idea count and
-    its pages."""
+    """Register the pipeline's access rules, notices, panels, stage labels for templates, the project cards' idea
+    count and its pages."""
     from ..accounts import archive
     from ..projects import services as projects
-    from . import indexing, panels, rules, services, views
+    from . import indexing, kinds, panels, rules, services, views
     from .models import Idea, Stage, Vote
 
     rules.register()
+    kinds.register()
     indexing.register()
     panels.register()
     archive.register("ideas", lambda user: archive.rows_of(Idea, Idea.author_id == user.id))

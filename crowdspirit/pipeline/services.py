@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, case, delete, func, literal, select, update
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from .. import access, events, stamps
+from .. import access, events, notices, stamps
 from ..access import can, require, sees, visible
 from ..accounts.models import User
 from ..audit import services as audit
@@ -24,7 +24,8 @@ from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..lifecycle import Lifecycle
 from ..memo import memo
-from ..projects.models import CROWD_DECIDERS, Project, PromotionDecider
+from ..projects import services as projects
+from ..projects.models import CROWD_DECIDERS, SPONSOR_DECIDERS, Project, PromotionDecider
 from ..requestcache import per_request
 from ..signals import idea_created, idea_edited, stage_changed, vote_cast, vote_withdrawn
 from ..text import spreadsheet_safe
@@ -328,11 +329,30 @@ def cast_vote(idea: Idea, user) -> int:
     project = idea.project
     promotes = project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold
     events.emit(vote_cast, idea, user=user)
+    if count == project.vote_threshold:
+        _tell_deciders(idea)
     db.session.commit()
     if promotes:
         with suppress(Conflict):  # a simultaneous vote promoted it first; this vote is stored all the same
             _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
     return count
+
+
+def deciders(project: Project) -> set[int]:
+    """Who decides what becomes of an idea at the vote threshold: the sponsor's team, or the project's managers as
+    its jury (nobody where the crowd's votes decide alone)."""
+    if project.promotion_decider in SPONSOR_DECIDERS:
+        return projects.sponsor_team_ids(project)
+    if project.promotion_decider == PromotionDecider.MODERATOR:
+        return projects.manager_ids(project)
+    return set()
+
+
+def _tell_deciders(idea: Idea) -> None:
+    """Tell those who decide (in the vote's transaction) that the idea has just reached its vote threshold."""
+    people = deciders(idea.project)
+    if people:
+        notices.tell("idea.threshold", idea, to=people, detail=idea.project.promotion_decider)
 
 
 def withdraw_vote(idea: Idea, user) -> int:

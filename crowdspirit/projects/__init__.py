@@ -7,12 +7,13 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 
 def init_app(app: Flask) -> None:
-    """Register the projects' access rules, panels and pages."""
+    """Register the projects' access rules, notices, panels and pages."""
     from ..accounts import archive
-    from . import audit_views, indexing, members_views, nda_views, panels, rules, views
+    from . import audit_views, indexing, kinds, members_views, nda_views, panels, rules, views
     from .models import NdaAcceptance, ProjectMembership
 
     rules.register()
+    kinds.register()
     archive.register("nda_acceptances", lambda user: archive.rows_of(NdaAcceptance, NdaAcceptance.user_id == user.id))
     archive.register("memberships", lambda user: archive.rows_of(ProjectMembership,
                                                                  ProjectMembership.user_id == user.id))

@@ -5,12 +5,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import access
+from .. import access, notices
 from ..access import forget_facts
 from ..audit import services as audit
 from ..errors import Conflict, NotFound
 from ..extensions import db
-from .models import NdaAcceptance, NdaVersion, Project
+from .models import MemberRole, NdaAcceptance, NdaVersion, Project, ProjectMembership
+from .rules import cleared_for, team_of
 
 MAX_NDA_LENGTH = 50_000
 
@@ -27,17 +28,26 @@ def publish(project: Project, actor, text: str) -> NdaVersion:
     if not text:
         raise Conflict(_l("The NDA text cannot be empty."))
     latest = current(project)
+    asked_again = _losing_clearance(project)
     version = NdaVersion(project_id=project.id, number=(latest.number + 1) if latest else 1, text=text,
                          published_by_id=actor.id)
     db.session.add(version)
     audit.record(project.id, actor, "nda.published", f"NDA v{version.number}")
     access.changed(project.id, "nda.published")
+    notices.tell("project.nda", project, to=asked_again, actor=actor, detail=str(version.number))
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_l("Another version was published at the same moment; reload the page.")) from None
     return version
+
+
+def _losing_clearance(project: Project) -> list[int]:
+    """The members cleared for the confidential stages now whom a new version will hold out until they accept it:
+    not its owner, nor the sponsor's team (who see them whatever the NDA)."""
+    return list(db.session.scalars(cleared_for(project).where(
+        ProjectMembership.role != MemberRole.OWNER, ProjectMembership.user_id.not_in(team_of(project)))))
 
 
 def accept(project: Project, user, version_number: int) -> NdaAcceptance:

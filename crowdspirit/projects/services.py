@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import access
+from .. import access, notices
 from ..access import forget_facts, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
@@ -28,6 +28,7 @@ from .models import (
     ProjectKind,
     ProjectMembership,
 )
+from .rules import team_of
 
 INVITATION_DAYS_USER = 30
 INVITATION_DAYS_LINK = 7
@@ -174,6 +175,7 @@ def decide_request(project: Project, request_id: int, actor, approve: bool) -> J
         _add_member(project, join_request.user, actor, "approved")
     elif not approve:
         audit.record(project.id, actor, "membership.refused", join_request.user.display_name)
+    notices.tell("project.request", project, to=[join_request.user_id], actor=actor, detail=join_request.status)
     db.session.commit()
     return join_request
 
@@ -187,6 +189,9 @@ def invite(project: Project, actor, user=None) -> Invitation:
                             created_by_id=actor.id, expires_at=utcnow() + timedelta(days=days))
     db.session.add(invitation)
     audit.record(project.id, actor, "invitation.created", user.display_name if user else str(_l("invitation link")))
+    if user is not None:
+        db.session.flush()  # the notice names the invitation by its key
+        notices.tell("project.invitation", invitation, to=[user.id], actor=actor)
     db.session.commit()
     return invitation
 
@@ -297,6 +302,18 @@ def members(project: Project) -> list[ProjectMembership]:
         select(ProjectMembership).where(ProjectMembership.project_id == project.id)
         .join(User, User.id == ProjectMembership.user_id).options(joinedload(ProjectMembership.user))
         .order_by(order, User.display_name)))
+
+
+def manager_ids(project: Project) -> set[int]:
+    """The ids of the project's owner and project moderators."""
+    return set(db.session.scalars(select(ProjectMembership.user_id).where(
+        ProjectMembership.project_id == project.id,
+        ProjectMembership.role.in_((MemberRole.OWNER, MemberRole.MODERATOR)))))
+
+
+def sponsor_team_ids(project: Project) -> set[int]:
+    """The ids of the sponsoring organisation's members (none for a self-carried project)."""
+    return set(db.session.scalars(team_of(project)))
 
 
 def member_count(project: Project) -> int:

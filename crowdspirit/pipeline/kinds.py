@@ -1,0 +1,19 @@
+"""The pipeline's notices for those who decide: an idea reached its vote threshold (ideas' stage moves are told to
+their authors, voters and followers by the notifications domain)."""
+
+from flask_babel import lazy_gettext as _l
+
+from .. import notices
+
+#: what reaching the threshold asks of its deciders, by the project's promotion decider
+DECISIONS = {"sponsor": _l("it waits for your decision to promote it"),
+             "moderator": _l("it waits for your decision to promote it"),
+             "shortlist": _l("it joins the shortlist you choose from"),
+             "veto": _l("it moves to specification unless you veto it in time")}
+
+
+def register() -> None:
+    """Declare the threshold notice."""
+    notices.declare("idea.threshold", label=_l("Ideas that reached their vote threshold, for those who decide"),
+                    group=_l("Decisions waiting"), default="daily",
+                    text=_l("“%(title)s” reached its vote threshold: %(detail)s"), view="idea.view", details=DECISIONS)

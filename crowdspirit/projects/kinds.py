@@ -1,0 +1,25 @@
+"""The projects' notices: a request to join decided, an invitation to a project, a new NDA version to accept."""
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from .. import notices
+
+
+def register() -> None:
+    """Declare the membership and NDA notices."""
+    projects = _l("Projects")
+    notices.declare("project.request", label=_l("Answers to your requests to join a project"), group=projects,
+                    default="now", text=_l("Your request to join “%(title)s” was %(detail)s"), view="project.view",
+                    link=lambda project: url_for("projects.show", slug=project.slug),
+                    details={"approved": _l("accepted: welcome!"), "refused": _l("refused by its managers")})
+    # the invitee may not see the project yet: the notice is theirs alone and names what the invitation page shows
+    notices.declare("project.invitation", label=_l("Invitations to join a project"), group=projects, default="now",
+                    text=_l("You are invited to join “%(title)s”"), guard=lambda invitation: None,
+                    title=lambda invitation: invitation.project.title,
+                    link=lambda invitation: url_for("members.accept", token=invitation.token))
+    # kept by the project, which members see whether or not they accepted its current NDA
+    notices.declare("project.nda", label=_l("New NDA versions to accept"), group=projects, default="now",
+                    text=_l("Accept version %(detail)s of the NDA of “%(title)s” to see its confidential stages again"),
+                    view="nda.view",
+                    link=lambda project: url_for("nda.show", slug=project.slug))
