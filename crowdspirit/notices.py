@@ -43,6 +43,10 @@ class Kind:
     details: dict = field(default_factory=dict)
     #: told even while suspended or banned (a sanction, its appeal)
     reaches_sanctioned: bool = False
+    #: the channels the settings page offers for it (a weekly summary is weekly or nothing)
+    channels: tuple = CHANNELS
+    #: user -> whether the settings page offers the kind to them (None: to everyone; a sponsors' kind to sponsors)
+    offered_to: Callable | None = None
 
 
 #: name -> Kind, in the order the domains declared them
@@ -51,16 +55,18 @@ KINDS: dict[str, Kind] = {}
 
 def declare(name: str, **options) -> Kind:
     """Declare a kind of notice (at start-up; declaring it again replaces it)."""
-    if options.get("default", "daily") not in CHANNELS:
+    if options.get("default", "daily") not in options.get("channels", CHANNELS):
         raise ValueError(f"unknown default channel for {name}")
     KINDS[name] = Kind(name=name, **options)
     return KINDS[name]
 
 
-def tell(kind: str, subject, to: Iterable[int] | None = None, actor=None, detail: str = "", note: str = "") -> None:
+def tell(kind: str, subject, to: Iterable[int] | None = None, actor=None, detail: str = "", note: str = "",
+         once: bool = False) -> None:
     """Say, inside the current transaction, that this kind of thing happened to subject: delivered after the commit
-    to `to` (user ids) or to the kind's audience, minus the actor; `note` is the actor's reason, shown with it."""
+    to `to` (user ids) or to the kind's audience, minus the actor; `note` is the actor's reason, shown with it;
+    `once`: not to whoever was already told this kind about this subject (a reminder, a threshold reached again)."""
     if kind not in KINDS:
         raise KeyError(f"undeclared notice kind {kind!r}")
     events.emit(notice_given, subject, kind=kind, to=sorted(set(to)) if to is not None else None, actor=actor,
-                detail=detail, note=(note or "")[:300])
+                detail=detail, note=(note or "")[:300], once=once)

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from flask_babel import format_datetime
 from servers import free_port
 from sqlalchemy import func, select
 
@@ -114,11 +115,13 @@ def test_a_suspended_member_is_told_why_and_until_when(app, client, login_as, sm
     login_as(make_user(name="Mo", moderator=True))
     client.post(f"/users/{member.id}/sanction", data={"action": "suspend", "days": 7, "reason": "Repeated insults"})
     [message] = smtp
-    assert message["To"] == member.email and "Your account is suspended until" in message["Subject"]
+    db.session.refresh(member)
+    until = format_datetime(member.suspended_until, "short")
+    assert message["To"] == member.email and f"Your account is suspended until {until}" in message["Subject"]
     assert "Repeated insults" in _text(message)
     login_as(member)
     page = client.get("/notifications")
-    assert "Your account is suspended until" in page.text and "Repeated insults" in page.text
+    assert f"Your account is suspended until {until}" in page.text and "Repeated insults" in page.text
     [item] = client.get("/api/v1/notifications").json["items"]  # the API says the same, validated by its schema
     assert item["kind"] == "sanction" and item["text"].startswith("Your account is suspended until")
     assert item["note"] == "Repeated insults" and item["link"] == f"/users/{member.id}"

@@ -98,5 +98,6 @@ def test_preferences_page_weekly_and_off(app, client, login_as, smtp, make_user,
     assert "Digests sent: 0." in _digests(app)
     assert "Digests sent: 1." in _digests(app, weekly=True)
     [message] = smtp
-    assert message["Subject"] == "CrowdSpirit: your weekly digest" and "Ben mentioned you" in message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "CrowdSpirit: your weekly digest"
+    assert "Ben mentioned you" in message.get_body(("plain",)).get_content()
     assert "/unsubscribe/" in message["List-Unsubscribe"]

@@ -48,7 +48,7 @@ def test_author_and_voters_are_told_of_each_move_with_the_reason(client, login_a
         assert archived < page.index("“Solar lamp” moved to the stage Specification")
         assert "Vetoed by the sponsor: Too close to our patent" in page
         assert page.count('<span class="badge unread-mark">Unread</span>') == moves  # the author: voting opened too
-    assert "Solar lamp" not in _page(client, login_as, people["sponsor"])
+    assert "moved to the stage" not in _page(client, login_as, people["sponsor"])  # who moved it is not told
     assert "Solar lamp" not in _page(client, login_as, people["stranger"])
     stored = db.session.scalars(select(Notification).where(Notification.kind == "stage")).all()
     assert sorted((n.user_id, n.detail) for n in stored) == sorted(
@@ -122,7 +122,7 @@ def test_the_digest_tells_of_moves_with_a_link_to_the_idea(app, tmp_path, client
     """The daily digest lists each move with the reason and the idea's address."""
     idea, people = vetoed
     app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path / "mail"))
-    assert "Digests sent: 3." in app.test_cli_runner().invoke(args=["crowdspirit", "send-digests"]).output
+    assert "Digests sent: 5." in app.test_cli_runner().invoke(args=["crowdspirit", "send-digests"]).output
     texts = {}
     for path in Path(tmp_path / "mail").iterdir():
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)

@@ -4,8 +4,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the home page and the dashboards."""
-    from . import sponsor_views, views
+    """Register the home page, the dashboards and the sponsors' weekly summary."""
+    from ..commands import crowdspirit_cli
+    from . import sponsor_views, summary, views
 
+    summary.register()
+    crowdspirit_cli.add_command(summary.send_sponsor_summaries)
     app.register_blueprint(views.bp)
     app.register_blueprint(sponsor_views.bp)

@@ -139,6 +139,15 @@ def _activity(org: Organisation, win: Window):
     ).subquery("activity")
 
 
+def activity_totals(org: Organisation, win: Window) -> dict[str, int]:
+    """Distinct contributors, ideas proposed, votes cast and posts published on the organisation's ideas during the
+    window, as one row."""
+    activity = _activity(org, win)
+    counts = db.session.execute(select(func.count(distinct(activity.c.user_id)), *[
+        func.count(case((activity.c.kind == kind, 1))) for kind in ACTIVITY])).one()
+    return dict(zip(("contributors", *ACTIVITY), counts, strict=True))
+
+
 def _stays(org: Organisation):
     """SQL rows (stage, entered, left): each stay of an organisation's idea in a stage, from the stage history
     (left is the next move's time, None while the idea is still there)."""

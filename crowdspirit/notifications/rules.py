@@ -1,9 +1,8 @@
 """Notifications' part of the access policy: a notification is readable while what keeps it (its thread, idea or
 project) is; one kept by none is its member's alone (a sanction, a payout)."""
 
-from sqlalchemy import and_, or_, select
-
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
 
 from .. import access
 from ..access import Rule

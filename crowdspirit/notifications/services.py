@@ -111,8 +111,17 @@ def deliver_notices(occurrences) -> None:
         if subject is None or kind is None:
             continue
         people = details["to"] if details["to"] is not None else kind.audience(subject, details)
+        if details.get("once"):
+            people = set(people) - _already_told(kind, subject)
         deliver(kind, subject, set(people), details.get("actor"), detail=details.get("detail", ""),
                 note=details.get("note", ""))
+
+
+def _already_told(kind: notices.Kind, subject) -> set[int]:
+    """Who already has a notification of this kind about this subject."""
+    return set(db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == kind.name, Notification.subject_type == type(subject).__name__,
+        Notification.subject_id == subject.id)))
 
 
 def _guard_columns(kind: notices.Kind, subject) -> dict:
@@ -252,7 +261,7 @@ def preferences(user) -> dict[str, str]:
 
 def set_preferences(user, choices: dict[str, str]) -> None:
     """Save the member's channel for each kind named (every kind and channel known, or nothing changes)."""
-    if not set(choices) <= set(notices.KINDS) or not set(choices.values()) <= set(notices.CHANNELS):
+    if not all(kind in notices.KINDS and channel in notices.KINDS[kind].channels for kind, channel in choices.items()):
         raise DomainError(_l("Choose one of the offered ways for each kind of notification."))
     db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id,
                                                             NotificationPreference.kind.in_(list(choices))))
@@ -268,11 +277,12 @@ def _channels(people: set[int], kind: notices.Kind) -> dict[int, str]:
     return {user_id: chosen.get(user_id, kind.default) for user_id in people}
 
 
-def kinds_by_group() -> list[tuple[str, list[notices.Kind]]]:
-    """The declared kinds in their settings page sections, in the order they were declared."""
+def kinds_by_group(user) -> list[tuple[str, list[notices.Kind]]]:
+    """The kinds offered to the member, in their settings page sections, in the order they were declared."""
     groups: dict[str, list[notices.Kind]] = {}
     for kind in notices.KINDS.values():
-        groups.setdefault(str(kind.group), []).append(kind)
+        if kind.offered_to is None or kind.offered_to(user):
+            groups.setdefault(str(kind.group), []).append(kind)
     return list(groups.items())
 
 
@@ -296,7 +306,10 @@ def sentence(kind_name: str, who: str, title: str, detail: str = "") -> str:
     kind = notices.KINDS.get(kind_name)
     if kind is None:
         return title
-    return str(kind.text) % {"who": who, "title": title, "detail": str(kind.details.get(detail, detail))}
+    values = {"who": who, "title": title}
+    label = kind.details.get(detail)  # a declared label may name the others ("suspended until %(title)s")
+    values["detail"] = str(label) % values if label is not None else detail
+    return str(kind.text) % values
 
 
 def describe(notification: Notification) -> str:
@@ -338,15 +351,15 @@ def digest_batches(channel: str = "daily") -> list[tuple[User, list[Notification
     return batches
 
 
-def _email(user, subject: str, template: str, stops: tuple, **context) -> None:
+def email_member(user, subject: str, template: str, stops: tuple, **context) -> None:
     """Queue an email to the member, in their language, with its text and HTML parts and a one-click unsubscribe
     (RFC 8058) of what `stops` names (a channel, and a kind)."""
     with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]), \
             current_app.test_request_context("/"):
         unsubscribe = unsubscribe_link(user, *stops)
         context.update(user=user, site=current_app.config["SITE_URL"].rstrip("/"), unsubscribe=unsubscribe)
-        text = render_template(f"notifications/{template}.txt", **context)
-        html = render_template(f"notifications/{template}.html", **context)
+        text = render_template(f"{template}.txt", **context)
+        html = render_template(f"{template}.html", **context)
         subject = str(subject)
     mail.queue(user.email, subject, text, {"List-Unsubscribe": f"<{unsubscribe}>",
                                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}, html)
@@ -355,7 +368,7 @@ def _email(user, subject: str, template: str, stops: tuple, **context) -> None:
 def send_digest(user, items: list[Notification], channel: str) -> None:
     """Queue the member's daily or weekly digest of these notifications, and remember they were emailed."""
     subject = _l("CrowdSpirit: your weekly digest") if channel == "weekly" else _l("CrowdSpirit: your daily digest")
-    _email(user, subject, "digest", (channel,), items=items, weekly=channel == "weekly")
+    email_member(user, subject, "notifications/digest", (channel,), items=items, weekly=channel == "weekly")
     mark_emailed(items)
 
 
@@ -363,7 +376,7 @@ def _email_at_once(user, notification: Notification) -> None:
     """Queue the email of one notification the member wants at once (sent after the delivery commits)."""
     with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _l("CrowdSpirit: %(what)s", what=_short(describe(notification)))
-    _email(user, subject, "at_once", ("now", notification.kind), item=notification)
+    email_member(user, subject, "notifications/at_once", ("now", notification.kind), item=notification)
     notification.emailed_at = utcnow()
 
 
@@ -372,8 +385,8 @@ def _short(text: str, length: int = 120) -> str:
 
 
 def unsubscribe_link(user, channel: str, kind: str | None = None) -> str:
-    """The signed address that stops a digest, or one kind's emails at once, for the member in one click (RFC 8058),
-    without signing in."""
+    """The signed address that stops a digest, or one kind's emails, for the member in one click (RFC 8058), without
+    signing in."""
     return links.make("unsubscribe", "notifications.unsubscribe", [user.id, channel] + ([kind] if kind else []))
 
 
@@ -382,19 +395,21 @@ def read_unsubscribe(token: str) -> tuple[User, str, str | None]:
     damaged or expired one."""
     payload = links.read("unsubscribe", token, max_age=UNSUBSCRIBE_DAYS * 86400) or []
     digest = len(payload) == 2 and payload[1] in ("daily", "weekly")
-    at_once = len(payload) == 3 and payload[1] == "now" and payload[2] in notices.KINDS
-    user = db.session.get(User, payload[0]) if digest or at_once else None
+    one_kind = len(payload) == 3 and payload[1] in ("now", "daily", "weekly") and payload[2] in notices.KINDS
+    user = db.session.get(User, payload[0]) if digest or one_kind else None
     if user is None or user.deleted_at is not None:
         raise links.refuse("unsubscribe", "bad token", _l("This unsubscribe link is not valid (or too old): change "
                                                            "what you receive in your notification settings."),
                            record=False)
-    return user, payload[1], payload[2] if at_once else None
+    return user, payload[1], payload[2] if one_kind else None
 
 
 def unsubscribe(user, channel: str, kind: str | None = None) -> None:
-    """Stop a digest (every kind it carried stays in the app only), or one kind's emails at once."""
+    """Stop a digest (every kind it carried stays in the app only), or one kind's emails (in the app only, or not
+    at all for a kind that is only emailed)."""
     chosen = preferences(user)
-    set_preferences(user, {name: "app" for name, way in chosen.items() if way == channel and kind in (None, name)})
+    set_preferences(user, {name: "app" if "app" in notices.KINDS[name].channels else "off"
+                           for name, way in chosen.items() if way == channel and kind in (None, name)})
 
 
 def mark_emailed(items: list[Notification]) -> None:

@@ -55,7 +55,7 @@ def settings():
         flash(_("Your notification settings are saved."), "success")
         return redirect_to(url_for("notifications.settings"))
     return render("notifications/settings.html", chosen=services.preferences(current_user),
-                  groups=services.kinds_by_group(), channels=notices.CHANNELS)
+                  groups=services.kinds_by_group(current_user))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

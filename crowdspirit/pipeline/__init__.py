@@ -9,12 +9,14 @@ def init_app(app: Flask) -> None:
     """Register the pipeline's access rules, notices, panels, stage labels for templates, the project cards' idea
     count and its pages."""
     from ..accounts import archive
+    from ..commands import crowdspirit_cli
     from ..projects import services as projects
-    from . import indexing, kinds, panels, rules, services, views
+    from . import commands, indexing, kinds, panels, rules, services, views
     from .models import Idea, Stage, Vote
 
     rules.register()
     kinds.register()
+    crowdspirit_cli.add_command(commands.remind_sponsors)
     indexing.register()
     panels.register()
     archive.register("ideas", lambda user: archive.rows_of(Idea, Idea.author_id == user.id))

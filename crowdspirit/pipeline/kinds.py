@@ -1,5 +1,5 @@
-"""The pipeline's notices for those who decide: an idea reached its vote threshold (ideas' stage moves are told to
-their authors, voters and followers by the notifications domain)."""
+"""The pipeline's notices for those who decide: an idea reached its vote threshold, a veto window closes within a
+day (ideas' stage moves are told to their authors, voters and followers by the notifications domain)."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -17,3 +17,7 @@ def register() -> None:
     notices.declare("idea.threshold", label=_l("Ideas that reached their vote threshold, for those who decide"),
                     group=_l("Decisions waiting"), default="daily",
                     text=_l("“%(title)s” reached its vote threshold: %(detail)s"), view="idea.view", details=DECISIONS)
+    notices.declare("idea.veto_closing", label=_l("Veto windows closing within a day"),
+                    group=_l("Decisions waiting"), default="now", view="idea.veto",
+                    text=_l("The crowd promoted “%(title)s”: your veto window closes within a day"))
+

@@ -352,7 +352,7 @@ def _tell_deciders(idea: Idea) -> None:
     """Tell those who decide (in the vote's transaction) that the idea has just reached its vote threshold."""
     people = deciders(idea.project)
     if people:
-        notices.tell("idea.threshold", idea, to=people, detail=idea.project.promotion_decider)
+        notices.tell("idea.threshold", idea, to=people, detail=idea.project.promotion_decider, once=True)
 
 
 def withdraw_vote(idea: Idea, user) -> int:
@@ -458,6 +458,20 @@ def veto_open_until(idea: Idea):
     """The veto deadline while it is still ahead (None once passed, or when no veto applies)."""
     deadline = veto_deadline(idea)
     return deadline if deadline is not None and deadline > utcnow() else None
+
+
+def remind_vetoes(now=None) -> int:
+    """Tell the sponsor's team of each idea whose veto window closes within a day, once per idea (run it at least
+    hourly); returns how many ideas were reminded of."""
+    now = now or utcnow()
+    candidates = db.session.scalars(select(Idea).join(Project, Project.id == Idea.project_id).where(
+        Idea.stage == Stage.SPEC, Project.promotion_decider == PromotionDecider.VETO)).all()
+    closing = [idea for idea in candidates
+               if (deadline := veto_deadline(idea)) is not None and now < deadline <= now + timedelta(days=1)]
+    for idea in closing:
+        notices.tell("idea.veto_closing", idea, to=projects.sponsor_team_ids(idea.project), once=True)
+    db.session.commit()
+    return len(closing)
 
 
 def veto(idea: Idea, sponsor, reason: str) -> Idea:
