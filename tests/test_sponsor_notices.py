@@ -96,7 +96,7 @@ def test_the_weekly_summary_reaches_the_sponsors_in_their_language(app, client, 
     assert f"/organisations/{org.slug}/dashboard" in english
     assert "Ideas proposed: 1" in mails[owner.email].get_body(("html",)).get_content()
     french = mails[sponsor.email].get_body(("plain",)).get_content()
-    assert "Idées proposées : 1" in french and "Bonjour Sam Sponsor" in french
+    assert "Idées proposées\u00a0: 1" in french and "Bonjour Sam Sponsor" in french
     link = re.fullmatch(r"<([^>]+)>", mails[sponsor.email]["List-Unsubscribe"])[1]
     assert client.post(urlsplit(link).path).status_code == 200
     assert db.session.scalar(select(NotificationPreference.channel).where(
