@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := crowdspirit/translations
 export FLASK_APP := wsgi
 
-.PHONY: run serve-prod test lint translations extract-messages bench bench-live bench-search bench-backup bench-load journeys clean
+.PHONY: run serve-prod test lint translations extract-messages bench bench-live bench-search bench-backup bench-load bench-notify journeys clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ bench-backup: translations
 
 bench-load: translations
 	$(BIN)/python bench/load_bench.py
+
+bench-notify: translations
+	$(BIN)/python bench/notify_bench.py
 
 clean:
 	rm -rf $(VENV) instance/crowdspirit.db* .pytest_cache
