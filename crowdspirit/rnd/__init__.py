@@ -6,9 +6,13 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 
 def init_app(app: Flask) -> None:
-    """Register partner R&D's access rules, its panels on the idea and project pages, and its pages."""
-    from . import panels, rules, views
+    """Register partner R&D's access rules, its notices, its panels on the idea and project pages, its pages and its
+    remind-milestones command."""
+    from ..commands import crowdspirit_cli
+    from . import commands, kinds, panels, rules, views
 
     rules.register()
+    kinds.register()
     panels.register()
     app.register_blueprint(views.bp)
+    crowdspirit_cli.add_command(commands.remind_milestones)

@@ -9,6 +9,7 @@ from .. import access
 from ..access import OrganisationActor, Rule, author, fact
 from ..extensions import db
 from ..pipeline.models import Idea
+from ..pipeline.rules import idea_visible
 from ..projects.models import Project
 from ..projects.rules import member_manager, nda_cleared
 from ..visibility import WORKSPACE
@@ -69,6 +70,16 @@ def interest_party(user, interest) -> bool:
     return partner_team(user, interest) or chooser(user, interest)
 
 
+def told_of_interest(user, interest) -> bool:
+    """Who hears what became of an offer: its parties, while they may see its idea (its title is in the notice)."""
+    return interest_party(user, interest) and idea_visible(user, interest.idea)
+
+
+def milestone_participant(user, milestone) -> bool:
+    """A milestone is known to the participants of its workspace."""
+    return participant(user, milestone.partnership)
+
+
 def selected_sponsor(user, idea) -> bool:
     """The team of the sponsor selected for the idea (or accepting, in the transaction that moves it)."""
     return user.organisation_id is not None and db.session.scalar(select(Interest.id).where(
@@ -94,6 +105,7 @@ RULES = {
     "idea.partners": Rule(offer_reader, _l(
         "Offers of partnership are seen by sponsors, the idea's author and the project's owner and moderators.")),
     "interest.view": Rule(interest_party),
+    "interest.notice": Rule(told_of_interest, reads=True),
     "interest.select": Rule(chooser, CHOOSERS_ONLY),
     "interest.respond": Rule(partner_team, _l("Only the sponsor that expressed this interest can answer for it.")),
     "rnd.scout": Rule(sponsor, _l("The scouting board is for sponsors' R&D teams."), reads=True),
@@ -102,6 +114,7 @@ RULES = {
     "workspace.work": Rule(participant, _l("Only the workspace's participants work in it.")),
     "workspace.invite": Rule(partner_team, _l("Only the partner's team invites contributors into the workspace.")),
     "workspace.publish": Rule(partner_team, _l("Only the partner's team publishes status updates.")),
+    "milestone.view": Rule(milestone_participant),
     "attachment.rnd.view": Rule(workspace_file_visible),
 }
 

@@ -2,14 +2,14 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access
+from .. import access, clock, notices
 from ..access import can, fact, forget_facts, require, visible
 from ..accounts.models import User
 from ..attachments import services as attachments
@@ -18,8 +18,10 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..forum import services as forum
+from ..notifications.models import Notification
 from ..pipeline import services as pipeline
 from ..pipeline.models import Idea, Stage, Tag
+from ..projects.services import manager_ids
 from ..specs.models import Amendment, SpecRevision
 from ..specs.services import readiness_of
 from .models import (
@@ -38,6 +40,8 @@ from .models import (
 BOARD_LIMIT = 500  # spec-stage ideas considered by one scouting board view
 BOARD_SORTS = ("votes", "newest", "readiness")
 OPEN = (InterestStatus.PENDING, InterestStatus.SELECTED)
+#: a milestone's participants are told this many days before it is due (or later, while it is still ahead)
+MILESTONE_NOTICE_DAYS = 2
 
 
 # --- Scouting board ------------------------------------------------------------------------------
@@ -120,8 +124,20 @@ def express_interest(idea: Idea, user, pitch: str, terms: str, reward_pool_cents
     interest.status, interest.created_at, interest.decided_by_id, interest.decided_at = (
         InterestStatus.PENDING, utcnow(), None, None)
     audit.record(idea.project_id, user, "rnd.interest", f"idea #{idea.id}", user.organisation.name)
+    db.session.flush()  # the notice names the interest by its key
+    notices.tell("rnd.offer", interest, to=choosers(idea), actor=user, note=interest.pitch)
     db.session.commit()
     return interest
+
+
+def choosers(idea: Idea) -> set[int]:
+    """The ids of those who choose the idea's R&D partner: its author and its project's owner and moderators."""
+    return {idea.author_id, *manager_ids(idea.project)}
+
+
+def team(organisation_id: int) -> set[int]:
+    """The ids of an organisation's members (a sponsor's team)."""
+    return set(db.session.scalars(select(User.id).where(User.organisation_id == organisation_id)))
 
 
 def interests(idea: Idea, user) -> list[Interest]:
@@ -157,6 +173,7 @@ def select_interest(interest: Interest, user) -> None:
             _l("This offer is no longer open."))
     audit.record(interest.idea.project_id, user, "rnd.selected", f"idea #{interest.idea_id}",
                  interest.organisation.name)
+    notices.tell("rnd.selected", interest, to=team(interest.organisation_id), actor=user)
     db.session.commit()
 
 
@@ -207,6 +224,7 @@ def accept(interest: Interest, user, message: str = "") -> Partnership:
         db.session.execute(update(Interest).where(Interest.idea_id == idea.id, Interest.id != interest.id,
                                                   Interest.status.in_(OPEN))
                            .values(status=InterestStatus.DECLINED, decided_at=utcnow()))
+        notices.tell("rnd.accepted", interest, to=choosers(idea), actor=user, note=message)
         pipeline.transition(idea, Stage.PARTNER_RND, user, message or str(_l("Partnership accepted.")),
                             interest.organisation, direct=False)
     except DomainError:
@@ -264,6 +282,8 @@ def invite(partnership: Partnership, inviter, email_or_name: str) -> WorkspaceMe
     audit.record(partnership.idea.project_id, inviter, "rnd.invited", f"idea #{partnership.idea_id}",
                  user.display_name)
     access.changed(partnership.idea.project_id, "rnd.invited")
+    db.session.flush()  # the notice names the invitation by its key
+    notices.tell("rnd.invited", member, to=[user.id], actor=inviter)
     db.session.commit()
     return member
 
@@ -299,6 +319,22 @@ def add_milestone(partnership: Partnership, title: str, owner_id: int | None, du
     db.session.add(milestone)
     db.session.commit()
     return milestone
+
+
+def remind_due_milestones() -> int:
+    """Tell the participants of each open milestone due within MILESTONE_NOTICE_DAYS, once per milestone (run
+    daily); returns how many milestones were told of."""
+    today = clock.now().date()
+    told = select(Notification.subject_id).where(Notification.kind == "rnd.milestone",
+                                                 Notification.subject_type == Milestone.__name__)
+    due = db.session.scalars(select(Milestone).where(
+        Milestone.done_at.is_(None), Milestone.due_on.between(today, today + timedelta(days=MILESTONE_NOTICE_DAYS)),
+        Milestone.id.not_in(told)).order_by(Milestone.id)).all()
+    for milestone in due:
+        notices.tell("rnd.milestone", milestone,
+                     to=[p.user.id for p in participants(milestone.partnership) if p.cleared])
+    db.session.commit()
+    return len(due)
 
 
 def load_milestone(milestone_id: int, user) -> Milestone:

@@ -73,6 +73,11 @@ class Amendment(db.Model):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
+    @property
+    def protection_parent(self) -> Idea:
+        """The idea whose spec the amendment changes: who may see the spec may see its amendments."""
+        return self.idea
+
 
 class SpecApproval(db.Model):
     """A project member approves one revision of the spec as ready for partner R&D."""

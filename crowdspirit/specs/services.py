@@ -9,11 +9,13 @@ from markupsafe import Markup
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import notices
 from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea, Stage
+from ..projects.services import manager_ids, sponsor_team_ids
 from ..signals import amendment_accepted
 from ..text import rendered_diff
 from .models import SECTIONS, Amendment, FeatureRating, SpecApproval, SpecRevision
@@ -137,8 +139,15 @@ def propose_amendment(idea: Idea, author, section: str, text: str, reason: str) 
     amendment = Amendment(idea_id=idea.id, author_id=author.id, section=section, text=text,
                           reason=reason.strip()[:500], base_number=current.number)
     db.session.add(amendment)
+    db.session.flush()  # the notice names the amendment by its key
+    notices.tell("amendment.proposed", amendment, to=editors(idea), actor=author, detail=section, note=amendment.reason)
     db.session.commit()
     return amendment
+
+
+def editors(idea: Idea) -> set[int]:
+    """The ids of the spec's editors: the idea's author, the project's owner and moderators, the sponsor's team."""
+    return {idea.author_id, *manager_ids(idea.project), *sponsor_team_ids(idea.project)}
 
 
 def amendments(idea: Idea) -> list[Amendment]:
@@ -163,6 +172,8 @@ def decide_amendment(idea: Idea, amendment: Amendment, editor, accept: bool, rea
         raise DomainError(_l("Say why you reject it: its author will read your reason."))
     amendment.status = "accepted" if accept else "rejected"
     amendment.decided_by_id, amendment.decision_reason, amendment.decided_at = editor.id, reason.strip()[:500], utcnow()
+    notices.tell("amendment.decided", amendment, to=[amendment.author_id], actor=editor, detail=amendment.status,
+                 note=amendment.decision_reason)
     if not accept:
         db.session.commit()
         return amendment
