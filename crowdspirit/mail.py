@@ -6,6 +6,7 @@ process; `inline`, right after the commit; `off`, `flask crowdspirit send-mail`)
 reached is tried again later, with back-off, and what still fails is kept, with its error, for administrators.
 """
 
+import email.policy
 import smtplib
 import threading
 from datetime import datetime, timedelta
@@ -22,6 +23,9 @@ from .commands import crowdspirit_cli
 from .database import after_commit, utcnow
 from .extensions import db
 
+#: headers are not folded below SMTP's 998 characters: folding loses a space in long non-ASCII subjects, and mail
+#: clients read a folded List-Unsubscribe address badly
+HEADERS = email.policy.default.clone(max_line_length=998)
 #: seconds to wait after each failed attempt; after the last one the message is left for an administrator
 BACKOFF = (60, 300, 1800, 7200, 21600)
 LEASE_SECONDS = 120
@@ -60,7 +64,7 @@ def send(to: str, subject: str, body: str, headers: dict | None = None, html: st
     """Send an email now (plain text, with an HTML alternative if given, and extra headers) with the backend
     MAIL_BACKEND names."""
     cfg = current_app.config
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADERS)
     message["From"], message["To"], message["Subject"] = cfg["MAIL_FROM"], to, subject
     for name, value in (headers or {}).items():
         message[name] = value

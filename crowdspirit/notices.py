@@ -49,6 +49,11 @@ class Kind:
     offered_to: Callable | None = None
 
 
+def sponsors(user) -> bool:
+    """`offered_to` for the kinds only a sponsor's team hears of."""
+    return user.organisation_id is not None
+
+
 #: name -> Kind, in the order the domains declared them
 KINDS: dict[str, Kind] = {}
 

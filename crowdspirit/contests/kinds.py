@@ -45,7 +45,7 @@ def register() -> None:
     notices.declare("contest.decide", label=_l("Decisions waiting in your organisation's contests"), default="now",
                     text=_l("The contest “%(title)s” waits for your decision: %(detail)s"), view="contest.manage",
                     details={"finalists": _l("choose the finalists"), "winner": _l("pick the winner")},
-                    **of_contest)
+                    offered_to=notices.sponsors, **of_contest)
     notices.declare("contest.shortlisted", label=_l("Your entries chosen as finalists"), default="now",
                     text=_l("Your entry is a finalist of the contest “%(title)s”"), **of_entry)
     notices.declare("contest.adjust", label=_l("Changes the sponsor asks of your finalist entries"), default="now",

@@ -67,7 +67,7 @@ def register() -> None:
     """Declare the summary as a kind of notice its readers choose to get weekly or not at all."""
     notices.declare(KIND, label=_l("A weekly summary of your organisation's projects"), group=_l("Sponsors"),
                     text=_l("The week of %(title)s"), default="weekly", channels=("weekly", "off"),
-                    offered_to=lambda user: user.organisation_id is not None)
+                    offered_to=notices.sponsors)
 
 
 @click.command("send-sponsor-summaries")

@@ -18,6 +18,6 @@ def register() -> None:
                     group=_l("Decisions waiting"), default="daily",
                     text=_l("“%(title)s” reached its vote threshold: %(detail)s"), view="idea.view", details=DECISIONS)
     notices.declare("idea.veto_closing", label=_l("Veto windows closing within a day"),
-                    group=_l("Decisions waiting"), default="now", view="idea.veto",
+                    group=_l("Decisions waiting"), default="now", view="idea.veto", offered_to=notices.sponsors,
                     text=_l("The crowd promoted “%(title)s”: your veto window closes within a day"))
 

@@ -46,7 +46,8 @@ def register() -> None:
     notices.declare("rnd.offer", label=_l("Offers of partnership on the ideas whose partner you choose"),
                     default="now", text=_l("%(who)s offered a partnership on “%(title)s”"), **offer)
     notices.declare("rnd.selected", label=_l("Your organisation's offers that were selected"), default="now",
-                    text=_l("%(who)s chose your organisation's offer on “%(title)s”: accept or decline it"), **offer)
+                    text=_l("%(who)s chose your organisation's offer on “%(title)s”: accept or decline it"),
+                    offered_to=notices.sponsors, **offer)
     notices.declare("rnd.accepted", label=_l("Partnerships accepted on the ideas whose partner you choose"),
                     default="daily", text=_l("%(who)s accepted the partnership on “%(title)s”: it moves to partner "
                                              "R&D"), **offer)
