@@ -410,6 +410,9 @@ RULES = {
     "forum.new_thread": Rule(get(lambda w: "/forum/new"), login=True, visibility="none"),
     "notifications.index": Rule(get(lambda w: "/notifications"), login=True, visibility="none"),
     "notifications.mark_read": Rule(post(lambda w: "/notifications/read"), ok=303, login=True, visibility="none"),
+    # reads only the member's own notifications about the object named, whatever it is
+    "notifications.read_about": Rule(post(lambda w: "/notifications/read/Idea/1"), ok=204, login=True,
+                                     visibility="none"),
     "notifications.settings": Rule(get(lambda w: "/settings/notifications"), login=True, visibility="none"),
     # a signed link from a digest: it names its member, whoever opens it (looking changes nothing)
     "notifications.unsubscribe": Rule(get(lambda w: "/unsubscribe/" + w.unsubscribe_token), visibility="list"),

@@ -130,3 +130,18 @@ def test_the_digest_tells_of_moves_with_a_link_to_the_idea(app, tmp_path, client
     text = texts[people["author"].email]
     assert "“Solar lamp” moved to the stage Archived" in text and f"/ideas/{idea.id}" in text
     assert "Vetoed by the sponsor: Too close to our patent" in text
+
+
+def test_opening_the_idea_reads_its_notifications(client, login_as, vetoed):
+    """The idea's page, once shown, posts the mark that reads the voter's notifications about the idea (a GET writes
+    nothing); then the page carries no mark any more, and another member's notifications stay unread."""
+    idea, people = vetoed
+    voter, other = people["voters"]
+    login_as(voter)
+    page = client.get(f"/ideas/{idea.id}").text
+    mark = re.search(r'hx-post="(/notifications/read/Idea/\d+)" hx-trigger="load"', page)[1]  # a GET writes nothing:
+    assert _page(client, login_as, voter).count('<span class="badge unread-mark">Unread</span>') == 2
+    assert client.post(mark).status_code == 204
+    assert '<span class="badge unread-mark">Unread</span>' not in client.get("/notifications").text
+    assert "/notifications/read/Idea/" not in client.get(f"/ideas/{idea.id}").text
+    assert _page(client, login_as, other).count('<span class="badge unread-mark">Unread</span>') == 2

@@ -242,6 +242,30 @@ def mark_thread_read(thread, user, post_id: int, **_extra) -> None:
         _forget_unread(user.id)
 
 
+def unread_about(user, subject) -> bool:
+    """Has the member unread notifications about this object (its page then marks them read)? Free while they have
+    none unread (the stamps read with the member); else the objects they are about are read once, and remembered
+    while the member's unread notifications stay the same."""
+    count = stamps.value("unread-count", user.id) if user.is_authenticated else 0
+    if not count:
+        return False
+    unread = select(Notification.subject_type, Notification.subject_id).where(Notification.user_id == user.id,
+                                                                               Notification.read_at.is_(None))
+    subjects = remembered(("unread-about", user.id, stamps.value("unread-newest", user.id), count),
+                          lambda: frozenset(db.session.execute(unread).all()))
+    return (type(subject).__name__, subject.id) in subjects
+
+
+def mark_read_about(user, subject_type: str, subject_id: int) -> None:
+    """The member opened an object's page: the notifications about it are read."""
+    read = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None), Notification.subject_type == subject_type,
+        Notification.subject_id == subject_id).values(read_at=utcnow())).rowcount
+    if read:
+        _forget_unread(user.id)
+    db.session.commit()
+
+
 def mark_all_read(user) -> None:
     """Mark every notification of the user as read."""
     db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -44,6 +44,14 @@ def mark_read():
     return redirect_to(url_for("notifications.index"))
 
 
+@bp.post("/notifications/read/<subject_type>/<int:subject_id>")
+@login_required
+def read_about(subject_type: str, subject_id: int):
+    """Mark your notifications about one object read (its page says so once it shows it: no GET writes)."""
+    services.mark_read_about(current_user, subject_type, subject_id)
+    return "", 204
+
+
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @login_required
 def settings():
