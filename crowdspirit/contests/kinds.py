@@ -19,11 +19,16 @@ def _entry_page(entry) -> str:
     return url_for("contests.entry", entry_id=entry.id)
 
 
+def _paying_contest(line) -> Contest | None:
+    """The contest whose money a payout line moved (None once deleted)."""
+    return db.session.get(Contest, line.transaction.source_id)
+
+
 def _booked(line) -> str:
     """A payout line as its payee reads it: the amount, in their language, and the contest that paid it (while it
     exists)."""
     amount = format_money(line.amount_cents, line.currency)
-    contest = db.session.get(Contest, line.transaction.source_id)
+    contest = _paying_contest(line)
     return _("%(amount)s from “%(contest)s”", amount=amount, contest=contest.title) if contest else amount
 
 
@@ -61,7 +66,9 @@ def register() -> None:
                     link=lambda contest: url_for("contests.transfer", contest_id=contest.id))
     notices.declare("contest.payout", label=_l("Payouts booked to you: bonuses, pool shares, prizes"),
                     default="now", text=_l("%(detail)s, %(title)s, is booked to your payouts"), group=group,
-                    view="payouts.view", guard=lambda line: None, title=_booked,
+                    view="payouts.view", title=_booked,
+                    # readable while the contest's project is (it names the contest), else the payee's own
+                    guard=lambda line: contest.project if (contest := _paying_contest(line)) else None,
                     link=lambda line: url_for("ledger.payouts"),
                     details={"contest.bonuses": _l("Your finalist's bonus"),
                              "contest.pool": _l("Your share of the participation pool"),
