@@ -1,4 +1,5 @@
-"""The forum's notices: moderators' decisions about a post, and sanctions of a member (told why and until when)."""
+"""The forum's notices: moderators' decisions about a post, sanctions of a member (told why and until when), and
+moderators' warnings (to acknowledge)."""
 
 from flask import url_for
 from flask_babel import format_datetime
@@ -12,7 +13,7 @@ def _suspension_end(user) -> str:
 
 
 def register() -> None:
-    """Declare the moderation and sanction notices."""
+    """Declare the moderation, sanction and warning notices."""
     moderation = _l("Moderation")
     notices.declare("moderation", label=_l("Moderators' decisions about your messages"), group=moderation,
                     text=_l("A moderator acted on your post in “%(title)s”: %(detail)s"), view="post.view",
@@ -27,3 +28,7 @@ def register() -> None:
                                            "part."),
                              "ban": _l("Your account is banned: you can no longer take part."),
                              "lift": _l("Your account's suspension or ban is lifted: welcome back.")})
+    notices.declare("moderation.warning", label=_l("Warnings from moderators"), group=moderation, default="now",
+                    text=_l("A moderator sent you a warning (“%(title)s”): read it and acknowledge it."),
+                    guard=lambda warning: None, title=lambda warning: warning.reason, reaches_sanctioned=True,
+                    link=lambda warning: url_for("console.warning", warning_id=warning.id))

@@ -180,3 +180,23 @@ class Appeal(db.Model):
     decided_at: Mapped[datetime | None]
 
     post: Mapped[Post] = relationship()
+
+
+class MemberWarning(db.Model):
+    """A moderator's private, recorded warning to a member (short of a sanction), which the member acknowledges."""
+
+    __tablename__ = "member_warnings"
+    __table_args__ = (Index("ix_member_warnings_user_pending", "user_id", "acknowledged_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: the rule broken, in a line (also the log's details and the notice's title)
+    reason: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: set once the member has read it (until then a banner on every page leads them to it)
+    acknowledged_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])

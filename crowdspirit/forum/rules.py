@@ -1,18 +1,19 @@
 """The forum's part of the access policy: a thread follows its idea, its project's open idea stage or its R&D
 workspace, and its posts follow it; who moderates, flags, posts at once and announces."""
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from flask_login import current_user
+from sqlalchemy import exists, func, or_, select
 
-from .. import access
-from ..access import Rule, author, can, fact, sees, sees_sql, signed_in
+from .. import access, stamps
+from ..access import Rule, Standing, author, can, fact, sees, sees_sql, signed_in
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..pipeline.rules import PARTICIPATION, idea_visible
 from ..projects.models import Project
 from ..projects.rules import manager, member_manager
-from .models import Post, Thread
+from .models import MemberWarning, Post, Thread
 
 
 def thread_of(obj) -> Thread:
@@ -122,3 +123,60 @@ def register() -> None:
     discussion as a way of taking part in it."""
     access.register(rules=RULES, views={Thread: "thread.view", Post: "post.view"}, filters={Thread: visible_threads})
     PARTICIPATION.append(posted_in_discussion)
+
+
+# The moderation console: the platform's moderation log, the member directory and pages, and warnings.
+
+def _pending_warning(member_id: int):
+    """The id of the member's oldest unacknowledged warning, else NULL (a member's stamp, read with the others in the
+    sign-in loader's statement: a page costs no statement of its own for it)."""
+    return (select(func.min(MemberWarning.id))
+            .where(MemberWarning.user_id == member_id, MemberWarning.acknowledged_at.is_(None)).scalar_subquery())
+
+
+stamps.register("warning-pending", _pending_warning, per_member=True)
+
+
+def pending_warning(user) -> int | None:
+    """The id of the warning the member has yet to acknowledge (the oldest), or None."""
+    if isinstance(user, access.OrganisationActor) or not user.is_authenticated:
+        return None
+    return stamps.value("warning-pending", user.id)
+
+
+def warnings_acknowledged(user) -> bool:
+    """A member takes part once they acknowledged every warning a moderator sent them."""
+    return pending_warning(user) is None
+
+
+def warning_link() -> tuple:
+    """Where a member reads the warning they have yet to acknowledge."""
+    return url_for("console.warning", warning_id=pending_warning(current_user)), _l("Read the warning")
+
+
+def warned_member(user, warning) -> bool:
+    """Only the member a warning was sent to acknowledges it."""
+    return warning.user_id == user.id
+
+
+def warning_reader(user, warning) -> bool:
+    """A warning is private: its member and the platform's moderators read it."""
+    return user.is_authenticated and (warning.user_id == user.id or user.is_moderator)
+
+
+CONSOLE_RULES = {
+    "moderation.console": Rule(platform_moderator, _l("Only the platform's moderators use the moderation console."),
+                               reads=True),
+    "user.warn": Rule(sanctioner, _l("Only moderators warn members (and never themselves or an admin).")),
+    "warning.view": Rule(warning_reader),
+    "warning.acknowledge": Rule(warned_member, _l("Only the member who was warned acknowledges the warning."),
+                                reads=True),
+}
+WARNING_STANDING = Standing(warnings_acknowledged, _l(
+    "A moderator sent you a warning: read it and acknowledge it to go on posting, voting and proposing."), warning_link)
+
+
+def register_console() -> None:
+    """Register the console's rules, the warnings' view rule, and acknowledging one's warnings as a standing."""
+    access.register(rules=CONSOLE_RULES, views={MemberWarning: "warning.view"},
+                    standings={"warning": WARNING_STANDING})
