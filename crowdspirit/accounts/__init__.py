@@ -1,5 +1,5 @@
-"""Accounts: users and organisations (sponsors), sign-up and sign-in with lockout, passwords and their reset,
-profiles."""
+"""Accounts: users and organisations (sponsors) with their public page and team, sign-up and sign-in with lockout,
+passwords and their reset, profiles."""
 
 from flask import Flask
 
@@ -12,7 +12,18 @@ def init_app(app: Flask) -> None:
     from ..commands import crowdspirit_cli
     from ..extensions import login_manager
     from ..signals import data_archive_requested
-    from . import archive, charter_views, commands, indexing, oidc_views, rules, sessions, settings_views, views  # noqa: F401
+    from . import (  # noqa: F401
+        archive,
+        charter_views,
+        commands,
+        indexing,
+        oidc_views,
+        organisation_views,
+        rules,
+        sessions,
+        settings_views,
+        views,
+    )
 
     rules.register()
     events.subscribe(data_archive_requested, archive.prepare)

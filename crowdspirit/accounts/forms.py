@@ -147,3 +147,12 @@ def organisation_sign_in_form(organisations) -> OrganisationSignInForm:
     form = OrganisationSignInForm(prefix="org")
     form.organisation.choices = [("", _l("(found from my email)")), *((o.slug, o.name) for o in organisations)]
     return form
+
+
+class TeamInviteForm(FlaskForm):
+    """An organisation's administrator invites someone to its team by email, with a role."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
+                       filters=[lambda value: value.strip() if value else value])
+    role = SelectField(_l("Role"), choices=[SelectChoice("member", _l("Member")), SelectChoice("viewer", _l("Viewer")),
+                                           SelectChoice("admin", _l("Administrator"))], default="member")

@@ -26,6 +26,14 @@ class ProfileKind(enum.StrEnum):
     EXPERT = "expert"
 
 
+class OrganisationRole(enum.StrEnum):
+    """What a member of an organisation's team may do for it (what each may do is written on the team page)."""
+
+    ADMIN = "admin"  # manages the team, its sign-in, and the organisation's projects and contests
+    MEMBER = "member"  # acts for the organisation: its dashboard, offers, contests
+    VIEWER = "viewer"  # reads the organisation's dashboard only
+
+
 class Organisation(db.Model):
     """A company or lab that sponsors projects and takes ideas into partner R&D."""
 
@@ -39,6 +47,26 @@ class Organisation(db.Model):
 
     members: Mapped[list["User"]] = relationship(back_populates="organisation")
     identity_provider: Mapped["IdentityProvider | None"] = relationship(back_populates="organisation")
+
+
+class OrganisationInvitation(db.Model):
+    """An invitation to join an organisation's team, emailed as a signed link (the row holds no secret: a copy of the
+    database accepts nothing); used once, or revoked."""
+
+    __tablename__ = "organisation_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    #: the invited address (normalised): only the account using it may accept
+    email: Mapped[str] = mapped_column(String(254))
+    #: the role on the team once accepted (OrganisationRole)
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    organisation: Mapped[Organisation] = relationship()
 
 
 class IdentityProvider(db.Model):
@@ -87,8 +115,9 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: a moderator's suspension: the member reads but may not take part until then
     suspended_until: Mapped[datetime | None]
-    #: may register the organisation's identity provider (set by an administrator)
-    is_org_admin: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: the member's role on their organisation's team (OrganisationRole; meaningless without organisation_id)
+    organisation_role: Mapped[str] = mapped_column(String(10), default=OrganisationRole.MEMBER,
+                                                   server_default=OrganisationRole.MEMBER.value)
     #: set when the member deleted their account: the row stays, emptied of everything personal, so that what they
     #: contributed is attributed to "a deleted member"
     deleted_at: Mapped[datetime | None]
@@ -136,6 +165,16 @@ class User(UserMixin, db.Model):
     def is_sponsor(self) -> bool:
         """True when the user acts for an organisation."""
         return self.organisation_id is not None
+
+    @property
+    def is_org_admin(self) -> bool:
+        """True for an administrator of their organisation's team."""
+        return self.organisation_id is not None and self.organisation_role == OrganisationRole.ADMIN
+
+    @is_org_admin.setter
+    def is_org_admin(self, admin: bool) -> None:
+        """Make the member an administrator of their organisation's team, or an ordinary member of it."""
+        self.organisation_role = OrganisationRole.ADMIN if admin else OrganisationRole.MEMBER
 
     @property
     def skill_list(self) -> list[str]:

@@ -31,7 +31,7 @@ from ..database import utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..signals import account_audit
-from . import services
+from . import organisations, services
 from .models import IdentityProvider, Organisation, ProfileKind, User
 
 #: seconds a provider has to answer a discovery, keys or token request
@@ -167,7 +167,7 @@ def refuse(organisation_id, why: str, message, demote: User | None = None, statu
     """The error to raise for a refused sign-in: an audit line (what and why, never a token) and, when the refusal
     proves that the provider stopped vouching for a team member, their leaving the team, in one commit."""
     if demote is not None and demote.organisation_id == organisation_id:
-        leave_team(demote)
+        organisations.leave_team(demote)
         why += f"; user #{demote.id} left the team"
     account_audit.send(None, action="oidc.refused", target=f"organisation #{organisation_id}", details=why)
     db.session.commit()
@@ -177,12 +177,6 @@ def refuse(organisation_id, why: str, message, demote: User | None = None, statu
 def _back_to_sign_in() -> tuple:
     """The remedy shown with a refusal: the way back to the sign-in page."""
     return url_for("accounts.login"), _l("Back to sign in")
-
-
-def leave_team(user: User) -> None:
-    """Take the member off their organisation's team (in the current transaction)."""
-    user.organisation_id, user.is_org_admin = None, False
-    access.changed(None, "team.left")
 
 
 def finish(arguments: dict, signed_in: User | None) -> tuple[User, str]:

@@ -1,5 +1,6 @@
-"""Accounts' part of the access policy: an organisation's team and its identity provider, and the standing a member
-needs before taking part (a confirmed address, the charter in force accepted)."""
+"""Accounts' part of the access policy: an organisation's team (its roles: admins manage it and its sign-in, every
+member and viewer reads its dashboard and team) and its identity provider, and the standing a member needs before
+taking part (a confirmed address, the charter in force accepted)."""
 
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -9,17 +10,17 @@ from .. import access, stamps
 from ..access import Rule, Standing
 from ..extensions import db
 from ..requestcache import per_request
-from .models import CharterAcceptance, CharterVersion, Organisation
+from .models import CharterAcceptance, CharterVersion, Organisation, OrganisationRole
 
 
 def organisation_member(user, organisation) -> bool:
-    """A member of the organisation: its team reads its sponsor dashboard."""
+    """On the organisation's team, whatever their role: reads its sponsor dashboard and its team."""
     return user.organisation_id is not None and user.organisation_id == organisation.id
 
 
 def organisation_admin(user, organisation) -> bool:
-    """An administrator of the organisation (named by a platform administrator): registers its identity provider."""
-    return user.is_org_admin and organisation_member(user, organisation)
+    """An administrator of the organisation's team: manages the team and registers its identity provider."""
+    return organisation_member(user, organisation) and user.organisation_role == OrganisationRole.ADMIN
 
 
 def email_confirmed(user) -> bool:
@@ -71,8 +72,13 @@ def resend_link() -> tuple:
 
 
 RULES = {
-    # organisations have no page of their own yet: knowing one is reading its dashboard
+    # an organisation's public page is anyone's (it has no rule); its dashboard and team are its team's (viewers
+    # too), and who is not on it is not told that they exist (404)
     "organisation.dashboard": Rule(organisation_member, reads=True),
+    "organisation.team": Rule(organisation_member, reads=True),
+    "organisation.leave": Rule(organisation_member),
+    "organisation.manage_team": Rule(organisation_admin, _l(
+        "Only your organisation's administrators invite people to its team, change roles and remove members.")),
     "organisation.identity_provider": Rule(organisation_admin, _l(
         "Only your organisation's administrators set up its sign-in.")),
 }

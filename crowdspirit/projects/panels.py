@@ -1,7 +1,14 @@
-"""What the projects domain shows on other pages: the invitations waiting for a member, on their own profile."""
+"""What the projects domain shows on other pages: the invitations waiting for a member, on their own profile, and
+an organisation's projects, on its page."""
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..access import visible
+from ..extensions import db
 from ..web import panels
 from . import services
+from .models import Project
 
 
 def profile_invitations(member, user) -> dict | None:
@@ -12,7 +19,18 @@ def profile_invitations(member, user) -> dict | None:
     return {"invitations": invitations} if invitations else None
 
 
+def organisation_projects(organisation, user) -> dict:
+    """On an organisation's page, the projects it sponsors that the reader may see, newest first."""
+    projects = db.session.scalars(visible(
+        select(Project).where(Project.organisation_id == organisation.id)
+        .options(joinedload(Project.owner), joinedload(Project.organisation)).order_by(Project.id.desc()), user)
+    ).unique().all()
+    return {"projects": projects, "counts": services.card_counts(user, [project.id for project in projects])}
+
+
 def register() -> None:
-    """Put the waiting invitations on the member's own profile."""
+    """Put the waiting invitations on the member's own profile, and its projects on an organisation's page."""
     panels.register("profile", panels.Panel("invitations", "projects/_profile_invitations.html", profile_invitations,
                                             "notice"))
+    panels.register("organisation", panels.Panel("projects", "projects/_organisation_projects.html",
+                                                 organisation_projects))
