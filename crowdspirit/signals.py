@@ -62,3 +62,6 @@ data_archive_requested = _signals.signal("data-archive-requested")
 #: a domain said that something happened that people should hear of (`notices.tell`); sender: the subject, with
 #: kind=the declared kind's name, to=[user ids] or None (the kind's audience), actor, detail and note
 notice_given = _signals.signal("notice-given")
+#: a moderator merged a duplicate idea into another idea of its project (its votes moved in the same transaction);
+#: sender: the duplicate Idea, with target=the Idea it was merged into and actor=the moderator
+idea_merged = _signals.signal("idea-merged")

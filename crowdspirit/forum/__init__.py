@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the forum's access rules, panels, pages, moderation (its console too) and live socket handlers."""
     from ..accounts import archive
     from ..signals import account_erasing
-    from . import console_views, erasure, events, indexing, kinds, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
+    from . import console_views, erasure, events, indexing, kinds, merging, moderation_views, panels, rules, views  # noqa: F401  (events: the socket handlers)
     from .models import Flag, MemberWarning, Post, ThreadRead
 
     app.jinja_env.filters["plain"] = plain_text  # a quoted post reads as text, its Markdown marks left out
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     kinds.register()
     indexing.register()
     panels.register()
+    merging.register()
     console_views.register_panels()
     account_erasing.connect(erasure.erase_member)
     archive.register("posts", lambda user: archive.rows_of(Post, Post.author_id == user.id))

@@ -12,11 +12,12 @@ def init_app(app: Flask) -> None:
     from .. import events
     from ..commands import crowdspirit_cli
     from ..signals import account_erasing, notice_given, post_published, stage_changed
-    from . import commands, kinds, panels, rules, services, views  # noqa: F401  (services: the signal listeners)
+    from . import commands, kinds, merging, panels, rules, services, views  # noqa: F401  (services: the signal listeners)
 
     kinds.register()
     rules.register()
     panels.register()
+    merging.register()
     account_erasing.connect(services.erase_member)
     events.subscribe(stage_changed, services.notify_stage_moves)
     events.subscribe(post_published, services.notify_new_posts)

@@ -1,4 +1,4 @@
-"""Forms to propose or edit an idea and to move it between stages."""
+"""Forms to propose or edit an idea, to move it between stages and to merge a duplicate into another idea."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -32,3 +32,10 @@ class TransitionForm(FlaskForm):
     """Confirm a stage change, with a reason."""
 
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
+class MergeForm(FlaskForm):
+    """Confirm the merge of a duplicate into another idea, saying why."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
+                           description=_l("Shown in the idea's history and in the notices the authors and voters get"))

@@ -14,8 +14,11 @@ from .models import Idea, StageTransition
 STAGE_ALIASES = {"rnd": "partner_rnd", "r&d": "partner_rnd", "voting": "vote", "specification": "spec"}
 
 
-def idea_document(idea: Idea) -> dict:
-    """An idea's document: title, summary and body, its tags, author, project and stage."""
+def idea_document(idea: Idea) -> dict | None:
+    """An idea's document: title, summary and body, its tags, author, project and stage (none for a duplicate merged
+    into another idea: its page leads to that one, which search finds)."""
+    if idea.merged_into_id is not None:
+        return None
     return document(f"idea:{idea.id}", access_key(idea), idea.title, f"{idea.summary}\n{idea.body}",
                     idea.created_at, idea.project_id, idea.stage, [t.name for t in idea.tags], idea.author_id, idea.id)
 

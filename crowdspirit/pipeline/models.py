@@ -69,6 +69,8 @@ class Idea(db.Model):
     rnd_started_at: Mapped[datetime | None]
     #: for archived ideas, the stage they left: its policy keeps governing who may see them
     archived_from: Mapped[str | None] = mapped_column(String(20))
+    #: for a duplicate merged by a moderator, the idea it was merged into (its page leads there; it is archived)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"), index=True)
 
     project: Mapped[Project] = relationship()
     author: Mapped[User] = relationship()

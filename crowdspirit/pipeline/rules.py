@@ -148,6 +148,7 @@ RULES = {
     "idea.veto": Rule(vetoer, _l("Only the sponsor may veto, and only in projects where the crowd decides under "
                                  "the sponsor's veto.")),
     "idea.archive": Rule(manager, _l("Only the project's managers can archive an idea.")),
+    "idea.merge": Rule(manager, _l("Only the project's managers can merge an idea into another.")),
 }
 
 

@@ -13,7 +13,7 @@ from flask_babel import format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, case, delete, func, literal, select, update
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import access, events, notices, stamps
 from ..access import can, require, sees, visible
@@ -124,22 +124,32 @@ def _voted_by(user):
             if user.is_authenticated else literal(False))
 
 
+#: what separates the items of one text column: an idea's tags in the list query, the credited authors' names on its
+#: page (no tag or name contains it)
+SEPARATOR = "\x1f"
+
+
 @cache
 def _idea_page_statement():
-    """load_idea_page's statement, built once: the idea "idea" and whether the user "voter" (None: a visitor) voted."""
+    """load_idea_page's statement, built once: the idea "idea", whether the user "voter" (None: a visitor) voted, and
+    the other authors of the duplicates merged into it."""
     voted = select(Vote.id).where(Vote.idea_id == Idea.id, Vote.user_id == bindparam("voter", type_=Integer)).exists()
-    return select(Idea, voted).where(Idea.id == bindparam("idea")).options(
+    duplicate = aliased(Idea)
+    credited = (select(func.aggregate_strings(User.display_name, SEPARATOR))
+                .join_from(duplicate, User, User.id == duplicate.author_id)
+                .where(duplicate.merged_into_id == Idea.id, duplicate.author_id != Idea.author_id).scalar_subquery())
+    return select(Idea, voted, credited).where(Idea.id == bindparam("idea")).options(
         joinedload(Idea.project), joinedload(Idea.author), selectinload(Idea.tags))
 
 
-def load_idea_page(idea_id: int, user) -> tuple[Idea, bool]:
-    """The idea as its page shows it (with its project and author) and whether the user voted for it in one
-    statement, its tags in a second (joined, SQLite would read every idea's tags), if the user may see it (see
-    require_idea_page)."""
+def load_idea_page(idea_id: int, user) -> tuple[Idea, bool, list[str]]:
+    """The idea as its page shows it (with its project and author), whether the user voted for it and the names of the
+    other authors of the duplicates merged into it, in one statement, its tags in a second (joined, SQLite would read
+    every idea's tags), if the user may see it (see require_idea_page)."""
     voter = user.id if user.is_authenticated else None
     row = db.session.execute(_idea_page_statement(), {"idea": idea_id, "voter": voter}).first()
-    idea, voted = row or (None, False)
-    return require_idea_page(user, idea), voted
+    idea, voted, credited = row or (None, False, None)
+    return require_idea_page(user, idea), voted, sorted(set(credited.split(SEPARATOR))) if credited else []
 
 
 def require_idea_page(user, idea: Idea | None) -> Idea:
@@ -195,19 +205,15 @@ def top_ideas(user, limit: int, **filters) -> list[IdeaRow]:
     return [IdeaRow(*row) for row in db.session.execute(_rows_query(user, **filters).limit(limit))]
 
 
-#: what separates an idea's tags in the list query's one text column (no tag contains it)
-TAG_SEPARATOR = "\x1f"
-
-
 def idea_rows(user, page: int, per_page: int, **filters) -> tuple[Page, set[int]]:
     """One page of IdeaRows for the list pages, and which of them the user voted for: one query (the ideas with
     their author, project, tags and the user's vote), no ORM objects."""
-    tags = (select(func.aggregate_strings(Tag.name, TAG_SEPARATOR)).join_from(idea_tags, Tag)
+    tags = (select(func.aggregate_strings(Tag.name, SEPARATOR)).join_from(idea_tags, Tag)
             .where(idea_tags.c.idea_id == Idea.id).scalar_subquery())
     found = paginate(_rows_query(user, **filters).add_columns(tags, _voted_by(user)), page, per_page, rows=True,
                      counted=_filtered(select(Idea.id), user, **filters),
                      total_key=_counted_under(user, "list", *sorted(filters.items())))
-    rows = [IdeaRow(*row[:-2], tags=tuple(sorted(row[-2].split(TAG_SEPARATOR))) if row[-2] else ())
+    rows = [IdeaRow(*row[:-2], tags=tuple(sorted(row[-2].split(SEPARATOR))) if row[-2] else ())
             for row in found.items]
     return found.replace(items=rows), {row[0] for row in found.items if row[-1]}
 
@@ -295,16 +301,23 @@ def _check_voting_open(idea: Idea) -> None:
 
 
 _IDEAS = Idea.__table__
-#: add to an idea's count in SQL (atomic under concurrent votes) and read the new count back; a statement of the
-#: table, not of the model: the session has nothing to synchronise, the count returned is what the caller shows
-_COUNT_VOTE = (update(_IDEAS).where(_IDEAS.c.id == bindparam("idea")).values(vote_count=_IDEAS.c.vote_count
-                                                                               + bindparam("change"))
-               .returning(_IDEAS.c.vote_count))
+#: add to an idea's count in SQL (atomic under concurrent votes) and read the new count back, unless the idea was
+#: merged into another meanwhile; a statement of the table, not of the model: the session has nothing to
+#: synchronise, the count returned is what the caller shows
+_COUNT_VOTE = (update(_IDEAS).where(_IDEAS.c.id == bindparam("idea"), _IDEAS.c.merged_into_id.is_(None))
+               .values(vote_count=_IDEAS.c.vote_count + bindparam("change")).returning(_IDEAS.c.vote_count))
+MERGED_MEANWHILE = _l("This idea has just been merged into another: vote there.")
 
 
 def _count_vote(idea: Idea, change: int) -> int:
-    """Add change to the idea's vote count and return the new count."""
-    return db.session.execute(_COUNT_VOTE, {"idea": idea.id, "change": change}).scalar_one()
+    """Add change to the idea's vote count and return the new count. Votes write the count before the vote row: the
+    idea's row is locked first, so a vote and a merge of the same idea take turns (see merging.merge); a vote that
+    comes after the merge finds the idea merged and is refused (rolled back)."""
+    count = db.session.execute(_COUNT_VOTE, {"idea": idea.id, "change": change}).scalar_one_or_none()
+    if count is None:
+        db.session.rollback()
+        raise Conflict(MERGED_MEANWHILE)
+    return count
 
 
 ALREADY_VOTED = _l("You have already voted for this idea.")
@@ -322,10 +335,10 @@ def check_vote(idea: Idea, user, voted: bool) -> None:
 def cast_vote(idea: Idea, user) -> int:
     """Record the user's vote and return the new count; promotes at threshold if the crowd decides."""
     _check_voting_open(idea)
+    count = _count_vote(idea, +1)
     if not insert_once(Vote, idea_id=idea.id, user_id=user.id, created_at=utcnow()):
         db.session.rollback()
         raise Conflict(ALREADY_VOTED)
-    count = _count_vote(idea, +1)
     project = idea.project
     promotes = project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold
     events.emit(vote_cast, idea, user=user)
@@ -358,13 +371,13 @@ def _tell_deciders(idea: Idea) -> None:
 def withdraw_vote(idea: Idea, user) -> int:
     """Remove the user's vote while voting is open and return the new count."""
     _check_voting_open(idea)
+    count = _count_vote(idea, -1)
     removed = db.session.execute(
         delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id)
     ).rowcount
     if not removed:
         db.session.rollback()
         raise Conflict(_l("You have not voted for this idea."))
-    count = _count_vote(idea, -1)
     events.emit(vote_withdrawn, idea, user=user)
     db.session.commit()
     return count
@@ -487,11 +500,11 @@ def veto(idea: Idea, sponsor, reason: str) -> Idea:
     return _move(idea, Stage.ARCHIVED, sponsor, str(_l("Vetoed by the sponsor: %(reason)s", reason=reason.strip())))
 
 
-def _move(idea: Idea, target: Stage, actor, reason: str, partner=None) -> Idea:
+def _move(idea: Idea, target: Stage, actor, reason: str, partner=None, **columns) -> Idea:
     """Write the stage change through the lifecycle (compare-and-set, history row, on-enter hooks), audited: who
-    may see the idea follows its new stage."""
+    may see the idea follows its new stage; columns: others written with it (a merge's merged_into_id)."""
     now = utcnow()
-    values = {"updated_at": now}
+    values = {"updated_at": now, **columns}
     if target == Stage.VOTE:
         values["vote_closes_at"] = now + timedelta(days=idea.project.voting_days)
     if target == Stage.PARTNER_RND:

@@ -1,8 +1,9 @@
-"""Idea pages: lists with filters, one idea with its history, proposing, voting, stage moves."""
+"""Idea pages: lists with filters, one idea with its history, proposing (with similar ideas suggested), voting, stage
+moves, merging duplicates."""
 
 from typing import NamedTuple
 
-from flask import Blueprint, Response, flash, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user, login_required
 
@@ -13,8 +14,8 @@ from ..projects.services import load_project
 from ..web.limits import per_member
 from ..web.pagecache import cached_for_visitors
 from ..web.rendering import csv_download, form_status, is_htmx, redirect_to, render
-from . import services
-from .forms import IdeaForm, TransitionForm
+from . import merging, services
+from .forms import IdeaForm, MergeForm, TransitionForm
 from .panels import idea_list_context
 
 bp = Blueprint("pipeline", __name__)
@@ -30,10 +31,11 @@ def index():
 @bp.route("/projects/<slug>/ideas/new", methods=["GET", "POST"])
 @login_required
 def propose(slug: str):
-    """Propose a new idea in a project."""
+    """Propose a new idea in a project; the ideas similar to its title are shown as it is typed (htmx), or when the
+    form is sent back with errors or with "Look for similar ideas" (no JavaScript)."""
     project = load_project(slug, current_user, "idea.propose")
     form = IdeaForm()
-    if form.validate_on_submit():
+    if "check" not in request.form and form.validate_on_submit():
         try:
             idea = services.propose_idea(project, current_user, form.title.data, form.summary.data,
                                          form.body.data, form.tags.data)
@@ -42,9 +44,21 @@ def propose(slug: str):
         else:
             flash(_("Your idea is published."), "success")
             return redirect_to(url_for("pipeline.show", idea_id=idea.id))
+    similar = merging.similar_ideas(current_user, project, form.title.data) if request.method == "POST" else []
     return render("pipeline/propose.html", "pipeline/_idea_form.html", form_status(form),
                   form=form, project=project, action=request.path, level=project.policy_idea,
-                  audience=audience(project, project.policy_idea))
+                  audience=audience(project, project.policy_idea), similar=similar,
+                  similar_url=url_for("pipeline.similar", slug=project.slug))
+
+
+@bp.route("/projects/<slug>/ideas/similar")
+@login_required
+@per_member("SEARCH_RATE_LIMIT", methods=None)
+def similar(slug: str):
+    """The project's ideas similar to a title being typed on the propose form (a fragment; nothing for no title)."""
+    project = load_project(slug, current_user, "idea.propose")
+    return render("pipeline/_similar_ideas.html",
+                  similar=merging.similar_ideas(current_user, project, request.args.get("title", "")[:120]))
 
 
 @bp.route("/ideas/<int:idea_id>")
@@ -52,10 +66,14 @@ def propose(slug: str):
 def show(idea_id: int):
     """An idea with its votes, who may see it, where it stands and what the user may do about it, its stage
     history; the other domains' panels add its specification, R&D, files and its discussion."""
-    idea, voted = services.load_idea_page(idea_id, current_user)
+    idea, voted, credited = services.load_idea_page(idea_id, current_user)
+    if idea.merged_into_id is not None:
+        flash(_("“%(title)s” was merged into this idea.", title=idea.title), "info")
+        return redirect(url_for("pipeline.show", idea_id=idea.merged_into_id))
     level = level_of(idea)
     return render("pipeline/show.html", idea=idea, voted=voted, journey=services.journey(idea, current_user, voted),
-                  level=level, audience=audience(idea.project, level), live_page=True)  # its discussion is live
+                  level=level, audience=audience(idea.project, level), credited=credited,
+                  live_page=True)  # its discussion is live
 
 
 @bp.route("/projects/<slug>/feed.atom")
@@ -162,3 +180,25 @@ def veto(idea_id: int):
     services.veto(idea, current_user, request.form.get("reason", "")[:2000])
     flash(_("The idea is vetoed and archived; the reason is in its history."), "info")
     return redirect_to(url_for("pipeline.show", idea_id=idea.id))
+
+
+@bp.route("/ideas/<int:idea_id>/merge", methods=["GET", "POST"])
+@login_required
+def merge(idea_id: int):
+    """Moderators choose the idea a duplicate is merged into, see what will happen, then merge it, saying why (400 or
+    409 with the reason for a choice that may not be)."""
+    duplicate = services.load_idea(idea_id, current_user, "idea.merge")
+    merging.check_duplicate(duplicate, current_user)
+    target = merging.load_target(request.values.get("into", type=int))
+    if request.method == "GET" and "into" not in request.args:
+        similar, others = merging.merge_candidates(duplicate, current_user)
+        return render("pipeline/merge.html", idea=duplicate, similar=similar, others=others)
+    merging.check_merge(duplicate, target, current_user)
+    form = MergeForm()
+    if form.validate_on_submit():
+        merging.merge(duplicate, target, current_user, form.reason.data)
+        flash(_("“%(title)s” is merged into this idea: its votes, discussion and followers are here now.",
+                title=duplicate.title), "success")
+        return redirect_to(url_for("pipeline.show", idea_id=target.id))
+    return render("pipeline/merge.html", status=form_status(form), idea=duplicate, target=target, form=form,
+                  shared=merging.shared_voters(duplicate, target))
