@@ -111,8 +111,8 @@ def build(app, path: Path, followers: int) -> dict:
         now = time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime())
         con.executemany(
             "INSERT INTO users (id, email, display_name, password_hash, profile_kind, skills, bio, is_moderator, "
-            "is_admin, is_org_admin, banned, karma, failed_logins, session_token, created_at, email_verified_at) "
-            "VALUES (?,?,?,?,?,?,?,0,0,0,0,0,0,?,?,?)",
+            "is_admin, banned, karma, failed_logins, session_token, created_at, email_verified_at) "
+            "VALUES (?,?,?,?,?,?,?,0,0,0,0,0,?,?,?)",
             [(u, f"follower{u}@bench.example", f"Follower {u}", pw, "amateur", "", "", secrets.token_hex(16), now,
               now) for u in range(first, first + followers)])
         con.executemany("INSERT INTO thread_follows (thread_id, user_id, created_at) VALUES (?,?,?)",

@@ -7,8 +7,8 @@ import time
 from flask import current_app
 
 log = logging.getLogger(__name__)
-#: this process's loops: key -> (thread, its stop event)
-_started: dict[str, tuple[threading.Thread, threading.Event]] = {}
+#: this process's loops: key -> (thread, its stop event, its wake event)
+_started: dict[str, tuple[threading.Thread, threading.Event, threading.Event]] = {}
 _lock = threading.Lock()
 
 
@@ -39,7 +39,7 @@ def start_once(key: str, step, wake: threading.Event, interval: float, gather: f
         stop = threading.Event()
         thread = threading.Thread(target=run_loop, args=(app, step, wake, stop, interval, gather), name=key,
                                   daemon=True)
-        _started[key] = (thread, stop)
+        _started[key] = (thread, stop, wake)
         thread.start()
 
 
@@ -51,9 +51,10 @@ def stop_all(timeout: float) -> list[str]:
     with _lock:
         loops = list(_started.values())
         _started.clear()
-    for _thread, stop in loops:
+    for _thread, stop, wake in loops:
         stop.set()
+        wake.set()  # a loop sleeping until its next round hears the stop at once
     deadline = time.monotonic() + timeout
-    for thread, _stop in loops:
+    for thread, _stop, _wake in loops:
         thread.join(max(0.0, deadline - time.monotonic()))
-    return [thread.name for thread, _stop in loops if thread.is_alive()]
+    return [thread.name for thread, _stop, _wake in loops if thread.is_alive()]

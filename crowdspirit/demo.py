@@ -54,6 +54,8 @@ ORGANISATIONS = [
     ("domia", "Domia Labs", "Smart-home lab of a large appliance group."),
 ]
 
+#: the administrator of each organisation's team (the others are its members)
+TEAM_ADMINS = {"sponsor", "victor", "dora"}
 # (email local part, display name, profile kind, skills, organisation slug, moderator, admin)
 PEOPLE = [
     ("admin", "Ada Admin", "expert", "operations", None, False, True),
@@ -429,6 +431,7 @@ def _people() -> dict[str, User]:
                                  referral_code=karma.invite_link(referrer).code if referrer else None,
                                  confirmed=True)
         user.is_moderator, user.is_admin = moderator, admin
+        user.is_org_admin = local in TEAM_ADMINS
         people[local] = user
     db.session.commit()
     return people

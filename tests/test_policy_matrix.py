@@ -16,11 +16,11 @@ import pytest
 from flask import current_app
 
 from crowdspirit.accounts import services as accounts
-from crowdspirit.accounts.models import Organisation
+from crowdspirit.accounts.models import Organisation, OrganisationInvitation
 from crowdspirit.attachments import services as attachments
 from crowdspirit.contests import services as contests
 from crowdspirit.extensions import db
-from crowdspirit.forum import moderation
+from crowdspirit.forum import console, moderation
 from crowdspirit.forum import services as forum
 from crowdspirit.karma import services as karma
 from crowdspirit.notifications import services as notifications
@@ -196,6 +196,33 @@ def fresh_request(w):
 
 def fresh_invitation(w):
     return projects.invite(w.project, w.project.owner)
+
+
+def fresh_warning(w):
+    """A warning to a throwaway member (warning a matrix role would hold them back from taking part: a pending
+    warning is a standing, like the charter, and would change the verdicts of every later route)."""
+    member = accounts.register(f"warned{next(THROWAWAYS)}@example.org", "Warned", "x" * 12, "amateur")
+    return console.warn(member, w.users["platform moderator"], "Tone", "Please keep it civil.")
+
+
+def fresh_teammate(w):
+    """A throwaway member of the sponsor's team (so removing them destroys nothing)."""
+    return accounts.register(f"teammate{next(THROWAWAYS)}@example.org", "Teammate", "x" * 12, "professional",
+                             organisation=w.project.organisation)
+
+
+def fresh_team_invitation(w):
+    """An open invitation to the sponsor's team (so withdrawing it always finds it open)."""
+    invitation = OrganisationInvitation(organisation_id=w.project.organisation_id, role="member",
+                                        email=f"invitee{next(THROWAWAYS)}@example.org")
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def org_slug(w):
+    """The slug of the project's sponsoring organisation."""
+    return w.project.organisation.slug
 
 
 def fresh_interest(w):
@@ -516,8 +543,65 @@ RULES = {
     "members.role": Rule(lambda w: [("POST", f"/projects/{S(w)}/members/{fresh_member(w).id}/role",
                                      {"role": "moderator"})], allowed=OWNER_ONLY, ok=303, **IN_PROJECT),
     # Last, because it changes who is a member: members leave (303); others are told they are not (409).
+    # the propose form's suggestions, as one types the title (who may propose sees them; the search's own access)
+    "pipeline.similar": Rule(get(lambda w: f"/projects/{S(w)}/ideas/similar?title={MARKER.lower()}"), allowed=sees,
+                             **IN_PROJECT),
+    # moderators merge a duplicate: the chooser, the confirm page, and a refused post (into itself: 400; a merge that
+    # succeeds would archive the idea later rules use)
+    "pipeline.merge": Rule(lambda w: [
+        ("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/merge", None),
+        ("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/merge?into={w.ideas[Stage.VOTE].id}", None),
+        ("POST", f"/ideas/{w.ideas[Stage.IDEA].id}/merge", {"into": str(w.ideas[Stage.IDEA].id), "reason": "same"}),
+    ], allowed=MANAGERS, ok=(200, 400), login=True),
+    # The moderation console: platform moderators and admins; members are told why (403), visitors sign in.
+    "console.log": Rule(get(lambda w: "/moderation/log"), allowed={"platform moderator", "admin"}, login=True,
+                        visibility="site"),
+    "console.export_log": Rule(get(lambda w: "/moderation/log.csv"), allowed={"platform moderator", "admin"},
+                               login=True, visibility="site"),
+    "console.members": Rule(get(lambda w: "/moderation/members"), allowed={"platform moderator", "admin"},
+                            login=True, visibility="site"),
+    "console.member": Rule(get(lambda w: f"/moderation/members/{w.author.id}"),
+                           allowed={"platform moderator", "admin"}, login=True, visibility="site"),
+    # an empty reason: 409 for who may warn, nothing sent
+    "console.warn": Rule(post(lambda w: f"/moderation/members/{w.author.id}/warn", {"reason": ""}),
+                         allowed={"platform moderator", "admin"}, ok=409, login=True, visibility="site"),
+    # a warning is its member's and the moderators' alone: 404 for everyone else
+    "console.warning": Rule(lambda w: [("GET", f"/warnings/{fresh_warning(w).id}", None)],
+                            allowed={"platform moderator", "admin"}, refused=404, login=True, visibility="site"),
+    # only its member acknowledges it (admins may do everything); a moderator reads it but may not (403)
+    "console.acknowledge": Rule(lambda w: [("POST", f"/warnings/{fresh_warning(w).id}/acknowledge", {})],
+                                allowed={"admin"}, ok=303, refused={"platform moderator": 403}, login=True,
+                                visibility="site"),
+    # An organisation's public page: anyone (its projects panel lists what each role may see of them).
+    "accounts.organisation": Rule(get(lambda w: f"/organisations/{org_slug(w)}"), visibility="list"),
+    # An emailed invitation to a team: a forged link is a clear 400 for anyone (accepting is tested in
+    # test_organisation_console).
+    "accounts.organisation_invitation": Rule(get(lambda w: "/team-invitations/not-a-token"), ok=400,
+                                             visibility="list"),
+    # The team page: the organisation's team (the sponsor) and admins; everyone else 404.
+    "accounts.organisation_team": Rule(get(lambda w: f"/organisations/{org_slug(w)}/team"),
+                                       allowed={"sponsor", "admin"}, refused=404, login=True, visibility="site"),
+    # Managing the team: its administrators (none in the world) and platform admins; the sponsor, a plain member,
+    # 403; everyone else 404.
+    "accounts.organisation_invite": Rule(post(lambda w: f"/organisations/{org_slug(w)}/team/invitations",
+                                              {"email": "new.teammate@example.org", "role": "member"}),
+                                         allowed={"admin"}, ok=303, refused={"sponsor": 403}, login=True,
+                                         visibility="site"),
+    "accounts.organisation_revoke_invitation": Rule(lambda w: [(
+        "POST", f"/organisations/{org_slug(w)}/team/invitations/{fresh_team_invitation(w).id}/revoke", {})],
+        allowed={"admin"}, ok=303, refused={"sponsor": 403}, login=True, visibility="site"),
+    "accounts.organisation_set_role": Rule(lambda w: [(
+        "POST", f"/organisations/{org_slug(w)}/team/{fresh_teammate(w).id}/role", {"role": "viewer"})],
+        allowed={"admin"}, ok=303, refused={"sponsor": 403}, login=True, visibility="site"),
+    "accounts.organisation_remove": Rule(lambda w: [(
+        "POST", f"/organisations/{org_slug(w)}/team/{fresh_teammate(w).id}/remove", {})],
+        allowed={"admin"}, ok=303, refused={"sponsor": 403}, login=True, visibility="site"),
     "members.leave": Rule(post(lambda w: f"/projects/{S(w)}/leave"), allowed=MEMBERS, ok=303, refused=409,
                           **IN_PROJECT),
+    # LAST (after "members.leave"): the sponsor leaves the team (303); nobody else is on it (404, platform admins
+    # too: there is nothing for them to leave).
+    "accounts.organisation_leave": Rule(post(lambda w: f"/organisations/{org_slug(w)}/team/leave"), allowed={"sponsor"},
+                                        ok=303, refused=404, login=True, visibility="site"),
 }
 
 

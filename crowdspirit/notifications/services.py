@@ -5,7 +5,7 @@ as each member chose."""
 
 import re
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -382,6 +382,7 @@ def digest_batches(channel: str = "daily") -> list[tuple[User, list[Notification
 def email_member(user, subject: str, template: str, stops: tuple, **context) -> None:
     """Queue an email to the member, in their language, with its text and HTML parts and a one-click unsubscribe
     (RFC 8058) of what `stops` names (a channel, and a kind)."""
+    signed_in = g.pop("_login_user", None)  # the email's context is nobody's: the caller's user is put back after
     with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]), \
             current_app.test_request_context("/"):
         unsubscribe = unsubscribe_link(user, *stops)
@@ -389,6 +390,9 @@ def email_member(user, subject: str, template: str, stops: tuple, **context) -> 
         text = render_template(f"{template}.txt", **context)
         html = render_template(f"{template}.html", **context)
         subject = str(subject)
+    g.pop("_login_user", None)
+    if signed_in is not None:
+        g._login_user = signed_in
     mail.queue(user.email, subject, text, {"List-Unsubscribe": f"<{unsubscribe}>",
                                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}, html)
 
