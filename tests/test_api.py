@@ -220,6 +220,20 @@ def test_a_bot_tags_in_french_and_a_tag_of_punctuation_is_refused(client, openap
     assert db.session.scalar(select(func.count()).select_from(Idea)) == 1
 
 
+def test_tags_come_as_an_array_too(client, openapi, make_user, make_project, token_for):
+    """The API takes tags as an array of strings as well as one comma-separated string; an array holding a comma or
+    a number is a 422 that stores nothing."""
+    project, headers = make_project(), bearer(token_for(make_user(), write=True))
+    created = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers,
+                          json={"title": "Lampe", "summary": "Solaire.", "tags": ["solaire", "Réparabilité"]})
+    assert created.status_code == 201 and check(openapi, created, "IdeaDetail")["tags"] == ["réparabilité", "solaire"]
+    for tags in (["a, b"], ["ok", 3]):
+        refused = client.post(f"/api/v1/projects/{project.slug}/ideas", headers=headers,
+                              json={"title": "Bruit", "summary": "Rien.", "tags": tags})
+        assert refused.status_code == 422 and check(openapi, refused, "Error")["error"]["field"] == "tags"
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 1
+
+
 @pytest.mark.parametrize("body, status, field", [
     ({"title": "Fine", "summary": "Fine.", "colour": "red"}, 400, "colour"),
     ({"title": 12, "summary": "Fine."}, 422, "title"),

@@ -176,6 +176,10 @@ def _run_flow(client, login_as, people, clock, received):
     login_as(p["ann"])
     assert client.post(f"/entries/{sun.id}/withdraw").status_code == 409
     assert client.post(f"/entries/{sun.id}/heart").status_code == 403  # never on one's own
+    login_as(p["sponsor"])
+    refused = client.post(f"/entries/{sun.id}/heart")  # nor from the sponsor's team: hearts share the pool
+    assert refused.status_code == 403 and "Coups de cœur come from the community" in refused.text
+    assert f"/entries/{sun.id}/heart" not in client.get(f"/entries/{sun.id}").text  # nor offered to them
     login_as(p["voter"])
     assert client.post(f"/entries/{sun.id}/heart").status_code == 303
     assert client.post(f"/entries/{sun.id}/heart").status_code == 409

@@ -436,3 +436,19 @@ def test_the_partner_sees_the_idea_it_partners_and_nothing_else(client, login_as
     login_as(w["veloce"])
     assert client.get(f"/ideas/{w['idea'].id}").status_code == 404
     assert client.get(f"/projects/{w['project'].slug}").status_code == 404
+
+
+def test_an_unready_spec_offers_no_accept_button(client, login_as, rnd_world):
+    """The selected sponsor reviewing the terms of a spec that is not ready reads why and gets no button that would
+    only be refused; once it is ready again, the button is there."""
+    w = rnd_world
+    offer(client, login_as, w["idea"], w["helios"])
+    helios = interest_of(w["idea"], w["helios"])
+    login_as(w["author"])
+    client.post(f"/interests/{helios.id}/select")
+    specs.save_revision(w["idea"], w["author"], 2, "reopened", **{**READY, "open_questions": "- [ ] Battery size"})
+    login_as(w["helios"])
+    page = client.get(f"/interests/{helios.id}/accept").text
+    assert "is not ready for partner R&D yet" in page and "Accept and start partner R&D" not in page
+    specs.save_revision(w["idea"], w["author"], 3, "settled", **READY)
+    assert "Accept and start partner R&D" in client.get(f"/interests/{helios.id}/accept").text

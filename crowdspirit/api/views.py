@@ -250,14 +250,21 @@ def notifications():
     return _page(query, [Notification.id], schemas.notification_json)
 
 
-def _json_body(allowed: set[str]) -> dict:
-    """The request's JSON object, refusing other types and unknown fields."""
+def _json_body(allowed: set[str], lists: frozenset[str] = frozenset()) -> dict:
+    """The request's JSON object, refusing other types and unknown fields; a field named in `lists` may also be an
+    array of strings, read as the comma-separated text the page's form takes."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("body", _l("Send a JSON object (Content-Type: application/json)."), code="invalid_body")
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise InvalidInput(unknown[0], _l("Unknown field: %(name)s.", name=unknown[0]), code="unknown_field")
+    for name in lists & set(body):
+        if isinstance(body[name], list):
+            if not all(isinstance(item, str) and "," not in item for item in body[name]):
+                raise InvalidInput(name, _l("%(name)s must be an array of strings without commas.", name=name), 422,
+                                   "invalid_type")
+            body[name] = ", ".join(body[name])
     wrong = [name for name, value in body.items() if not isinstance(value, str)]
     if wrong:
         raise InvalidInput(wrong[0], _l("%(name)s must be a string.", name=wrong[0]), 422, "invalid_type")
@@ -276,7 +283,9 @@ def _validated(form):
 
 
 IDEA_BODY = {"type": "object", "additionalProperties": False, "required": ["title", "summary"], "properties": {
-    "title": STRING, "summary": STRING, "body": STRING, "tags": {**STRING, "description": "comma separated"}}}
+    "title": STRING, "summary": STRING, "body": STRING,
+    "tags": {"description": "an array of tags, or one string of comma-separated tags",
+             "oneOf": [{"type": "array", "items": STRING}, STRING]}}}
 
 
 @operation(bp, "/projects/<slug>/ideas", "Propose an idea (write scope)", ref("IdeaDetail"), method="POST",
@@ -285,7 +294,8 @@ def propose(slug: str):
     """Propose an idea, validated like the page's form."""
     tokens.require_scope(current_token(), "write")
     target = load_project(slug, current_user, "idea.propose")
-    form = _validated(IdeaForm(data=_json_body(set(IDEA_BODY["properties"])), meta={"csrf": False}))
+    form = _validated(IdeaForm(data=_json_body(set(IDEA_BODY["properties"]), frozenset({"tags"})),
+                               meta={"csrf": False}))
     created = pipeline.propose_idea(target, current_user, form.title.data, form.summary.data, form.body.data or "",
                                     form.tags.data or "")
     response = jsonify(schemas.idea_detail_json(created))

@@ -78,8 +78,9 @@ def entrant(user, contest) -> bool:
     return not contest_team(user, contest)
 
 
-def not_entry_author(user, entry) -> bool:
-    return entry.author_id != user.id
+def independent_of(user, entry) -> bool:
+    """Neither the entry's author nor the sponsor's team (whose coups de cœur would tilt how the pool is shared)."""
+    return entry.author_id != user.id and not contest_team(user, entry)
 
 
 def original_reader(user, file) -> bool:
@@ -108,8 +109,8 @@ RULES = {
     "entry.view": Rule(entry_visible, needs_account=False),
     "entry.withdraw": Rule(author, _l("Only the entry's author can withdraw it.")),
     "entry.revise": Rule(author, _l("Only the entry's author can revise it.")),
-    "entry.vote": Rule(not_entry_author, _l("You cannot give a coup de cœur to your own entry."),
-                       takes_part=True),
+    "entry.vote": Rule(independent_of, _l("Coups de cœur come from the community: not for your own entry, nor in "
+                                          "your organisation's contest."), takes_part=True),
     "entry.comment": Rule(signed_in, takes_part=True),
     "entry.judge": Rule(contest_team, _l("Only the sponsor's team judges the entries.")),
     "entry.original": Rule(original_reader, _l(
