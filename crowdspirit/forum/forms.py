@@ -1,4 +1,4 @@
-"""Forms to start a thread and to write or edit a post."""
+"""Forms to start a thread, to write or edit a post, and a moderator's edit."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,6 +21,15 @@ class PostForm(FlaskForm):
         """The form in place under the post it answers, its fields' ids its own (the page has another reply form)."""
         self.body.id, self.reply_to.id = f"body-{post_id}", f"reply_to-{post_id}"
         return self
+
+
+class ModeratorEditForm(FlaskForm):
+    """A moderator's new text for someone's post, with the reason shown on it."""
+
+    body = TextAreaField(_l("The post's text"), validators=[DataRequired(), Length(max=MAX_POST_LENGTH)],
+                         description=_l("Markdown is supported"))
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)],
+                         description=_l("Shown on the post (“Edited by a moderator: …”) and sent to its author"))
 
 
 class ThreadForm(PostForm):

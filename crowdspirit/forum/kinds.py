@@ -19,6 +19,7 @@ def register() -> None:
                     text=_l("A moderator acted on your post in “%(title)s”: %(detail)s"), view="post.view",
                     guard=lambda post: post.thread, title=lambda post: post.thread.title, reaches_sanctioned=True,
                     details={"hidden": _l("hidden"), "shown": _l("shown again"),
+                             "edited": _l("edited by a moderator"), "redacted": _l("redacted by a moderator"),
                              "appeal upheld": _l("your appeal was refused, the post stays hidden"),
                              "appeal overturned": _l("your appeal was granted, the post is shown again")})
     notices.declare("sanction", label=_l("Sanctions of your account"), group=moderation, default="now",

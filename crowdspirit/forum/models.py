@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -107,6 +107,10 @@ class Post(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: a newcomer's first post in a project that holds them, waiting for a moderator's approval
     pending: Mapped[bool] = mapped_column(default=False)
+    #: the reason a moderator gave for editing or redacting the post, shown on it ("" while no moderator did)
+    moderator_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: a moderator replaced the text with a placeholder: the author may no longer edit it
+    redacted: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -132,6 +136,10 @@ class PostRevision(db.Model):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the moderator who replaced this text (None: its author did)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: a moderator redacted this text: only moderators read it
+    moderators_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Reaction(db.Model):
@@ -147,8 +155,18 @@ class Reaction(db.Model):
 
 
 
+class FlagCategory(enum.StrEnum):
+    """Why a member reports a post; a confidential leak hides it at once, pending review."""
+
+    SPAM = "spam"
+    OFF_TOPIC = "off-topic"
+    ABUSE = "abuse"
+    LEAK = "leak"
+    OTHER = "other"
+
+
 class Flag(db.Model):
-    """A member reports a post to the moderators, with a reason (once per member and post)."""
+    """A member reports a post to the moderators, with a category and a reason (once per member and post)."""
 
     __tablename__ = "flags"
     __table_args__ = (UniqueConstraint("post_id", "user_id"),)
@@ -157,6 +175,7 @@ class Flag(db.Model):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(20), default=FlagCategory.OTHER, server_default="other")
     #: set when a moderator has dealt with the post
     resolved: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,12 +1,12 @@
-"""Moderation rules: flags (enough of them hide a post pending review), hiding with a reason, locking,
-pinning, one appeal per hidden post decided by a moderator other than the one who hid it, and
-suspending or banning members."""
+"""Moderation rules: flags in categories (enough of them, or one confidential leak, hide a post pending review),
+hiding with a reason, bulk actions from the queue, moderators' edits and redactions, locking, pinning, one appeal
+per hidden post decided by a moderator other than the one who hid it, and suspending or banning members."""
 
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -14,11 +14,21 @@ from .. import access, notices
 from ..access import require, visible
 from ..audit import services as audit
 from ..database import paginate, utcnow
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..signals import live_access_revoked, post_changed, post_moderated, thread_changed
-from .models import Appeal, Category, Flag, Post, Thread
+from . import services
+from .models import Appeal, Category, Flag, FlagCategory, Post, PostRevision, Thread
+
+FLAG_LABELS = {
+    FlagCategory.SPAM: _l("Spam"),
+    FlagCategory.OFF_TOPIC: _l("Off-topic"),
+    FlagCategory.ABUSE: _l("Abuse"),
+    FlagCategory.LEAK: _l("Confidential information leaked"),
+    FlagCategory.OTHER: _l("Other"),
+}
+REDACTED = "[redacted by a moderator]"
 
 
 def _project_id(thread: Thread) -> int | None:
@@ -26,26 +36,43 @@ def _project_id(thread: Thread) -> int | None:
     return thread.project.id if thread.project is not None else None
 
 
-def flag(post: Post, user, reason: str) -> Flag:
-    """Report a post; when FLAGS_TO_HIDE members did, it is hidden until a moderator reviews it."""
-    reason = reason.strip()
-    if not reason:
+def _flag_category(category: str, reason: str) -> FlagCategory:
+    """The flag's category, checked: "other" needs a reason."""
+    if category not in list(FlagCategory):
+        raise Conflict(_l("Choose why this post should be reviewed."))
+    if category == FlagCategory.OTHER and not reason:
         raise Conflict(_l("Say why this post should be reviewed."))
-    db.session.add(Flag(post_id=post.id, user_id=user.id, reason=reason[:300]))
+    return FlagCategory(category)
+
+
+def flag(post: Post, user, reason: str, category: str = FlagCategory.OTHER) -> Flag:
+    """Report a post; a confidential leak hides it at once, and so do FLAGS_TO_HIDE flags, until a moderator
+    reviews it."""
+    reason = reason.strip()
+    category = _flag_category(category, reason)
+    db.session.add(Flag(post_id=post.id, user_id=user.id, reason=reason[:300], category=category))
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_l("You have already flagged this post.")) from None
     open_flags = db.session.scalar(select(func.count(Flag.id)).where(Flag.post_id == post.id, Flag.resolved.is_(False)))
-    if post.hidden_at is None and open_flags >= current_app.config["FLAGS_TO_HIDE"]:
-        post.hidden_at, post.hidden_by_id = utcnow(), None
-        post.hidden_reason = str(_l("Hidden after several members flagged it; a moderator will review it."))
-        access.changed(_project_id(post.thread), "post.hidden")
+    if post.hidden_at is None and category == FlagCategory.LEAK:
+        _hide_pending_review(post, _l("Hidden pending review: reported as a confidential leak."))
+        audit.record(_project_id(post.thread), user, "post.reported_leak", f"post #{post.id}", reason)
+    elif post.hidden_at is None and open_flags >= current_app.config["FLAGS_TO_HIDE"]:
+        _hide_pending_review(post, _l("Hidden after several members flagged it; a moderator will review it."))
     db.session.commit()
     if post.hidden_at is not None:
         post_changed.send(post)
     return db.session.scalar(select(Flag).where(Flag.post_id == post.id, Flag.user_id == user.id))
+
+
+def _hide_pending_review(post: Post, reason) -> None:
+    """Hide a post that members reported until a moderator reviews it; its author is told why."""
+    post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), None, str(reason)
+    access.changed(_project_id(post.thread), "post.hidden")
+    notices.tell("moderation", post, to=[post.author_id], detail="hidden", note=post.hidden_reason)
 
 
 def hide(post: Post, moderator, reason: str) -> Post:
@@ -93,20 +120,85 @@ def dismiss_flags(post: Post, moderator) -> Post:
     return post
 
 
-def hide_many(post_ids: list[int], moderator, reason: str) -> int:
-    """Hide several posts with one reason (the queue's bulk action), each only if the moderator may; a post
-    that members' flags hid is confirmed hidden, with the moderator's reason."""
+def _hideable(post: Post) -> bool:
+    """A post a moderator may hide: visible, or hidden by members' flags (hiding confirms it)."""
+    return post.hidden_at is None or post.hidden_by_id is None
+
+
+def _flagged(post: Post) -> bool:
+    """A visible post with open flags."""
+    return post.hidden_at is None and db.session.scalar(
+        select(func.count(Flag.id)).where(Flag.post_id == post.id, Flag.resolved.is_(False))) > 0
+
+
+#: the queue's bulk actions: which posts each applies to, what it does to one post (the single-post service)
+BULK_ACTIONS = {
+    "approve": (lambda post: post.pending, lambda post, moderator, reason: services.approve(post, moderator)),
+    "dismiss": (_flagged, lambda post, moderator, reason: dismiss_flags(post, moderator)),
+    "hide": (_hideable, hide),
+    "show": (lambda post: post.hidden_at is not None, lambda post, moderator, reason: unhide(post, moderator)),
+}
+BULK_REFUSALS = {
+    "approve": _l("Only posts waiting for approval can be approved: %(posts)s."),
+    "dismiss": _l("Only visible posts with open flags can have their flags dismissed: %(posts)s."),
+    "hide": _l("These posts are already hidden by a moderator: %(posts)s."),
+    "show": _l("These posts are not hidden: %(posts)s."),
+}
+
+
+def bulk(action: str, post_ids: list[int], moderator, reason: str = "") -> int:
+    """Apply one action of the queue to several posts through the single-post services; every post is checked
+    first (it exists, the moderator moderates it, the action applies to it), so a refusal changes nothing."""
+    if action not in BULK_ACTIONS:
+        raise Conflict(_l("Unknown moderation action."))
     if not post_ids:
         raise Conflict(_l("Select at least one post."))
-    if not reason.strip():
+    if action == "hide" and not reason.strip():
         raise Conflict(_l("Give the author a reason."))
-    posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids),
-                                                       or_(Post.hidden_at.is_(None), Post.hidden_by_id.is_(None)))))
+    applies, act = BULK_ACTIONS[action]
+    posts = list(db.session.scalars(select(Post).where(Post.id.in_(set(post_ids))).order_by(Post.id)))
+    if len(posts) != len(set(post_ids)):
+        raise NotFound(_l("One of the selected posts does not exist."))
     for post in posts:
         require(moderator, "post.moderate", post)
+    refused = [f"#{post.id}" for post in posts if not applies(post)]
+    if refused:
+        raise Conflict(BULK_REFUSALS[action] % {"posts": ", ".join(refused)})
     for post in posts:
-        hide(post, moderator, reason)
+        act(post, moderator, reason)
     return len(posts)
+
+
+def _replace_text(post: Post, moderator, body: str, reason: str, redacted: bool) -> Post:
+    """Put a moderator's text in place of the post's, the previous one kept in its history (for moderators only
+    when redacted); the reason is shown on the post, the author told, the change audited."""
+    reason = reason.strip()
+    if not reason:
+        raise Conflict(_l("Give the author a reason."))
+    detail = "redacted" if redacted else "edited"
+    db.session.add(PostRevision(post_id=post.id, body=post.body, created_at=post.edited_at or post.created_at,
+                                replaced_by_id=moderator.id, moderators_only=redacted))
+    post.body, post.edited_at, post.moderator_note, post.redacted = body, utcnow(), reason[:300], redacted
+    audit.record(_project_id(post.thread), moderator, f"post.{detail}", f"post #{post.id}", reason)
+    notices.tell("moderation", post, to=[post.author_id], actor=moderator, detail=detail, note=post.moderator_note)
+    db.session.commit()
+    post_changed.send(post)
+    post_moderated.send(post, action=detail, actor=moderator)
+    return post
+
+
+def moderator_edit(post: Post, moderator, body: str, reason: str) -> Post:
+    """A moderator changes the text of a post, with a reason shown on it."""
+    if body == post.body:
+        raise Conflict(_l("The text is unchanged."))
+    return _replace_text(post, moderator, body, reason, redacted=False)
+
+
+def redact(post: Post, moderator, reason: str) -> Post:
+    """A moderator replaces the text of a post with a placeholder; the original stays for moderators only."""
+    if post.redacted:
+        raise Conflict(_l("This post is already redacted."))
+    return _replace_text(post, moderator, REDACTED, reason, redacted=True)
 
 
 def move(thread: Thread, moderator, category: str) -> Thread:
@@ -216,13 +308,13 @@ def pending_appeals(moderator, project=None) -> list[Appeal]:
                                    .options(joinedload(Appeal.post)).order_by(Appeal.id)))
 
 
-def open_flags(post_ids: list[int]) -> dict[int, list[str]]:
-    """The reasons of the open flags on these posts."""
-    reasons: dict[int, list[str]] = {}
-    for post_id, reason in db.session.execute(select(Flag.post_id, Flag.reason).where(
-            Flag.post_id.in_(post_ids), Flag.resolved.is_(False))):
-        reasons.setdefault(post_id, []).append(reason)
-    return reasons
+def open_flags(post_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The categories and reasons of the open flags on these posts."""
+    flags: dict[int, list[tuple[str, str]]] = {}
+    for post_id, category, reason in db.session.execute(select(Flag.post_id, Flag.category, Flag.reason).where(
+            Flag.post_id.in_(post_ids), Flag.resolved.is_(False)).order_by(Flag.id)):
+        flags.setdefault(post_id, []).append((category, reason))
+    return flags
 
 
 MAX_SUSPENSION_DAYS = 365

@@ -1,4 +1,5 @@
-"""Moderation pages: flagging, hiding and showing posts, locking and pinning threads, appeals, the queue."""
+"""Moderation pages: flagging, hiding and showing posts, moderators' edits and redactions, locking and pinning
+threads, appeals, the queue and its bulk actions."""
 
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
@@ -10,12 +11,14 @@ from ..accounts.models import User
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..projects.services import load_project
-from ..web.rendering import page_number, redirect_to, render, safe_next
+from ..web.rendering import form_status, page_number, redirect_to, render, safe_next
 from . import moderation, services
+from .forms import ModeratorEditForm
 from .models import Appeal
 from .views import posting_limit
 
 bp = Blueprint("moderation", __name__)
+bp.add_app_template_global(moderation.FLAG_LABELS, "flag_labels")
 
 
 def _back_to(post) -> str:
@@ -29,7 +32,7 @@ def _back_to(post) -> str:
 def flag(post_id: int):
     """Report a post to the moderators."""
     post = services.load_post(post_id, current_user, "post.flag")
-    moderation.flag(post, current_user, request.form.get("reason", ""))
+    moderation.flag(post, current_user, request.form.get("reason", ""), request.form.get("category", "other"))
     flash(_("Thank you: the moderators will review this post."), "success")
     return redirect_to(_back_to(post))
 
@@ -41,7 +44,7 @@ def hide(post_id: int):
     post = services.load_post(post_id, current_user, "post.moderate")
     moderation.hide(post, current_user, request.form.get("reason", ""))
     flash(_("Post hidden."), "info")
-    return redirect_to(_back_to(post))
+    return redirect_to(safe_next(_back_to(post)))
 
 
 def _moderate(post_id: int, act, message: str, category: str = "info"):
@@ -83,14 +86,48 @@ def move(thread_id: int):
     return redirect_to(url_for("forum.thread", thread_id=thread.id))
 
 
+BULK_DONE = {
+    "approve": lambda count: ngettext("%(num)d post approved.", "%(num)d posts approved.", count),
+    "dismiss": lambda count: ngettext("Flags dismissed on %(num)d post.", "Flags dismissed on %(num)d posts.", count),
+    "hide": lambda count: ngettext("%(num)d post hidden.", "%(num)d posts hidden.", count),
+    "show": lambda count: ngettext("%(num)d post shown again.", "%(num)d posts shown again.", count),
+}
+
+
 @bp.post("/moderation/bulk")
 @login_required
-def bulk_hide():
-    """Hide several flagged posts at once, with one reason (each post checked on its own)."""
-    ids = request.form.getlist("post", type=int)
-    count = moderation.hide_many(ids, current_user, request.form.get("reason", ""))
-    flash(ngettext("%(num)d post hidden.", "%(num)d posts hidden.", count), "info")
+def bulk():
+    """Approve, dismiss the flags of, hide (with one reason) or show again several posts of the queue at once (every
+    post checked before any is changed)."""
+    action = request.form.get("action", "hide")
+    count = moderation.bulk(action, request.form.getlist("post", type=int), current_user,
+                            request.form.get("reason", ""))
+    flash(BULK_DONE[action](count), "info")
     return redirect_to(safe_next(url_for("moderation.queue")))
+
+
+@bp.route("/posts/<int:post_id>/moderate", methods=["GET", "POST"])
+@login_required
+def moderator_edit(post_id: int):
+    """A moderator edits someone's post (the earlier text kept in its history), with a reason shown on it."""
+    post = services.load_post(post_id, current_user, "post.moderate_edit")
+    form = ModeratorEditForm(obj=post)
+    if form.validate_on_submit():
+        moderation.moderator_edit(post, current_user, form.body.data, form.reason.data)
+        flash(_("Post edited; its author is told why."), "success")
+        return redirect_to(_back_to(post))
+    return render("forum/moderator_edit.html", status=form_status(form), form=form, post=post,
+                  revisions=services.revisions(post, current_user))
+
+
+@bp.post("/posts/<int:post_id>/redact")
+@login_required
+def redact(post_id: int):
+    """A moderator replaces a post's text with a placeholder (the original kept for moderators only)."""
+    post = services.load_post(post_id, current_user, "post.moderate_edit")
+    moderation.redact(post, current_user, request.form.get("reason", ""))
+    flash(_("Post redacted; its author is told why."), "info")
+    return redirect_to(_back_to(post))
 
 
 @bp.post("/threads/<int:thread_id>/state")
@@ -124,7 +161,7 @@ def _queue_page(project=None):
     return render("forum/queue.html", flagged=flagged, project=project,
                   appeals=moderation.pending_appeals(current_user, project),
                   held=moderation.held_posts(current_user, project),
-                  reasons=moderation.open_flags([p.id for p in flagged.items]))
+                  flags=moderation.open_flags([p.id for p in flagged.items]))
 
 
 @bp.route("/moderation")

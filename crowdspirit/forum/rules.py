@@ -50,6 +50,11 @@ def flagger(user, post) -> bool:
     return post.author_id != user.id
 
 
+def unredacted_author(user, post) -> bool:
+    """The author edits their post, unless a moderator redacted it."""
+    return author(user, post) and not post.redacted
+
+
 def post_visible(user, post) -> bool:
     """A post follows its thread; a post held for approval shows only to its author and moderators."""
     if not thread_visible(user, post):
@@ -99,7 +104,9 @@ RULES = {
     "thread.follow": Rule(signed_in),
     "thread.moderate": Rule(forum_moderator, _l("Only moderators can lock or pin threads.")),
     "post.view": Rule(post_visible, needs_account=False),
-    "post.edit": Rule(author, _l("Only the author can edit this post.")),
+    "post.edit": Rule(unredacted_author,
+                      _l("Only the author can edit this post. A post a moderator redacted stays as it is.")),
+    "post.moderate_edit": Rule(forum_moderator, _l("Only moderators edit or redact others' posts.")),
     "post.skip_hold": Rule(trusted_poster,
                            _l("Your first posts here wait for a moderator until your karma is higher.")),
     "post.react": Rule(signed_in, takes_part=True),

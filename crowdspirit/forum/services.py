@@ -288,10 +288,12 @@ def edit_post(post: Post, body: str) -> Post:
     return post
 
 
-def revisions(post: Post) -> list[PostRevision]:
-    """The previous texts of a post, newest first."""
-    return list(db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
-                                   .order_by(PostRevision.id.desc())))
+def revisions(post: Post, viewer) -> list[PostRevision]:
+    """The previous texts of a post the viewer may read (a redacted one: moderators only), newest first."""
+    query = select(PostRevision).where(PostRevision.post_id == post.id)
+    if not can(viewer, "post.moderate", post):
+        query = query.where(PostRevision.moderators_only.is_(False))
+    return list(db.session.scalars(query.order_by(PostRevision.id.desc())))
 
 
 def toggle_reaction(post: Post, user) -> bool:

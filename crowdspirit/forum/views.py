@@ -141,7 +141,7 @@ def edit_post(post_id: int):
         flash(_("Post updated."), "success")
         return redirect_to(_at(post))
     return render("forum/edit_post.html", status=form_status(form), form=form, post=post,
-                  revisions=services.revisions(post))
+                  revisions=services.revisions(post, current_user))
 
 
 @bp.post("/threads/<int:thread_id>/read")
