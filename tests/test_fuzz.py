@@ -59,7 +59,7 @@ def database_url(sqlite_template, tmp_path):
 
 
 #: emailed links whose refusal, when acted on, leaves a line in the platform's audit log (issue 19)
-AUDITED_REFUSALS = ("/email/verify/", "/email/change/", "/password/reset/")
+AUDITED_REFUSALS = ("/email/verify/", "/email/change/", "/password/reset/", "/team-invitations/")
 
 
 def snapshot() -> dict:

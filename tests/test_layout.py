@@ -45,6 +45,11 @@ SKIPPED = {
     "notifications.unsubscribe": "its signed token exists only in a digest (test_notification_preferences opens it)",
     "web.language": "switches the language and redirects back to the page it came from",
     "forum.idea_thread": "redirects to the idea's thread, which forum.thread opens",
+    "accounts.organisation_invitation": "its signed token exists only in an email (test_organisation_console opens "
+                                        "the page)",
+    "console.warning": "the demo holds no warning (test_moderation_console opens the page)",
+    "pipeline.similar": "the list the propose form asks for as the title is typed (htmx; without JavaScript the form's "
+                        "own button shows it on the propose page)",
 }
 #: what a touch target is: links and controls (a link inside a sentence is exempt, as WCAG 2.5.8 says; a disabled
 #: control, such as a task list's checkbox, is no target; a control's label is part of its target)

@@ -358,8 +358,9 @@ RULES = {
                            visibility="site"),
     "contests.withdraw": Rule(post(lambda w: f"/entries/{w.entry.id}/withdraw"), allowed={"admin"}, ok=409,
                               login=True, visibility="site"),
-    "contests.heart": Rule(post(lambda w: f"/entries/{w.entry.id}/heart"), allowed=SIGNED_IN, ok=(303, 409),
-                           login=True, visibility="site"),
+    # the sponsor's team gives no coup de cœur in its own contest (hearts share the participation pool)
+    "contests.heart": Rule(post(lambda w: f"/entries/{w.entry.id}/heart"), allowed=SIGNED_IN - {"sponsor"},
+                           ok=(303, 409), refused={"sponsor": 403}, login=True, visibility="site"),
     "contests.comment": Rule(post(lambda w: f"/entries/{w.entry.id}/comments"), allowed=SIGNED_IN, ok=400,
                              login=True, visibility="site"),
     "contests.adjustment": Rule(post(lambda w: f"/entries/{w.entry.id}/adjustment"), allowed=PARTNER, ok=409,
@@ -486,9 +487,13 @@ RULES = {
     "moderation.approve": Rule(post(lambda w: f"/posts/{w.post.id}/approve"), allowed=MANAGERS, ok=409, login=True),
     "moderation.move": Rule(post(lambda w: f"/threads/{w.post.thread_id}/move", {"category": ""}),
                             allowed=MANAGERS, ok=409, login=True),
-    # With nothing selected everyone hears so (409); each selected post is checked on its own.
-    "moderation.bulk_hide": Rule(post(lambda w: "/moderation/bulk", {"reason": "x"}), ok=409, login=True,
-                                 visibility="none"),
+    # With nothing selected everyone hears so (409); each selected post is checked before any changes.
+    "moderation.bulk": Rule(post(lambda w: "/moderation/bulk", {"reason": "x"}), ok=409, login=True,
+                            visibility="none"),
+    # A moderator edits (the form) or redacts someone's post (who moderates the thread); an empty reason is refused.
+    "moderation.moderator_edit": Rule(get(lambda w: f"/posts/{w.post.id}/moderate"), allowed=MANAGERS, login=True),
+    "moderation.redact": Rule(post(lambda w: f"/posts/{w.post.id}/redact", {"reason": ""}), allowed=MANAGERS,
+                              ok=409, login=True),
     "moderation.project_queue": Rule(get(lambda w: f"/projects/{S(w)}/moderation"), allowed=MANAGERS, **IN_PROJECT),
     "moderation.queue": Rule(get(lambda w: "/moderation"), allowed={"platform moderator", "admin"}, login=True,
                              visibility="site"),
