@@ -134,9 +134,9 @@ def merge(duplicate: Idea, target: Idea, actor, reason: str) -> Idea:
 
 
 def _lock(*ideas: Idea) -> None:
-    """Write-lock the ideas' rows in id order, then read them again as they are now. A vote locks its idea's row
-    before writing its own (services._count_vote): votes and the merge of the same ideas take turns, and two merges
-    never wait for each other in a circle."""
+    """Write-lock the ideas' rows in id order, then read them again as they are now. A vote's count waits for these
+    locks and is refused once the idea is merged (services._count_vote, its vote row rolled back with it): no vote
+    stays on a merged idea, and two merges never wait for each other in a circle."""
     for idea in sorted(ideas, key=lambda idea: idea.id):
         db.session.execute(update(_IDEAS).where(_IDEAS.c.id == idea.id).values(updated_at=utcnow()))
     for idea in ideas:

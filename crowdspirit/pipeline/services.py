@@ -310,9 +310,9 @@ MERGED_MEANWHILE = _l("This idea has just been merged into another: vote there."
 
 
 def _count_vote(idea: Idea, change: int) -> int:
-    """Add change to the idea's vote count and return the new count. Votes write the count before the vote row: the
-    idea's row is locked first, so a vote and a merge of the same idea take turns (see merging.merge); a vote that
-    comes after the merge finds the idea merged and is refused (rolled back)."""
+    """Add change to the idea's vote count and return the new count, in the vote's transaction: the count's UPDATE
+    waits for a merge of the same idea holding its row (see merging.merge), and a vote that comes after the merge
+    finds the idea merged and is refused, its row rolled back with it."""
     count = db.session.execute(_COUNT_VOTE, {"idea": idea.id, "change": change}).scalar_one_or_none()
     if count is None:
         db.session.rollback()
@@ -335,10 +335,10 @@ def check_vote(idea: Idea, user, voted: bool) -> None:
 def cast_vote(idea: Idea, user) -> int:
     """Record the user's vote and return the new count; promotes at threshold if the crowd decides."""
     _check_voting_open(idea)
-    count = _count_vote(idea, +1)
     if not insert_once(Vote, idea_id=idea.id, user_id=user.id, created_at=utcnow()):
         db.session.rollback()
         raise Conflict(ALREADY_VOTED)
+    count = _count_vote(idea, +1)
     project = idea.project
     promotes = project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold
     events.emit(vote_cast, idea, user=user)
@@ -371,13 +371,13 @@ def _tell_deciders(idea: Idea) -> None:
 def withdraw_vote(idea: Idea, user) -> int:
     """Remove the user's vote while voting is open and return the new count."""
     _check_voting_open(idea)
-    count = _count_vote(idea, -1)
     removed = db.session.execute(
         delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id)
     ).rowcount
     if not removed:
         db.session.rollback()
         raise Conflict(_l("You have not voted for this idea."))
+    count = _count_vote(idea, -1)
     events.emit(vote_withdrawn, idea, user=user)
     db.session.commit()
     return count
