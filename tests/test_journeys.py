@@ -310,7 +310,7 @@ def test_moderator(live, visit, reports):
     expect(flagged.get_by_role("article")).to_have_count(reports["waiting"] + 3)
     maud.check_accessibility("queue")
     flagged.get_by_role("checkbox", name=f"Select post #{reports['insult']}").check()
-    flagged.get_by_label("Reason").fill("Criticise ideas, not people.")
+    flagged.get_by_label("Reason for the selected posts").fill("Criticise ideas, not people.")
     maud.tab_to(flagged.get_by_role("button", name="Hide the selected posts"), press=True)
     expect(page.get_by_text("1 post hidden.")).to_be_visible()
 
