@@ -29,11 +29,13 @@ def _read() -> dict:
     return per_request("stamps", dict)
 
 
-def _wanted(member_id: int | None) -> list[tuple]:
-    """The stamps not yet read in this request: every one for everybody, and the member's when a member is named."""
+def _wanted(member_id: int | None, only: str | None = None) -> list[tuple]:
+    """The stamps not yet read in this request: every one for everybody, and the member's when a member is named
+    (only the stamp `only` of theirs when it is given)."""
     read = _read()
     return [(name, member_id if per_member else None) for name, (_subquery, per_member) in _STAMPS.items()
-            if (not per_member or member_id is not None) and (name, member_id if per_member else None) not in read]
+            if (not per_member or (member_id is not None and only in (None, name)))
+            and (name, member_id if per_member else None) not in read]
 
 
 #: the bind parameter a statement reading members' stamps takes the member's id from
@@ -77,11 +79,14 @@ def _alone(names: tuple[str, ...]):
 
 
 def value(name: str, member_id: int | None = None):
-    """A stamp's value in this request (read with every other stamp not yet read, in one statement)."""
+    """A stamp's value in this request (read with everybody's stamps not yet read, in one statement). A member's
+    stamp read here comes alone: the sign-in loader reads all of the signed-in member's, and the members a request
+    looks at besides (a live post's readers) would otherwise pay for every stamp of theirs, the unread count's
+    among them."""
     key = (name, member_id if _STAMPS[name][1] else None)
     read = _read()
     if key not in read:
-        wanted = _wanted(member_id)
+        wanted = _wanted(member_id, only=name)
         names = tuple(name for name, _member in wanted)
         read.update(zip(wanted, db.session.execute(_alone(names), {MEMBER: member_id}).one(), strict=True))
     return read[key]

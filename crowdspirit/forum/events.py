@@ -17,6 +17,7 @@ from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale, get_locale
 from flask_login import AnonymousUserMixin, current_user
 from flask_socketio import join_room
+from socketio.pubsub_manager import PubSubManager
 
 from .. import access
 from ..access import can
@@ -123,17 +124,27 @@ def _announce_presence(thread_id: int) -> None:
         socketio.emit("presence", {"readers": readers}, to=name)
 
 
+def _listened(name: str) -> bool:
+    """Someone may be in this room: one of this process's sockets is, or, with a message queue, another process's
+    may be (this process does not know their rooms)."""
+    manager = socketio.server.manager
+    return isinstance(manager, PubSubManager) or bool(manager.rooms.get("/", {}).get(name))
+
+
 @post_changed.connect
 def push_post(post: Post, **_extra) -> None:
-    """Send a new or changed post to every reader of its thread, rendered once per language and kind of reader."""
+    """Send a new or changed post to every reader of its thread, rendered once per language and kind of reader that
+    has someone to read it."""
     if post.pending:
         return  # held for approval: readers get it when a moderator approves it
-    number = services.post_number(post)
+    number = None
     with nullcontext() if has_request_context() else current_app.test_request_context("/"):
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
                 for kind in READER_KINDS:
-                    socketio.emit("post", render_post(post, kind, number), to=room(post.thread_id, language, kind))
+                    if _listened(name := room(post.thread_id, language, kind)):
+                        number = number or services.post_number(post)
+                        socketio.emit("post", render_post(post, kind, number), to=name)
 
 
 @thread_changed.connect

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from .. import access, events
 from ..access import can, require
 from ..audit import services as audit
-from ..database import insert_once, paginate, utcnow
+from ..database import after_commit, insert_once, paginate, utcnow
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea
@@ -244,9 +244,9 @@ def approve(post: Post, moderator) -> Post:
     project_id = post.thread.project.id if post.thread.project else None
     audit.record(project_id, moderator, "post.approved", f"post #{post.id}")
     access.changed(project_id, "post.approved")
+    after_commit(lambda: post_changed.send(post))  # the live readers first, before the event's listeners
     events.emit(post_published, post)
     db.session.commit()
-    post_changed.send(post)
     return post
 
 
@@ -262,10 +262,9 @@ def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) ->
     if not post.pending:  # a held post counts once approved
         _count_post(thread.id, now)
         db.session.flush()  # its key, for the event
+        after_commit(lambda: post_changed.send(post))  # the live readers first, before the event's listeners
         events.emit(post_published, post)
     db.session.commit()
-    if not post.pending:
-        post_changed.send(post)
     return post
 
 

@@ -64,14 +64,14 @@ def votes_withdrawn(occurrences) -> None:
             reverse(details["user"].id, "vote_cast", ("idea", idea.id), "vote_withdrawn")
 
 
+def posts_published(occurrences) -> None:
+    """Published posts earn their authors (applied from the event outbox, off the request that posted)."""
+    contribute_many("comment", [(post.author_id, ("post", post.id), _project_id(post))
+                                for post, _details in occurrences if post is not None])
+
+
 #: the durable subscriptions: signal -> handler, applied exactly once through the event outbox (events.subscribe)
-DURABLE = {signals.vote_cast: votes_cast, signals.vote_withdrawn: votes_withdrawn}
-
-
-@post_published.connect
-def _post_published(post, **_extra) -> None:
-    in_own_transaction(f"post #{post.id}", lambda: contribute(
-        post.author_id, "comment", ("post", post.id), _project_id(post)))
+DURABLE = {signals.vote_cast: votes_cast, signals.vote_withdrawn: votes_withdrawn, post_published: posts_published}
 
 
 @post_moderated.connect

@@ -22,6 +22,9 @@ from .registry import SOURCES
 
 BATCH = 500
 POLL_SECONDS = 0.5
+#: once woken by a commit, the indexer waits this long: what comes meanwhile is indexed in one round, and the
+#: request's own after-commit work (a post's live push) goes first
+GATHER_SECONDS = 0.2
 
 
 def process_pending(limit: int = BATCH) -> int:
@@ -53,9 +56,10 @@ def drain() -> int:
 
 def run_forever(app, stop: threading.Event) -> None:
     """The indexer loop: wake on a local commit or every half second, index, repeat until stopped."""
-    run_loop(app, process_pending, work_queued, stop, POLL_SECONDS)
+    run_loop(app, process_pending, work_queued, stop, POLL_SECONDS, GATHER_SECONDS)
 
 
 def start_thread() -> None:
     """Start this process's indexer thread once per index folder or database (SEARCH_INDEXER=thread)."""
-    start_once(f"search-indexer:{backends.current().location()}", process_pending, work_queued, POLL_SECONDS)
+    start_once(f"search-indexer:{backends.current().location()}", process_pending, work_queued, POLL_SECONDS,
+               GATHER_SECONDS)
