@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from math import ceil
 
-from sqlalchemy import bindparam, event, func, select, text
+from sqlalchemy import Integer, bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -121,22 +121,33 @@ def page_of(items: list, page: int, per_page: int) -> Page:
     return Page(items[start:start + per_page], page, per_page, len(items), False, start + per_page < len(items))
 
 
-def paginate(query, page: int, per_page: int, rows: bool = False, counted=None, total_key: tuple | None = None) -> Page:
+@lru_cache(maxsize=256)
+def _one_page(query):
+    """query limited to one page, its size and offset given as parameters: a statement built once (and remembered
+    by its caller) keeps the SQL cache key SQLAlchemy computed for it, where a new limit() would compute it again."""
+    return query.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=Integer))
+
+
+def paginate(query, page: int, per_page: int, rows: bool = False, counted=None, total_key: tuple | None = None,
+             params: dict | None = None) -> Page:
     """One page of a select() (its first column's values, or whole rows); a page past the end is empty rather than
     an error. counted: a lighter select() of the same rows (no joins for display) to count them with; total_key:
-    the total is remembered under it (a key that names every version the count depends on).
+    the total is remembered under it (a key that names every version the count depends on); params: the values of
+    the statements' bound parameters.
 
     The total costs nothing on a short first page and is counted up to COUNT_CAP rows otherwise,
     so that the first page of a list of 100,000 ideas stays fast.
     """
-    limited = query.limit(per_page + 1).offset((page - 1) * per_page)
-    rows = (db.session.execute(limited) if rows else db.session.scalars(limited)).all()
+    params = params or {}
+    limits = {**params, "page_limit": per_page + 1, "page_offset": (page - 1) * per_page}
+    rows = (db.session.execute if rows else db.session.scalars)(_one_page(query), limits).all()
     items, has_next = rows[:per_page], len(rows) > per_page
     if page == 1 and not has_next:
         total = len(items)
     else:
-        bounded = (query if counted is None else counted).order_by(None).limit(COUNT_CAP + 1).subquery()
-        count = select(func.count()).select_from(bounded)
-        total = (db.session.scalar(count) if total_key is None
-                 else memo("totals").get(total_key, lambda: db.session.scalar(count)))
+        def count() -> int:
+            bounded = (query if counted is None else counted).order_by(None).limit(COUNT_CAP + 1).subquery()
+            return db.session.scalar(select(func.count()).select_from(bounded), params)
+
+        total = count() if total_key is None else memo("totals").get(total_key, count)
     return Page(items, page, per_page, min(total, COUNT_CAP), total > COUNT_CAP, has_next)

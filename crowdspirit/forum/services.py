@@ -1,9 +1,10 @@
 """Forum rules: threads for ideas, projects and the community; posts, edits with history, coups de cœur."""
 
 from datetime import timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, delete, false, func, literal, or_, select, text, update
+from sqlalchemy import Boolean, Integer, bindparam, case, delete, false, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -140,19 +141,28 @@ def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
 _published_so_far = func.sum(case((Post.pending.is_(False), 1), else_=0)).over(order_by=Post.id)
 
 
+@cache
+def _posts_page_statement():
+    """posts_page's statement, built once: the posts of thread "thread" that reader "reader" (None: a visitor) may
+    read ("moderates": held ones too; else only their own), each with its number, the reader's coup de cœur and
+    their read mark."""
+    reader = bindparam("reader", type_=Integer)
+    mine = select(Reaction.id).where(Reaction.post_id == Post.id, Reaction.user_id == reader).exists()
+    mark = select(ThreadRead.last_post_id).where(ThreadRead.user_id == reader,
+                                                 ThreadRead.thread_id == Post.thread_id).scalar_subquery()
+    return (select(Post, _published_so_far, mine, mark)
+            .where(Post.thread_id == bindparam("thread"),
+                   Post.pending.is_(False) | (Post.author_id == reader) | bindparam("moderates", type_=Boolean))
+            .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
+
+
 def posts_page(thread: Thread, viewer, page: int, per_page: int) -> tuple:
     """One page of the thread's posts in order, as rows (post, number, whether the viewer gave it a coup de
     cœur), and the newest post the viewer had been shown before (None: never, or a visitor): one statement on a
-    short first page."""
-    if viewer.is_authenticated:
-        mine = select(Reaction.id).where(Reaction.post_id == Post.id, Reaction.user_id == viewer.id).exists()
-        mark = select(ThreadRead.last_post_id).where(ThreadRead.user_id == viewer.id,
-                                                     ThreadRead.thread_id == thread.id).scalar_subquery()
-    else:
-        mine, mark = literal(False), literal(None)
-    query = (select(Post, _published_so_far, mine, mark)
-             .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
-    found = paginate(_readable(query, thread, viewer), page, per_page, rows=True)
+    short first page. Held posts: their author's and, for the thread's moderators, all (as _readable)."""
+    params = {"thread": thread.id, "reader": viewer.id if viewer.is_authenticated else None,
+              "moderates": can(viewer, "thread.moderate", thread)}
+    found = paginate(_posts_page_statement(), page, per_page, rows=True, params=params)
     return found.replace([row[:3] for row in found.items]), found.items[0][3] if found.items else None
 
 

@@ -23,5 +23,5 @@ def init_app(app: Flask) -> None:
     archive.register("votes", lambda user: archive.rows_of(Vote, Vote.user_id == user.id))
     projects.CARD_COUNTS["ideas"] = services.idea_counts
     app.jinja_env.globals.update(Stage=Stage, STAGE_LABELS=services.STAGE_LABELS, stage_badge=services.stage_badge,
-                                 idea_row=panels.idea_row)
+                                 idea_rows=panels.idea_rows)
     app.register_blueprint(views.bp)

@@ -7,16 +7,20 @@ from markupsafe import Markup
 from ..access import can
 from ..database import paginate
 from ..web import panels
-from ..web.fragments import fragment
+from ..web.fragments import fragments
 from ..web.rendering import page_number
 from . import services
 from .models import Stage
 
 
-def idea_row(idea: services.IdeaRow, voted: bool, list_url: str, show_project: bool, signed_in: bool) -> Markup:
-    """One idea of a list as HTML, rendered once per (what it shows, the reader's vote, the list it is in)."""
-    return fragment("pipeline/_idea_row.html", (idea, voted, signed_in, list_url, show_project),
-                    idea=idea, voted=voted, list_url=list_url, show_project=show_project)
+def idea_rows(ideas: list[services.IdeaRow], voted: set, list_url: str, show_project: bool,
+              signed_in: bool) -> Markup:
+    """The ideas of a list as HTML, each row rendered once per (what it shows, the reader's vote, the list it is
+    in)."""
+    return fragments("pipeline/_idea_row.html", [
+        ((idea, idea.id in voted, signed_in, list_url, show_project),
+         {"idea": idea, "voted": idea.id in voted, "list_url": list_url, "show_project": show_project})
+        for idea in ideas])
 
 
 def idea_list_context(user, project=None) -> dict:

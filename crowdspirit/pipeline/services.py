@@ -208,10 +208,15 @@ def top_ideas(user, limit: int, **filters) -> list[IdeaRow]:
 def idea_rows(user, page: int, per_page: int, **filters) -> tuple[Page, set[int]]:
     """One page of IdeaRows for the list pages, and which of them the user voted for: one query (the ideas with
     their author, project, tags and the user's vote), no ORM objects."""
-    tags = (select(func.aggregate_strings(Tag.name, SEPARATOR)).join_from(idea_tags, Tag)
-            .where(idea_tags.c.idea_id == Idea.id).scalar_subquery())
-    found = paginate(_rows_query(user, **filters).add_columns(tags, _voted_by(user)), page, per_page, rows=True,
-                     counted=_filtered(select(Idea.id), user, **filters),
+    def statements():
+        tags = (select(func.aggregate_strings(Tag.name, SEPARATOR)).join_from(idea_tags, Tag)
+                .where(idea_tags.c.idea_id == Idea.id).scalar_subquery())
+        return (_rows_query(user, **filters).add_columns(tags, _voted_by(user)),
+                _filtered(select(Idea.id), user, **filters))
+
+    # built once per member, filters and access version: a statement built again costs more than running it
+    rows_query, counted = access.remembered_for(user, ("idea-rows", *sorted(filters.items())), statements)
+    found = paginate(rows_query, page, per_page, rows=True, counted=counted,
                      total_key=_counted_under(user, "list", *sorted(filters.items())))
     rows = [IdeaRow(*row[:-2], tags=tuple(sorted(row[-2].split(SEPARATOR))) if row[-2] else ())
             for row in found.items]

@@ -165,9 +165,16 @@ def _stems(word: str) -> frozenset:
 _WORD = RegexTokenizer().expression
 
 
+@lru_cache(maxsize=4096)
+def _words(text: str) -> str:
+    """The words a reader sees of a document's Markdown, on one line (remembered: rendering the Markdown of twenty
+    hits was a third of a search)."""
+    return " ".join(plain_text(text[:20_000]).split())
+
+
 def _snippet(text: str, marks: _Highlight) -> Markup:
     """About SNIPPET_CHARS of text around the first match, matches in <mark>, everything escaped."""
-    text = " ".join(plain_text(text[:20_000]).split())
+    text = _words(text)
     matches, start, end = [], 0, None
     for token in _WORD.finditer(text):  # the words as the index's tokenizer cuts them
         if end is not None and token.end() > end:

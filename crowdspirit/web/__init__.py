@@ -6,8 +6,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Install the error pages, template filters and globals, response headers and the language switch."""
-    from . import errors, templating, views
+    from . import errors, locale, templating, views
 
+    app.before_request(locale.wtforms_messages)
     errors.register(app)
     templating.register(app)
     app.register_blueprint(views.bp)

@@ -29,18 +29,23 @@ def csp_nonce() -> str:
 _SECRETS = {CSRF.encode(): generate_csrf, NONCE.encode(): csp_nonce}
 
 
-def fragment(template: str, key: tuple, **context) -> Markup:
-    """The HTML of template for this key (everything the fragment shows, besides the language), rendered once."""
-    def draw() -> Markup:
-        return Markup(render_template(template, csrf_token=lambda: CSRF, csp_nonce=lambda: NONCE, **context))
+def _draw(template: str, context: dict) -> Markup:
+    """The template rendered with stand-ins for the request's secrets."""
+    return Markup(render_template(template, csrf_token=lambda: CSRF, csp_nonce=lambda: NONCE, **context))
 
-    return memo("fragments", 50_000).get((template, str(get_locale()), *key), draw)
+
+def fragments(template: str, keyed: list[tuple[tuple, dict]]) -> Markup:
+    """The HTML of template for each (key, context) of a list, one after the other, each rendered once per key
+    (everything it shows, besides the language): the language and the table are looked up once for the list."""
+    table, language = memo("fragments", 50_000), str(get_locale())
+    return Markup("".join([table.get((template, language, *key), lambda context=context: _draw(template, context))
+                           for key, context in keyed]))
 
 
 def shown(template: str, **values) -> Markup:
     """A Jinja global: the template rendered once per the values given, which must be all it shows (it is rendered
     without the request's context: no current_user, no request, nothing else)."""
-    return fragment(template, tuple(sorted(values.items())), **values)
+    return fragments(template, [(tuple(sorted(values.items())), values)])
 
 
 def fill_secrets(response):

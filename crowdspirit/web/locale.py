@@ -1,8 +1,13 @@
 """Which language a request is answered in: the choice made in this browser, else the signed-in member's, else the
 browser's."""
 
+from functools import cache
+
+from babel import support
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 
 def select_locale() -> str:
@@ -15,3 +20,28 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@cache
+def _wtforms_catalog(language: str) -> support.Translations:
+    """WTForms' own messages in one language, read once per process."""
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' messages in the language of the moment they are asked for (Flask-WTF's interface)."""
+
+    def ugettext(self, string: str) -> str:
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+def wtforms_messages() -> None:
+    """Give the request WTForms' messages where Flask-WTF looks for them (it would read the catalog from disk again
+    for every request that shows a form)."""
+    request.wtforms_translations = _WTFORMS_MESSAGES

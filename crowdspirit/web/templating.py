@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from babel import dates as babel_dates
 from flask import request
-from flask_babel import format_currency, format_datetime, format_decimal, format_timedelta, get_locale, get_timezone
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -66,11 +66,18 @@ def _exact_moment(moment: datetime, locale: str, zone) -> str:
     return babel_dates.format_datetime(moment, format="long", tzinfo=zone, locale=locale)
 
 
+@lru_cache(maxsize=4096)
+def _how_long(minutes: int, locale: str) -> str:
+    """ "3 days ago", "in 2 hours": a signed number of minutes in words (Babel is slow enough to matter here too)."""
+    return babel_dates.format_timedelta(timedelta(minutes=minutes), add_direction=True, locale=locale)
+
+
 def format_relative(moment: datetime) -> Markup:
-    """Jinja filter `when`: a <time> saying how long ago (or in how long) a UTC timestamp is, the exact date and time
-    in its title, the ISO-8601 instant in its datetime attribute."""
+    """Jinja filter `when`: a <time> saying how long ago (or in how long) a UTC timestamp is, to the minute, the
+    exact date and time in its title, the ISO-8601 instant in its datetime attribute."""
     delta = moment - clock.now()
-    relative = _("just now") if abs(delta) < JUST_NOW else format_timedelta(delta, add_direction=True)
+    relative = (_("just now") if abs(delta) < JUST_NOW
+                else _how_long(round(delta.total_seconds() / 60), str(get_locale())))
     return Markup('<time datetime="{}Z" title="{}">{}</time>').format(
         moment.isoformat(timespec="seconds"), _exact_moment(moment, str(get_locale()), get_timezone()), relative)
 
