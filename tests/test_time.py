@@ -43,3 +43,14 @@ def test_what_just_happened_reads_just_now(client, make_idea, language, now):
     idea = make_idea()
     shown = shown_time(client.get(f"/ideas/{idea.id}", headers={"Accept-Language": language}).text, now)
     assert shown[1] == idea.created_at.isoformat(timespec="seconds") + "Z"
+
+
+def test_a_listed_idea_ages_although_its_row_is_remembered(client, make_idea, clock):
+    """The idea list remembers its rendered rows: one listed just now reads "2 hours ago" two hours later, not the
+    words it had when its row was first drawn."""
+    idea = make_idea()
+    clock.set_to(idea.created_at + timedelta(seconds=5))
+    shown_time(client.get("/ideas").text, "just now")
+    clock.advance(hours=2)
+    aged = shown_time(client.get("/ideas").text, "2 hours ago")
+    assert aged[1] == idea.created_at.isoformat(timespec="seconds") + "Z"

@@ -4,11 +4,13 @@ member's ideas and votes on their profile, and the sponsor's veto on an idea's p
 from flask import current_app, request
 from markupsafe import Markup
 
+from .. import clock
 from ..access import can
 from ..database import paginate
 from ..web import panels
 from ..web.fragments import fragments
 from ..web.rendering import page_number
+from ..web.templating import time_span
 from . import services
 from .models import Stage
 
@@ -16,9 +18,10 @@ from .models import Stage
 def idea_rows(ideas: list[services.IdeaRow], voted: set, list_url: str, show_project: bool,
               signed_in: bool) -> Markup:
     """The ideas of a list as HTML, each row rendered once per (what it shows, the reader's vote, the list it is
-    in)."""
+    in, how long ago it was proposed in words)."""
+    now = clock.now()
     return fragments("pipeline/_idea_row.html", [
-        ((idea, idea.id in voted, signed_in, list_url, show_project),
+        ((idea, idea.id in voted, signed_in, list_url, show_project, time_span(idea.created_at, now)),
          {"idea": idea, "voted": idea.id in voted, "list_url": list_url, "show_project": show_project})
         for idea in ideas])
 

@@ -56,8 +56,30 @@ def format_date(day: date) -> str:
     return _format_day(day, str(get_locale()))
 
 
-#: closer to now than this, a moment reads "just now" (not "in 0 seconds", nor "in 2 seconds" from clock skew)
-JUST_NOW = timedelta(minutes=1)
+#: Babel's units of time, longest first (babel.dates.TIMEDELTA_UNITS), and the share of a unit from which a span is
+#: counted in it (format_timedelta's default threshold)
+_UNITS = (("year", 31_536_000), ("month", 2_592_000), ("week", 604_800), ("day", 86_400), ("hour", 3_600),
+          ("minute", 60))
+_THRESHOLD = 0.85
+
+
+def time_span(moment: datetime, now: datetime | None = None) -> tuple[int, int] | None:
+    """How far a UTC timestamp is from now as a reader reads it: (seconds in the unit, signed count of units), e.g.
+    (86400, -3) for three days ago; None within a minute ("just now"). It changes when the words do, so a
+    remembered fragment can name it in its key."""
+    seconds = (moment - (now or clock.now())).total_seconds()
+    for _unit, length in _UNITS:
+        count = abs(seconds) / length
+        if count >= _THRESHOLD:
+            return length, int(max(1, round(count)) * (1 if seconds > 0 else -1))
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _how_long(span: tuple[int, int], locale: str) -> str:
+    """ "3 days ago", "in 2 hours": a time span in words (Babel is slow enough to matter here too)."""
+    length, count = span
+    return babel_dates.format_timedelta(timedelta(seconds=length * count), add_direction=True, locale=locale)
 
 
 @lru_cache(maxsize=4096)
@@ -66,18 +88,11 @@ def _exact_moment(moment: datetime, locale: str, zone) -> str:
     return babel_dates.format_datetime(moment, format="long", tzinfo=zone, locale=locale)
 
 
-@lru_cache(maxsize=4096)
-def _how_long(minutes: int, locale: str) -> str:
-    """ "3 days ago", "in 2 hours": a signed number of minutes in words (Babel is slow enough to matter here too)."""
-    return babel_dates.format_timedelta(timedelta(minutes=minutes), add_direction=True, locale=locale)
-
-
 def format_relative(moment: datetime) -> Markup:
-    """Jinja filter `when`: a <time> saying how long ago (or in how long) a UTC timestamp is, to the minute, the
-    exact date and time in its title, the ISO-8601 instant in its datetime attribute."""
-    delta = moment - clock.now()
-    relative = (_("just now") if abs(delta) < JUST_NOW
-                else _how_long(round(delta.total_seconds() / 60), str(get_locale())))
+    """Jinja filter `when`: a <time> saying how long ago (or in how long) a UTC timestamp is, the exact date and time
+    in its title, the ISO-8601 instant in its datetime attribute."""
+    span = time_span(moment)
+    relative = _("just now") if span is None else _how_long(span, str(get_locale()))
     return Markup('<time datetime="{}Z" title="{}">{}</time>').format(
         moment.isoformat(timespec="seconds"), _exact_moment(moment, str(get_locale()), get_timezone()), relative)
 
