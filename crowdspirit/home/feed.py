@@ -3,8 +3,9 @@ of a newcomer. Every row passes the access policy's SQL filters, so nothing the 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import bindparam, exists, literal, null, or_, select, union_all
+from sqlalchemy import Integer, bindparam, exists, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..access import remembered_for, scope, visible
@@ -138,12 +139,19 @@ class Step:
     done: bool
 
 
+@cache
+def _checklist_statement():
+    """checklist's facts about the member "member" as one statement, built once: whether they belong to or follow a
+    project, voted, proposed an idea."""
+    member = bindparam("member", type_=Integer)
+    takes_part = or_(exists().where(ProjectMembership.user_id == member),
+                     exists().where(ThreadFollow.user_id == member))
+    return select(takes_part, exists().where(Vote.user_id == member), exists().where(Idea.author_id == member))
+
+
 def checklist(user) -> list[Step] | None:
     """The newcomer's first steps computed from stored facts, or None once every one is done."""
-    takes_part = or_(exists().where(ProjectMembership.user_id == user.id),
-                     exists().where(ThreadFollow.user_id == user.id))
-    facts = db.session.execute(select(takes_part, exists().where(Vote.user_id == user.id),
-                                      exists().where(Idea.author_id == user.id))).one()
+    facts = db.session.execute(_checklist_statement(), {"member": user.id}).one()
     steps = [Step("profile", bool(user.bio.strip() and user.skills.strip())), Step("project", bool(facts[0])),
              Step("vote", bool(facts[1])), Step("idea", bool(facts[2]))]
     return None if all(step.done for step in steps) else steps
