@@ -55,20 +55,25 @@ def test_markdown_export_has_the_current_text_and_its_credits(client, spec):
     assert "## Problem\n\nEarbuds **block** the street noise\n" in text
     assert "Must: Bone conduction\nShould: Ten hours of battery" in text
     assert "## Use cases\n\n_Not written yet._" in text
-    assert "**Confidential**" in text  # the stage is open to members only
+    assert "**Confidential: do not share this document outside the project.**" in text  # open to members only
 
 
 def test_pdf_export_is_a_real_pdf_with_the_title_header_and_mark(client, spec):
-    """The PDF is rendered by WeasyPrint: the spec's title, the project in the running header, page numbers and the
-    confidential mark of a closed stage are in its text."""
+    """The PDF is rendered by WeasyPrint: the spec's title and text, and on every page of a long spec the project and
+    the title in the running header, the page number and the confidential mark of a closed stage."""
+    long_text = "\n\n".join(f"Paragraph {n}: " + "the noise of the street stays audible " * 30 for n in range(12))
+    save(client, spec, base_number=2, use_cases=long_text)
     response = client.get(f"/ideas/{spec.id}/spec/export.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert response.headers["Content-Disposition"] == 'attachment; filename="velo-du-futur-earbuds-pro-spec.pdf"'
     text = pdf_text(response)
-    assert 'Vélo du futur: earbuds "pro"' in text and "Pocket audio" in text
-    assert "Earbuds block the street noise" in text and "Urban cyclists" in text
-    assert "Confidential" in text and "1 / 1" in text
+    assert 'Vélo du futur: earbuds "pro"' in text and "Revision 3 of" in text
+    assert "Earbuds block the street noise" in text and "Paragraph 11:" in text
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages]
+    assert len(pages) > 1
+    for number, page in enumerate(pages, start=1):
+        assert f'Pocket audio Vélo du futur: earbuds "pro" Confidential {number} / {len(pages)}' in page
 
 
 def test_open_stage_has_no_confidential_mark(client, make_idea, login_as, make_user):
