@@ -44,10 +44,10 @@ def _asked(value: str | None) -> int | None:
     return int(value)
 
 
-def compared(project: Project, old: str | None, new: str | None) -> tuple[NdaVersion | None, NdaVersion]:
-    """The two versions to compare, as asked (?from=N&to=M), by default the previous and the current one (no previous:
-    None, the NDA has a single version); 404 naming a version the project never published."""
-    published = {version.number: version for version in versions(project)}
+def compared(history: list[NdaVersion], old: str | None, new: str | None) -> tuple[NdaVersion | None, NdaVersion]:
+    """Of a project's versions, the two to compare as asked (?from=N&to=M), by default the previous and the current
+    one (no previous: None, the NDA has a single version); 404 naming a version the project never published."""
+    published = {version.number: version for version in history}
     if not published:
         raise NotFound(_l("This project has no NDA."))
     newest = max(published)

@@ -31,8 +31,9 @@ def diff(slug: str):
     """What changed between two NDA versions (?from=N&to=M; by default the previous and the current one): the newer
     text as it reads, with the words added and removed marked."""
     project = services.load_project(slug, current_user, "nda.view")
-    old, new = nda.compared(project, request.args.get("from"), request.args.get("to"))
-    return render("projects/nda_diff.html", project=project, old=old, new=new, versions=nda.versions(project),
+    history = nda.versions(project)
+    old, new = nda.compared(history, request.args.get("from"), request.args.get("to"))
+    return render("projects/nda_diff.html", project=project, old=old, new=new, versions=history,
                   change=rendered_diff(old.text, new.text) if old else None)
 
 
