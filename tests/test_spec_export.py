@@ -149,3 +149,12 @@ def test_spec_page_offers_both_exports(client, spec):
     assert f'href="/ideas/{spec.id}/spec/export.md"' in page and f'href="/ideas/{spec.id}/spec/export.pdf"' in page
     older = client.get(f"/ideas/{spec.id}/spec?revision=1").get_data(as_text=True)
     assert "/spec/export." not in older
+
+
+def test_exports_are_rate_limited(app, client, spec):
+    """Past EXPORT_RATE_LIMIT a member's next export gets 429 with a clear message (a PDF costs seconds of CPU)."""
+    app.config["EXPORT_RATE_LIMIT"] = "2 per minute"
+    statuses = [client.get(f"/ideas/{spec.id}/spec/export.{extension}").status_code for extension in ("md", "md")]
+    assert statuses == [200, 200]
+    response = client.get(f"/ideas/{spec.id}/spec/export.pdf")
+    assert response.status_code == 429 and "Too many attempts; wait a minute and try again." in response.text

@@ -9,6 +9,7 @@ from ..attachments import services as attachments
 from ..errors import DomainError, NotFound
 from ..pipeline.models import Stage
 from ..pipeline.services import load_idea
+from ..web.limits import per_member
 from ..web.rendering import download, form_status, is_htmx, redirect_to, render
 from . import export, services
 from .forms import SECTION_LABELS, AmendmentForm, DecisionForm, SpecForm
@@ -167,6 +168,7 @@ def diff(idea_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>/spec/export.<any(md, pdf):extension>")
+@per_member("EXPORT_RATE_LIMIT", methods=None)
 def export_file(idea_id: int, extension: str):
     """The current specification as a Markdown file or a PDF, for those who may read it."""
     idea, current = _spec_of(idea_id, "spec.export")
