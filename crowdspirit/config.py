@@ -116,6 +116,8 @@ def from_environment(instance_path: str) -> dict:
         "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour"),
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
         "SEARCH_RATE_LIMIT": os.environ.get("SEARCH_RATE_LIMIT", "120 per minute"),
+        #: spec exports (Markdown or PDF) a member or address may ask for: a long spec's PDF takes seconds of CPU
+        "EXPORT_RATE_LIMIT": os.environ.get("EXPORT_RATE_LIMIT", "20 per minute"),
         #: open flags that hide a post until a moderator reviews it
         "FLAGS_TO_HIDE": int(os.environ.get("FLAGS_TO_HIDE", 3)),
         #: karma rules overriding karma/rules.py's defaults: "name=points[/daily cap],..." (0 points: rule off)

@@ -223,3 +223,99 @@ def test_project_page_nda_banner(client, login_as, make_user, setup):
     assert banner not in text(client.get(f"/projects/{setup.project.slug}"))
     login_as(make_user())
     assert banner not in text(client.get(f"/projects/{setup.project.slug}"))
+
+
+# --- Comparing versions ---------------------------------------------------------------------------
+NDA_V2 = "Keep **everything** about the earbuds and their case secret for two years."
+NDA_V3 = "Keep **everything** about the earbuds and their case secret for three years."
+
+
+def rendered_diff_of(response) -> str:
+    """The marked text of a diff page (what sits in its rendered diff)."""
+    found = re.search(r'<div class="prose rendered-diff nda-text">(.*?)</div>', response.get_data(as_text=True), re.S)
+    return found.group(1) if found else ""
+
+
+def test_diff_defaults_to_previous_against_current(client, login_as, setup):
+    """With several versions, the diff page compares the previous and the current one by default: the new text as it
+    reads (rendered, not Markdown) with the added words in <ins> and the dropped ones in <del>."""
+    publish(client, login_as, setup.project)
+    publish(client, login_as, setup.project, NDA_V2)
+    publish(client, login_as, setup.project, NDA_V3)
+    accept(client, login_as, setup.member, setup.project, 3)
+    page = client.get(f"/projects/{setup.project.slug}/nda/diff")
+    assert page.status_code == 200 and "NDA changes from version 2 to version 3" in text(page)
+    marked = rendered_diff_of(page)
+    assert "<del>two</del>" in marked and "<ins>three</ins>" in marked and "<strong>everything</strong>" in marked
+    assert "**" not in marked
+
+
+def test_diff_of_two_chosen_versions(client, login_as, setup):
+    """The member picks any two versions (the form on the NDA page sends them); words are marked in place."""
+    publish(client, login_as, setup.project)
+    publish(client, login_as, setup.project, NDA_V2)
+    publish(client, login_as, setup.project, NDA_V3)
+    login_as(setup.member)
+    nda_page = client.get(f"/projects/{setup.project.slug}/nda").get_data(as_text=True)
+    assert f'action="/projects/{setup.project.slug}/nda/diff"' in nda_page
+    assert re.search(r'<select name="from">.*<option value="2" selected>', nda_page, re.S)
+    page = client.get(f"/projects/{setup.project.slug}/nda/diff?from=1&to=3")
+    assert "NDA changes from version 1 to version 3" in text(page)
+    marked = rendered_diff_of(page)
+    assert "<del>secret.</del><ins>and their case secret for three years.</ins>" in marked
+    same = client.get(f"/projects/{setup.project.slug}/nda/diff?from=2&to=2")
+    assert same.status_code == 200 and "These two versions are identical." in text(same)
+
+
+@pytest.mark.parametrize("query, status, message", [
+    ("from=7&to=2", 404, "The NDA has no version 7: its versions run from 1 to 2."),
+    ("from=1&to=0", 404, "The NDA has no version 0: its versions run from 1 to 2."),
+    ("from=1&to=99999999999999999999", 404, "The NDA has no version 99999999999999999999"),
+    ("from=one&to=2", 400, "Choose the versions to compare by their number."),
+    ("from=-1", 400, "Choose the versions to compare by their number."),
+])
+def test_unknown_versions_are_a_clear_4xx(client, login_as, setup, query, status, message):
+    """A version the project never published is 404 naming the versions it has; a malformed one is 400."""
+    publish(client, login_as, setup.project)
+    publish(client, login_as, setup.project, NDA_V2)
+    login_as(setup.member)
+    response = client.get(f"/projects/{setup.project.slug}/nda/diff?{query}")
+    assert response.status_code == status and message in text(response)
+
+
+def test_single_version_and_no_nda(client, login_as, setup, make_project):
+    """With a single version there is nothing to compare (said plainly, no picker); without an NDA the page is 404."""
+    login_as(setup.project.owner)
+    assert client.get(f"/projects/{setup.project.slug}/nda/diff").status_code == 404
+    publish(client, login_as, setup.project)
+    login_as(setup.member)
+    page = client.get(f"/projects/{setup.project.slug}/nda/diff")
+    assert page.status_code == 200 and "a single version: there is nothing to compare yet" in text(page)
+    assert "nda-compare" not in client.get(f"/projects/{setup.project.slug}/nda").get_data(as_text=True)
+
+
+def test_diff_only_for_those_who_read_the_nda(client, login_as, make_user, setup):
+    """The diff follows the NDA page's rule: a non-member is told to join (403) and reads nothing of it (the policy
+    matrix checks every other role)."""
+    publish(client, login_as, setup.project)
+    publish(client, login_as, setup.project, NDA_V2)
+    login_as(make_user())
+    response = client.get(f"/projects/{setup.project.slug}/nda/diff")
+    assert response.status_code == 403 and "secret" not in text(response)
+
+
+def test_member_asked_again_sees_what_changed(client, login_as, setup):
+    """A member who accepted version 1 and is asked to accept version 3 gets a link to what changed since the version
+    they accepted; once they accept, the link goes."""
+    publish(client, login_as, setup.project)
+    accept(client, login_as, setup.member, setup.project, 1)
+    publish(client, login_as, setup.project, NDA_V2)
+    publish(client, login_as, setup.project, NDA_V3)
+    login_as(setup.member)
+    page = client.get(f"/projects/{setup.project.slug}/nda")
+    assert "This version replaces version 1, which you accepted." in text(page)
+    link = f'href="/projects/{setup.project.slug}/nda/diff?to=3&amp;from=1"'
+    assert link in page.get_data(as_text=True)
+    assert "NDA changes from version 1 to version 3" in text(client.get(html.unescape(link[6:-1])))
+    accept(client, login_as, setup.member, setup.project, 3)
+    assert "See what changed" not in text(client.get(f"/projects/{setup.project.slug}/nda"))

@@ -456,6 +456,8 @@ RULES = {
     "specs.show": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec")),
     "specs.revisions": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/revisions")),
     "specs.diff": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/spec/diff?from=1&to=2")),
+    "specs.export_file": Rule(lambda w: [("GET", f"/ideas/{w.ideas[Stage.SPEC].id}/spec/export.{extension}", None)
+                                         for extension in ("md", "pdf")]),
     "forum.idea_thread": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/discussion"), ok=303),
     "forum.project_thread": Rule(get(lambda w: f"/projects/{S(w)}/discussion"), ok=303, visibility="project"),
     # An idea's discussion is read under the idea: its thread page and a post's address lead there.
@@ -533,6 +535,7 @@ RULES = {
     "audit.index": Rule(get(lambda w: f"/projects/{S(w)}/audit"), allowed=OWNER_ONLY, **IN_PROJECT),
     "audit.export": Rule(get(lambda w: f"/projects/{S(w)}/audit.csv"), allowed=OWNER_ONLY, **IN_PROJECT),
     "nda.show": Rule(get(lambda w: f"/projects/{S(w)}/nda"), allowed=MEMBER_VIEW, **IN_PROJECT),
+    "nda.diff": Rule(get(lambda w: f"/projects/{S(w)}/nda/diff"), allowed=MEMBER_VIEW, **IN_PROJECT),
     "nda.accept": Rule(post(lambda w: f"/projects/{S(w)}/nda/accept"), allowed=MEMBER_VIEW, ok=400, **IN_PROJECT),
     "nda.publish": Rule(get(lambda w: f"/projects/{S(w)}/nda/edit"), allowed=OWNER_ONLY, **IN_PROJECT),
     "members.index": Rule(get(lambda w: f"/projects/{S(w)}/members"), allowed=MEMBER_VIEW, **IN_PROJECT),

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import access, notices
 from ..access import forget_facts
 from ..audit import services as audit
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from .models import MemberRole, NdaAcceptance, NdaVersion, Project, ProjectMembership
 from .rules import cleared_for, team_of
@@ -20,6 +20,45 @@ def current(project: Project) -> NdaVersion | None:
     """The project's newest NDA version, or None when it never published one."""
     return db.session.scalar(select(NdaVersion).where(NdaVersion.project_id == project.id)
                              .order_by(NdaVersion.number.desc()).limit(1))
+
+
+def versions(project: Project) -> list[NdaVersion]:
+    """Every published version of the project's NDA, newest first."""
+    return list(db.session.scalars(select(NdaVersion).where(NdaVersion.project_id == project.id)
+                                   .order_by(NdaVersion.number.desc())))
+
+
+def last_accepted(project: Project, user) -> int | None:
+    """The number of the newest version of the project's NDA the user accepted (None: they accepted none)."""
+    return db.session.scalar(select(func.max(NdaVersion.number)).join(
+        NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id).where(
+        NdaVersion.project_id == project.id, NdaAcceptance.user_id == user.id))
+
+
+def _asked(value: str | None) -> int | None:
+    """A version number as the comparison form sends it (None when not given); 400 when it is no number."""
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isascii() or not value.strip().isdigit():
+        raise DomainError(_l("Choose the versions to compare by their number."))
+    return int(value)
+
+
+def compared(history: list[NdaVersion], old: str | None, new: str | None) -> tuple[NdaVersion | None, NdaVersion]:
+    """Of a project's versions, the two to compare as asked (?from=N&to=M), by default the previous and the current
+    one (no previous: None, the NDA has a single version); 404 naming a version the project never published."""
+    published = {version.number: version for version in history}
+    if not published:
+        raise NotFound(_l("This project has no NDA."))
+    newest = max(published)
+    asked_new, asked_old = _asked(new), _asked(old)
+    new_number = newest if asked_new is None else asked_new
+    old_number = (new_number - 1 if new_number > 1 else None) if asked_old is None else asked_old
+    for number in (new_number, old_number):
+        if number is not None and number not in published:
+            raise NotFound(_l("The NDA has no version %(n)d: its versions run from 1 to %(last)d.", n=number,
+                              last=newest))
+    return published.get(old_number), published[new_number]
 
 
 def publish(project: Project, actor, text: str) -> NdaVersion:

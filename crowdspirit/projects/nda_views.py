@@ -1,10 +1,11 @@
 """NDA pages: read and accept the current version; the owner publishes new versions."""
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import DomainError
+from ..text import rendered_diff
 from ..web.rendering import form_status, redirect_to, render
 from . import nda, services
 from .forms import NdaAcceptForm, NdaForm
@@ -18,9 +19,22 @@ def show(slug: str):
     """The project's current NDA and whether you accepted it."""
     project = services.load_project(slug, current_user, "nda.view")
     version = nda.current(project)
-    return render("projects/nda.html", project=project, version=version,
-                  accepted=nda.has_accepted(version, current_user),
-                  form=NdaAcceptForm(version=version.number if version else 0))
+    accepted = nda.has_accepted(version, current_user)
+    return render("projects/nda.html", project=project, version=version, accepted=accepted,
+                  form=NdaAcceptForm(version=version.number if version else 0), versions=nda.versions(project),
+                  since=None if accepted else nda.last_accepted(project, current_user))
+
+
+@bp.route("/projects/<slug>/nda/diff")
+@login_required
+def diff(slug: str):
+    """What changed between two NDA versions (?from=N&to=M; by default the previous and the current one): the newer
+    text as it reads, with the words added and removed marked."""
+    project = services.load_project(slug, current_user, "nda.view")
+    history = nda.versions(project)
+    old, new = nda.compared(history, request.args.get("from"), request.args.get("to"))
+    return render("projects/nda_diff.html", project=project, old=old, new=new, versions=history,
+                  change=rendered_diff(old.text, new.text) if old else None)
 
 
 @bp.post("/projects/<slug>/nda/accept")

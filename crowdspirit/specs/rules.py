@@ -13,8 +13,14 @@ def spec_editor(user, idea) -> bool:
     return author(user, idea) or member_manager(user, idea) or sponsor_team(user, project_of(idea))
 
 
+def spec_reader(user, idea) -> bool:
+    """Who may read the spec may take it away as a file: the spec's view action decides, nothing looser."""
+    return access.can(user, "spec.view", idea)
+
+
 RULES = {
     "spec.view": Rule(idea_visible, needs_account=False),
+    "spec.export": Rule(spec_reader, needs_account=False, reads=True),
     "spec.edit": Rule(spec_editor, _l("Only the idea's author, the project's managers and the sponsor's team edit "
                                       "this specification; propose an amendment instead.")),
     "spec.amend": Rule(author_or_member, _l(

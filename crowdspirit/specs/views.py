@@ -9,8 +9,9 @@ from ..attachments import services as attachments
 from ..errors import DomainError, NotFound
 from ..pipeline.models import Stage
 from ..pipeline.services import load_idea
-from ..web.rendering import form_status, is_htmx, redirect_to, render
-from . import services
+from ..web.limits import per_member
+from ..web.rendering import download, form_status, is_htmx, redirect_to, render
+from . import export, services
 from .forms import SECTION_LABELS, AmendmentForm, DecisionForm, SpecForm
 from .models import SECTIONS
 
@@ -164,3 +165,13 @@ def diff(idea_id: int):
     raw = request.args.get("view") == "raw"
     return render("specs/diff.html", idea=idea, old=old, new=new, raw=raw, labels=SECTION_LABELS,
                   changes=services.diff(old, new) if raw else services.rendered_changes(old, new))
+
+
+@bp.route("/ideas/<int:idea_id>/spec/export.<any(md, pdf):extension>")
+@per_member("EXPORT_RATE_LIMIT", methods=None)
+def export_file(idea_id: int, extension: str):
+    """The current specification as a Markdown file or a PDF, for those who may read it."""
+    idea, current = _spec_of(idea_id, "spec.export")
+    if extension == "md":
+        return download(export.markdown(idea, current), "text/markdown", export.filename(idea, "md"))
+    return download(export.pdf(idea, current), "application/pdf", export.filename(idea, "pdf"))

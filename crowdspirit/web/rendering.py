@@ -45,7 +45,12 @@ def form_status(form) -> int:
     return 422 if form.errors else 200
 
 
+def download(body: str | bytes, mimetype: str, filename: str) -> Response:
+    """A private, uncached file download (filename: a safe ASCII name, such as a slug and its extension)."""
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
 def csv_download(text: str, filename: str) -> Response:
     """A private, uncached CSV download."""
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+    return download(text, "text/csv", filename)
