@@ -1,11 +1,12 @@
 """Attachment rules: accepted types (sniffed from the content, not trusted from the browser), sizes, storage."""
 
 import secrets
+from functools import cache
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..access import can
 from ..errors import Conflict, DomainError, NotFound
@@ -112,10 +113,16 @@ def path_of(attachment: Attachment) -> Path:
     return stored_path(attachment.storage_name)
 
 
+@cache
+def _attached_statement():
+    """of_idea's select(), built once: the files of idea "idea" in part "part"."""
+    return (select(Attachment).where(Attachment.idea_id == bindparam("idea"), Attachment.part == bindparam("part"))
+            .order_by(Attachment.id))
+
+
 def of_idea(idea: Idea, part: str) -> list[Attachment]:
     """The files attached to an idea or to its spec, oldest first."""
-    return list(db.session.scalars(select(Attachment).where(Attachment.idea_id == idea.id, Attachment.part == part)
-                                   .order_by(Attachment.id)))
+    return list(db.session.scalars(_attached_statement(), {"idea": idea.id, "part": part}))
 
 
 def remove(attachment: Attachment) -> None:

@@ -1,7 +1,7 @@
 """Forum rules: threads for ideas, projects and the community; posts, edits with history, coups de cœur."""
 
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Integer, bindparam, case, delete, false, func, literal, or_, select, text, update
@@ -42,10 +42,16 @@ def thread_of_partnership(partnership) -> Thread:
     return _thread_for(Thread.partnership_id, partnership.id)
 
 
+@lru_cache(maxsize=8)
+def _thread_statement(column):
+    """The select() of the thread whose column is the bound "owner" (built once per column)."""
+    return select(Thread).where(column == bindparam("owner"))
+
+
 def _thread_for(column, owner_id: int) -> Thread:
     """The thread whose idea_id, project_id or partnership_id (column) is owner_id. Threads are opened with what
     they discuss, so that reading a discussion never writes."""
-    thread = db.session.scalar(select(Thread).where(column == owner_id))
+    thread = db.session.scalar(_thread_statement(column), {"owner": owner_id})
     if thread is None:
         raise NotFound(_l("This page does not exist, or you may not see it."))
     return thread

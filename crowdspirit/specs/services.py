@@ -3,10 +3,11 @@
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import notices
@@ -39,12 +40,16 @@ def start_spec(idea: Idea, **_move) -> SpecRevision:
     return revision
 
 
+@cache
+def _current_statement():
+    """current_revision's select(), built once: the latest revision of idea "idea"."""
+    return (select(SpecRevision).where(SpecRevision.idea_id == bindparam("idea"))
+            .order_by(SpecRevision.number.desc()).limit(1))
+
+
 def current_revision(idea: Idea) -> SpecRevision | None:
     """The latest revision of the idea's spec, or None if it never reached the spec stage."""
-    return db.session.scalar(
-        select(SpecRevision).where(SpecRevision.idea_id == idea.id)
-        .order_by(SpecRevision.number.desc()).limit(1)
-    )
+    return db.session.scalar(_current_statement(), {"idea": idea.id})
 
 
 def revisions(idea: Idea) -> list[SpecRevision]:
