@@ -8,7 +8,9 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import OFFER
 from sqlalchemy import func, select, update
+from test_api import READY
 
 from crowdspirit import access, notices
 from crowdspirit.api import webhooks
@@ -20,7 +22,6 @@ from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
 from crowdspirit.rnd import services as rnd
 from crowdspirit.specs import services as specs
-from crowdspirit.specs.models import SECTIONS
 
 SECRET_WORD = "Vorticelle"
 
@@ -228,11 +229,6 @@ def test_retries_and_replays_stop_once_the_hooks_owner_lost_access(app, client, 
 
 
 # --- Every kind of notice ------------------------------------------------------------------------------
-READY_SPEC = {**{name: f"The {name}" for name in SECTIONS}, "open_questions": "- [x] Settled"}
-OFFER = {"pitch": "Our lab can build it.", "terms": "Prototypes within six months.", "reward_pool": "1500.00",
-         "currency": "EUR", "ip_arrangement": "assignment"}
-
-
 def test_the_settings_page_offers_every_notice_kind_and_hooks_hear_kinds_of_two_domains(
         app, client, login_as, make_user, make_org, make_project, make_idea, receiver):
     """The rnd domain's offers (told with `tell`) and the notifications domain's stage moves reach the hook."""
@@ -246,7 +242,7 @@ def test_the_settings_page_offers_every_notice_kind_and_hooks_hear_kinds_of_two_
     client.post("/settings/webhooks", data={"target": f"project:{project.id}", "url": receiver.url,
                                             "events": ["stage", "rnd.offer"]})
     idea = make_idea(project=project, author=author, title="Foil kite", stage=Stage.SPEC)
-    specs.save_revision(idea, author, 1, "ready", **READY_SPEC)
+    specs.save_revision(idea, author, 1, "ready", **READY)
     login_as(sponsor)
     assert client.post(f"/ideas/{idea.id}/partners", data=OFFER).status_code == 303
     assert webhooks.deliver_due() == 3
@@ -269,7 +265,7 @@ def test_an_owner_who_may_not_see_a_confidential_event_hears_nothing_of_it(
     owner, author, partner = make_user(), make_user(), make_user(name="Hana Helios", organisation=helios)
     project = make_project(owner=owner, spec_approvals_needed=0)
     idea = make_idea(project=project, author=author, title="Modular speaker", stage=Stage.SPEC)
-    specs.save_revision(idea, author, 1, "ready", **READY_SPEC)
+    specs.save_revision(idea, author, 1, "ready", **READY)
     owners = Receiver()
     webhooks.register(owner, project, owners.url, list(webhooks.event_names()))
     webhooks.register(partner, helios, receiver.url, ["rnd.milestone"])

@@ -20,7 +20,7 @@ import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
@@ -228,9 +228,8 @@ def _heard(kind: notices.Kind, subject, people: set[int], actor=None, detail: st
 def _notice_payload(kind: notices.Kind, subject, actor, detail: str, note: str) -> dict:
     """What a notice's delivery says: the kind, its subject's type, id, title and page, who acted, detail, note."""
     title, link = notifications.about(kind, subject)
-    site = url_for("home.index", _external=True).rstrip("/")
-    return {"event": kind.name, "created_at": schemas.when(utcnow()), "label": str(kind.label),
-            "subject": {"type": type(subject).__name__, "id": subject.id, "title": title, "url": site + link},
+    about = {"type": type(subject).__name__, "id": subject.id, "title": title, "url": schemas.absolute(link)}
+    return {"event": kind.name, "created_at": schemas.when(utcnow()), "label": str(kind.label), "subject": about,
             "actor": actor.display_name if actor is not None else None, "detail": detail, "note": note}
 
 
