@@ -1,13 +1,13 @@
 """The JSON API: tokens, reads under the access policy (ideas, projects, threads, contests, R&D partnerships,
 dashboards: the same answers as the pages), writes with the write scope, errors, the OpenAPI document."""
 
-import io
 from datetime import timedelta
 
 import jsonschema
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
+from test_contests import png
+from test_policy_matrix import CONTEST_TERMS
 
 from crowdspirit.api import tokens
 from crowdspirit.api.models import ApiCall, ApiToken
@@ -351,18 +351,6 @@ def test_rate_limits_count_per_token(app, client, make_user, token_for):
 
 
 # --- Contests ------------------------------------------------------------------------------------------------
-CONTEST_TERMS = {"kind": "contest", "title": "A logo for Helios", "brief": "A **logo**.", "prize_cents": 50000,
-                 "currency": "EUR", "finalists_wanted": 3, "min_entries": 0, "finalist_bonus_cents": 5000,
-                 "winner_share": 60, "pool_cents": 0, "terms_text": "terms", "transfer_text": "transfer",
-                 "private_hours": 72, "public_hours": 96, "shortlist_hours": 72, "adjustments_hours": 120}
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 40, 40)).save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.fixture
 def contest_people(make_user, make_org):
     helios = make_org("Helios Audio")
@@ -373,7 +361,7 @@ def contest_people(make_user, make_org):
 
 def running(sponsor, entrants=(), **terms):
     """A contest opened by the sponsor's team, with an entry (and its image) by each entrant."""
-    contest = contests.create_contest(sponsor, **{**CONTEST_TERMS, **terms})
+    contest = contests.create_contest(sponsor, **{**CONTEST_TERMS, "title": "A logo for Helios", **terms})
     contests.open_contest(contest, sponsor)
     for user, title in entrants:
         contests.submit_entry(contest, user, title, "A round **sun**.", [contests.Upload("logo.png", png())], True,
@@ -395,8 +383,8 @@ def test_contests_and_their_entries_show_what_the_contest_page_shows(app, client
                                                                       ("A logo for Helios", "private", 2)]
     assert client.get("/api/v1/contests?phase=draft", headers=headers["voter"]).get_json()["items"] == []
     detail = check(openapi, client.get(f"/api/v1/contests/{contest.id}", headers=headers["voter"]), "ContestDetail")
-    assert (detail["phase"], detail["prize_cents"], detail["currency"], detail["entries"]) == ("private", 50000,
-                                                                                              "EUR", 0)
+    assert (detail["phase"], detail["prize_cents"], detail["currency"], detail["entries"]) == (
+        "private", CONTEST_TERMS["prize_cents"], CONTEST_TERMS["currency"], 0)
     assert [row["phase"] for row in detail["schedule"]][:2] == ["private", "public"]
     assert detail["schedule"][0]["ends_at"] == detail["phase_ends_at"] and detail["winner"] is None
     url = f"/api/v1/contests/{contest.id}/entries"
