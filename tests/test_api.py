@@ -502,6 +502,8 @@ def test_the_sponsor_dashboard_is_its_teams_alone(client, openapi, make_user, ma
     wrong = client.get(f"{url}?weeks=0", headers=bearer(token_for(member)))
     assert wrong.status_code == 400 and check(openapi, wrong, "Error")["error"]["field"] == "weeks"
     assert client.get(url).status_code == 404  # nor do visitors learn which organisations exist
+    shared = tokens.create_token(member, "PLM", False, 30, for_organisation=True)[1]  # the team's tools read it too
+    assert client.get(url, headers=bearer(shared)).get_json()["projects"] == [project.slug]
 
 
 # --- The document and its reference page ----------------------------------------------------------------
