@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: the domains, each setting itself up after those it builds on: its models, access rules, panels, signal
 #: handlers, pages and commands (docs/architecture.md tells how to add one)
 DOMAINS = (accounts, audit, ledger, projects, pipeline, attachments, specs, forum, notifications, rnd, contests, karma,
-           api, home)
+           home, api)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -56,6 +56,9 @@ def sponsors(user) -> bool:
 
 #: name -> Kind, in the order the domains declared them
 KINDS: dict[str, Kind] = {}
+#: callables told of every notice as it is delivered (webhooks), with the kind, subject, the people it names (before
+#: anyone's preferences or access are checked), actor, detail and note; run inside the delivering transaction
+LISTENERS: list[Callable] = []
 
 
 def declare(name: str, **options) -> Kind:
@@ -64,6 +67,20 @@ def declare(name: str, **options) -> Kind:
         raise ValueError(f"unknown default channel for {name}")
     KINDS[name] = Kind(name=name, **options)
     return KINDS[name]
+
+
+def listen(listener: Callable) -> None:
+    """Have listener(kind, subject, people, actor, detail, note) called for every notice delivered (at start-up;
+    idempotent): a domain hears every kind without the notifications domain knowing it."""
+    if listener not in LISTENERS:
+        LISTENERS.append(listener)
+
+
+def delivered(kind: Kind, subject, people: set[int], actor=None, detail: str = "", note: str = "") -> None:
+    """Pass a notice being delivered to every listener (the notifications domain calls it for every kind it
+    delivers, whether a domain told it or the forum's posts and ideas' moves gave it)."""
+    for listener in LISTENERS:
+        listener(kind, subject, people, actor, detail, note)
 
 
 def tell(kind: str, subject, to: Iterable[int] | None = None, actor=None, detail: str = "", note: str = "",

@@ -1,21 +1,28 @@
-"""The JSON API: tokens, reads under the access policy, writes with the write scope, errors, the OpenAPI document."""
+"""The JSON API: tokens, reads under the access policy (ideas, projects, threads, contests, R&D partnerships,
+dashboards: the same answers as the pages), writes with the write scope, errors, the OpenAPI document."""
 
 from datetime import timedelta
 
 import jsonschema
 import pytest
 from sqlalchemy import func, select
+from test_contests import png
+from test_policy_matrix import CONTEST_TERMS
 
 from crowdspirit.api import tokens
 from crowdspirit.api.models import ApiCall, ApiToken
+from crowdspirit.contests import services as contests
 from crowdspirit.database import utcnow
 from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
+from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Idea, Stage
 from crowdspirit.projects import nda
 from crowdspirit.specs import services as specs
+from crowdspirit.specs.models import SECTIONS
 
 SECRET = "Quantumbrise"
+READY = {**{name: f"The {name}" for name in SECTIONS}, "open_questions": "- [x] Settled"}
 
 
 @pytest.fixture
@@ -341,6 +348,162 @@ def test_rate_limits_count_per_token(app, client, make_user, token_for):
     limited = client.get("/api/v1/projects", headers=first).get_json()
     assert limited["error"]["code"] == "rate_limited"
     assert client.get("/api/v1/projects", headers=second).status_code == 200
+
+
+# --- Contests ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def contest_people(make_user, make_org):
+    helios = make_org("Helios Audio")
+    return {"sponsor": make_user(name="Sam Sponsor", organisation=helios),
+            "hana": make_user(name="Hana Helios", organisation=helios), "ann": make_user(name="Ann Artist"),
+            "bob": make_user(name="Bob Builder"), "voter": make_user(name="Vic Voter"), "outsider": make_user()}
+
+
+def running(sponsor, entrants=(), **terms):
+    """A contest opened by the sponsor's team, with an entry (and its image) by each entrant."""
+    contest = contests.create_contest(sponsor, **{**CONTEST_TERMS, "title": "A logo for Helios", **terms})
+    contests.open_contest(contest, sponsor)
+    for user, title in entrants:
+        contests.submit_entry(contest, user, title, "A round **sun**.", [contests.Upload("logo.png", png())], True,
+                              contest.terms_version)
+    return contest
+
+
+def test_contests_and_their_entries_show_what_the_contest_page_shows(app, client, openapi, contest_people, clock,
+                                                                    token_for):
+    """Private entries are their author's and the sponsor's team's until the public phase; drafts the team's."""
+    people = contest_people
+    contest = running(people["sponsor"], [(people["ann"], f"{SECRET} sun"), (people["bob"], f"{SECRET} wave")])
+    contests.create_contest(people["sponsor"], **{**CONTEST_TERMS, "title": "Next year's draft"})
+    headers = {who: bearer(token_for(people[who])) for who in ("ann", "hana", "voter")}
+    listing = check(openapi, client.get("/api/v1/contests", headers=headers["voter"]), None)
+    assert [c["title"] for c in listing["items"]] == ["A logo for Helios"] and listing["items"][0]["entries"] == 0
+    team = client.get("/api/v1/contests", headers=headers["hana"]).get_json()["items"]
+    assert [(c["title"], c["phase"], c["entries"]) for c in team] == [("Next year's draft", "draft", 0),
+                                                                      ("A logo for Helios", "private", 2)]
+    assert client.get("/api/v1/contests?phase=draft", headers=headers["voter"]).get_json()["items"] == []
+    detail = check(openapi, client.get(f"/api/v1/contests/{contest.id}", headers=headers["voter"]), "ContestDetail")
+    assert (detail["phase"], detail["prize_cents"], detail["currency"], detail["entries"]) == (
+        "private", CONTEST_TERMS["prize_cents"], CONTEST_TERMS["currency"], 0)
+    assert [row["phase"] for row in detail["schedule"]][:2] == ["private", "public"]
+    assert detail["schedule"][0]["ends_at"] == detail["phase_ends_at"] and detail["winner"] is None
+    url = f"/api/v1/contests/{contest.id}/entries"
+    seen = {who: [e["title"] for e in check(openapi, client.get(url, headers=headers[who]), "EntryPage")["items"]]
+            for who in ("ann", "hana", "voter")}
+    assert seen == {"ann": [f"{SECRET} sun"], "hana": [f"{SECRET} wave", f"{SECRET} sun"], "voter": []}
+    assert SECRET not in app.test_client().get(url).get_data(as_text=True)  # visitors see none, as on the page
+    bobs = client.get(url, headers=headers["hana"]).get_json()["items"][0]
+    assert client.get(f"/api/v1/entries/{bobs['id']}", headers=headers["ann"]).status_code == 404
+    clock.advance(hours=72)
+    contests.catch_up_all()
+    public = client.get(url, headers=headers["voter"]).get_json()["items"]
+    assert sorted(e["title"] for e in public) == [f"{SECRET} sun", f"{SECRET} wave"]
+    entry = check(openapi, client.get(f"/api/v1/entries/{bobs['id']}", headers=headers["voter"]), "Entry")
+    assert entry["files"][0]["thumbnail"].endswith("/thumbnail.png") and entry["author"] == "Bob Builder"
+
+
+@pytest.mark.parametrize("query, field", [("phase=nowhere", "phase"), ("limit=0", "limit")])
+def test_bad_contest_parameters_name_the_field(client, openapi, query, field):
+    response = client.get(f"/api/v1/contests?{query}")
+    assert response.status_code == 400 and check(openapi, response, "Error")["error"]["field"] == field
+
+
+def test_a_contest_in_a_closed_project_is_not_found_by_outsiders(client, contest_people, make_project, token_for):
+    people = contest_people
+    project = make_project(owner=people["sponsor"], kind="sponsored", policy_idea="project", policy_vote="project",
+                           policy_spec="project", policy_partner_rnd="project")
+    contest = running(people["sponsor"], project_id=project.id, title=f"{SECRET} contest")
+    outsider = bearer(token_for(people["outsider"]))
+    for url in (f"/api/v1/contests/{contest.id}", f"/api/v1/contests/{contest.id}/entries"):
+        assert client.get(url, headers=outsider).status_code == 404
+    assert SECRET not in client.get("/api/v1/contests", headers=outsider).get_data(as_text=True)
+    assert client.get(f"/api/v1/contests/{contest.id}", headers=bearer(token_for(people["hana"]))).status_code == 200
+
+
+# --- R&D partnerships ----------------------------------------------------------------------------------------
+@pytest.fixture
+def rnd_workspace(client, login_as, make_user, make_org, make_project, make_idea, take_into_rnd):
+    """An idea taken into R&D by Helios, with a milestone and its task, a decision and a public update."""
+    helios = make_org("Helios Audio")
+    owner, author = make_user(name="Olga Owner"), make_user(name="Ann Author")
+    partner = make_user(name="Hana Helios", organisation=helios)
+    project = make_project(owner=owner, spec_approvals_needed=0)
+    idea = make_idea(project=project, author=author, title="Modular speaker", stage=Stage.SPEC)
+    specs.save_revision(idea, author, 1, "ready", **READY)
+    assert take_into_rnd(idea, partner, author).status_code == 303
+    base = f"/ideas/{idea.id}/workspace"
+    login_as(partner)
+    assert client.post(f"{base}/milestones", data={"title": f"{SECRET} prototype", "owner_id": str(partner.id),
+                                                   "due_on": "2030-01-31"}).status_code == 303
+    milestone_id = int(client.get(base).get_data(as_text=True).split('id="milestone-')[1].split('"')[0])
+    assert client.post(f"/milestones/{milestone_id}/tasks", data={"text": "Order cells"}).status_code == 303
+    assert client.post(f"{base}/decisions", data={"title": "LiFePO4 cells", "rationale": "Safer"}).status_code == 303
+    assert client.post(f"{base}/updates", data={"headline": "Prototype started", "body": "Soon."}).status_code == 303
+    return {"idea": idea, "owner": owner, "author": author, "partner": partner, "outsider": make_user()}
+
+
+def test_a_partnership_is_read_by_its_workspace_and_nobody_else(app, client, openapi, login_as, rnd_workspace,
+                                                                token_for):
+    w = rnd_workspace
+    url = f"/api/v1/ideas/{w['idea'].id}/partnership"
+    read = check(openapi, client.get(url, headers=bearer(token_for(w["partner"]))), "Partnership")
+    assert read["organisation"] == "Helios Audio" and read["title"] == "Modular speaker"
+    assert [(m["title"], [t["text"] for t in m["tasks"]]) for m in read["milestones"]] == [
+        (f"{SECRET} prototype", ["Order cells"])]
+    assert [d["title"] for d in read["decisions"]] == ["LiFePO4 cells"]
+    assert [u["headline"] for u in read["updates"]] == ["Prototype started"]
+    assert "Hana Helios" in [p["name"] for p in read["participants"]]
+    mine = client.get("/api/v1/partnerships", headers=bearer(token_for(w["partner"])))
+    assert [p["idea"] for p in check(openapi, mine, None)] == [w["idea"].id]
+    for who in ("owner", "outsider"):
+        login_as(w[who])
+        page = client.get(f"/ideas/{w['idea'].id}/workspace").status_code
+        answer = client.get(url, headers=bearer(token_for(w[who])))
+        assert page == answer.status_code == 404 and SECRET not in answer.get_data(as_text=True), who
+        assert client.get("/api/v1/partnerships", headers=bearer(token_for(w[who]))).get_json() == []
+    visitor = app.test_client()
+    assert visitor.get(url).status_code == 404  # a visitor may not know the workspace exists either
+    assert visitor.get("/api/v1/partnerships").status_code == 401
+
+
+# --- Dashboards ----------------------------------------------------------------------------------------------
+def test_the_members_dashboard_counts_their_own_ideas_and_contributions(client, openapi, make_user, make_project,
+                                                                        make_idea, make_org, token_for):
+    author = make_user()
+    project = make_project()
+    make_idea(project=project, author=author, title="First")
+    voting = make_idea(project=project, author=author, title="Second", stage=Stage.VOTE)
+    pipeline.cast_vote(make_idea(project=project, stage=Stage.VOTE), author)
+    board = check(openapi, client.get("/api/v1/dashboard", headers=bearer(token_for(author))), "Dashboard")
+    assert board["stages"] == {"idea": 1, "vote": 1} and [i["title"] for i in board["ideas"]] == ["Second", "First"]
+    assert board["contributions"]["ideas"] == 2 and board["contributions"]["votes"] == 1
+    assert board["ideas"][0]["id"] == voting.id and board["waiting"]["offers"] == 0
+    assert client.get("/api/v1/dashboard").status_code == 401
+    org = make_org()
+    organisation_token = tokens.create_token(make_user(organisation=org), "PLM", False, 30, for_organisation=True)[1]
+    assert client.get("/api/v1/dashboard", headers=bearer(organisation_token)).status_code == 401
+
+
+def test_the_sponsor_dashboard_is_its_teams_alone(client, openapi, make_user, make_org, make_project, make_idea,
+                                                  token_for):
+    helios, rival = make_org("Helios Audio"), make_org("Rival")
+    member = make_user(organisation=helios)
+    project = make_project(owner=member, title="Helios lab", kind="sponsored")
+    make_idea(project=project, title="Open speaker", stage=Stage.VOTE)
+    url = f"/api/v1/organisations/{helios.slug}/dashboard"
+    board = check(openapi, client.get(f"{url}?weeks=4", headers=bearer(token_for(member))), "SponsorDashboard")
+    assert board["weeks"] == 4 and board["projects"] == [project.slug] and board["figures"]["in_pipeline"] == 1
+    assert set(board["charts"]) == {"pipeline", "funnel", "stage-time", "participation", "contributors"}
+    assert len(board["charts"]["pipeline"]["rows"]) == 4 and board["charts"]["pipeline"]["rows"][-1]["values"][
+        "vote"] == 1
+    for headers in (bearer(token_for(make_user(organisation=rival))), bearer(token_for(make_user()))):
+        refused = client.get(url, headers=headers)
+        assert refused.status_code == 404 and "Helios lab" not in refused.get_data(as_text=True)
+    wrong = client.get(f"{url}?weeks=0", headers=bearer(token_for(member)))
+    assert wrong.status_code == 400 and check(openapi, wrong, "Error")["error"]["field"] == "weeks"
+    assert client.get(url).status_code == 404  # nor do visitors learn which organisations exist
+    shared = tokens.create_token(member, "PLM", False, 30, for_organisation=True)[1]  # the team's tools read it too
+    assert client.get(url, headers=bearer(shared)).get_json()["projects"] == [project.slug]
 
 
 # --- The document and its reference page ----------------------------------------------------------------

@@ -23,7 +23,7 @@ LAYERS = [
     ["ops"],
     # the domains, each building on those before it
     ["accounts"], ["audit"], ["ledger"], ["projects"], ["pipeline"], ["attachments"], ["specs"], ["forum"],
-    ["notifications"], ["rnd"], ["contests"], ["karma"], ["api"], ["home"],
+    ["notifications"], ["rnd"], ["contests"], ["karma"], ["home"], ["api"],
     ["cli", "demo", "backup", "gunicorn_conf", "__init__"],
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -8,8 +8,11 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select, update
+from conftest import OFFER
+from sqlalchemy import func, select, update
+from test_api import READY
 
+from crowdspirit import access, notices
 from crowdspirit.api import webhooks
 from crowdspirit.api.models import Webhook, WebhookDelivery
 from crowdspirit.database import utcnow
@@ -17,6 +20,8 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Stage
+from crowdspirit.rnd import services as rnd
+from crowdspirit.specs import services as specs
 
 SECRET_WORD = "Vorticelle"
 
@@ -221,3 +226,78 @@ def test_retries_and_replays_stop_once_the_hooks_owner_lost_access(app, client, 
     colleague = make_user(organisation=org)
     login_as(colleague)
     assert client.post(f"/settings/webhooks/deliveries/{delivery.id}/replay").status_code == 409
+
+
+# --- Every kind of notice ------------------------------------------------------------------------------
+def test_the_settings_page_offers_every_notice_kind_and_hooks_hear_kinds_of_two_domains(
+        app, client, login_as, make_user, make_org, make_project, make_idea, receiver):
+    """The rnd domain's offers (told with `tell`) and the notifications domain's stage moves reach the hook."""
+    app.config["SITE_URL"] = "https://crowdspirit.example"
+    owner, author = make_user(), make_user(name="Ann Author")
+    sponsor = make_user(name="Hana Helios", organisation=make_org("Helios Audio"))
+    project = make_project(owner=owner, title="Kite lab", spec_approvals_needed=0)
+    login_as(owner)
+    page = client.get("/settings/webhooks").get_data(as_text=True)
+    assert all(f'value="{name}"' in page for name in [*webhooks.EVENTS, *notices.KINDS])
+    client.post("/settings/webhooks", data={"target": f"project:{project.id}", "url": receiver.url,
+                                            "events": ["stage", "rnd.offer"]})
+    idea = make_idea(project=project, author=author, title="Foil kite", stage=Stage.SPEC)
+    specs.save_revision(idea, author, 1, "ready", **READY)
+    login_as(sponsor)
+    assert client.post(f"/ideas/{idea.id}/partners", data=OFFER).status_code == 303
+    assert webhooks.deliver_due() == 3
+    payloads = receiver.payloads()
+    assert [p["event"] for p in payloads] == ["stage", "stage", "rnd.offer"]
+    assert [p["detail"] for p in payloads[:2]] == ["vote", "spec"]
+    assert payloads[0]["subject"] == {"type": "Idea", "id": idea.id, "title": "Foil kite",
+                                      "url": f"https://crowdspirit.example/ideas/{idea.id}"}
+    offer = payloads[2]
+    assert offer["actor"] == "Hana Helios" and offer["subject"]["title"] == "Foil kite"
+    assert offer["subject"]["url"] == f"https://crowdspirit.example/ideas/{idea.id}/partners"
+    assert receiver.calls[2][0]["CrowdSpirit-Event"] == "rnd.offer"
+
+
+def test_an_owner_who_may_not_see_a_confidential_event_hears_nothing_of_it(
+        client, login_as, make_user, make_org, make_project, make_idea, take_into_rnd, receiver):
+    """The project's owner does not work in its ideas' R&D workspaces: a milestone's notice reaches the partner's
+    hook, never the owner's, though it listens to every event of the project."""
+    helios = make_org("Helios Audio")
+    owner, author, partner = make_user(), make_user(), make_user(name="Hana Helios", organisation=helios)
+    project = make_project(owner=owner, spec_approvals_needed=0)
+    idea = make_idea(project=project, author=author, title="Modular speaker", stage=Stage.SPEC)
+    specs.save_revision(idea, author, 1, "ready", **READY)
+    owners = Receiver()
+    webhooks.register(owner, project, owners.url, list(webhooks.event_names()))
+    webhooks.register(partner, helios, receiver.url, ["rnd.milestone"])
+    assert take_into_rnd(idea, partner, author).status_code == 303
+    login_as(partner)
+    due = (utcnow() + timedelta(days=1)).date().isoformat()
+    assert client.post(f"/ideas/{idea.id}/workspace/milestones", data={
+        "title": f"{SECRET_WORD} prototype", "owner_id": str(partner.id), "due_on": due}).status_code == 303
+    rnd.remind_due_milestones()
+    webhooks.deliver_due()
+    assert [p["event"] for p in receiver.payloads()] == ["rnd.milestone"]
+    assert SECRET_WORD in receiver.payloads()[0]["subject"]["title"]
+    assert owners.calls and SECRET_WORD not in json.dumps(owners.payloads())
+    assert "rnd.milestone" not in {p["event"] for p in owners.payloads()}
+    owners.server.shutdown()
+
+
+def test_a_notice_queued_is_not_sent_once_the_hooks_owner_may_no_longer_see_it(
+        app, make_user, make_org, make_project, make_idea, receiver):
+    """A sponsor's team sees its confidential stages; once the organisation no longer sponsors the project, its
+    hook's waiting deliveries fail instead of carrying the secret."""
+    org = make_org()
+    sponsor = make_user(organisation=org)
+    project = make_project(owner=make_user(organisation=org), kind="sponsored", policy_spec="confidential")
+    webhooks.register(sponsor, org, receiver.url, ["stage"])
+    author = make_user()
+    make_idea(project=project, author=author, title=f"{SECRET_WORD} speaker", stage=Stage.SPEC)
+    assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 2
+    project.organisation_id = None
+    access.changed(project.id, "test: the sponsor left")
+    db.session.commit()
+    assert webhooks.deliver_due() == 2
+    outcomes = [(d.status, d.last_error) for d in db.session.scalars(select(WebhookDelivery))]
+    assert outcomes == [("failed", str(webhooks.UNSEEN))] * 2  # the idea now stands in its confidential stage
+    assert receiver.calls == []

@@ -76,8 +76,8 @@ class Webhook(db.Model):
     url: Mapped[str] = mapped_column(String(500))
     #: the HMAC key deliveries are signed with (shown once to who registers the hook)
     secret: Mapped[str] = mapped_column(String(64))
-    #: space-separated event names
-    events: Mapped[str] = mapped_column(String(200))
+    #: space-separated event names (activity events and notice kinds: every one of them is a few hundred characters)
+    events: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     created_by: Mapped[User] = relationship()

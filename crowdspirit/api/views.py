@@ -8,11 +8,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
-from ..access import OrganisationActor, visible
+from ..access import OrganisationActor, can, require, visible
+from ..accounts.services import get_organisation_by_slug
+from ..contests import services as contests
+from ..contests.models import Contest, Phase
 from ..errors import DomainError, NotFound
 from ..extensions import csrf, db, limiter
 from ..forum import services as forum
 from ..forum.forms import PostForm
+from ..home import dashboard as member_dashboard
+from ..home import sponsor_dashboard
 from ..notifications.models import Notification
 from ..pipeline import services as pipeline
 from ..pipeline.forms import IdeaForm
@@ -20,10 +25,11 @@ from ..pipeline.models import Idea, Stage
 from ..projects.models import Project
 from ..projects.services import load_project
 from ..requestcache import per_request
+from ..rnd import services as rnd
 from ..search import services as search
 from ..specs import services as specs
 from ..specs.models import SECTIONS
-from . import schemas, tokens
+from . import schemas, tokens, webhooks
 from .openapi import document, operation, page_of, ref
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -128,8 +134,8 @@ def _cursor() -> list | None:
         raise InvalidInput("cursor", _l("This cursor is not one the API gave.")) from None
 
 
-def _page(query, keys, serialize):
-    """One page of a keyset-ordered query (descending on keys): items plus the cursor of the next page."""
+def _keyset(query, keys) -> tuple[list, str | None]:
+    """One page of a keyset-ordered query (descending on keys): its rows and the cursor of the next page."""
     limit, cursor = _limit(), _cursor()
     if cursor is not None:
         if len(cursor) != len(keys):
@@ -138,7 +144,12 @@ def _page(query, keys, serialize):
                                        keys[i] < cursor[i]) for i in range(len(keys))]))
     rows = db.session.scalars(query.limit(limit + 1)).all()
     items, more = rows[:limit], len(rows) > limit
-    next_cursor = _encode([getattr(items[-1], key.key) for key in keys]) if more else None
+    return items, _encode([getattr(items[-1], key.key) for key in keys]) if more else None
+
+
+def _page(query, keys, serialize):
+    """One page of a keyset-ordered query as the API answers it: items plus the cursor of the next page."""
+    items, next_cursor = _keyset(query, keys)
     return jsonify(items=[serialize(item) for item in items], next_cursor=next_cursor)
 
 
@@ -239,15 +250,110 @@ def search_view():
     return jsonify(schemas.search_json(found))
 
 
+def _member():
+    """The caller as a member (a personal token or a session); 401 for visitors and organisations' tokens."""
+    if not current_user.is_authenticated or isinstance(current_user._get_current_object(), OrganisationActor):
+        raise tokens.TokenError("token_required", _l("This call needs a personal access token."))
+    return current_user
+
+
 @operation(bp, "/notifications", "Your notifications, newest first (a token or a session)",
            page_of("Notification"), query=PAGING)
 def notifications():
     """The caller's notifications about threads they may still read."""
-    if not current_user.is_authenticated or isinstance(current_user._get_current_object(), OrganisationActor):
-        raise tokens.TokenError("token_required", _l("This call needs a personal access token."))
-    query = visible(select(Notification).where(Notification.user_id == current_user.id)
-                    .order_by(Notification.id.desc()), current_user)
+    member = _member()
+    query = visible(select(Notification).where(Notification.user_id == member.id)
+                    .order_by(Notification.id.desc()), member)
     return _page(query, [Notification.id], schemas.notification_json)
+
+
+PHASE_FILTER = {"phase": ({"type": "string", "enum": list(Phase)}, "Only the contests in this phase")}
+
+
+@operation(bp, "/contests", "Contests you may see, newest first (a sponsor's team sees its drafts)",
+           page_of("Contest"), query={**PHASE_FILTER, **PAGING})
+def contests_list():
+    """List visible contests, with the entries each shows the caller."""
+    phase = request.args.get("phase") or None
+    if phase and phase not in list(Phase):
+        raise InvalidInput("phase", _l("Unknown phase."))
+    query = visible(select(Contest).order_by(Contest.id.desc()), current_user)
+    items, next_cursor = _keyset(query.where(Contest.phase == phase) if phase else query, [Contest.id])
+    counts = contests.entry_counts([c.id for c in items], current_user)
+    return jsonify(items=[schemas.contest_json(c, counts.get(c.id, 0)) for c in items], next_cursor=next_cursor)
+
+
+@operation(bp, "/contests/<int:contest_id>", "One contest: its phase and schedule, prize, entries count, winner",
+           ref("ContestDetail"))
+def contest(contest_id: int):
+    """One visible contest, as its page shows it."""
+    found = contests.load_contest(contest_id, current_user)
+    shown = [entry for entry in contests.finalists(found) if can(current_user, "entry.view", entry)]
+    return jsonify(schemas.contest_detail_json(
+        found, contests.entry_counts([found.id], current_user).get(found.id, 0), contests.schedule(found), shown,
+        contests.winner(found)))
+
+
+ENTRY_QUERY = {"sort": ({"type": "string", "enum": list(contests.SORTS)}, "Most coups de cœur (default) or newest"),
+               "page": (INTEGER, "Page number")}
+
+
+@operation(bp, "/contests/<int:contest_id>/entries", "A contest's entries you may see, finalists first (others' "
+           "entries stay hidden until the public phase; the sponsor's team sees them all)", ref("EntryPage"),
+           query=ENTRY_QUERY)
+def contest_entries(contest_id: int):
+    """A visible contest's entries the caller may see, paged like its page."""
+    found = contests.load_contest(contest_id, current_user)
+    sort = request.args.get("sort", "hearts")
+    if sort not in contests.SORTS:
+        raise InvalidInput("sort", _l("sort must be hearts or newest."))
+    page = _number("page", request.args.get("page", "1"), _l("page must be a whole number from 1."), 1)
+    return jsonify(schemas.entry_page_json(contests.entries_page(found, current_user, page,
+                                                                 current_app.config["PER_PAGE"], sort)))
+
+
+@operation(bp, "/entries/<int:entry_id>", "One contest entry", ref("Entry"))
+def entry(entry_id: int):
+    """One entry the caller may see."""
+    return jsonify(schemas.entry_json(contests.load_entry(entry_id, current_user)))
+
+
+@operation(bp, "/partnerships", "The R&D workspaces you work in, newest first (a personal token or a session)",
+           {"type": "array", "items": ref("PartnershipSummary")})
+def partnerships():
+    """The partnerships whose workspace the caller may enter."""
+    return jsonify([schemas.partnership_summary_json(partnership)
+                    for partnership, enters in rnd.my_workspaces(_member()) if enters])
+
+
+@operation(bp, "/ideas/<int:idea_id>/partnership", "An idea's R&D partnership, for its workspace's participants: "
+           "terms, participants, milestones and tasks, decisions, public updates", ref("Partnership"))
+def partnership(idea_id: int):
+    """The workspace of an idea in partner R&D, for its participants only (404 for who may not know it)."""
+    return jsonify(schemas.partnership_json(rnd.workspace(rnd.load_workspace(idea_id, current_user))))
+
+
+@operation(bp, "/dashboard", "Your dashboard's figures: your ideas by stage, contributions, decisions waiting "
+           "(a personal token or a session)", ref("Dashboard"))
+def dashboard():
+    """The caller's own dashboard."""
+    return jsonify(schemas.dashboard_json(member_dashboard.dashboard(_member())))
+
+
+WEEKS = {"weeks": ({"type": "integer", "minimum": 1, "maximum": sponsor_dashboard.MAX_WEEKS},
+                   f"Weeks covered, the current one included (default {sponsor_dashboard.DEFAULT_WEEKS})")}
+
+
+@operation(bp, "/organisations/<slug>/dashboard", "An organisation's sponsor dashboard, for its team: figures, "
+           "charts' numbers, decisions waiting", ref("SponsorDashboard"), query=WEEKS)
+def sponsor_dashboard_view(slug: str):
+    """The sponsor dashboard's numbers, for the organisation's team (404 for others)."""
+    organisation = require(current_user, "organisation.dashboard", get_organisation_by_slug(slug))
+    try:
+        weeks = sponsor_dashboard.parse_weeks(request.args.get("weeks"))
+    except DomainError as error:
+        raise InvalidInput("weeks", error.message) from None
+    return jsonify(schemas.sponsor_dashboard_json(sponsor_dashboard.dashboard(organisation, weeks)))
 
 
 def _json_body(allowed: set[str], lists: frozenset[str] = frozenset()) -> dict:
@@ -366,4 +472,5 @@ def openapi():
 @bp.route("/docs")
 def reference():
     """A readable reference of the API, from the same OpenAPI document."""
-    return render_template("api/reference.html", spec=document(_server()), base=bp.url_prefix)
+    return render_template("api/reference.html", spec=document(_server()), base=bp.url_prefix,
+                           webhook_events=webhooks.event_names())

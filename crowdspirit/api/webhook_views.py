@@ -44,7 +44,7 @@ def _form(targets: dict, **options) -> WebhookForm:
     form = WebhookForm(**options)
     form.target.choices = [SelectChoice(key, _("Project: %(title)s", title=t.title) if isinstance(t, Project)
                                         else _("Organisation: %(name)s", name=t.name)) for key, t in targets.items()]
-    form.events.choices = [SelectChoice(name, label) for name, label in webhooks.EVENTS.items()]
+    form.events.choices = [SelectChoice(name, label) for name, label in webhooks.event_names().items()]
     return form
 
 
@@ -62,6 +62,7 @@ def index():
         except DomainError as error:
             form.url.errors.append(str(error.message))
     return render("api/webhooks.html", status=form_status(form), form=form, secret=secret, has_targets=bool(targets),
+                  event_groups=webhooks.event_groups(),
                   hooks=[(hook, webhooks.recent_deliveries(hook)) for hook in webhooks.managed_hooks(current_user)])
 
 

@@ -1,8 +1,10 @@
 """Webhooks: events queued as deliveries for the hooks whose owner may see them, signed, retried with backoff.
 
-A delivery carries only what the user who registered the hook may see (checked with the access
-policy when the event happens). A background loop sends due deliveries; a compare-and-set on
-`next_attempt_at` claims each one, so two processes never send the same attempt.
+The events are the three activity events (ideas proposed and moved, posts published) and every kind of notice the
+domains declare (`notices.KINDS`), heard as the notifications domain delivers it (`notices.listen`). A delivery
+carries only what the user who registered the hook may see: checked with the access policy when the event happens
+and, for a notice, again before each attempt (the kind's `view` action on its subject). A background loop sends due
+deliveries; a compare-and-set on `next_attempt_at` claims each one, so two processes never send the same attempt.
 """
 
 import hashlib
@@ -22,24 +24,30 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
+from .. import notices
 from ..access import can, require
+from ..accounts.models import User
 from ..background import start_once
-from ..database import utcnow
+from ..database import after_commit, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
+from ..notifications import services as notifications
 from ..projects.models import Project
 from ..signals import idea_created, post_published, stage_changed
 from . import schemas
 from .models import Webhook, WebhookDelivery
 
+#: the activity events (every idea and post, not only those someone is told of); notices' kinds come besides them
 EVENTS = {"idea.created": _l("An idea is proposed"), "idea.stage_changed": _l("An idea changes stage"),
           "post.created": _l("A forum post is published")}
+ACTIVITY = _l("Activity")
 #: seconds to wait after each failed attempt; after the last one the delivery is marked failed
 BACKOFF = (30, 120, 600, 3600, 21600)
 LEASE_SECONDS = 60
 TIMEOUT_SECONDS = 5
 POLL_SECONDS = 2.0
 NO_VIEWER = _l("Whoever registered this webhook no longer owns the project or acts for the organisation.")
+UNSEEN = _l("Whoever registered this webhook may no longer see what this event is about.")
 deliveries_queued = threading.Event()
 
 
@@ -69,9 +77,22 @@ def check_url(url: str) -> str:
     return url
 
 
+def event_names() -> dict[str, object]:
+    """Every event a hook may listen to: the activity events, then each declared kind of notice (name -> label)."""
+    return {**EVENTS, **{name: kind.label for name, kind in notices.KINDS.items()}}
+
+
+def event_groups() -> list[tuple[object, list[str]]]:
+    """The events in the settings page's sections: activity first, then the notices' groups in declaration order."""
+    groups: dict[str, tuple[object, list[str]]] = {"": (ACTIVITY, list(EVENTS))}
+    for name, kind in notices.KINDS.items():
+        groups.setdefault(str(kind.group), (kind.group, []))[1].append(name)
+    return list(groups.values())
+
+
 def register(user, target, url: str, events: list[str]) -> tuple[Webhook, str]:
     """A new hook on a project the user owns or on their organisation; returns it and its secret (shown once)."""
-    if not events or not set(events) <= set(EVENTS):
+    if not events or not set(events) <= set(event_names()):
         raise InvalidHook(_l("Choose at least one event."))
     hook = Webhook(created_by_id=user.id, url=check_url(url), secret=secrets.token_hex(32), events=" ".join(events))
     if isinstance(target, Project):
@@ -115,8 +136,9 @@ def replay(user, delivery_id: int) -> WebhookDelivery:
     """Send a past delivery's payload again, as a new delivery (while who registered the hook may still see it)."""
     original = db.session.get(WebhookDelivery, delivery_id)
     require(user, "webhook.manage", original and original.webhook)
-    if _viewer(original.webhook) is None:
-        raise Conflict(NO_VIEWER)
+    refusal = _refusal(original)
+    if refusal is not None:
+        raise Conflict(refusal)
     again = WebhookDelivery(webhook_id=original.webhook_id, event=original.event, payload=original.payload)
     db.session.add(again)
     db.session.commit()
@@ -156,6 +178,76 @@ def _with_urls(payload):
         return payload()
 
 
+def _places(kind: notices.Kind, subject) -> tuple[set[int], set[int]]:
+    """The projects and organisations a notice is about: its subject's (an entry's contest's, a milestone's
+    partnership's) and those of what guards it; never a member's own organisation (a sanction is not their
+    employer's business)."""
+    projects, organisations = set(), set()
+    for found in (subject, getattr(subject, "contest", None), getattr(subject, "partnership", None),
+                  kind.guard(subject)):
+        if found is None or isinstance(found, User):
+            continue
+        project = found if isinstance(found, Project) else getattr(found, "project", None)
+        if isinstance(project, Project):
+            projects.add(project.id)
+            organisations.add(project.organisation_id)
+        if isinstance(getattr(found, "organisation_id", None), int):
+            organisations.add(found.organisation_id)
+    return projects, organisations - {None}
+
+
+def _may_hear(hook: Webhook, viewer, kind: notices.Kind, subject, people: set[int]) -> bool:
+    """Whether a hook hears a notice: its viewer may see the subject as the kind says; a notice that is its
+    recipients' alone (no view action) reaches only a project hook of one of them (an organisation's hooks are
+    read by its whole team)."""
+    if kind.view is not None:
+        return can(viewer, kind.view, subject)
+    return hook.project_id is not None and viewer.id in people
+
+
+def _heard(kind: notices.Kind, subject, people: set[int], actor=None, detail: str = "", note: str = "") -> None:
+    """A notice being delivered (inside the delivering transaction): a delivery for each hook listening to its kind
+    where its subject belongs, whose viewer may hear it."""
+    projects, organisations = _places(kind, subject)
+    if not projects and not organisations:
+        return
+    hooks = [hook for hook in db.session.scalars(select(Webhook).where(or_(
+        Webhook.project_id.in_(projects), Webhook.organisation_id.in_(organisations))).order_by(Webhook.id))
+        if kind.name in hook.event_list]
+    queued = False
+    for hook in hooks:
+        viewer = _viewer(hook)
+        if viewer is not None and _may_hear(hook, viewer, kind, subject, people):
+            body = _with_urls(lambda: _notice_payload(kind, subject, actor, detail, note))
+            db.session.add(WebhookDelivery(webhook_id=hook.id, event=kind.name, payload=json.dumps(body)))
+            queued = True
+    if queued:
+        after_commit(deliveries_queued.set)
+
+
+def _notice_payload(kind: notices.Kind, subject, actor, detail: str, note: str) -> dict:
+    """What a notice's delivery says: the kind, its subject's type, id, title and page, who acted, detail, note."""
+    title, link = notifications.about(kind, subject)
+    about = {"type": type(subject).__name__, "id": subject.id, "title": title, "url": schemas.absolute(link)}
+    return {"event": kind.name, "created_at": schemas.when(utcnow()), "label": str(kind.label), "subject": about,
+            "actor": actor.display_name if actor is not None else None, "detail": detail, "note": note}
+
+
+def _refusal(delivery: WebhookDelivery):
+    """Why a delivery may not be sent now (None: it may): its hook lost its viewer, or a notice's viewer may no
+    longer see what it is about."""
+    viewer = _viewer(delivery.webhook)
+    if viewer is None:
+        return NO_VIEWER
+    kind = notices.KINDS.get(delivery.event)
+    if kind is None or kind.view is None:
+        return None
+    about = json.loads(delivery.payload)["subject"]
+    model = db.Model.registry._class_registry.get(about["type"])
+    subject = db.session.get(model, about["id"]) if model is not None else None
+    return None if subject is not None and can(viewer, kind.view, subject) else UNSEEN
+
+
 @idea_created.connect
 def _idea_created(idea, **_extra) -> None:
     _queue("idea.created", idea.project, "idea.view", idea, lambda: {"idea": schemas.idea_json(idea)})
@@ -192,8 +284,9 @@ _opener = urllib.request.build_opener(_NoRedirects)
 def _send(delivery: WebhookDelivery) -> tuple[int, str]:
     """POST one delivery; (HTTP status or 0, error text). Never raises: any failure is an attempt that failed."""
     hook, body = delivery.webhook, delivery.payload.encode()
-    if _viewer(hook) is None:
-        return 0, str(NO_VIEWER)
+    refusal = _refusal(delivery)
+    if refusal is not None:
+        return 0, str(refusal)
     try:
         check_url(hook.url)
         request = urllib.request.Request(hook.url, data=body, method="POST", headers={
@@ -230,7 +323,7 @@ def deliver_due(limit: int = 20) -> int:
         outcome = {"attempts": attempts, "last_status": status or None, "last_error": error[:300]}
         if 200 <= status < 300:
             outcome.update(status="delivered", delivered_at=utcnow())
-        elif attempts > len(BACKOFF) or error == str(NO_VIEWER):
+        elif attempts > len(BACKOFF) or error in (str(NO_VIEWER), str(UNSEEN)):
             outcome.update(status="failed")
         else:
             outcome.update(next_attempt_at=utcnow() + timedelta(seconds=BACKOFF[attempts - 1]))
@@ -239,6 +332,11 @@ def deliver_due(limit: int = 20) -> int:
         db.session.commit()
         attempted += 1
     return attempted
+
+
+def listen() -> None:
+    """Hear every notice the notifications domain delivers."""
+    notices.listen(_heard)
 
 
 def start_thread() -> None:

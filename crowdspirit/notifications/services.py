@@ -137,7 +137,9 @@ def _guard_columns(kind: notices.Kind, subject) -> dict:
 
 def deliver(kind: notices.Kind, subject, people: set[int], actor=None, detail: str = "", note: str = "") -> None:
     """Create the notifications of one event for these people (the actor excepted): only for those who did not turn
-    the kind off and who may see the subject now; those who want it at once get an email too."""
+    the kind off and who may see the subject now; those who want it at once get an email too. The notice's listeners
+    (webhooks) hear of it whoever is told."""
+    notices.delivered(kind, subject, set(people), actor, detail, note)
     people = set(people) - {actor.id if actor is not None else None}
     if not people:
         return
@@ -344,6 +346,13 @@ def describe(notification: Notification) -> str:
         return str(_l("What this notification was about no longer exists."))
     return sentence(notification.kind, notification.actor.display_name if notification.actor else str(_l("Someone")),
                     title_of(notification), notification.detail)
+
+
+def about(kind: notices.Kind, subject) -> tuple[str, str]:
+    """The title and the address a notification of this kind about subject would show (a webhook's payload)."""
+    shown = Notification(kind=kind.name, subject_type=type(subject).__name__, subject_id=subject.id,
+                         **_guard_columns(kind, subject))
+    return title_of(shown), link_of(shown)
 
 
 def link_of(notification: Notification) -> str:
