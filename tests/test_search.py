@@ -734,19 +734,19 @@ def contest_world(client, login_as, make_user, make_org, make_project, add_membe
     helios = make_org("Helios Audio")
     people = {"sponsor": make_user(name="Sam Sponsor", organisation=helios), "ann": make_user(name="Ann Artist"),
               "bob": make_user(name="Bob Builder"), "outsider": make_user(name="Otto Outsider"),
-              "viewer": make_user(name="Val Member")}
+              "insider": make_user(name="Ines Insider")}
     contest = opened(client, login_as, people["sponsor"])
     assert enter(client, login_as, contest, people["ann"], f"{ENTRY_MARKER} sun").status_code == 303
     assert enter(client, login_as, contest, people["bob"], f"{ENTRY_MARKER} wave").status_code == 303
     assert client.post(f"/entries/{entry_of(people['bob'], f'{ENTRY_MARKER} wave').id}/withdraw").status_code == 303
     closed = make_project(owner=people["sponsor"], kind="sponsored", title="Closed lab",
                           **{f"policy_{s}": "project" for s in ("idea", "vote", "spec", "partner_rnd")})
-    add_member(closed, people["viewer"])
+    add_member(closed, people["insider"])
     inside = opened(client, login_as, people["sponsor"], project_id=str(closed.id), title="A badge")
-    assert enter(client, login_as, inside, people["viewer"], f"{ENTRY_MARKER} badge").status_code == 303
+    assert enter(client, login_as, inside, people["insider"], f"{ENTRY_MARKER} badge").status_code == 303
     indexer.drain()
     return {**people, "contest": contest, "inside": inside, "sun": entry_of(people["ann"], f"{ENTRY_MARKER} sun"),
-            "badge": entry_of(people["viewer"], f"{ENTRY_MARKER} badge")}
+            "badge": entry_of(people["insider"], f"{ENTRY_MARKER} badge")}
 
 
 def found_entries(client, login_as, who) -> list[str]:
@@ -783,7 +783,7 @@ def test_contest_entries_are_found_by_those_who_may_see_them_in_the_current_phas
     assert found_entries(client, login_as, world["outsider"]) == []  # not rewritten yet: still the team's
     indexer.drain()
     assert found_entries(client, login_as, world["outsider"]) == [f"{ENTRY_MARKER} sun"]
-    assert found_entries(client, login_as, world["viewer"]) == sponsor_sees
+    assert found_entries(client, login_as, world["insider"]) == sponsor_sees
     assert found_entries(client, login_as, None) == []
     assert found_entries(client, login_as, world["sponsor"]) == sponsor_sees
 
