@@ -98,6 +98,11 @@ def acting_team(user, project) -> bool:
     return acts_for(user, project.organisation_id)
 
 
+def acting_sponsor(user, obj) -> bool:
+    """A member who may act for their organisation (see acts_for), whatever the object."""
+    return acts_for(user, user.organisation_id)
+
+
 class AsTeamMember:
     """A team's viewer seen as an ordinary member of the team: what they could do but for their role."""
 

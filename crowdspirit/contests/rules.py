@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 
 from .. import access
-from ..access import Rule, acts_for, author, signed_in
+from ..access import Rule, acting_sponsor, acts_for, author, signed_in
 from ..extensions import db
 from ..projects.models import Project
 from ..projects.rules import project_visible
@@ -102,14 +102,9 @@ def contest_winner(user, contest) -> bool:
     return contest.winner_entry_id is not None and db.session.get(Entry, contest.winner_entry_id).author_id == user.id
 
 
-def sponsor(user, obj) -> bool:
-    """A member who acts for an organisation (not a viewer of its team)."""
-    return acts_for(user, user.organisation_id)
-
-
 RULES = {
     "contest.view": Rule(contest_visible, needs_account=False),
-    "contest.create": Rule(sponsor, _l("Only sponsors' teams open contests.")),
+    "contest.create": Rule(acting_sponsor, _l("Only sponsors' teams open contests.")),
     "contest.manage": Rule(contest_runner, _l("Only the sponsor's team runs this contest.")),
     "contest.enter": Rule(entrant, _l("The sponsor's team does not enter its own contest."), takes_part=True),
     "contest.sign": Rule(contest_winner, _l("Only the winner signs the copyright transfer.")),

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 
 from .. import access
-from ..access import OrganisationActor, Rule, acts_for, author, fact
+from ..access import OrganisationActor, Rule, acting_sponsor, acts_for, author, fact
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..pipeline.rules import idea_visible
@@ -88,18 +88,13 @@ def milestone_participant(user, milestone) -> bool:
 def selected_sponsor(user, idea) -> bool:
     """The team of the sponsor selected for the idea (or accepting, in the transaction that moves it), its viewers
     aside."""
-    return acts_for(user, user.organisation_id) and db.session.scalar(select(Interest.id).where(
+    return acting_sponsor(user, idea) and db.session.scalar(select(Interest.id).where(
         Interest.idea_id == idea.id, Interest.organisation_id == user.organisation_id,
         Interest.status.in_((InterestStatus.SELECTED, InterestStatus.ACCEPTED)))) is not None
 
 
 def sponsor(user, obj) -> bool:
     return user.organisation_id is not None
-
-
-def acting_sponsor(user, obj) -> bool:
-    """A member who acts for an organisation (not a viewer of its team)."""
-    return acts_for(user, user.organisation_id)
 
 
 def offer_reader(user, idea) -> bool:
