@@ -559,3 +559,37 @@ def test_a_project_board_is_for_who_sees_every_stage(client, login_as, make_user
     assert f"project={project.slug}" not in client.get("/leaderboard").get_data(as_text=True)
     login_as(owner)
     assert client.get(f"/leaderboard?project={project.slug}").status_code == 200
+
+
+def test_others_see_a_total_without_the_points_earned_out_of_their_sight(client, login_as, make_user, make_project,
+                                                                          make_idea, add_member):
+    """Points earned in a members-only project count in the total its members (and the member) see, not in the
+    total an outsider sees on the profile and the platform's leaderboard, which ranks by what the viewer sees."""
+    closed = make_project(title="Closedquartz lab", **{f"policy_{s}": "project"
+                                                       for s in ("idea", "vote", "spec", "partner_rnd")})
+    insider, rival = make_user(name="Ines Insider"), make_user(name="Rita Rival")
+    add_member(closed, insider)
+    for i in range(2):
+        make_idea(project=closed, author=insider, title=f"Closed idea {i}")
+    make_idea(author=insider, title="Open idea")
+    for i in range(2):
+        make_idea(author=rival, title=f"Rival idea {i}")
+    colleague, outsider = make_user(), make_user()
+    add_member(closed, colleague)
+
+    def seen(viewer):
+        login_as(viewer)
+        profile = client.get(f"/users/{insider.id}").get_data(as_text=True)
+        board = client.get("/leaderboard").get_data(as_text=True)
+        shown = re.search(r'data-karma="(-?\d+)"', profile)[1]
+        ranked = re.findall(r'<td><a [^>]+>([^<]+)</a></td>.*?data-points="\d+">(\d+)<', board, re.S)
+        return int(shown), ranked
+
+    full = [("Ines Insider", "15"), ("Rita Rival", "10")]
+    assert seen(insider) == (15, full) and seen(colleague) == (15, full)
+    assert seen(closed.owner) == (15, full)
+    assert seen(outsider) == (5, [("Rita Rival", "10"), ("Ines Insider", "5")])
+    assert "5 karma points" in client.get(f"/users/{insider.id}").get_data(as_text=True)
+    client.post("/logout")
+    assert 'data-karma="5"' in client.get(f"/users/{insider.id}").get_data(as_text=True)  # a visitor too
+    assert total(insider) == 15  # the stored total is unchanged

@@ -85,7 +85,8 @@ def test_log_csv_is_filtered_and_spreadsheet_safe(client, login_as, scene):
     response = client.get("/moderation/log.csv?action=post.hidden")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["id", "time_utc", "actor", "action", "target", "details", "project"]
+    assert rows[0] == ["id", "time_utc", "actor", "action", "target", "details", "project", "member_id",
+                       "member_now"]
     assert [row[3] for row in rows[1:]] == ["post.hidden"]
     assert rows[1][2] == "Paula Moderator" and rows[1][5].startswith("'=HYPERLINK") and rows[1][6] == "Open field"
 
@@ -155,6 +156,31 @@ def test_member_page_shows_posts_flags_sanctions_and_karma(client, login_as, sce
     assert "Spam link" in text and "post by Fred Flagger" in text
     assert "Member suspended" in text and "Repeated insults" in text
     assert "Karma history" in text and "Forum post" in text
+
+
+def test_a_renamed_member_keeps_their_sanctions_and_warnings_in_the_log(client, login_as, make_user, scene):
+    """The log records the member's id: after a rename, their page still lists the sanction, the log finds them by
+    their old and new names and links to their page, and the CSV names them by id and as they are called now."""
+    member = make_user(name="Rob Renamer")
+    login_as(scene["moderator"])
+    assert client.post(f"/users/{member.id}/sanction", data={"action": "ban", "reason": "Spam ring"}).status_code < 400
+    assert client.post(f"/users/{member.id}/sanction", data={"action": "lift", "reason": "Cleared"}).status_code < 400
+    assert client.post(f"/moderation/members/{member.id}/warn",
+                       data={"reason": "Tone", "message": "Please stay civil."}).status_code == 303
+    login_as(member)
+    assert client.post("/settings/profile", data={"display_name": "Nora Newname", "profile_kind": "amateur",
+                                                  "skills": "", "bio": "", "language": "en"}).status_code == 303
+    login_as(scene["moderator"])
+    page = client.get(f"/moderation/members/{member.id}").get_data(as_text=True)
+    assert "Member banned" in page and "Spam ring" in page and "Sanction lifted" in page
+    for name in ("nora", "renamer"):
+        rows = log_rows(client, f"name={name}")
+        assert "Member banned" in rows and "Member warned" in rows and "Member suspended" not in rows, name
+        assert f'href="/moderation/members/{member.id}">Rob Renamer</a>' in rows and "(now Nora Newname)" in rows
+    lines = list(csv.DictReader(io.StringIO(client.get("/moderation/log.csv?name=nora").get_data(as_text=True))))
+    assert {line["action"] for line in lines} == {"member.ban", "member.lift", "member.warned"}
+    assert {(line["target"], line["member_id"], line["member_now"]) for line in lines} == {
+        ("Rob Renamer", str(member.id), "Nora Newname")}
 
 
 def test_member_page_of_unknown_member_is_404(client, login_as, scene):

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from conftest import TEST_CONFIG, without_nonces
+from flask import g
 from markupsafe import escape
 from sqlalchemy import String, cast, delete, func, select
 from whoosh import index as whoosh_index
@@ -16,6 +17,7 @@ from whoosh.fields import TEXT
 from whoosh.writing import SegmentWriter
 
 from crowdspirit import create_app
+from crowdspirit.contests import services as contests
 from crowdspirit.extensions import db
 from crowdspirit.forum import moderation
 from crowdspirit.forum import services as forum
@@ -717,3 +719,80 @@ def test_processes_writing_and_searching_at_once_leave_no_drift(app, client, mak
     assert drift.checked > 36 and drift.keys == []
     assert "36 results" in search(client, "nimbostratus")
     assert "9 results" in search(client, "nimbostratus edited")
+
+
+# --- Contest entries -----------------------------------------------------------------------------------
+ENTRY_MARKER = "Glimmerwoggle"
+
+
+@pytest.fixture
+def contest_world(client, login_as, make_user, make_org, make_project, add_member, clock):
+    """A community contest in its private phase with two entries (one withdrawn), and a contest in a members-only
+    project; everything indexed."""
+    from test_contests import enter, entry_of, opened
+
+    helios = make_org("Helios Audio")
+    people = {"sponsor": make_user(name="Sam Sponsor", organisation=helios), "ann": make_user(name="Ann Artist"),
+              "bob": make_user(name="Bob Builder"), "outsider": make_user(name="Otto Outsider"),
+              "insider": make_user(name="Ines Insider")}
+    contest = opened(client, login_as, people["sponsor"])
+    assert enter(client, login_as, contest, people["ann"], f"{ENTRY_MARKER} sun").status_code == 303
+    assert enter(client, login_as, contest, people["bob"], f"{ENTRY_MARKER} wave").status_code == 303
+    assert client.post(f"/entries/{entry_of(people['bob'], f'{ENTRY_MARKER} wave').id}/withdraw").status_code == 303
+    closed = make_project(owner=people["sponsor"], kind="sponsored", title="Closed lab",
+                          **{f"policy_{s}": "project" for s in ("idea", "vote", "spec", "partner_rnd")})
+    add_member(closed, people["insider"])
+    inside = opened(client, login_as, people["sponsor"], project_id=str(closed.id), title="A badge")
+    assert enter(client, login_as, inside, people["insider"], f"{ENTRY_MARKER} badge").status_code == 303
+    indexer.drain()
+    return {**people, "contest": contest, "inside": inside, "sun": entry_of(people["ann"], f"{ENTRY_MARKER} sun"),
+            "badge": entry_of(people["insider"], f"{ENTRY_MARKER} badge")}
+
+
+def found_entries(client, login_as, who) -> list[str]:
+    """The entry titles a member (None: a visitor) finds for the marker."""
+    if who is None:
+        g.pop("_login_user", None)
+        with client.session_transaction() as session:
+            session.clear()
+    else:
+        login_as(who)
+    html = search(client, ENTRY_MARKER)
+    region = re.sub(r"<h1>.*?</h1>", "", html.split('<div id="search-page">')[1].split("<footer")[0])
+    region = re.sub(r"\?q=[^&\"]*", "", region)  # links repeat the query as typed
+    assert (ENTRY_MARKER in region) == bool(titles(html))  # nothing counted or quoted beyond the hits
+    return sorted(titles(html))
+
+
+@both_backends
+def test_contest_entries_are_found_by_those_who_may_see_them_in_the_current_phase(client, login_as, contest_world,
+                                                                                  clock):
+    """In the private phase only the sponsor's team finds the entries (never a withdrawn one); once the public phase
+    begins every member who may see the contest does, visitors never; a contest in a members-only project keeps
+    its entries to the project's members and the sponsor."""
+    world = contest_world
+    sponsor_sees = [f"{ENTRY_MARKER} badge", f"{ENTRY_MARKER} sun"]
+    assert found_entries(client, login_as, world["sponsor"]) == sponsor_sees
+    assert found_entries(client, login_as, world["outsider"]) == []
+    assert found_entries(client, login_as, None) == []
+    login_as(world["sponsor"])
+    html = search(client, f"type:entry {ENTRY_MARKER} sun")
+    assert f'href="/entries/{world["sun"].id}"' in html and "Contest entry" in html
+    clock.advance(hours=72)
+    contests.catch_up_all()  # the public phase starts by date
+    assert found_entries(client, login_as, world["outsider"]) == []  # not rewritten yet: still the team's
+    indexer.drain()
+    assert found_entries(client, login_as, world["outsider"]) == [f"{ENTRY_MARKER} sun"]
+    assert found_entries(client, login_as, world["insider"]) == sponsor_sees
+    assert found_entries(client, login_as, None) == []
+    assert found_entries(client, login_as, world["sponsor"]) == sponsor_sees
+
+
+@both_backends
+def test_a_withdrawn_entry_leaves_search_before_the_indexer_runs(client, login_as, contest_world):
+    world = contest_world
+    login_as(world["ann"])
+    assert client.post(f"/entries/{world['sun'].id}/withdraw").status_code == 303
+    assert found_entries(client, login_as, world["sponsor"]) == [f"{ENTRY_MARKER} badge"]
+    indexer.drain()
+    assert found_entries(client, login_as, world["sponsor"]) == [f"{ENTRY_MARKER} badge"]

@@ -11,6 +11,9 @@ from .registry import Rule, Standing, register, registered, rules_table
 from .scope import (
     OrganisationActor,
     Scope,
+    acting_sponsor,
+    acting_team,
+    acts_for,
     anyone,
     author,
     fact,
@@ -24,7 +27,8 @@ from .scope import (
 )
 from .version import changed, generation, remembered, remembered_for
 
-__all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "Standing", "access_key", "anyone", "audience",
-           "author", "can", "changed", "fact", "forget_facts", "generation", "governed_by", "level_of", "register",
-           "registered", "remembered", "remembered_for", "require", "rules_table", "scope", "search_keys", "sees",
-           "sees_sql", "signed_in", "sponsor_team", "unmet_standing", "visible", "way_in"]
+__all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "Standing", "access_key", "acting_sponsor",
+           "acting_team", "acts_for", "anyone", "audience", "author", "can", "changed", "fact", "forget_facts",
+           "generation", "governed_by", "level_of", "register", "registered", "remembered", "remembered_for",
+           "require", "rules_table", "scope", "search_keys", "sees", "sees_sql", "signed_in", "sponsor_team",
+           "unmet_standing", "visible", "way_in"]

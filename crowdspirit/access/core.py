@@ -6,6 +6,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError, Forbidden, NotFound
 from .registry import FILTERS, RULES, STANDINGS, VIEW_ACTIONS, Standing, reads
+from .scope import viewer_only
+
+#: what a team's viewer is told when only their role stops them
+VIEWER_REFUSAL = _l("You are a viewer in your organisation's team: you read what the team reads, but only its "
+                    "members and administrators act for it. Ask an administrator of your team for the member role.")
 
 
 class SignInRequired(DomainError):
@@ -48,6 +53,8 @@ def require(user, action: str, obj):
                            date=format_datetime(user.suspended_until, "short")))
     if (standing := unmet_standing(user, action)) is not None:
         raise Forbidden(standing.refusal, standing.remedy() if standing.remedy else None)
+    if viewer_only(user, RULES[action].allowed, obj):
+        raise Forbidden(VIEWER_REFUSAL)
     raise Forbidden(RULES[action].refusal or _l("You may not do this."))
 
 

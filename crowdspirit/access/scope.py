@@ -78,8 +78,47 @@ def scope(user) -> Scope:
 
 
 def sponsor_team(user, project) -> bool:
-    """A member of the organisation that sponsors the project."""
+    """A member of the organisation that sponsors the project (viewers too: what the team reads, they read)."""
     return project.organisation_id is not None and user.organisation_id == project.organisation_id
+
+
+#: the organisation role (users.organisation_role) that reads what the team reads but never acts for it
+VIEWER_ROLE = "viewer"
+
+
+def acts_for(user, organisation_id: int | None) -> bool:
+    """A member of this organisation's team who may act for it: creating, deciding, paying, answering, inviting
+    (its viewers only read)."""
+    return (organisation_id is not None and user.organisation_id == organisation_id
+            and getattr(user, "organisation_role", None) != VIEWER_ROLE)
+
+
+def acting_team(user, project) -> bool:
+    """A member of the sponsor's team who may act for it (see acts_for)."""
+    return acts_for(user, project.organisation_id)
+
+
+def acting_sponsor(user, obj) -> bool:
+    """A member who may act for their organisation (see acts_for), whatever the object."""
+    return acts_for(user, user.organisation_id)
+
+
+class AsTeamMember:
+    """A team's viewer seen as an ordinary member of the team: what they could do but for their role."""
+
+    organisation_role = "member"
+
+    def __init__(self, user):
+        self._user = user
+
+    def __getattr__(self, name):
+        return getattr(self._user, name)
+
+
+def viewer_only(user, allowed, obj) -> bool:
+    """Whether a rule refuses the user only because they are their organisation's viewer."""
+    return getattr(user, "organisation_role", None) == VIEWER_ROLE and user.organisation_id is not None and bool(
+        allowed(AsTeamMember(user), obj))
 
 
 def sees(user, project, level: str) -> bool:

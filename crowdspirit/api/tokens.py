@@ -37,12 +37,14 @@ def _digest(token: str) -> str:
 
 def create_token(user, name: str, write: bool, days: int | None, for_organisation: bool = False
                  ) -> tuple[ApiToken, str]:
-    """A new token for the user (or the user's organisation); the plain token is returned once and never stored."""
+    """A new token for the user (or the user's organisation, by a member who acts for it); the plain token is
+    returned once and never stored."""
     plain = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, organisation_id=user.organisation_id if for_organisation else None,
                      name=name.strip()[:80], token_hash=_digest(plain), prefix=plain[:10],
                      scopes="read write" if write and not for_organisation else "read",
                      expires_at=utcnow() + timedelta(days=days) if days else None)
+    require(user, "token.manage", token)
     db.session.add(token)
     db.session.commit()
     return token, plain

@@ -99,6 +99,7 @@ def register(user, target, url: str, events: list[str]) -> tuple[Webhook, str]:
         hook.project_id = target.id
     else:
         hook.organisation_id = target.id
+        require(user, "webhook.manage", hook)  # an organisation's hooks are for its team's members who act for it
     db.session.add(hook)
     db.session.commit()
     return hook, hook.secret

@@ -24,9 +24,12 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(60))
     #: what it was done to, in words ("Mia Member", "idea #12", "NDA v3")
     target: Mapped[str] = mapped_column(String(200), default="")
+    #: the member it was done to (sanctions, warnings, account events), whatever their name is now
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     details: Mapped[str] = mapped_column(Text, default="")
     ip_address: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    target_user: Mapped[User | None] = relationship(foreign_keys=[target_user_id])
 

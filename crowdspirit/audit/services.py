@@ -13,13 +13,16 @@ from ..text import spreadsheet_safe
 from .models import AuditEvent
 
 
-def record(project_id: int | None, actor, action: str, target: str = "", details: str = "") -> None:
+def record(project_id: int | None, actor, action: str, target: str = "", details: str = "",
+           target_user=None) -> None:
     """Add an audit event to the current transaction (it commits with the change it describes); a change of who may
-    see what also says so with access.changed."""
+    see what also says so with access.changed. target_user: the member it was done to, found by id whatever their
+    name becomes."""
     db.session.add(AuditEvent(
         project_id=project_id,
         actor_id=actor.id if actor is not None and actor.is_authenticated else None,
         action=action, target=target[:200], details=details,
+        target_user_id=target_user.id if target_user is not None else None,
         ip_address=request.remote_addr or "" if has_request_context() else "",
     ))
 

@@ -6,13 +6,14 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 
 
 def init_app(app: Flask) -> None:
-    """Register the contests' access rules, notices, pages and contest-phases command, and start the phase scheduler
-    thread with the first request (CONTEST_SCHEDULER=thread)."""
+    """Register the contests' access rules, notices, search documents, pages and contest-phases command, and start
+    the phase scheduler thread with the first request (CONTEST_SCHEDULER=thread)."""
     from ..commands import crowdspirit_cli
-    from . import commands, kinds, rules, services, views
+    from . import commands, indexing, kinds, rules, services, views
 
     rules.register()
     kinds.register()
+    indexing.register()
     app.register_blueprint(views.bp)
     crowdspirit_cli.add_command(commands.contest_phases)
     if app.config["CONTEST_SCHEDULER"] == "thread":

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 
 from .. import access
-from ..access import Rule, author, signed_in
+from ..access import Rule, acting_sponsor, acts_for, author, signed_in
 from ..extensions import db
 from ..projects.models import Project
 from ..projects.rules import project_visible
@@ -18,6 +18,12 @@ def contest_team(user, obj) -> bool:
     contest = obj if isinstance(obj, Contest) else obj.contest
     return user.is_authenticated and user.organisation_id is not None and (
         user.organisation_id == contest.organisation_id)
+
+
+def contest_runner(user, obj) -> bool:
+    """The members of the contest's team who act for it (not its viewers): they open, decide, judge and pay."""
+    contest = obj if isinstance(obj, Contest) else obj.contest
+    return acts_for(user, contest.organisation_id)
 
 
 def contest_visible(user, contest) -> bool:
@@ -96,14 +102,10 @@ def contest_winner(user, contest) -> bool:
     return contest.winner_entry_id is not None and db.session.get(Entry, contest.winner_entry_id).author_id == user.id
 
 
-def sponsor(user, obj) -> bool:
-    return user.organisation_id is not None
-
-
 RULES = {
     "contest.view": Rule(contest_visible, needs_account=False),
-    "contest.create": Rule(sponsor, _l("Only sponsors' teams open contests.")),
-    "contest.manage": Rule(contest_team, _l("Only the sponsor's team runs this contest.")),
+    "contest.create": Rule(acting_sponsor, _l("Only sponsors' teams open contests.")),
+    "contest.manage": Rule(contest_runner, _l("Only the sponsor's team runs this contest.")),
     "contest.enter": Rule(entrant, _l("The sponsor's team does not enter its own contest."), takes_part=True),
     "contest.sign": Rule(contest_winner, _l("Only the winner signs the copyright transfer.")),
     "entry.view": Rule(entry_visible, needs_account=False),
@@ -112,7 +114,7 @@ RULES = {
     "entry.vote": Rule(independent_of, _l("Coups de cœur come from the community: not for your own entry, nor in "
                                           "your organisation's contest."), takes_part=True),
     "entry.comment": Rule(signed_in, takes_part=True),
-    "entry.judge": Rule(contest_team, _l("Only the sponsor's team judges the entries.")),
+    "entry.judge": Rule(contest_runner, _l("Only the sponsor's team judges the entries.")),
     "entry.original": Rule(original_reader, _l(
         "The original files stay with their author until the winner signs the copyright transfer; the sponsor can "
         "download the winning entry's originals once it is signed.")),

@@ -53,6 +53,7 @@ from ..signals import (
     contest_phase_changed,
     contest_won,
 )
+from . import indexing
 from .models import (
     DATED,
     Contest,
@@ -508,6 +509,7 @@ def withdraw_entry(entry: Entry, user) -> None:
     if not changed:
         db.session.rollback()
         raise Conflict(_l("This entry is already withdrawn."))
+    indexing.entry_changed(entry)
     db.session.commit()
     contest_entry_withdrawn.send(entry)
 

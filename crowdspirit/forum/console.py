@@ -66,7 +66,8 @@ def _between(column, start: date | None, end: date | None) -> list:
 
 @dataclass(frozen=True)
 class LogFilter:
-    """What the log shows: one action, a name (the actor's or the target's), a range of days."""
+    """What the log shows: one action, a name (the actor's, or the target's: as the log wrote it, or the member's
+    name now), a range of days."""
 
     action: str = ""
     name: str = ""
@@ -89,15 +90,17 @@ def _moderation():
 
 def _log_query(chosen: LogFilter):
     """The select() of the moderation events the filter keeps, newest first."""
-    actor = aliased(User)
-    query = (select(AuditEvent).outerjoin(actor, actor.id == AuditEvent.actor_id).where(_moderation())
-             .where(*_between(AuditEvent.created_at, chosen.start, chosen.end)).options(joinedload(AuditEvent.actor))
+    actor, target = aliased(User), aliased(User)
+    query = (select(AuditEvent).outerjoin(actor, actor.id == AuditEvent.actor_id)
+             .outerjoin(target, target.id == AuditEvent.target_user_id).where(_moderation())
+             .where(*_between(AuditEvent.created_at, chosen.start, chosen.end))
+             .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.target_user))
              .order_by(AuditEvent.id.desc()))
     if chosen.action:
         query = query.where(AuditEvent.action == chosen.action)
     if chosen.name:
-        query = query.where(or_(actor.display_name.icontains(chosen.name, autoescape=True),
-                                AuditEvent.target.icontains(chosen.name, autoescape=True)))
+        query = query.where(or_(*(name.icontains(chosen.name, autoescape=True)
+                                  for name in (actor.display_name, AuditEvent.target, target.display_name))))
     return query
 
 
@@ -127,12 +130,13 @@ def log_csv(chosen: LogFilter, viewer) -> str:
     titles = project_titles(events, viewer)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "time_utc", "actor", "action", "target", "details", "project"])
+    writer.writerow(["id", "time_utc", "actor", "action", "target", "details", "project", "member_id", "member_now"])
     for event in events:
+        member = event.target_user
         writer.writerow([spreadsheet_safe(cell) for cell in (
             event.id, event.created_at.isoformat(timespec="seconds"),
             event.actor.display_name if event.actor else "", event.action, event.target, event.details,
-            titles.get(event.project_id, ""))])
+            titles.get(event.project_id, ""), event.target_user_id or "", member.display_name if member else "")])
     return out.getvalue()
 
 
@@ -221,9 +225,10 @@ def flags_given(member, viewer) -> list[FlagLine]:
 
 
 def sanctions_of(member) -> list[AuditEvent]:
-    """The member's suspensions, bans and lifts, from the log (which names them), newest first."""
+    """The member's suspensions, bans and lifts, from the log (by their id: a renamed member keeps them), newest
+    first."""
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(SANCTIONS),
-                                                            AuditEvent.target == member.display_name)
+                                                            AuditEvent.target_user_id == member.id)
                                    .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
                                    .limit(RECENT)))
 
@@ -246,7 +251,7 @@ def warn(member, moderator, reason: str, message: str) -> MemberWarning:
     warning = MemberWarning(user_id=member.id, moderator_id=moderator.id, reason=reason, message=message)
     db.session.add(warning)
     db.session.flush()
-    audit.record(None, moderator, "member.warned", member.display_name, reason)
+    audit.record(None, moderator, "member.warned", member.display_name, reason, target_user=member)
     notices.tell("moderation.warning", warning, to=[member.id], actor=moderator)
     db.session.commit()
     return warning
@@ -264,7 +269,7 @@ def acknowledge(warning: MemberWarning, member) -> MemberWarning:
                               .values(acknowledged_at=utcnow())).rowcount
     if not done:
         raise Conflict(_l("You have already acknowledged this warning."))
-    audit.record(None, member, "warning.acknowledged", member.display_name, warning.reason)
+    audit.record(None, member, "warning.acknowledged", member.display_name, warning.reason, target_user=member)
     stamps.forget("warning-pending", member.id)
     db.session.commit()
     db.session.refresh(warning)

@@ -33,7 +33,10 @@ def _console() -> None:
 
 
 def _target_link(event) -> str | None:
-    """Where an event's target opens, when it names a post or a thread (their pages check access again)."""
+    """Where an event's target opens: the member's page in the console, or a post's or a thread's (their pages
+    check access again)."""
+    if event.target_user_id is not None:
+        return url_for("console.member", user_id=event.target_user_id)
     kind, _sep, number = event.target.partition(" #")
     if not number.isdigit():
         return None

@@ -332,7 +332,8 @@ def sanction(target, moderator, action: str, days: int = 0, reason: str = "") ->
         target.suspended_until, target.banned = None, False
     else:
         raise Conflict(_l("Unknown moderation action."))
-    audit.record(None, moderator, f"member.{action}", target.display_name, (f"{days} days; " if days else "") + reason)
+    audit.record(None, moderator, f"member.{action}", target.display_name, (f"{days} days; " if days else "") + reason,
+                 target_user=target)
     access.changed(None, f"member.{action}")
     notices.tell("sanction", target, to=[target.id], actor=moderator, detail=action, note=reason)
     db.session.commit()

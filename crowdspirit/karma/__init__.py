@@ -8,7 +8,7 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 def init_app(app: Flask) -> None:
     """Check the configured point rules once (a mistake in KARMA_RULES stops the app at start with its reason),
     subscribe to the domain's signals, and register the karma pages (and the panel on the moderators' page about a
-    member) and karma-check."""
+    member), the total others see (a Jinja global) and karma-check."""
     from .. import events
     from ..accounts import archive
     from ..commands import crowdspirit_cli
@@ -21,4 +21,5 @@ def init_app(app: Flask) -> None:
         events.subscribe(signal, handler)
     panels.register()
     app.register_blueprint(views.bp)
+    app.jinja_env.globals.update(shown_karma=views.shown_karma)
     crowdspirit_cli.add_command(commands.karma_check)

@@ -10,17 +10,17 @@ from datetime import datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, func, insert, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from ..access import can, visible
+from ..access import can, sees_sql, visible
 from ..accounts.models import ProfileKind, User
 from ..database import Page, dialect_insert, paginate, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..pipeline.models import Idea
-from ..projects.models import Project
+from ..projects.models import POLICY_STAGES, Project
 from . import rules
 from .models import InviteLink, KarmaEvent, KarmaTotal, Referral
 
@@ -305,12 +305,51 @@ def check_kind(kind: str | None) -> str | None:
     return kind
 
 
-def leaderboard(project: Project | None, kind: str | None, page: int, per_page: int) -> Page:
-    """Members by karma, platform-wide or in one project (the caller checked the viewer may see it), optionally of
-    one profile kind; banned members are left out; equal points share a rank."""
+def _counted_projects(viewer):
+    """SQL: the ids of the projects whose karma counts in the totals the viewer sees of others: those whose every
+    stage they see (as for the project's own leaderboard), so that no total reveals work done out of their sight."""
+    every_stage = and_(*(sees_sql(viewer, Project, getattr(Project, f"policy_{stage}")) for stage in POLICY_STAGES))
+    return visible(select(Project.id).where(every_stage), viewer)
+
+
+def _sees_all_of(viewer, user_id) -> bool:
+    """Whether the viewer sees a member's whole total: their own, or any for an admin."""
+    return viewer.is_authenticated and (viewer.is_admin or viewer.id == user_id)
+
+
+def _out_of_sight(viewer):
+    """A subquery of (user_id, points): what each member earned in projects the viewer may not count."""
+    return (select(KarmaTotal.user_id, func.sum(KarmaTotal.points).label("points"))
+            .where(KarmaTotal.project_id.not_in(_counted_projects(viewer))).group_by(KarmaTotal.user_id))
+
+
+def shown_totals(members, viewer) -> dict[int, int]:
+    """Each member's platform-wide karma as the viewer may see it: all of it for themselves (and for admins); for
+    others without the points earned in projects the viewer may not see whole (one grouped query for the page)."""
+    totals = {member.id: member.karma for member in members}
+    others = [user_id for user_id in totals if not _sees_all_of(viewer, user_id)]
+    if others:
+        hidden = _out_of_sight(viewer).where(KarmaTotal.user_id.in_(others))
+        for user_id, points in db.session.execute(hidden):
+            totals[user_id] -= points
+    return totals
+
+
+def leaderboard(project: Project | None, kind: str | None, page: int, per_page: int, viewer) -> Page:
+    """Members by karma, platform-wide (as far as the viewer may see: see shown_totals) or in one project (the caller
+    checked the viewer may see it), optionally of one profile kind; banned members are left out; equal points share
+    a rank."""
     if project is None:
-        points = User.karma
-        query = select(User).where(User.karma > 0)
+        query = select(User)
+        if viewer.is_authenticated and viewer.is_admin:
+            points = User.karma
+        else:
+            hidden = _out_of_sight(viewer).subquery()
+            query = query.outerjoin(hidden, hidden.c.user_id == User.id)
+            unseen = func.coalesce(hidden.c.points, 0)
+            points = User.karma - (case((User.id == viewer.id, 0), else_=unseen) if viewer.is_authenticated
+                                   else unseen)
+        query = query.where(points > 0)
     else:
         points = KarmaTotal.points
         query = (select(User).join(KarmaTotal, KarmaTotal.user_id == User.id)

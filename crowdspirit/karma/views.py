@@ -34,9 +34,14 @@ def leaderboard():
     kind = services.check_kind(request.args.get("kind", "").strip())
     slug = request.args.get("project", "").strip()
     project = load_project(slug, current_user, "project.leaderboard") if slug else None
-    board = services.leaderboard(project, kind, page_number(), current_app.config["PER_PAGE"])
+    board = services.leaderboard(project, kind, page_number(), current_app.config["PER_PAGE"], current_user)
     return render("karma/leaderboard.html", board=board, project=project, kind=kind,
                   projects=services.leaderboard_projects(current_user), kind_labels=KIND_TABS)
+
+
+def shown_karma(member) -> int:
+    """A member's platform-wide karma as the current user may see it (a Jinja global: profiles, author badges)."""
+    return services.shown_totals([member], current_user)[member.id]
 
 
 @bp.route("/join/<code>")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, func, or_, select
 
 from .. import access
-from ..access import Rule, author, can, sees, signed_in, sponsor_team
+from ..access import Rule, acting_team, author, can, sees, signed_in
 from ..errors import Forbidden
 from ..extensions import db
 from ..projects.models import Project, PromotionDecider, VoteOpener
@@ -93,7 +93,7 @@ def promoter(user, idea) -> bool:
     """Who decides promotion to spec follows the project's setting."""
     decider = project_of(idea).promotion_decider
     if decider in (PromotionDecider.SPONSOR, PromotionDecider.SHORTLIST):
-        return sponsor_team(user, project_of(idea))
+        return acting_team(user, project_of(idea))
     if decider == PromotionDecider.MODERATOR:
         return manager(user, idea)
     return manager(user, idea) or author(user, idea)  # the crowd decides: anyone in charge, at threshold
@@ -101,7 +101,7 @@ def promoter(user, idea) -> bool:
 
 def vetoer(user, idea) -> bool:
     """Under the veto model, the sponsor's team may veto what the crowd promoted."""
-    return project_of(idea).promotion_decider == PromotionDecider.VETO and sponsor_team(user, project_of(idea))
+    return project_of(idea).promotion_decider == PromotionDecider.VETO and acting_team(user, project_of(idea))
 
 
 #: other ways a member takes part in an idea, registered by the domains that hold them (the forum: a post in its

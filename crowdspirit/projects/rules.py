@@ -5,7 +5,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select
 
 from .. import access
-from ..access import OrganisationActor, Rule, Scope, author, fact, scope, sees, sees_sql, sponsor_team
+from ..access import (
+    OrganisationActor,
+    Rule,
+    Scope,
+    acting_team,
+    author,
+    fact,
+    scope,
+    sees,
+    sees_sql,
+    sponsor_team,
+)
 from ..accounts.models import User
 from ..extensions import db
 from ..requestcache import per_request
@@ -116,10 +127,16 @@ def owner(user, obj) -> bool:
     return project_of(obj).owner_id == user.id
 
 
-def member(user, obj) -> bool:
-    """A project member (any role) or the sponsor's team."""
+def member_or_team(user, obj) -> bool:
+    """A project member (any role) or the sponsor's team, its viewers too (for what they read)."""
     project = project_of(obj)
     return project.id in scope(user).member_of or sponsor_team(user, project)
+
+
+def member(user, obj) -> bool:
+    """A project member (any role) or the sponsor's team acting for it (not its viewers): they take part."""
+    project = project_of(obj)
+    return project.id in scope(user).member_of or acting_team(user, project)
 
 
 def author_or_member(user, obj) -> bool:
@@ -152,9 +169,10 @@ RULES = {
     "project.leaderboard": Rule(sees_every_stage, _l(
         "This project's leaderboard counts work done in stages you may not see."), needs_account=False, reads=True),
     "project.join": Rule(not_member, _l("You are already a member of this project.")),
-    "project.members": Rule(member, _l("Only the project's members can see who else is in it."), reads=True),
+    "project.members": Rule(member_or_team, _l("Only the project's members can see who else is in it."), reads=True),
     "project.manage_members": Rule(member_manager, _l("Only the project's owner and moderators manage its members.")),
-    "nda.view": Rule(member, _l("Only the project's members are asked to accept its NDA; join the project first.")),
+    "nda.view": Rule(member_or_team, _l(
+        "Only the project's members are asked to accept its NDA; join the project first.")),
     "nda.publish": Rule(owner, _l("Only the project owner can publish its NDA.")),
 }
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 
 from .. import access
-from ..access import OrganisationActor, Rule, author, fact
+from ..access import OrganisationActor, Rule, acting_sponsor, acts_for, author, fact
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..pipeline.rules import idea_visible
@@ -40,6 +40,11 @@ def workspace_keys(user) -> set[str]:
 def partner_team(user, obj) -> bool:
     """The team of the organisation behind an interest or a partnership."""
     return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+
+def acting_partner(user, obj) -> bool:
+    """The members of the partner's team who act for it (not its viewers): they answer, invite and publish."""
+    return acts_for(user, obj.organisation_id)
 
 
 def invited_or_team(user, partnership) -> bool:
@@ -81,8 +86,9 @@ def milestone_participant(user, milestone) -> bool:
 
 
 def selected_sponsor(user, idea) -> bool:
-    """The team of the sponsor selected for the idea (or accepting, in the transaction that moves it)."""
-    return user.organisation_id is not None and db.session.scalar(select(Interest.id).where(
+    """The team of the sponsor selected for the idea (or accepting, in the transaction that moves it), its viewers
+    aside."""
+    return acting_sponsor(user, idea) and db.session.scalar(select(Interest.id).where(
         Interest.idea_id == idea.id, Interest.organisation_id == user.organisation_id,
         Interest.status.in_((InterestStatus.SELECTED, InterestStatus.ACCEPTED)))) is not None
 
@@ -100,20 +106,20 @@ CHOOSERS_ONLY = _l("Only the idea's author and the project's owner and moderator
 RULES = {
     "idea.start_rnd": Rule(selected_sponsor, _l(
         "Only the sponsor selected by the idea's author and the project's moderators takes it into partner R&D.")),
-    "idea.express_interest": Rule(sponsor, _l("Only sponsors' R&D teams express interest in ideas.")),
+    "idea.express_interest": Rule(acting_sponsor, _l("Only sponsors' R&D teams express interest in ideas.")),
     "idea.choose_partner": Rule(chooser, CHOOSERS_ONLY),
     "idea.partners": Rule(offer_reader, _l(
         "Offers of partnership are seen by sponsors, the idea's author and the project's owner and moderators.")),
     "interest.view": Rule(interest_party),
     "interest.notice": Rule(told_of_interest, reads=True),
     "interest.select": Rule(chooser, CHOOSERS_ONLY),
-    "interest.respond": Rule(partner_team, _l("Only the sponsor that expressed this interest can answer for it.")),
+    "interest.respond": Rule(acting_partner, _l("Only the sponsor that expressed this interest can answer for it.")),
     "rnd.scout": Rule(sponsor, _l("The scouting board is for sponsors' R&D teams."), reads=True),
     "workspace.know": Rule(invited_or_team, reads=True),
     "workspace.view": Rule(participant, _l("Accept the project's current NDA to enter this R&D workspace.")),
     "workspace.work": Rule(participant, _l("Only the workspace's participants work in it.")),
-    "workspace.invite": Rule(partner_team, _l("Only the partner's team invites contributors into the workspace.")),
-    "workspace.publish": Rule(partner_team, _l("Only the partner's team publishes status updates.")),
+    "workspace.invite": Rule(acting_partner, _l("Only the partner's team invites contributors into the workspace.")),
+    "workspace.publish": Rule(acting_partner, _l("Only the partner's team publishes status updates.")),
     "milestone.view": Rule(milestone_participant),
     "attachment.rnd.view": Rule(workspace_file_visible),
 }

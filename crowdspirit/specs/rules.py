@@ -3,14 +3,14 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import access
-from ..access import Rule, author, signed_in, sponsor_team
+from ..access import Rule, acting_team, author, signed_in
 from ..pipeline.rules import idea_visible
 from ..projects.rules import author_or_member, member, member_manager, project_of
 
 
 def spec_editor(user, idea) -> bool:
     """The idea's author, the project's managers and the sponsor's team edit the spec and decide amendments."""
-    return author(user, idea) or member_manager(user, idea) or sponsor_team(user, project_of(idea))
+    return author(user, idea) or member_manager(user, idea) or acting_team(user, project_of(idea))
 
 
 def spec_reader(user, idea) -> bool:
