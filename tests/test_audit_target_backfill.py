@@ -13,7 +13,7 @@ def test_earlier_sanctions_find_their_member_by_a_unique_name_or_user_number(app
     make_user(name="Twin Name"), make_user(name="Twin Name")
     db.session.remove()
     try:
-        downgrade(revision="f4d5e6a7b8c9")
+        downgrade(revision="a1f2e3d4c5b6")
         with db.engine.begin() as connection:
             for action, target in [("member.suspend", "Mia Member"), ("member.ban", "Twin Name"),
                                    ("member.warned", "Gone Member"), ("account.email_changed", f"user #{mia}"),

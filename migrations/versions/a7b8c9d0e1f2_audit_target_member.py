@@ -2,7 +2,7 @@
 which a rename broke); earlier rows get it where their target names exactly one member, or reads "user #N".
 
 Revision ID: a7b8c9d0e1f2
-Revises: f4d5e6a7b8c9
+Revises: a1f2e3d4c5b6
 Create Date: 2026-12-04 20:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7b8c9d0e1f2'
-down_revision = 'f4d5e6a7b8c9'
+down_revision = 'a1f2e3d4c5b6'
 branch_labels = None
 depends_on = None
 
