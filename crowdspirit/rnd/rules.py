@@ -114,6 +114,7 @@ RULES = {
     "workspace.work": Rule(participant, _l("Only the workspace's participants work in it.")),
     "workspace.invite": Rule(partner_team, _l("Only the partner's team invites contributors into the workspace.")),
     "workspace.publish": Rule(partner_team, _l("Only the partner's team publishes status updates.")),
+    "workspace.reward": Rule(partner_team, _l("Only the partner's team pays contributors from the reward pool.")),
     "milestone.view": Rule(milestone_participant),
     "attachment.rnd.view": Rule(workspace_file_visible),
 }
