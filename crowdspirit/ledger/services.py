@@ -243,8 +243,6 @@ class SponsorStatement:
 
     totals: dict[str, Flow] = field(default_factory=dict)
     held: list[Held] = field(default_factory=list)
-    #: the accounts whose lines the statement lists: the sponsor's own and its escrows
-    accounts: list[str] = field(default_factory=list)
 
 
 def sponsor_statement(organisation_id: int, reader) -> SponsorStatement:
@@ -278,7 +276,7 @@ def sponsor_statement(organisation_id: int, reader) -> SponsorStatement:
                 kind, source_id = escrow_source(account)
                 title, url = titles.get(kind, {}).get(source_id, (account, None))
                 held.append(Held(account, currency, flow.held, title, url))
-    return SponsorStatement(dict(sorted(totals.items())), held, [own, *escrows])
+    return SponsorStatement(dict(sorted(totals.items())), held)
 
 
 def decimal_amount(cents: int) -> str:

@@ -517,6 +517,7 @@ ledger.register_source("partnership", Partnership, "workspace.view", _partnershi
 
 
 def pool_account(partnership: Partnership) -> str:
+    """The escrow account holding the partnership's reward pool."""
     return ledger.escrow_account(partnership.id, "partnership")
 
 
@@ -561,8 +562,8 @@ def reward(partnership: Partnership, payer, user_id: int, cents: int) -> None:
         db.session.rollback()
         raise Conflict(_l("The reward pool holds only %(amount)s.",
                           amount=format_currency(pool_held(partnership) / 100, partnership.currency)))
-    audit.record(partnership.idea.project_id, payer, "rnd.reward", f"idea #{partnership.idea_id}",
-                 f"{payee.display_name}: {ledger.decimal_amount(cents)} {partnership.currency}")
+    # the amount stays in the ledger: the project's audit log is read by its managers, not only the partner
+    audit.record(partnership.idea.project_id, payer, "rnd.reward", f"idea #{partnership.idea_id}", payee.display_name)
     db.session.commit()
 
 
