@@ -39,6 +39,7 @@ SKIPPED = {
     "contests.thumbnail": "an image",
     "sponsors.export": "a CSV download",
     "specs.export_file": "a Markdown or PDF download",
+    "ledger.export": "a CSV download",
     "accounts.verify_email": "its signed token exists only in an email (test_email_verification opens the page)",
     "accounts.confirm_email_change": "its signed token exists only in an email (test_email_verification)",
     "accounts.reset_password": "its signed token exists only in an email (test_account_security opens the page)",

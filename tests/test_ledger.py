@@ -38,7 +38,7 @@ def test_balances_totals_and_statement(app):
     assert ledger.balance("escrow:contest:1", "EUR") == 4000
     assert ledger.balance("member:7", "EUR") == 6000 and ledger.balance("member:7", "USD") == 0
     assert ledger.totals() == {"EUR": 0, "USD": 0}
-    page = ledger.statement("member:7", 1, 20)
+    page = ledger.statement(["member:7"], 1, 20)
     assert [(line.amount_cents, line.transaction.memo) for line in page.items] == [(6000, "pay")]
 
 

@@ -338,6 +338,8 @@ RULES = {
                        visibility="site"),
     "rnd.publish": Rule(post(workspace("/updates")), allowed=PARTNER, ok=422, refused=404, login=True,
                         visibility="site"),
+    "rnd.reward": Rule(post(workspace("/rewards")), allowed=PARTNER, ok=422, refused=404, login=True,
+                       visibility="site"),
     "rnd.milestone": Rule(post(lambda w: f"/milestones/{w.milestone.id}/complete"), allowed=PARTNER, ok=(303, 409),
                           refused=404, login=True, visibility="site"),
     "rnd.add_task": Rule(post(lambda w: f"/milestones/{w.milestone.id}/tasks"), allowed=PARTNER, ok=400,
@@ -387,6 +389,9 @@ RULES = {
     "contests.original": Rule(get(lambda w: f"/contest-files/{w.entry.files[0].id}/logo.png"), allowed={"admin"},
                               refused={role: 403 for role in SIGNED_IN}, visibility="site"),
     "ledger.payouts": Rule(get(lambda w: "/payouts"), login=True, visibility="none"),
+    # An organisation's statement: its team only (a member's own CSV is every member's: test_money).
+    "ledger.export": Rule(get(lambda w: "/payouts/organisation.csv"), allowed={"sponsor"}, refused=404, login=True,
+                          visibility="site"),
     # The sponsor dashboard: the organisation's team and admins; everyone else 404 (visitors sign in first).
     "sponsors.dashboard": Rule(get(lambda w: f"/organisations/{w.project.organisation.slug}/dashboard"),
                                allowed={"sponsor", "admin"}, refused=404, login=True, visibility="site"),

@@ -18,6 +18,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from conftest import TEST_CONFIG
 from sqlalchemy import select
+from test_contests import create, enter, opened
+from test_money import win_contest
+from test_query_budget import statements
 
 from crowdspirit import create_app
 from crowdspirit.accounts.models import Organisation, User
@@ -26,6 +29,7 @@ from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post, Thread
 from crowdspirit.home import sponsor_dashboard as service
+from crowdspirit.ledger import services as ledger
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.pipeline.models import Idea, Stage, StageTransition, Vote
 from crowdspirit.projects.models import Project
@@ -439,6 +443,53 @@ def test_a_new_kind_of_decision_is_one_entry(client, login_as, make_user, make_o
     html = client.get(url("helios-audio")).get_data(as_text=True)
     assert decisions(html) == {("interest", idea.id)} and "Accept the owner&#39;s selection?" in html
     assert figures(html)["awaiting"] == 1
+
+
+# --- Contests and challenges ---------------------------------------------------------------------
+def contest_rows(html: str) -> dict[int, dict]:
+    """contest id -> its phase, entries and money (cents) as the dashboard's table shows them."""
+    section = html.split('id="contests-title"', 1)[1].split("</section>", 1)[0]
+    rows = {}
+    for contest_id, row in re.findall(r'<tr data-contest="(\d+)">(.*?)</tr>', section, re.S):
+        cents = [int(n) for n in re.findall(r'data-cents="(-?\d+)"', row)]
+        rows[int(contest_id)] = {"phase": re.search(r'class="badge phase-(\w+)"', row)[1],
+                                 "entries": int(re.search(r'data-entries="(\d+)"', row)[1]),
+                                 "money": dict(zip(("escrowed", "held", "paid", "refunded"), cents, strict=True)),
+                                 "link": f'href="/contests/{contest_id}"' in row}
+    return rows
+
+
+def test_contests_and_challenges_with_their_spend(client, login_as, make_user, make_org, clock):
+    """Each of the organisation's contests with its phase, entries kept and money from the ledger; none of another
+    organisation's; an empty state before the first; as many statements for four contests as for one."""
+    people = {"sponsor": make_user(name="Sam Sponsor", organisation=make_org("Helios Audio")),
+              "ann": make_user(name="Ann Artist"), "bob": make_user(name="Bob Builder")}
+    login_as(people["sponsor"])
+    page = client.get(url("helios-audio")).text
+    assert "No contest or challenge yet." in page and 'data-contest="' not in page
+    closed = win_contest(client, login_as, people, clock, pool="20.00")
+    draft = create(client, login_as, people["sponsor"], title="Draft brief")
+    alone = statements(client.application, client, url("helios-audio"))
+    challenge = opened(client, login_as, people["sponsor"], kind="challenge", title="Expert review",
+                       currency="CHF")
+    enter(client, login_as, challenge, people["ann"], "Review")
+    running = opened(client, login_as, people["sponsor"], title="A jingle")
+    rival = opened(client, login_as, make_user(organisation=make_org("Veloce Mobility")), title="Rival")
+    login_as(people["sponsor"])
+    assert statements(client.application, client, url("helios-audio")) == alone
+    rows = contest_rows(client.get(url("helios-audio")).text)
+    assert rival.id not in rows and list(rows) == [running.id, challenge.id, draft.id, closed.id]
+    assert rows[closed.id] == {"phase": "closed", "entries": 2, "link": True, "money": {
+        "escrowed": 62000, "held": 0, "paid": 5000 + 2000 + 30000 + 20000, "refunded": 5000}}
+    assert rows[draft.id] == {"phase": "draft", "entries": 0, "link": True, "money": dict.fromkeys(
+        ("escrowed", "held", "paid", "refunded"), 0)}
+    assert rows[challenge.id]["entries"] == 1 and rows[challenge.id]["money"]["held"] == challenge.escrow_cents
+    assert "CHF" in client.get(url("helios-audio")).text.split(f'data-contest="{challenge.id}"')[1].split("</tr>")[0]
+    assert rows[running.id]["phase"] == "private" and rows[running.id]["money"]["escrowed"] == 63000
+    for contest_id, row in rows.items():
+        escrow = ledger.escrow_account(contest_id)
+        assert row["money"]["held"] == sum(ledger.balances(escrow).values())
+        assert row["money"]["escrowed"] == row["money"]["held"] + row["money"]["paid"] + row["money"]["refunded"]
 
 
 # --- Access and input ---------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def _sources(ids) -> dict[int, tuple[str, str]]:
             for c in db.session.scalars(select(Contest).where(Contest.id.in_(ids)))}
 
 
-ledger.SOURCES["contest"] = _sources
+ledger.register_source("contest", Contest, "contest.view", _sources, _l("a contest you can no longer see"))
 
 
 # --- Creating and opening ------------------------------------------------------------------------

@@ -6,7 +6,8 @@ held) of their discussions and of the organisation's project threads. Nothing of
 is ever read. The organisation's team sees its own projects fully (the access policy), so the figures count
 everything in that scope. Weeks run from Monday 00:00 to Monday 00:00 UTC; the last one is the current week.
 Every chart is one or two grouped queries that read each table once, whatever the number of weeks: a timestamp's
-week is day arithmetic on its date (exact, written for SQLite and for PostgreSQL).
+week is day arithmetic on its date (exact, written for SQLite and for PostgreSQL). The organisation's contests and
+challenges come with their entries and their money read from the ledger: three queries, whatever their number.
 """
 
 import csv
@@ -24,10 +25,12 @@ from sqlalchemy import Date, Integer, and_, case, cast, distinct, func, literal_
 from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import Organisation, User
+from ..contests.models import Contest, Entry
 from ..database import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forum.models import Post, Thread
+from ..ledger import services as ledger
 from ..pipeline.models import Idea, Stage, StageTransition, Vote
 from ..pipeline.services import STAGE_LABELS, veto_open_until
 from ..projects.models import Project, PromotionDecider
@@ -465,6 +468,31 @@ def awaiting_decision(organisation: Organisation) -> list[Awaiting]:
     return [item for decision in DECISIONS.values() for item in decision.find(organisation)]
 
 
+# --- Contests and challenges -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ContestSpend:
+    """One of the organisation's contests or challenges: its entries kept, and its money in its currency (put in
+    escrow, still held, paid to members and the platform, returned)."""
+
+    contest: Contest
+    entries: int
+    money: ledger.Flow
+
+
+def contests_of(org: Organisation) -> list[ContestSpend]:
+    """The organisation's contests and challenges, newest first, with entries and spend (three queries)."""
+    contests = db.session.scalars(select(Contest).where(Contest.organisation_id == org.id)
+                                  .order_by(Contest.id.desc())).all()
+    if not contests:
+        return []
+    entries = dict(db.session.execute(
+        select(Entry.contest_id, func.count()).where(Entry.contest_id.in_([c.id for c in contests]),
+                                                     Entry.withdrawn_at.is_(None)).group_by(Entry.contest_id)).all())
+    flows = ledger.escrow_flows([ledger.escrow_account(c.id) for c in contests])
+    return [ContestSpend(c, entries.get(c.id, 0), flows.get(ledger.escrow_account(c.id), {}).get(
+        c.currency, ledger.Flow())) for c in contests]
+
+
 # --- The page ----------------------------------------------------------------------------------------
 @dataclass
 class Dashboard:
@@ -479,6 +507,7 @@ class Dashboard:
     figures: dict
     charts: dict[str, Chart]
     awaiting: list[Awaiting]
+    contests: list[ContestSpend]
 
 
 def _contributors_in(org: Organisation, win: Window) -> int:
@@ -504,4 +533,4 @@ def dashboard(org: Organisation, weeks: int) -> Dashboard:
                                   .order_by(Project.title)).all()
     partnered = db.session.scalar(select(func.count()).select_from(Idea).join(Project, Project.id == Idea.project_id)
                                   .where(Idea.partner_id == org.id, Project.organisation_id.is_(None)))
-    return Dashboard(org, weeks, win, projects, partnered, figures, charts, awaiting)
+    return Dashboard(org, weeks, win, projects, partnered, figures, charts, awaiting, contests_of(org))

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -79,3 +79,18 @@ class StatusUpdateForm(FlaskForm):
     headline = StringField(_l("Public headline"), validators=[*REQUIRED, Length(max=160)],
                            description=_l("Everyone who may see the project reads it: reveal nothing confidential"))
     body = TextAreaField(_l("Update"), validators=[*REQUIRED, Length(max=5000)])
+
+
+class RewardForm(FlaskForm):
+    """Pay an invited contributor from the partnership's reward pool, confirmed by the payer."""
+
+    user_id = SelectField(_l("Contributor"), coerce=int, validate_choice=False)
+    amount = DecimalField(_l("Amount"), places=2,
+                          validators=[InputRequired(_l("Give the amount to pay.")),
+                                      NumberRange(min=0.01, max=10_000_000, message=_l("Pay an amount above zero."))])
+    confirm = BooleanField(_l("I confirm this payment: it leaves the reward pool for good"),
+                           validators=[DataRequired(_l("Tick the box to confirm the payment."))])
+
+    @property
+    def cents(self) -> int:
+        return int(self.amount.data * 100)

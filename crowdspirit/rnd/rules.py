@@ -120,6 +120,7 @@ RULES = {
     "workspace.work": Rule(participant, _l("Only the workspace's participants work in it.")),
     "workspace.invite": Rule(acting_partner, _l("Only the partner's team invites contributors into the workspace.")),
     "workspace.publish": Rule(acting_partner, _l("Only the partner's team publishes status updates.")),
+    "workspace.reward": Rule(acting_partner, _l("Only the partner's team pays contributors from the reward pool.")),
     "milestone.view": Rule(milestone_participant),
     "attachment.rnd.view": Rule(workspace_file_visible),
 }

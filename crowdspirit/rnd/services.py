@@ -1,11 +1,18 @@
-"""Partner R&D rules: scouting, interest -> selection -> partnership, the workspace's work, public status updates."""
+"""Partner R&D rules: scouting, interest -> selection -> partnership, the workspace's work, public status updates.
+
+Money: accepting a partnership moves its reward pool from the sponsor's account to the partnership's escrow; the
+partner's team pays the workspace's invited contributors from it (each payment confirmed by the payer, in full: like
+a contest's participation pool, the platform takes no share of it); when the idea leaves partner R&D (archived, the
+partnership's end) what is left returns to the sponsor. Every movement is one balanced ledger transaction.
+"""
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import url_for
+from flask_babel import format_currency, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,6 +25,7 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..forum import services as forum
+from ..ledger import services as ledger
 from ..notifications.models import Notification
 from ..pipeline import services as pipeline
 from ..pipeline.models import Idea, Stage, Tag
@@ -219,6 +227,7 @@ def accept(interest: Interest, user, message: str = "") -> Partnership:
     idea = interest.idea
     try:
         partnership = open_partnership(idea, interest.organisation_id, user, interest)
+        _fund_pool(partnership)
         _decide(interest, user, (InterestStatus.SELECTED,), InterestStatus.ACCEPTED,
                 _l("Your organisation has not been selected for this idea (or has answered already)."))
         db.session.execute(update(Interest).where(Interest.idea_id == idea.id, Interest.id != interest.id,
@@ -487,3 +496,86 @@ def awaiting(user) -> dict[str, list[Interest]]:
                                Interest.organisation_id == user.organisation_id)
         .options(joinedload(Interest.idea)).order_by(Interest.id)).all() if user.organisation_id else []
     return {"choose": to_choose, "answer": to_answer}
+
+
+# --- The reward pool -----------------------------------------------------------------------------
+ledger.MEMOS.update({
+    "rnd.pool_funded": _l("Partnership accepted: reward pool put in escrow"),
+    "rnd.reward": _l("Reward from a partnership's pool"),
+    "rnd.pool_refund": _l("Unused reward pool returned to the sponsor"),
+})
+
+
+def _partnership_sources(ids) -> dict[int, tuple[str, str]]:
+    """Partnership id -> (its idea's title, its workspace) for statements."""
+    return {p.id: (p.idea.title, url_for("rnd.workspace", idea_id=p.idea_id)) for p in db.session.scalars(
+        select(Partnership).where(Partnership.id.in_(ids)).options(joinedload(Partnership.idea)))}
+
+
+ledger.register_source("partnership", Partnership, "workspace.view", _partnership_sources,
+                       _l("a partnership you can no longer see"))
+
+
+def pool_account(partnership: Partnership) -> str:
+    """The escrow account holding the partnership's reward pool."""
+    return ledger.escrow_account(partnership.id, "partnership")
+
+
+def _fund_pool(partnership: Partnership) -> None:
+    """Move the accepted partnership's reward pool from the sponsor's account into its escrow (uncommitted)."""
+    if partnership.reward_pool_cents <= 0:
+        return
+    db.session.flush()  # the escrow is named by the partnership's id
+    ledger.post("rnd.pool_funded", [(ledger.sponsor_account(partnership.organisation_id),
+                                     -partnership.reward_pool_cents),
+                                    (pool_account(partnership), partnership.reward_pool_cents)],
+                partnership.currency, ("partnership", partnership.id))
+
+
+def pool_held(partnership: Partnership) -> int:
+    """What the partnership's escrow still holds of its reward pool, in cents of its currency."""
+    return ledger.balance(pool_account(partnership), partnership.currency)
+
+
+def rewardable(partnership: Partnership) -> list[User]:
+    """Who may be paid from the pool: the contributors invited into the workspace (not the partner's team)."""
+    return db.session.scalars(select(User).join(WorkspaceMember, WorkspaceMember.user_id == User.id).where(
+        WorkspaceMember.partnership_id == partnership.id,
+        or_(User.organisation_id.is_(None), User.organisation_id != partnership.organisation_id))
+        .order_by(User.display_name)).all()
+
+
+def reward(partnership: Partnership, payer, user_id: int, cents: int) -> None:
+    """The partner's team pays an invited contributor from the reward pool, while the partnership lasts."""
+    if partnership.idea.stage != Stage.PARTNER_RND:
+        raise Conflict(_l("This partnership has ended: its reward pool pays no more."))
+    payee = next((u for u in rewardable(partnership) if u.id == user_id), None)
+    if payee is None:
+        raise DomainError(_l("Choose a contributor invited into this workspace."))
+    if not isinstance(cents, int) or cents <= 0:
+        raise DomainError(_l("Pay an amount above zero."))
+    db.session.execute(select(Partnership.id).where(Partnership.id == partnership.id).with_for_update())
+    escrow = pool_account(partnership)
+    ledger.post("rnd.reward", [(escrow, -cents), (ledger.member_account(payee.id), cents)], partnership.currency,
+                ("partnership", partnership.id))
+    if pool_held(partnership) < 0:  # read after this payment's write: a payment made meanwhile counts too
+        db.session.rollback()
+        raise Conflict(_l("The reward pool holds only %(amount)s.",
+                          amount=format_currency(pool_held(partnership) / 100, partnership.currency)))
+    # the amount stays in the ledger: the project's audit log is read by its managers, not only the partner
+    audit.record(partnership.idea.project_id, payer, "rnd.reward", f"idea #{partnership.idea_id}", payee.display_name)
+    db.session.commit()
+
+
+def _return_pool(idea: Idea, **_context) -> None:
+    """An idea archived out of partner R&D ends its partnership: what is left of the reward pool returns to the
+    sponsor (in the move's transaction)."""
+    partnership = partnership_of(idea)
+    left = pool_held(partnership) if partnership is not None else 0
+    if left > 0:
+        ledger.post("rnd.pool_refund", [(pool_account(partnership), -left),
+                                        (ledger.sponsor_account(partnership.organisation_id), left)],
+                    partnership.currency, ("partnership", partnership.id))
+
+
+pipeline.STAGES.on_enter(Stage.ARCHIVED, _return_pool)

@@ -21,6 +21,7 @@ from .forms import (
     InterestForm,
     InviteForm,
     MilestoneForm,
+    RewardForm,
     StatusUpdateForm,
     TaskForm,
 )
@@ -110,7 +111,8 @@ def accept(interest_id: int):
 
 #: the workspace's forms, and the field that shows a refusal from the rules
 FORMS = {"invite": (InviteForm, "who"), "milestone": (MilestoneForm, "owner_id"), "document": (DocumentForm, "file"),
-         "decision": (DecisionForm, "title"), "public_update": (StatusUpdateForm, "headline")}
+         "decision": (DecisionForm, "title"), "public_update": (StatusUpdateForm, "headline"),
+         "reward": (RewardForm, "user_id")}
 
 
 def _workspace_page(partnership, status: int = 200, **submitted):
@@ -119,7 +121,12 @@ def _workspace_page(partnership, status: int = 200, **submitted):
     forms = {name: submitted.get(name) or form_class(formdata=None) for name, (form_class, _field) in FORMS.items()}
     forms["milestone"].owner_id.choices = [(0, _("Choose…"))] + [
         (p.user.id, p.user.display_name) for p in space.participants if p.cleared]
+    may_reward = can(current_user, "workspace.reward", partnership)
+    if may_reward:
+        forms["reward"].user_id.choices = [(0, _("Choose…"))] + [
+            (u.id, u.display_name) for u in services.rewardable(partnership)]
     return render("rnd/workspace.html", status=status, space=space, idea=partnership.idea, forms=forms,
+                  pool_held=services.pool_held(partnership), may_reward=may_reward,
                   may_invite=can(current_user, "workspace.invite", partnership),
                   may_publish=can(current_user, "workspace.publish", partnership),
                   may_work=can(current_user, "workspace.work", partnership), ip_labels=IP_LABELS,
@@ -204,6 +211,15 @@ def publish(idea_id: int):
     return _submit(idea_id, "workspace.publish", "public_update",
                    lambda p, form: services.publish_update(p, current_user, form.headline.data, form.body.data),
                    _("Update published on the idea's and the project's pages."))
+
+
+@bp.post("/ideas/<int:idea_id>/workspace/rewards")
+@login_required
+def reward(idea_id: int):
+    """Pay an invited contributor from the reward pool (the payer confirms it)."""
+    return _submit(idea_id, "workspace.reward", "reward",
+                   lambda p, form: services.reward(p, current_user, form.user_id.data, form.cents),
+                   _("Paid from the reward pool: it is on the contributor's payouts."))
 
 
 def _back_to(milestone):
