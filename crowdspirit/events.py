@@ -33,7 +33,7 @@ MAX_FAILURES = 5
 BATCH = 200
 POLL_SECONDS = 5.0
 #: once woken, the loop waits this long for more events, so that a burst of votes is applied in one transaction
-GATHER_SECONDS = 0.05
+GATHER_SECONDS = 0.25
 #: signal name -> {handler's dotted name: handler(occurrences)}, run inside the delivery's transaction
 SUBSCRIBERS: dict[str, dict] = {}
 _work = threading.Event()
@@ -124,8 +124,9 @@ def _apply(run: list[OutboxEvent]) -> None:
         for value in (event.payload["sender"], *event.payload["details"].values()):
             for model, key in _named(value):
                 wanted.setdefault(model, set()).add(key)
+    loaded = []  # held until the handlers ran: the identity map _load reads keeps only weak references
     for model, keys in wanted.items():
-        db.session.scalars(select(model).where(model.id.in_(keys))).all()  # into the identity map _load reads
+        loaded += db.session.scalars(select(model).where(model.id.in_(keys))).all()
     occurrences = [(_load(event.payload["sender"]),
                     {name: _load(value) for name, value in event.payload["details"].items()}) for event in run]
     for handler in SUBSCRIBERS.get(run[0].name, {}).values():

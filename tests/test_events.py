@@ -149,3 +149,19 @@ def test_a_burst_of_votes_is_applied_in_the_same_statements_as_a_few(undelivered
     assert events.deliver_all() == 2
     # taken back, then earned again; on a full day the cap, which counts the day's awards, leaves nothing to earn
     assert vote_karma(voters[0]) == (burst if burst < 20 else 19)
+
+
+def test_a_delivery_reads_each_named_row_once_in_a_fresh_session(undelivered, make_user, make_idea):
+    """The rows the events name are read with one query per model and kept for the handlers, also when the session
+    held none of them (as the delivery thread's): before, the identity map had let them go and each idea and voter
+    was read again, one query each."""
+    voter = make_user()
+    ideas = [make_idea(stage="vote") for _ in range(15)]
+    events.deliver_all()  # the ideas' own moves into the vote stage
+    for idea in ideas:
+        pipeline.cast_vote(idea, voter)
+    voter_id = voter.id
+    db.session.remove()
+    applied, statements = delivery_statements()
+    assert applied == 15 and statements <= 12, f"{statements} statements for 15 votes"
+    assert db.session.scalar(select(func.sum(KarmaEvent.points)).where(KarmaEvent.user_id == voter_id)) == 15
