@@ -138,3 +138,18 @@ def test_page_numbers_out_of_range_are_clear_answers(client, mia):
     assert "Nothing new yet" in home(client, "/?page=999999")
     g.pop("_login_user", None)
     assert client.get("/?page=99999999999999999999999").status_code == 404
+
+
+def test_a_news_item_ages_although_it_is_remembered(client, mia, make_project, make_idea, add_member, clock):
+    """Each item of the news is rendered once and remembered: a reply shown "just now" reads "3 hours ago" three hours
+    later, not the words of its first drawing."""
+    project = make_project()
+    add_member(project, mia)
+    thread = forum.thread_of_idea(make_idea(project, author=mia))
+    first = forum.add_post(thread, mia, "Any ideas?")
+    reply = forum.add_post(thread, project.owner, "One.", reply_to_id=first.id)
+    clock.set_to(reply.created_at + timedelta(seconds=5))
+    assert "just now</time>" in home(client)
+    clock.advance(hours=3)
+    html = home(client)
+    assert ">3 hours ago</time>" in html and f"#post-{reply.id}" in html

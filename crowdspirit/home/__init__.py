@@ -11,4 +11,5 @@ def init_app(app: Flask) -> None:
     summary.register()
     crowdspirit_cli.add_command(summary.send_sponsor_summaries)
     app.register_blueprint(views.bp)
+    app.jinja_env.globals.update(news_items=views.news_items)
     app.register_blueprint(sponsor_views.bp)

@@ -2,15 +2,25 @@
 
 from flask import Blueprint
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from .. import clock
 from ..pipeline import services as pipeline
 from ..projects import services as projects
+from ..web.fragments import fragments
 from ..web.pagecache import cached_for_visitors
 from ..web.rendering import page_number, render
+from ..web.templating import time_span
 from . import dashboard as dashboard_service
 from . import feed
 
 bp = Blueprint("home", __name__)
+
+
+def news_items(items: list[feed.NewsItem]) -> Markup:
+    """The member's news as HTML, each item rendered once per (what it says, how long ago in words, language)."""
+    now = clock.now()
+    return fragments("home/_news_item.html", [((item, time_span(item.at, now)), {"item": item}) for item in items])
 
 
 @bp.route("/")
