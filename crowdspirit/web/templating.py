@@ -91,10 +91,15 @@ def _exact_moment(moment: datetime, locale: str, zone) -> str:
 def format_relative(moment: datetime) -> Markup:
     """Jinja filter `when`: a <time> saying how long ago (or in how long) a UTC timestamp is, the exact date and time
     in its title, the ISO-8601 instant in its datetime attribute."""
-    span = time_span(moment)
-    relative = _("just now") if span is None else _how_long(span, str(get_locale()))
+    return _time_element(moment, time_span(moment), str(get_locale()), get_timezone())
+
+
+@lru_cache(maxsize=8192)
+def _time_element(moment: datetime, span: tuple[int, int] | None, locale: str, zone) -> Markup:
+    """format_relative's <time>, made once per moment, span in words, language and time zone."""
+    relative = _("just now") if span is None else _how_long(span, locale)
     return Markup('<time datetime="{}Z" title="{}">{}</time>').format(
-        moment.isoformat(timespec="seconds"), _exact_moment(moment, str(get_locale()), get_timezone()), relative)
+        moment.isoformat(timespec="seconds"), _exact_moment(moment, locale, zone), relative)
 
 
 def format_money(cents: int, currency: str) -> str:
