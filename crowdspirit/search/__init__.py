@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
 
     backends.choose(app)
     app.register_blueprint(views.bp)
+    app.jinja_env.globals.update(search_url=views.search_url)
     for command in (commands.reindex, commands.search_check, commands.search_indexer):
         crowdspirit_cli.add_command(command)
     if app.config["SEARCH_INDEXER"] == "thread":

@@ -1,6 +1,6 @@
 """The search page: results, facets and suggestions; the same template answers search-as-you-type."""
 
-from flask import Blueprint, request
+from flask import Blueprint, request, url_for
 from flask_login import current_user
 
 from ..web.limits import per_member
@@ -22,3 +22,16 @@ def results():
     return render("search/results.html", "search/_results.html", text=text, found=found, selected=selected,
                   sort=sort, projects=objects.get("project", {}), kinds=services.kind_labels(),
                   hit_labels=services.hit_labels())
+
+
+def search_url(name: str | None = None, value: str | None = None) -> str:
+    """A Jinja global: this search's address on its first page, with the filter name=value added, or taken away
+    when it is already chosen."""
+    args = request.args.to_dict()
+    args.pop("page", None)
+    if name:
+        if args.get(name) == value:
+            args.pop(name)
+        else:
+            args[name] = value
+    return url_for("search.results", **args)

@@ -4,8 +4,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import request
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale, get_timezone
+from flask_babel import format_currency, format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -49,6 +50,17 @@ def _format_day(day: date, locale: str) -> str:
 def format_day(moment: datetime) -> str:
     """Jinja filter `date`: the day of a UTC timestamp, in the request's language."""
     return _format_day(moment.date(), str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _format_number(number, locale: str) -> str:
+    """A number in the locale's decimal format (cached like _format_day: a search shows a count per facet)."""
+    return babel_numbers.format_decimal(number, locale=locale)
+
+
+def format_number(number) -> str:
+    """Jinja filter `number`: a count or amount in the request's language (1,234 or 1 234)."""
+    return _format_number(number, str(get_locale()))
 
 
 def format_date(day: date) -> str:
@@ -115,7 +127,7 @@ def request_globals() -> dict:
 def register(app):
     """Install filters, globals and the response headers."""
     app.jinja_env.filters.update(markdown=render_markdown, datetime=format_datetime,
-                                 date=format_day, number=format_decimal, money=format_money,
+                                 date=format_day, number=format_number, money=format_money,
                                  day=format_date, when=format_relative)
     app.jinja_env.globals.update(can=can, csp_nonce=csp_nonce, panels=render_panels, fragment=shown)
     app.context_processor(request_globals)
