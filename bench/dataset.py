@@ -191,11 +191,11 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
         projects.append((p, f"project-{p}", f"{rng.choice(WORDS_A)} {rng.choice(WORDS_B)} field {p}",
                          "A field the community explores together.", "About this project.\n\n"
                          + PARAGRAPHS[p % len(PARAGRAPHS)], "sponsored" if sponsored else "self_carried",
-                         owner, org, "author" if p % 3 else "managers", threshold, 14, decider, org,
+                         owner, org, "community" if p % 3 else "moderator", threshold, 14, decider, org,
                          _ts(start_of_time + timedelta(days=p)), *_policies(p)))
     con.executemany(
         "INSERT INTO projects (id, slug, title, summary, description, kind, owner_id, "
-        "organisation_id, vote_opener, vote_threshold, voting_days, promotion_decider, "
+        "organisation_id, vote_decider, vote_threshold, voting_days, promotion_decider, "
         "rnd_partner_id, created_at, policy_idea, policy_vote, policy_spec, policy_partner_rnd) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         projects,

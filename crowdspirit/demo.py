@@ -38,7 +38,7 @@ from .projects.models import (
     NdaVersion,
     Project,
     ProjectMembership,
-    PromotionDecider,
+    Decider,
     Visibility,
 )
 from .rnd import services as rnd
@@ -80,17 +80,17 @@ PEOPLE = [
 # (owner, title, summary, sponsored, decider, threshold)
 PROJECTS = [
     ("sponsor", "Portable audio of 2030", "Helios asks the community what the next pocket audio "
-     "device should be.", True, PromotionDecider.SPONSOR, 5),
+     "device should be.", True, Decider.SPONSOR, 5),
     ("victor", "The bike of the future", "Veloce and the community reinvent urban cycling, "
-     "from frames to connected locks.", True, PromotionDecider.VETO, 6),
+     "from frames to connected locks.", True, Decider.VETO, 6),
     ("dora", "Calm smart home", "Domia looks for home devices that help rather than nag.",
-     True, PromotionDecider.SHORTLIST, 5),
+     True, Decider.SHORTLIST, 5),
     ("leo", "Open-source e-reader", "A repairable e-ink reader with open firmware, carried by "
-     "its community.", False, PromotionDecider.COMMUNITY, 4),
+     "its community.", False, Decider.COMMUNITY, 4),
     ("chloe", "Modular kitchen tools", "Kitchen tools that share one motor base.", False,
-     PromotionDecider.COMMUNITY, 4),
+     Decider.COMMUNITY, 4),
     ("omar", "Solar power bank kit", "A DIY kit for a solar power bank that lasts ten years.",
-     False, PromotionDecider.MODERATOR, 3),
+     False, Decider.MODERATOR, 3),
 ]
 
 #: the members who write in French (their ideas, specifications and posts are in French)
@@ -449,14 +449,17 @@ def _advance(idea, target: Stage, people: dict, rng: random.Random, ready: bool 
         pipeline.transition(idea, Stage.ARCHIVED, people["admin"],
                             "Duplicate of an earlier idea; merged into it.")
         return
+    electorate = [person for key, person in people.items() if not person.is_admin
+                  and not (key == APPLICANT and idea.project.title in CONFIDENTIAL_PROJECTS)]
     if target == Stage.IDEA:
+        # a few members support it, two short of its support threshold at least (one more does not open voting)
+        for supporter in rng.sample(electorate, k=rng.randint(0, idea.project.support_threshold - 2)):
+            pipeline.support(idea, supporter)
         return
     pipeline.transition(idea, Stage.VOTE, people["admin"], "Ready for the community's votes.")
     threshold = idea.project.vote_threshold
     # an idea left open for votes lacks two at least: one more vote (a member trying the demo) does not promote it
     wanted = threshold + rng.randint(0, 4) if target != Stage.VOTE else rng.randint(0, threshold - 2)
-    electorate = [person for key, person in people.items() if not person.is_admin
-                  and not (key == APPLICANT and idea.project.title in CONFIDENTIAL_PROJECTS)]
     voters = rng.sample(electorate, k=min(wanted, 15))
     for voter in voters:
         if idea.stage == Stage.VOTE:
@@ -510,6 +513,8 @@ def _partner(idea, org, people) -> None:
 APPLICANT = "paul"
 CONFIDENTIAL_PROJECTS = {"Portable audio of 2030": {"policy_spec": "confidential",
                                                     "policy_partner_rnd": "confidential"}}
+#: the projects whose other gates are not the community's (the solar kit's managers open voting, as a jury)
+GATE_SETTINGS = {"Solar power bank kit": {"vote_decider": Decider.MODERATOR}}
 MEMBERS = {
     "Portable audio of 2030": ["member", "leo", "chloe", "omar", "yuki"],
     "The bike of the future": ["member", "paul", "sara", "karim"],
@@ -1067,7 +1072,7 @@ def seed() -> dict[str, int]:
                                           "help write the specification.",
                                           "sponsored" if sponsored else "self_carried")
         projects.update_settings(project, people[owner], promotion_decider=decider, vote_threshold=threshold,
-                                 **CONFIDENTIAL_PROJECTS.get(title, {}))
+                                 **CONFIDENTIAL_PROJECTS.get(title, {}), **GATE_SETTINGS.get(title, {}))
         db.session.add(ProjectMembership(project=project, user=people["moderator"],
                                          role=MemberRole.MODERATOR))
         _add_members(project, [people[key] for key in MEMBERS.get(title, ())])

@@ -106,7 +106,7 @@ def test_only_a_crowd_promotion_can_be_vetoed(client, login_as, model_world):
     assert client.post(f"/ideas/{idea.id}/move/spec", data={"reason": "Ready"}).status_code == 303
     login_as(people["sponsor"])
     refused = client.post(f"/ideas/{idea.id}/veto", data={"reason": "No"})
-    assert refused.status_code == 409 and "Only an idea the crowd has just promoted" in text(refused)
+    assert refused.status_code == 409 and "Only an idea the crowd has just moved on" in text(refused)
 
 
 @pytest.mark.parametrize("decider", ["sponsor", "shortlist", "veto"])
@@ -114,8 +114,9 @@ def test_a_self_carried_project_cannot_give_a_sponsor_a_say(client, login_as, ma
     owner = make_user()
     project = make_project(owner=owner)
     login_as(owner)
-    form = {"summary": "A field", "description": "", "vote_opener": "author", "vote_threshold": "5",
-            "voting_days": "14", "promotion_decider": decider, "veto_days": "7", "rnd_partner_id": "0",
+    form = {"summary": "A field", "description": "", "vote_decider": "community", "support_threshold": "5",
+            "vote_threshold": "5", "voting_days": "14", "promotion_decider": decider, "partner_decider": "community",
+            "backing_threshold": "5", "veto_days": "7", "rnd_partner_id": "0",
             **{f"policy_{stage}": "public" for stage in ("idea", "vote", "spec", "partner_rnd")}}
     response = client.post(f"/projects/{project.slug}/settings", data=form)
     assert response.status_code == 422 and "Only a project sponsored by an organisation" in text(response)

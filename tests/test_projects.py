@@ -10,9 +10,9 @@ from crowdspirit.projects.models import JoinRequest, Project, ProjectMembership
 
 NEW_PROJECT = {"title": "Quiet city bike", "summary": "A bike that makes cities calmer",
                "description": "Let us **explore**.", "kind": "self_carried"}
-SETTINGS = {"summary": "A calmer summary", "description": "New rules", "vote_opener": "managers",
-            "vote_threshold": "7", "voting_days": "5", "promotion_decider": "moderator",
-            "rnd_partner_id": "0"}
+SETTINGS = {"summary": "A calmer summary", "description": "New rules", "vote_decider": "moderator",
+            "support_threshold": "4", "vote_threshold": "7", "voting_days": "5", "promotion_decider": "moderator",
+            "partner_decider": "community", "backing_threshold": "3", "rnd_partner_id": "0"}
 
 
 def project_count() -> int:
@@ -122,9 +122,9 @@ def test_owner_changes_gates(client, login_as, make_project):
     response = client.post(f"/projects/{project.slug}/settings", data=SETTINGS)
     assert response.status_code == 303
     db.session.refresh(project)
-    assert (project.summary, project.vote_opener, project.vote_threshold, project.voting_days,
-            project.promotion_decider, project.rnd_partner_id) == (
-        "A calmer summary", "managers", 7, 5, "moderator", None)
+    assert (project.summary, project.vote_decider, project.support_threshold, project.vote_threshold,
+            project.voting_days, project.promotion_decider, project.partner_decider, project.backing_threshold,
+            project.rnd_partner_id) == ("A calmer summary", "moderator", 4, 7, 5, "moderator", "community", 3, None)
     page = client.get(f"/projects/{project.slug}").text
     assert "Voting stays open 5 days." in page and "Only the project's managers open voting" in page
 
@@ -149,7 +149,7 @@ def test_non_owner_cannot_change_settings(client, login_as, make_user, make_proj
     assert response.status_code == 403
     assert "Only the project owner can change its settings." in response.text
     db.session.refresh(project)
-    assert project.vote_opener == "author"
+    assert project.vote_decider == "community"
 
 
 def test_anonymous_settings_redirects_to_sign_in(client, make_project):

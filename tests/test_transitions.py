@@ -85,15 +85,15 @@ def move(client, idea, target, reason=REASON):
 NO_RND = {"rnd_partner_id": None}
 # (gates, from stage, target, role, partner org, expected status)
 MOVES = [
-    # opening the vote: the author or the managers by default
-    *[({"vote_opener": "author"}, "idea", "vote", role, None, 303)
+    # opening the vote: the author or the managers by default (the community's model)
+    *[({"vote_decider": "community"}, "idea", "vote", role, None, 303)
       for role in ("author", "owner", "moderator", "platform_moderator", "admin")],
-    *[({"vote_opener": "author"}, "idea", "vote", role, None, 403)
+    *[({"vote_decider": "community"}, "idea", "vote", role, None, 403)
       for role in ("member", "sponsor", "partner")],
-    # ... or the managers only
-    ({"vote_opener": "managers"}, "idea", "vote", "author", None, 403),
-    ({"vote_opener": "managers"}, "idea", "vote", "owner", None, 303),
-    ({"vote_opener": "managers"}, "idea", "vote", "moderator", None, 303),
+    # ... or the managers only, as a jury
+    ({"vote_decider": "moderator"}, "idea", "vote", "author", None, 403),
+    ({"vote_decider": "moderator"}, "idea", "vote", "owner", None, 303),
+    ({"vote_decider": "moderator"}, "idea", "vote", "moderator", None, 303),
     # promotion decided by moderators
     *[({"promotion_decider": "moderator"}, "vote", "spec", role, None, 303)
       for role in ("owner", "moderator", "platform_moderator", "admin")],
@@ -186,9 +186,9 @@ def test_confirmation_page(client, login_as, world, stage, target, role, expecte
 
 
 @pytest.mark.parametrize("stage, target, role, status, message", [
-    ("idea", "vote", "member", 403, "Only the author or the project&#39;s managers can open voting"),
+    ("idea", "vote", "member", 403, "opening voting is decided by someone else"),
     ("vote", "spec", "author", 403, "promotion to specification is decided by someone else"),
-    ("spec", "partner_rnd", "partner", 409, "An idea enters partner R&amp;D when the sponsor chosen by its author"),
+    ("spec", "partner_rnd", "partner", 409, "An idea enters partner R&amp;D when the sponsor whose offer was chosen"),
     ("vote", "archived", "member", 403, "Only the project&#39;s managers can archive an idea."),
     ("spec", "vote", "owner", 409, "An idea in stage “Specification” cannot move to “Voting”."),
     ("idea", "bogus", "owner", 409, "An idea cannot be moved to this stage."),

@@ -7,6 +7,7 @@ validate every response against them, so the description cannot drift from the c
 from flask import url_for
 
 from ..notifications import services as notifications
+from ..projects.models import Decider
 
 SCHEMAS: dict[str, dict] = {}
 
@@ -44,13 +45,24 @@ def absolute(path: str) -> str:
 _schema("Error", {"error": {"type": "object", "additionalProperties": False, "required": ["code", "message", "field"],
                             "properties": {"code": STRING, "message": STRING, "field": {"type": ["string", "null"]}}}})
 
+#: the API's name of each gate -> the project's columns naming its decider and the crowd's threshold
+GATES = {"open_voting": ("vote_decider", "support_threshold"), "promotion": ("promotion_decider", "vote_threshold"),
+         "partner": ("partner_decider", "backing_threshold")}
+DECIDER = {"type": "string", "enum": [decider.value for decider in Decider]}
+#: who decides at each gate of the pipeline, with the crowd's threshold there
+_schema("Gate", {"decider": DECIDER, "threshold": INTEGER})
 _schema("Project", {"slug": STRING, "title": STRING, "summary": STRING, "kind": STRING, "url": STRING,
-                    "created_at": DATETIME})
+                    "created_at": DATETIME, "veto_days": INTEGER,
+                    "gates": {"type": "object", "additionalProperties": False, "required": list(GATES),
+                              "properties": {name: ref("Gate") for name in GATES}}})
 
 
 def project_json(project) -> dict:
     return {"slug": project.slug, "title": project.title, "summary": project.summary, "kind": project.kind,
-            "url": url_for("projects.show", slug=project.slug, _external=True), "created_at": when(project.created_at)}
+            "url": url_for("projects.show", slug=project.slug, _external=True), "created_at": when(project.created_at),
+            "veto_days": project.veto_days,
+            "gates": {name: {"decider": getattr(project, decider), "threshold": getattr(project, threshold)}
+                      for name, (decider, threshold) in GATES.items()}}
 
 
 _schema("Idea", {"id": INTEGER, "project": STRING, "title": STRING, "summary": STRING, "stage": STAGE,

@@ -33,7 +33,7 @@ from ..forum.models import Post, Thread
 from ..ledger import services as ledger
 from ..pipeline.models import Idea, Stage, StageTransition, Vote
 from ..pipeline.services import STAGE_LABELS, veto_open_until
-from ..projects.models import Project, PromotionDecider
+from ..projects.models import Project, Decider
 from ..rnd.models import Interest
 from ..specs.models import SpecApproval
 from ..specs.services import readiness_of
@@ -403,8 +403,8 @@ def promotions(org: Organisation) -> list[Awaiting]:
     at_threshold = Idea.vote_count >= Project.vote_threshold
     ideas = db.session.scalars(
         _organisation_ideas(org, Stage.VOTE, or_(
-            Project.promotion_decider == PromotionDecider.SPONSOR,
-            and_(Project.promotion_decider == PromotionDecider.SHORTLIST, at_threshold)))
+            Project.promotion_decider == Decider.SPONSOR,
+            and_(Project.promotion_decider == Decider.SHORTLIST, at_threshold)))
         .order_by(case((at_threshold, 0), else_=1), Idea.vote_count.desc(), Idea.id)
     ).all()
     since = _entered(ideas)
@@ -416,7 +416,7 @@ def vetoes(org: Organisation) -> list[Awaiting]:
     """Ideas the crowd has just promoted in the organisation's projects under its veto, while it may still veto
     them (soonest deadline first)."""
     candidates = db.session.scalars(
-        _organisation_ideas(org, Stage.SPEC, Project.promotion_decider == PromotionDecider.VETO)).all()
+        _organisation_ideas(org, Stage.SPEC, Project.promotion_decider == Decider.VETO)).all()
     since, now = _entered(candidates), utcnow()
     recent = [idea for idea in candidates  # moved within the veto window: only those may still be vetoed
               if since.get(idea.id) and since[idea.id] + timedelta(days=idea.project.veto_days) > now]

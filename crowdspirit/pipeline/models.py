@@ -60,6 +60,8 @@ class Idea(db.Model):
     stage: Mapped[str] = mapped_column(String(20), default=Stage.IDEA)
     #: denormalised count of rows in votes, changed only by atomic SQL increments
     vote_count: Mapped[int] = mapped_column(default=0)
+    #: denormalised count of rows in supports (members asking for a vote while in the idea stage), atomic like votes
+    support_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: end of the voting window, set when the idea enters the vote stage
@@ -108,6 +110,18 @@ class Vote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     idea: Mapped[Idea] = relationship()
+
+
+class Support(db.Model):
+    """One member's support for opening voting on an idea in the idea stage (at most one per member and idea)."""
+
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StageTransition(db.Model):

@@ -1,5 +1,5 @@
 """The pipeline's part of the access policy: an idea follows the policy of its governing stage; who proposes,
-edits, opens voting, promotes, vetoes and archives."""
+edits, supports, opens voting, promotes, vetoes and archives (each gate's decider is the project's setting)."""
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -9,10 +9,10 @@ from .. import access
 from ..access import Rule, acting_team, author, can, sees, signed_in
 from ..errors import Forbidden
 from ..extensions import db
-from ..projects.models import Project, PromotionDecider, VoteOpener
+from ..projects.models import Decider, Project
 from ..projects.rules import manager, project_of
 from ..visibility import ANY_STAGE
-from .models import Idea, Vote
+from .models import Idea, Stage, Vote
 
 
 def idea_of(obj) -> Idea:
@@ -82,26 +82,40 @@ def can_propose(user, project) -> bool:
     return sees(user, project, project.policy("idea"))
 
 
+def gate_decider(user, idea, decider: str, managers=manager) -> bool:
+    """Who decides at a gate under its decider: the sponsor's acting team (sponsor, shortlist), the project's
+    managers as a jury (moderator), else (the crowd decides at its threshold) the idea's author or its managers,
+    who may act for it."""
+    if decider in (Decider.SPONSOR, Decider.SHORTLIST):
+        return acting_team(user, project_of(idea))
+    if decider == Decider.MODERATOR:
+        return managers(user, idea)
+    return managers(user, idea) or author(user, idea)
+
+
 def vote_opener(user, idea) -> bool:
-    """The project decides whether the author may open voting, or its managers only."""
-    if project_of(idea).vote_opener == VoteOpener.AUTHOR and author(user, idea):
-        return True
-    return manager(user, idea)
+    """Who opens voting follows the project's gate 1 decider."""
+    return gate_decider(user, idea, project_of(idea).vote_decider)
 
 
 def promoter(user, idea) -> bool:
-    """Who decides promotion to spec follows the project's setting."""
-    decider = project_of(idea).promotion_decider
-    if decider in (PromotionDecider.SPONSOR, PromotionDecider.SHORTLIST):
-        return acting_team(user, project_of(idea))
-    if decider == PromotionDecider.MODERATOR:
-        return manager(user, idea)
-    return manager(user, idea) or author(user, idea)  # the crowd decides: anyone in charge, at threshold
+    """Who decides promotion to spec follows the project's gate 2 decider."""
+    return gate_decider(user, idea, project_of(idea).promotion_decider)
+
+
+#: the gate an idea passes to enter a stage: the project's column naming its decider
+GATE_INTO = {Stage.VOTE: "vote_decider", Stage.SPEC: "promotion_decider"}
+
+
+def decider_into(idea) -> str | None:
+    """The decider of the gate the idea passed to enter its current stage (None: no such gate)."""
+    column = GATE_INTO.get(idea.stage)
+    return getattr(project_of(idea), column) if column else None
 
 
 def vetoer(user, idea) -> bool:
-    """Under the veto model, the sponsor's team may veto what the crowd promoted."""
-    return project_of(idea).promotion_decider == PromotionDecider.VETO and acting_team(user, project_of(idea))
+    """Where the crowd decides under the sponsor's veto, the sponsor's team may veto what the crowd decided."""
+    return decider_into(idea) == Decider.VETO and acting_team(user, project_of(idea))
 
 
 #: other ways a member takes part in an idea, registered by the domains that hold them (the forum: a post in its
@@ -142,10 +156,12 @@ RULES = {
     "idea.propose": Rule(can_propose, _l("You may not propose ideas in this project."), takes_part=True),
     "idea.edit": Rule(author, _l("Only the author can edit this idea.")),
     "idea.vote": Rule(signed_in, takes_part=True),
-    "idea.open_vote": Rule(vote_opener, _l("Only the author or the project's managers can open voting on this idea.")),
+    "idea.support": Rule(signed_in, takes_part=True),
+    "idea.open_vote": Rule(vote_opener, _l(
+        "In this project, opening voting is decided by someone else (see the project's rules).")),
     "idea.promote": Rule(promoter, _l(
         "In this project, promotion to specification is decided by someone else (see the project's rules).")),
-    "idea.veto": Rule(vetoer, _l("Only the sponsor may veto, and only in projects where the crowd decides under "
+    "idea.veto": Rule(vetoer, _l("Only the sponsor may veto, and only what the crowd decided where it decides under "
                                  "the sponsor's veto.")),
     "idea.archive": Rule(manager, _l("Only the project's managers can archive an idea.")),
     "idea.merge": Rule(manager, _l("Only the project's managers can merge an idea into another.")),

@@ -25,12 +25,12 @@ from ..extensions import db
 from ..lifecycle import Lifecycle
 from ..memo import memo
 from ..projects import services as projects
-from ..projects.models import CROWD_DECIDERS, SPONSOR_DECIDERS, Project, PromotionDecider
+from ..projects.models import CROWD_DECIDERS, SPONSOR_DECIDERS, Decider, Project
 from ..requestcache import per_request
 from ..signals import idea_created, idea_edited, stage_changed, vote_cast, vote_withdrawn
 from ..text import spreadsheet_safe
 from . import rules
-from .models import Idea, Stage, StageTransition, Tag, Vote, idea_tags
+from .models import Idea, Stage, StageTransition, Support, Tag, Vote, idea_tags
 
 #: a tag as stored: letters and digits of any script, and inner dashes, at most 30 (the underscore is not a letter)
 TAG_PATTERN = re.compile(r"^[^\W_](?:[^\W_]|-){0,29}$")
@@ -306,19 +306,25 @@ def _check_voting_open(idea: Idea) -> None:
 
 
 _IDEAS = Idea.__table__
-#: add to an idea's count in SQL (atomic under concurrent votes) and read the new count back, unless the idea was
-#: merged into another meanwhile; a statement of the table, not of the model: the session has nothing to
-#: synchronise, the count returned is what the caller shows
-_COUNT_VOTE = (update(_IDEAS).where(_IDEAS.c.id == bindparam("idea"), _IDEAS.c.merged_into_id.is_(None))
-               .values(vote_count=_IDEAS.c.vote_count + bindparam("change")).returning(_IDEAS.c.vote_count))
+
+
+def _counting(column: str):
+    """Add to one of an idea's counts in SQL (atomic under concurrent votes or supports) and read the new count back,
+    unless the idea was merged into another meanwhile; a statement of the table, not of the model: the session has
+    nothing to synchronise, the count returned is what the caller shows."""
+    return (update(_IDEAS).where(_IDEAS.c.id == bindparam("idea"), _IDEAS.c.merged_into_id.is_(None))
+            .values({column: _IDEAS.c[column] + bindparam("change")}).returning(_IDEAS.c[column]))
+
+
+_COUNTS = {"vote_count": _counting("vote_count"), "support_count": _counting("support_count")}
 MERGED_MEANWHILE = _l("This idea has just been merged into another: vote there.")
 
 
-def _count_vote(idea: Idea, change: int) -> int:
-    """Add change to the idea's vote count and return the new count, in the vote's transaction: the count's UPDATE
-    waits for a merge of the same idea holding its row (see merging.merge), and a vote that comes after the merge
-    finds the idea merged and is refused, its row rolled back with it."""
-    count = db.session.execute(_COUNT_VOTE, {"idea": idea.id, "change": change}).scalar_one_or_none()
+def _count_vote(idea: Idea, change: int, column: str = "vote_count") -> int:
+    """Add change to the idea's vote (or support) count and return the new count, in the vote's transaction: the
+    count's UPDATE waits for a merge of the same idea holding its row (see merging.merge), and a vote that comes after
+    the merge finds the idea merged and is refused, its row rolled back with it."""
+    count = db.session.execute(_COUNTS[column], {"idea": idea.id, "change": change}).scalar_one_or_none()
     if count is None:
         db.session.rollback()
         raise Conflict(MERGED_MEANWHILE)
@@ -348,7 +354,7 @@ def cast_vote(idea: Idea, user) -> int:
     promotes = project.promotion_decider in CROWD_DECIDERS and count >= project.vote_threshold
     events.emit(vote_cast, idea, user=user)
     if count == project.vote_threshold:
-        _tell_deciders(idea)
+        tell_deciders(idea, "idea.threshold", project.promotion_decider)
     db.session.commit()
     if promotes:
         with suppress(Conflict):  # a simultaneous vote promoted it first; this vote is stored all the same
@@ -356,21 +362,75 @@ def cast_vote(idea: Idea, user) -> int:
     return count
 
 
-def deciders(project: Project) -> set[int]:
-    """Who decides what becomes of an idea at the vote threshold: the sponsor's team, or the project's managers as
-    its jury (nobody where the crowd's votes decide alone)."""
-    if project.promotion_decider in SPONSOR_DECIDERS:
+def deciders(project: Project, decider: str) -> set[int]:
+    """Who decides what becomes of what reached a gate's threshold under its decider: the sponsor's team, or the
+    project's managers as its jury (nobody where the crowd decides alone)."""
+    if decider in SPONSOR_DECIDERS:
         return projects.sponsor_team_ids(project)
-    if project.promotion_decider == PromotionDecider.MODERATOR:
+    if decider == Decider.MODERATOR:
         return projects.manager_ids(project)
     return set()
 
 
-def _tell_deciders(idea: Idea) -> None:
-    """Tell those who decide (in the vote's transaction) that the idea has just reached its vote threshold."""
-    people = deciders(idea.project)
+def tell_deciders(subject, kind: str, decider: str) -> None:
+    """Tell those who decide (in the transaction of the vote, support or backing) that the subject has just reached
+    its gate's threshold."""
+    people = deciders(subject.project, decider)
     if people:
-        notices.tell("idea.threshold", idea, to=people, detail=idea.project.promotion_decider, once=True)
+        notices.tell(kind, subject, to=people, detail=decider, once=True)
+
+
+ALREADY_SUPPORTED = _l("You already support this idea.")
+
+
+def _check_support_open(idea: Idea) -> None:
+    """Refuse with a reason unless the idea is in the idea stage (supports ask for voting to open)."""
+    if idea.stage != Stage.IDEA:
+        raise Conflict(_l("Supports ask for voting to open: this idea has left the idea stage."))
+
+
+def check_support(idea: Idea, user, supported: bool) -> None:
+    """Raise the reason the user may not support the idea now (supported: their support is already counted)."""
+    _check_support_open(idea)
+    require(user, "idea.support", idea)
+    if supported:
+        raise Conflict(ALREADY_SUPPORTED)
+
+
+def supports(idea: Idea, user) -> bool:
+    """Whether the user supports the idea."""
+    return user.is_authenticated and db.session.scalar(select(Support.id).where(
+        Support.idea_id == idea.id, Support.user_id == user.id)) is not None
+
+
+def support(idea: Idea, user) -> int:
+    """Record the user's support for opening voting and return the new count; at the support threshold, its
+    deciders are told and, where the crowd decides, voting opens."""
+    _check_support_open(idea)
+    if not insert_once(Support, idea_id=idea.id, user_id=user.id, created_at=utcnow()):
+        db.session.rollback()
+        raise Conflict(ALREADY_SUPPORTED)
+    count = _count_vote(idea, +1, "support_count")
+    project = idea.project
+    if count == project.support_threshold:
+        tell_deciders(idea, "idea.supported", project.vote_decider)
+    db.session.commit()
+    if project.vote_decider in CROWD_DECIDERS and count >= project.support_threshold:
+        with suppress(Conflict):  # a simultaneous support opened it first; this one is stored all the same
+            _move(idea, Stage.VOTE, actor=None, reason=str(_l("Support threshold reached.")))
+    return count
+
+
+def withdraw_support(idea: Idea, user) -> int:
+    """Remove the user's support while the idea is in the idea stage and return the new count."""
+    _check_support_open(idea)
+    removed = db.session.execute(delete(Support).where(Support.idea_id == idea.id, Support.user_id == user.id)).rowcount
+    if not removed:
+        db.session.rollback()
+        raise Conflict(_l("You do not support this idea."))
+    count = _count_vote(idea, -1, "support_count")
+    db.session.commit()
+    return count
 
 
 def withdraw_vote(idea: Idea, user) -> int:
@@ -399,10 +459,20 @@ STAGES = Lifecycle(Idea, "stage", _history_row, stage_changed,
                    _l("Someone else changed this idea's stage meanwhile; reload the page."))
 
 
+def _supported_enough(idea: Idea, **_context) -> None:
+    """Where the crowd shortlists or decides under the sponsor's veto, opening voting waits for the project's support
+    threshold (under "community" the author and managers may open it before: their right to, kept)."""
+    project = idea.project
+    if project.vote_decider in (Decider.SHORTLIST, Decider.VETO) and idea.support_count < project.support_threshold:
+        raise Conflict(lazy_ngettext("This idea needs %(num)d member's support to open voting; it has %(c)d.",
+                                     "This idea needs %(num)d members' support to open voting; it has %(c)d.",
+                                     project.support_threshold, c=idea.support_count))
+
+
 def _threshold_reached(idea: Idea, **_context) -> None:
     """Where the crowd decides or shortlists, promotion waits for the project's vote threshold."""
     project = idea.project
-    if project.promotion_decider in (*CROWD_DECIDERS, PromotionDecider.SHORTLIST) \
+    if project.promotion_decider in (*CROWD_DECIDERS, Decider.SHORTLIST) \
             and idea.vote_count < project.vote_threshold:
         raise Conflict(lazy_ngettext("This idea needs %(num)d vote to be promoted; it has %(c)d.",
                                      "This idea needs %(num)d votes to be promoted; it has %(c)d.",
@@ -422,6 +492,7 @@ def _reason_given(idea: Idea, reason: str = "", **_context) -> None:
         raise Conflict(_l("Say why the idea is archived."))
 
 
+STAGES.gate(Stage.VOTE, _supported_enough)
 STAGES.gate(Stage.SPEC, _threshold_reached)
 STAGES.gate(Stage.PARTNER_RND, _fixed_partner)
 STAGES.gate(Stage.ARCHIVED, _reason_given)
@@ -434,8 +505,8 @@ def check_move(idea: Idea, target: str, actor, direct: bool = True) -> Stage:
     except (ValueError, KeyError):
         raise Conflict(_l("An idea cannot be moved to this stage.")) from None
     if direct and not move.direct:
-        raise Conflict(_l("An idea enters partner R&D when the sponsor chosen by its author and the project's "
-                          "moderators accepts the partnership: see the idea's R&D partners."))
+        raise Conflict(_l("An idea enters partner R&D when the sponsor whose offer was chosen accepts the "
+                          "partnership: see the idea's R&D partners."))
     require(actor, move.action, idea)
     if idea.stage not in move.sources:
         raise Conflict(_l("An idea in stage “%(current)s” cannot move to “%(target)s”.",
@@ -461,15 +532,16 @@ def transition(idea: Idea, target: str, actor, reason: str = "", partner=None, d
 
 
 def veto_deadline(idea: Idea):
-    """Until when the sponsor may veto the idea's promotion by the crowd (None: no veto possible)."""
-    if idea.stage != Stage.SPEC or idea.project.promotion_decider != PromotionDecider.VETO:
+    """Until when the sponsor may veto what the crowd decided at the gate the idea passed last (opening voting,
+    promotion to specification) (None: no veto possible)."""
+    if rules.decider_into(idea) != Decider.VETO:
         return None
-    promotion = db.session.scalar(select(StageTransition).where(
-        StageTransition.idea_id == idea.id, StageTransition.to_stage == Stage.SPEC)
+    entry = db.session.scalar(select(StageTransition).where(
+        StageTransition.idea_id == idea.id, StageTransition.to_stage == idea.stage)
         .order_by(StageTransition.id.desc()).limit(1))
-    if promotion is None or promotion.actor_id is not None:
-        return None  # promoted by someone in charge, not by the crowd's votes
-    return promotion.created_at + timedelta(days=idea.project.veto_days)
+    if entry is None or entry.actor_id is not None:
+        return None  # moved by someone in charge, not by the crowd's supports or votes
+    return entry.created_at + timedelta(days=idea.project.veto_days)
 
 
 def veto_open_until(idea: Idea):
@@ -483,11 +555,13 @@ def remind_vetoes(now=None) -> int:
     hourly); returns how many ideas were reminded of."""
     now = now or utcnow()
     candidates = db.session.scalars(select(Idea).join(Project, Project.id == Idea.project_id).where(
-        Idea.stage == Stage.SPEC, Project.promotion_decider == PromotionDecider.VETO)).all()
+        ((Idea.stage == Stage.VOTE) & (Project.vote_decider == Decider.VETO))
+        | ((Idea.stage == Stage.SPEC) & (Project.promotion_decider == Decider.VETO)))).all()
     closing = [idea for idea in candidates
                if (deadline := veto_deadline(idea)) is not None and now < deadline <= now + timedelta(days=1)]
     for idea in closing:
-        notices.tell("idea.veto_closing", idea, to=projects.sponsor_team_ids(idea.project), once=True)
+        notices.tell("idea.veto_closing", idea, to=projects.sponsor_team_ids(idea.project), detail=idea.stage,
+                     once=True)
     db.session.commit()
     return len(closing)
 
@@ -497,7 +571,7 @@ def veto(idea: Idea, sponsor, reason: str) -> Idea:
     require(sponsor, "idea.veto", idea)
     deadline = veto_deadline(idea)
     if deadline is None:
-        raise Conflict(_l("Only an idea the crowd has just promoted to specification can be vetoed."))
+        raise Conflict(_l("Only an idea the crowd has just moved on (to voting or to specification) can be vetoed."))
     if deadline <= utcnow():
         raise Conflict(_l("The veto window closed on %(date)s.", date=format_datetime(deadline, "short")))
     if not reason.strip():
@@ -566,13 +640,15 @@ class Journey:
 
     current: Stage  #: the stage marked in the stepper (an archived idea's last one)
     next: Stage | None
-    #: who decides the next step: a VoteOpener, a PromotionDecider, or "partnership" (a sponsor's accepted offer)
+    #: who decides the next step: the Decider of the project's gate out of the current stage
     decider: str | None
     closes_at: object  #: the end of the voting window while in the vote stage
     vote_refusal: str | None  #: why the person may not vote now (None: the vote box works)
     moves: list[Move]
     #: a project member who will not see the idea in its next stage without accepting the project's NDA
     needs_nda: bool = False
+    supported: bool = False  #: whether the person's support for opening voting is counted
+    support_refusal: str | None = None  #: why the person may not support the idea now (None: the button works)
 
     @property
     def steps(self) -> list[Stage]:
@@ -592,8 +668,8 @@ def journey(idea: Idea, user, voted: bool) -> Journey:
     """The idea page's stepper and the actions at its top for this person (voted: whether their vote is counted)."""
     current = Stage(idea.governing_stage)
     following = JOURNEY[JOURNEY.index(current) + 1] if current != Stage.PARTNER_RND else None
-    decider = {Stage.IDEA: idea.project.vote_opener, Stage.VOTE: idea.project.promotion_decider,
-               Stage.SPEC: "partnership"}.get(current)
+    decider = {Stage.IDEA: idea.project.vote_decider, Stage.VOTE: idea.project.promotion_decider,
+               Stage.SPEC: idea.project.partner_decider}.get(current)
     archived = idea.stage == Stage.ARCHIVED
     project = idea.project
     # members see the project's level; what a member still may not see is behind its NDA
@@ -603,7 +679,17 @@ def journey(idea: Idea, user, voted: bool) -> Journey:
                    idea.vote_closes_at if idea.stage == Stage.VOTE else None,
                    refusal(check_vote, idea, user, voted),
                    [Move(target, None if target == Stage.ARCHIVED else refusal(check_transition, idea, target, user))
-                    for target in next_moves(idea, user)], needs_nda)
+                    for target in next_moves(idea, user)], needs_nda,
+                   *_support_state(idea, user))
+
+
+def _support_state(idea: Idea, user) -> tuple[bool, str | None]:
+    """Whether the person supports the idea and why they may not support it now (both unasked past the idea
+    stage)."""
+    if idea.stage != Stage.IDEA:
+        return False, None
+    supported = supports(idea, user)
+    return supported, refusal(check_support, idea, user, supported)
 
 
 def next_moves(idea: Idea, user) -> list[Stage]:

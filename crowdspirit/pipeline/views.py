@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user, login_required
 
 from ..access import audience, level_of
@@ -154,6 +155,22 @@ def vote(idea_id: int):
 def unvote(idea_id: int):
     """Withdraw your vote while voting is open."""
     return _change_vote(idea_id, services.withdraw_vote, voted=False)
+
+
+#: change -> the service applying it, what the member is told
+SUPPORTS = {"support": (services.support, _l("Your support is counted.")),
+            "unsupport": (services.withdraw_support, _l("Your support is withdrawn."))}
+
+
+@bp.post("/ideas/<int:idea_id>/<any(support, unsupport):change>")
+@per_member("VOTE_RATE_LIMIT")
+def support(idea_id: int, change: str):
+    """Support opening voting on an idea in the idea stage (once per member), or withdraw the support."""
+    idea = services.load_idea(idea_id, current_user, "idea.support")
+    apply, message = SUPPORTS[change]
+    apply(idea, current_user)
+    flash(str(message), "success")
+    return redirect_to(url_for("pipeline.show", idea_id=idea.id))
 
 
 @bp.route("/ideas/<int:idea_id>/move/<target>", methods=["GET", "POST"])

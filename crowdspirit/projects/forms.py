@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from .models import ProjectKind, PromotionDecider, Visibility, VoteOpener
+from .models import GATE_COLUMNS, SPONSOR_DECIDERS, Decider, ProjectKind, Visibility
 
 
 class ProjectForm(FlaskForm):
@@ -32,29 +32,48 @@ VISIBILITY_CHOICES = [
 ]
 
 
+def decider_field(label, descriptions: dict) -> SelectField:
+    """A gate's "who decides" select: the five models, each said in the gate's own words."""
+    return SelectField(label, choices=[SelectChoice(decider.value, descriptions[decider]) for decider in Decider])
+
+
 class SettingsForm(FlaskForm):
     """The owner sets the project's description and pipeline gates."""
 
     summary = StringField(_l("One-line summary"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
-    vote_opener = SelectField(_l("Who may open voting on an idea"), choices=[
-        SelectChoice(VoteOpener.AUTHOR.value, _l("The idea's author or the project's managers")),
-        SelectChoice(VoteOpener.MANAGERS.value, _l("The project's managers only")),
-    ])
+    vote_decider = decider_field(_l("Who opens voting on an idea"), {
+        Decider.COMMUNITY: _l("The community: automatic at the support threshold; the author or the managers may "
+                              "open it before"),
+        Decider.SPONSOR: _l("The sponsor"),
+        Decider.MODERATOR: _l("The project's managers only"),
+        Decider.SHORTLIST: _l("The community shortlists (support threshold), then the sponsor picks"),
+        Decider.VETO: _l("The community, automatic at the support threshold, under the sponsor's veto"),
+    })
+    support_threshold = IntegerField(_l("Supports needed to open voting"),
+                                     validators=[InputRequired(), NumberRange(min=1, max=100000)])
     vote_threshold = IntegerField(_l("Votes needed for promotion"),
                                   validators=[InputRequired(), NumberRange(min=1, max=100000)])
     voting_days = IntegerField(_l("Voting window (days)"),
                                validators=[InputRequired(), NumberRange(min=1, max=365)])
-    promotion_decider = SelectField(_l("Who decides promotion to specification"), choices=[
-        SelectChoice(PromotionDecider.COMMUNITY.value, _l("The community: automatic at the vote threshold")),
-        SelectChoice(PromotionDecider.SPONSOR.value, _l("The sponsor")),
-        SelectChoice(PromotionDecider.MODERATOR.value, _l("The project's moderators, as a jury")),
-        SelectChoice(PromotionDecider.SHORTLIST.value,
-                     _l("The community shortlists (vote threshold), then the sponsor picks")),
-        SelectChoice(PromotionDecider.VETO.value,
-                     _l("The community, automatic at the threshold, under the sponsor's veto")),
-    ])
-    veto_days = IntegerField(_l("Days the sponsor has to veto a crowd promotion"),
+    promotion_decider = decider_field(_l("Who decides promotion to specification"), {
+        Decider.COMMUNITY: _l("The community: automatic at the vote threshold"),
+        Decider.SPONSOR: _l("The sponsor"),
+        Decider.MODERATOR: _l("The project's moderators, as a jury"),
+        Decider.SHORTLIST: _l("The community shortlists (vote threshold), then the sponsor picks"),
+        Decider.VETO: _l("The community, automatic at the threshold, under the sponsor's veto"),
+    })
+    partner_decider = decider_field(_l("Who chooses the R&D partner among sponsors' offers"), {
+        Decider.COMMUNITY: _l("The community: automatic at the backing threshold; the idea's author or the managers "
+                              "may choose before"),
+        Decider.SPONSOR: _l("The sponsor"),
+        Decider.MODERATOR: _l("The project's moderators, as a jury"),
+        Decider.SHORTLIST: _l("The community shortlists (backing threshold), then the sponsor picks"),
+        Decider.VETO: _l("The community, automatic at the backing threshold, under the sponsor's veto"),
+    })
+    backing_threshold = IntegerField(_l("Members' backing that selects an offer"),
+                                     validators=[InputRequired(), NumberRange(min=1, max=100000)])
+    veto_days = IntegerField(_l("Days the sponsor has to veto a decision of the crowd"),
                              validators=[Optional(), NumberRange(min=1, max=90)])
     rnd_partner_id = SelectField(_l("Sponsors that may take ideas into R&D"), coerce=int,
                                  description=_l("Leave open to let any sponsor offer a partnership"))
@@ -63,6 +82,21 @@ class SettingsForm(FlaskForm):
     policy_vote = SelectField(_l("Who sees ideas in the vote stage"), choices=VISIBILITY_CHOICES)
     policy_spec = SelectField(_l("Who sees ideas and specifications in the spec stage"), choices=VISIBILITY_CHOICES)
     policy_partner_rnd = SelectField(_l("Who sees ideas in partner R&D"), choices=VISIBILITY_CHOICES)
+
+    def gate_settings(self, project) -> dict:
+        """The three gates' deciders and thresholds as update_settings takes them (the veto window kept when left
+        empty)."""
+        return {**{column: self[column].data for column in GATE_COLUMNS},
+                "support_threshold": self.support_threshold.data, "vote_threshold": self.vote_threshold.data,
+                "backing_threshold": self.backing_threshold.data, "voting_days": self.voting_days.data,
+                "veto_days": self.veto_days.data or project.veto_days}
+
+    def refuse_gates(self, message) -> None:
+        """Show update_settings' refusal on the gates that give the sponsor a say (what it refuses in a project
+        without one), else on the promotion gate."""
+        refused = [column for column in GATE_COLUMNS if self[column].data in SPONSOR_DECIDERS] or ["promotion_decider"]
+        for column in refused:
+            self[column].errors = [message]
 
 
 class JoinForm(FlaskForm):

@@ -19,27 +19,27 @@ class ProjectKind(enum.StrEnum):
     SELF_CARRIED = "self_carried"
 
 
-class VoteOpener(enum.StrEnum):
-    """Who may move an idea from `idea` to `vote`."""
+class Decider(enum.StrEnum):
+    """Who decides at a gate of the pipeline: opening voting (idea -> vote), promotion to specification (vote ->
+    spec), choosing the R&D partner (an offer selected, then accepted by its sponsor)."""
 
-    AUTHOR = "author"  # the idea's author, or the project's managers
-    MANAGERS = "managers"  # the project owner and project moderators only
-
-
-class PromotionDecider(enum.StrEnum):
-    """Who decides that a voted idea goes to specification."""
-
-    COMMUNITY = "community"  # automatically when the vote threshold is reached
-    SPONSOR = "sponsor"  # the sponsoring organisation's members
-    MODERATOR = "moderator"  # the project's moderators (and owner), as a jury
-    SHORTLIST = "shortlist"  # the crowd shortlists (ideas at the vote threshold), the sponsor picks among them
-    VETO = "veto"  # automatically at the vote threshold, but the sponsor may veto within veto_days
+    #: the crowd: automatically at the gate's threshold (supports, votes, backers); the idea's author and the project's
+    #: managers may also act (at gates 1 and 3 at any time, at gate 2 once the vote threshold is reached)
+    COMMUNITY = "community"
+    SPONSOR = "sponsor"  # the sponsoring organisation's team (its viewers aside)
+    MODERATOR = "moderator"  # the project's managers (owner and moderators), as a jury
+    SHORTLIST = "shortlist"  # the crowd shortlists (what reaches the threshold), the sponsor picks among them
+    VETO = "veto"  # automatically at the threshold, but the sponsor may veto within veto_days
 
 
 #: the deciders that give the sponsoring organisation a say (sponsored projects only)
-SPONSOR_DECIDERS = (PromotionDecider.SPONSOR, PromotionDecider.SHORTLIST, PromotionDecider.VETO)
-#: the deciders under which reaching the vote threshold promotes an idea at once
-CROWD_DECIDERS = (PromotionDecider.COMMUNITY, PromotionDecider.VETO)
+SPONSOR_DECIDERS = (Decider.SPONSOR, Decider.SHORTLIST, Decider.VETO)
+#: the deciders under which reaching the gate's threshold decides at once
+CROWD_DECIDERS = (Decider.COMMUNITY, Decider.VETO)
+#: the deciders under which the crowd's signal counts at all (the crowd supports, votes or backs)
+CROWD_SAY = (Decider.COMMUNITY, Decider.SHORTLIST, Decider.VETO)
+#: the gates, by the column naming their decider
+GATE_COLUMNS = ("vote_decider", "promotion_decider", "partner_decider")
 
 
 #: the per-stage policies a new project starts with, by kind (idea, vote, spec, partner R&D)
@@ -72,13 +72,21 @@ class Project(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: the sponsoring organisation (sponsored projects only)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    vote_opener: Mapped[str] = mapped_column(String(20), default=VoteOpener.AUTHOR)
+    #: who opens voting on an idea (gate 1; see Decider)
+    vote_decider: Mapped[str] = mapped_column(String(20), default=Decider.COMMUNITY, server_default="community")
+    #: members' supports that open voting on an idea (community, veto) or shortlist it (shortlist)
+    support_threshold: Mapped[int] = mapped_column(default=5, server_default="5")
     #: votes needed before an idea may be promoted to specification
     vote_threshold: Mapped[int] = mapped_column(default=10)
     #: how long an idea stays open for votes once voting opens
     voting_days: Mapped[int] = mapped_column(default=14)
-    promotion_decider: Mapped[str] = mapped_column(String(20), default=PromotionDecider.COMMUNITY)
-    #: under the veto decider: days after a crowd promotion during which the sponsor may veto it
+    #: who promotes a voted idea to specification (gate 2; see Decider)
+    promotion_decider: Mapped[str] = mapped_column(String(20), default=Decider.COMMUNITY)
+    #: who chooses the offer of partnership that takes an idea into R&D (gate 3; see Decider)
+    partner_decider: Mapped[str] = mapped_column(String(20), default=Decider.COMMUNITY, server_default="community")
+    #: members backing an offer of partnership that select it (community, veto) or shortlist it (shortlist)
+    backing_threshold: Mapped[int] = mapped_column(default=5, server_default="5")
+    #: under the veto decider: days after a crowd decision during which the sponsor may veto it
     veto_days: Mapped[int] = mapped_column(default=7, server_default="7")
     #: members' approvals of the current spec revision needed before partner R&D
     spec_approvals_needed: Mapped[int] = mapped_column(default=2, server_default="2")

@@ -19,6 +19,7 @@ from ..signals import project_created
 from ..text import slugify
 from .models import (
     DEFAULT_POLICIES,
+    GATE_COLUMNS,
     POLICY_STAGES,
     SPONSOR_DECIDERS,
     Invitation,
@@ -71,7 +72,7 @@ def _describe(changes: dict) -> str:
 
 def update_settings(project: Project, actor, **settings) -> Project:
     """Change a project's description, gates and stage policies; audit what changed."""
-    if settings.get("promotion_decider") in SPONSOR_DECIDERS and project.organisation_id is None:
+    if project.organisation_id is None and any(settings.get(column) in SPONSOR_DECIDERS for column in GATE_COLUMNS):
         raise DomainError(_l("Only a project sponsored by an organisation can give its sponsor a say."))
     changed = {name: f"{getattr(project, name)} -> {value}" for name, value in settings.items()
                if getattr(project, name) != value}

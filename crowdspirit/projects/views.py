@@ -92,13 +92,11 @@ def settings(slug: str):
         try:
             services.update_settings(
                 project, current_user, summary=form.summary.data, description=form.description.data,
-                vote_opener=form.vote_opener.data, vote_threshold=form.vote_threshold.data,
-                voting_days=form.voting_days.data, promotion_decider=form.promotion_decider.data,
-                veto_days=form.veto_days.data or project.veto_days, rnd_partner_id=form.rnd_partner_id.data or None,
-                hold_first_posts=form.hold_first_posts.data,
-                **{f"policy_{stage}": form[f"policy_{stage}"].data for stage in POLICY_STAGES})
+                rnd_partner_id=form.rnd_partner_id.data or None, hold_first_posts=form.hold_first_posts.data,
+                **form.gate_settings(project), **{f"policy_{stage}": form[f"policy_{stage}"].data
+                                                  for stage in POLICY_STAGES})
         except DomainError as error:
-            form.promotion_decider.errors = [error.message]
+            form.refuse_gates(error.message)
         else:
             flash(_("Settings saved."), "success")
             return redirect_to(url_for("projects.show", slug=project.slug))

@@ -1,5 +1,5 @@
-"""Partner R&D's notices: offers of partnership, their selection and acceptance, invitations into a workspace and the
-workspace's milestones falling due."""
+"""Partner R&D's notices: offers of partnership, the crowd's backing of them, their selection, veto and acceptance,
+invitations into a workspace and the workspace's milestones falling due."""
 
 from flask import url_for
 from flask_babel import format_date
@@ -9,6 +9,11 @@ from flask_babel import lazy_gettext as _l
 from .. import notices
 from ..access import can
 from ..forum.services import thread_of_partnership
+
+#: what an offer reaching its backing threshold asks of those who choose, by the project's gate 3 decider
+BACKED = {"sponsor": _l("it waits for your choice"), "moderator": _l("it waits for your choice"),
+          "shortlist": _l("it joins the shortlist you pick from"),
+          "veto": _l("it is selected unless you veto it in time")}
 
 
 def _partners_page(interest) -> str:
@@ -48,6 +53,17 @@ def register() -> None:
     notices.declare("rnd.selected", label=_l("Your organisation's offers that were selected"), default="now",
                     text=_l("%(who)s chose your organisation's offer on “%(title)s”: accept or decline it"),
                     offered_to=notices.sponsors, **offer)
+    notices.declare("rnd.backed_selected", label=_l("Your organisation's offers that members' backing selected"),
+                    default="now", text=_l("Members' backing selected your organisation's offer on “%(title)s”: "
+                                           "accept or decline it"), offered_to=notices.sponsors, **offer)
+    notices.declare("rnd.chosen", label=_l("Offers selected on your ideas and on those whose partner you choose"),
+                    default="now", text=_l("The offer of %(detail)s is selected for “%(title)s”: it is that sponsor's "
+                                           "to accept or decline"), **offer)
+    notices.declare("rnd.backed", label=_l("Offers of partnership that reached their backing threshold, for those "
+                                           "who choose"), default="daily", details=BACKED,
+                    text=_l("An offer on “%(title)s” reached its backing threshold: %(detail)s"), **offer)
+    notices.declare("rnd.vetoed", label=_l("Offers the crowd selected that the sponsor vetoed"), default="now",
+                    text=_l("%(who)s vetoed the offer the crowd selected on “%(title)s”"), **offer)
     notices.declare("rnd.accepted", label=_l("Partnerships accepted on the ideas whose partner you choose"),
                     default="daily", text=_l("%(who)s accepted the partnership on “%(title)s”: it moves to partner "
                                              "R&D"), **offer)

@@ -58,7 +58,9 @@ class Interest(PartnershipTerms, db.Model):
     pitch: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=InterestStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: who selected it (author or project moderator), and when the status last changed
+    #: denormalised count of rows in backings (members backing the offer), changed only by atomic SQL increments
+    backer_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: who selected it (None: the crowd's backing), and when the status last changed
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
 
@@ -70,6 +72,18 @@ class Interest(PartnershipTerms, db.Model):
     def project(self):
         """The project whose rules protect the interest (through its idea)."""
         return self.idea.project
+
+
+class Backing(db.Model):
+    """One member's backing of a sponsor's offer (at most one per member and offer)."""
+
+    __tablename__ = "rnd_backings"
+    __table_args__ = (UniqueConstraint("interest_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interest_id: Mapped[int] = mapped_column(ForeignKey("rnd_interests.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Partnership(PartnershipTerms, db.Model):

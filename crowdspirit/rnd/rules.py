@@ -1,16 +1,17 @@
-"""Partner R&D's part of the access policy: offers are known to the sponsor that made them and to those who choose;
-an R&D workspace and everything in it (thread, documents, files) to the partner's team and the contributors it
-invited who are bound by the project's NDA."""
+"""Partner R&D's part of the access policy: offers are known to the sponsor that made them, to those who choose (the
+project's partner decider says who) and, where the crowd has a say, to the members who see the idea; an R&D workspace
+and everything in it (thread, documents, files) to the partner's team and the contributors it invited who are bound
+by the project's NDA."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 
 from .. import access
-from ..access import OrganisationActor, Rule, acting_sponsor, acts_for, author, fact
+from ..access import OrganisationActor, Rule, acting_sponsor, acting_team, acts_for, fact
 from ..extensions import db
 from ..pipeline.models import Idea
-from ..pipeline.rules import idea_visible
-from ..projects.models import Project
+from ..pipeline.rules import gate_decider, idea_visible
+from ..projects.models import CROWD_SAY, Decider, Project
 from ..projects.rules import member_manager, nda_cleared
 from ..visibility import WORKSPACE
 from .models import Interest, InterestStatus, Partnership, WorkspaceMember
@@ -64,15 +65,43 @@ def workspace_file_visible(user, attachment) -> bool:
         Partnership.idea_id == attachment.idea_id)) in fact("workspaces", user)
 
 
+def idea_of(obj) -> Idea:
+    """The idea an offer is about (or the idea itself)."""
+    return obj if isinstance(obj, Idea) else obj.idea
+
+
 def chooser(user, obj) -> bool:
-    """The idea's author and the project's owner and moderators choose among interested sponsors."""
-    idea = obj if isinstance(obj, Idea) else obj.idea
-    return author(user, idea) or member_manager(user, idea)
+    """Who chooses among interested sponsors follows the project's gate 3 decider: the sponsor's team, the project's
+    owner and moderators as a jury, or (the crowd backs offers) the idea's author and the project's owner and
+    moderators."""
+    idea = idea_of(obj)
+    return gate_decider(user, idea, idea.project.partner_decider, managers=member_manager)
+
+
+def crowd_reader(user, obj) -> bool:
+    """Where the crowd has a say in choosing the R&D partner, the members who see the idea read its offers (another
+    sponsor's team reads only its own)."""
+    idea = idea_of(obj)
+    project = idea.project
+    return (project.partner_decider in CROWD_SAY and user.organisation_id in (None, project.organisation_id)
+            and idea_visible(user, idea))
+
+
+def backer(user, interest) -> bool:
+    """Members who read an offer as the crowd back it (not the team that made it)."""
+    return crowd_reader(user, interest) and not partner_team(user, interest)
+
+
+def offer_vetoer(user, interest) -> bool:
+    """Where the crowd chooses under the sponsor's veto, the sponsor's team may veto the offer the crowd selected."""
+    project = interest.idea.project
+    return project.partner_decider == Decider.VETO and acting_team(user, project)
 
 
 def interest_party(user, interest) -> bool:
-    """An interest is known to the sponsor that expressed it and to those who choose."""
-    return partner_team(user, interest) or chooser(user, interest)
+    """An interest is known to the sponsor that expressed it, to those who choose and, where the crowd has a say, to
+    the members who see the idea."""
+    return partner_team(user, interest) or chooser(user, interest) or crowd_reader(user, interest)
 
 
 def told_of_interest(user, interest) -> bool:
@@ -98,21 +127,25 @@ def sponsor(user, obj) -> bool:
 
 
 def offer_reader(user, idea) -> bool:
-    return sponsor(user, idea) or chooser(user, idea)
+    return sponsor(user, idea) or chooser(user, idea) or crowd_reader(user, idea)
 
 
-CHOOSERS_ONLY = _l("Only the idea's author and the project's owner and moderators choose its R&D partner.")
+CHOOSERS_ONLY = _l("In this project, someone else chooses the idea's R&D partner (see the project's rules).")
 
 RULES = {
     "idea.start_rnd": Rule(selected_sponsor, _l(
-        "Only the sponsor selected by the idea's author and the project's moderators takes it into partner R&D.")),
+        "Only the sponsor whose offer was selected takes it into partner R&D.")),
     "idea.express_interest": Rule(acting_sponsor, _l("Only sponsors' R&D teams express interest in ideas.")),
     "idea.choose_partner": Rule(chooser, CHOOSERS_ONLY),
     "idea.partners": Rule(offer_reader, _l(
-        "Offers of partnership are seen by sponsors, the idea's author and the project's owner and moderators.")),
+        "Offers of partnership are seen by sponsors and by those who choose the idea's R&D partner.")),
     "interest.view": Rule(interest_party),
     "interest.notice": Rule(told_of_interest, reads=True),
     "interest.select": Rule(chooser, CHOOSERS_ONLY),
+    "interest.back": Rule(backer, _l("Members who see the idea back offers, in projects where the crowd has a say in "
+                                     "choosing the R&D partner (not the team that made the offer)."), takes_part=True),
+    "interest.veto": Rule(offer_vetoer, _l("Only the sponsor may veto, and only the offer the crowd selected where it "
+                                           "chooses under the sponsor's veto.")),
     "interest.respond": Rule(acting_partner, _l("Only the sponsor that expressed this interest can answer for it.")),
     "rnd.scout": Rule(sponsor, _l("The scouting board is for sponsors' R&D teams."), reads=True),
     "workspace.know": Rule(invited_or_team, reads=True),

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import url_for
-from flask_babel import format_currency, lazy_ngettext
+from flask_babel import format_currency, format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, or_, select, update
+from sqlalchemy import bindparam, delete, false, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access, clock, notices
@@ -21,7 +21,7 @@ from ..access import can, fact, forget_facts, require, visible
 from ..accounts.models import User
 from ..attachments import services as attachments
 from ..audit import services as audit
-from ..database import utcnow
+from ..database import insert_once, utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..forum import services as forum
@@ -29,10 +29,12 @@ from ..ledger import services as ledger
 from ..notifications.models import Notification
 from ..pipeline import services as pipeline
 from ..pipeline.models import Idea, Stage, Tag
+from ..projects.models import CROWD_DECIDERS, Decider
 from ..projects.services import manager_ids
 from ..specs.models import Amendment, SpecRevision
 from ..specs.services import readiness_of
 from .models import (
+    Backing,
     Decision,
     Document,
     DocumentVersion,
@@ -139,7 +141,13 @@ def express_interest(idea: Idea, user, pitch: str, terms: str, reward_pool_cents
 
 
 def choosers(idea: Idea) -> set[int]:
-    """The ids of those who choose the idea's R&D partner: its author and its project's owner and moderators."""
+    """The ids of those who choose the idea's R&D partner, by the project's gate 3 decider: the sponsor's team, the
+    project's owner and moderators, or (the crowd backs offers) the idea's author and them."""
+    decider = idea.project.partner_decider
+    if decider in (Decider.SPONSOR, Decider.SHORTLIST):
+        return pipeline.deciders(idea.project, decider)
+    if decider == Decider.MODERATOR:
+        return manager_ids(idea.project)
     return {idea.author_id, *manager_ids(idea.project)}
 
 
@@ -161,16 +169,29 @@ def load_interest(interest_id: int, user, action: str) -> Interest:
 
 
 def _decide(interest: Interest, user, expected: tuple, status: InterestStatus, message) -> None:
-    """Move the interest from one of the expected statuses to status (compare-and-set), or refuse."""
+    """Move the interest from one of the expected statuses to status (compare-and-set; user None: the crowd's
+    backing decided), or refuse."""
     changed = db.session.execute(update(Interest).where(Interest.id == interest.id, Interest.status.in_(expected))
-                                 .values(status=status, decided_by_id=user.id, decided_at=utcnow())).rowcount
+                                 .values(status=status, decided_by_id=user and user.id, decided_at=utcnow())).rowcount
     if not changed:
         db.session.rollback()
         raise Conflict(message)
 
 
-def select_interest(interest: Interest, user) -> None:
-    """The idea's author or a project moderator chooses this sponsor; the sponsor then accepts or declines."""
+def check_backed(interest: Interest) -> None:
+    """Where the crowd shortlists offers or chooses under the sponsor's veto, only an offer at the backing threshold
+    may be selected."""
+    project = interest.idea.project
+    if project.partner_decider in (Decider.SHORTLIST, Decider.VETO) \
+            and interest.backer_count < project.backing_threshold:
+        raise Conflict(lazy_ngettext("This offer needs %(num)d member's backing to be selected; it has %(c)d.",
+                                     "This offer needs %(num)d members' backing to be selected; it has %(c)d.",
+                                     project.backing_threshold, c=interest.backer_count))
+
+
+def _select(interest: Interest, user) -> None:
+    """Select the offer (user None: the crowd's backing did) unless another one is, and tell its sponsor's team and
+    the idea's author (uncommitted)."""
     _check_open_for_partners(interest.idea)
     chosen = db.session.scalar(select(Interest).where(Interest.idea_id == interest.idea_id,
                                                       Interest.status == InterestStatus.SELECTED))
@@ -181,7 +202,109 @@ def select_interest(interest: Interest, user) -> None:
             _l("This offer is no longer open."))
     audit.record(interest.idea.project_id, user, "rnd.selected", f"idea #{interest.idea_id}",
                  interest.organisation.name)
-    notices.tell("rnd.selected", interest, to=team(interest.organisation_id), actor=user)
+    notices.tell("rnd.selected" if user else "rnd.backed_selected", interest, to=team(interest.organisation_id),
+                 actor=user)
+    notices.tell("rnd.chosen", interest, to=choosers(interest.idea) if user is None else {interest.idea.author_id},
+                 actor=user, detail=interest.organisation.name)
+
+
+def select_interest(interest: Interest, user) -> None:
+    """Those who choose (the project's partner decider) select this sponsor; the sponsor then accepts or declines."""
+    check_backed(interest)
+    _select(interest, user)
+    db.session.commit()
+
+
+ALREADY_BACKED = _l("You already back this offer.")
+_OFFERS = Interest.__table__
+#: add to an offer's backer count in SQL (atomic under concurrent backings) and read the new count back, while the
+#: offer waits for a choice
+_COUNT_BACKING = (update(_OFFERS).where(_OFFERS.c.id == bindparam("offer"), _OFFERS.c.status == InterestStatus.PENDING)
+                  .values(backer_count=_OFFERS.c.backer_count + bindparam("change")).returning(_OFFERS.c.backer_count))
+
+
+def _count_backing(interest: Interest, change: int) -> int:
+    """Add change to the offer's backer count in the backing's transaction and return the new count; an offer chosen
+    or withdrawn meanwhile refuses it, the backing's row rolled back with it."""
+    count = db.session.execute(_COUNT_BACKING, {"offer": interest.id, "change": change}).scalar_one_or_none()
+    if count is None:
+        db.session.rollback()
+        raise Conflict(_l("This offer is no longer waiting for a choice."))
+    return count
+
+
+def back(interest: Interest, user) -> int:
+    """The member backs the offer and the new count is returned; at the backing threshold its deciders are told and,
+    where the crowd chooses, the offer is selected (unless another one is)."""
+    _check_open_for_partners(interest.idea)
+    if not insert_once(Backing, interest_id=interest.id, user_id=user.id, created_at=utcnow()):
+        db.session.rollback()
+        raise Conflict(ALREADY_BACKED)
+    count = _count_backing(interest, +1)
+    project = interest.idea.project
+    if count == project.backing_threshold:
+        pipeline.tell_deciders(interest, "rnd.backed", project.partner_decider)
+    db.session.commit()
+    if project.partner_decider in CROWD_DECIDERS and count >= project.backing_threshold:
+        try:
+            _select(interest, None)
+        except Conflict:  # another offer is selected, or this one was chosen meanwhile: the backing stays counted
+            db.session.rollback()
+        else:
+            db.session.commit()
+    return count
+
+
+def unback(interest: Interest, user) -> int:
+    """The member takes their backing back while the offer waits for a choice; the new count is returned."""
+    removed = db.session.execute(delete(Backing).where(Backing.interest_id == interest.id,
+                                                       Backing.user_id == user.id)).rowcount
+    if not removed:
+        db.session.rollback()
+        raise Conflict(_l("You do not back this offer."))
+    count = _count_backing(interest, -1)
+    db.session.commit()
+    return count
+
+
+def backed_offers(idea: Idea, user) -> set[int]:
+    """The ids of the idea's offers the user backs."""
+    if not user.is_authenticated:
+        return set()
+    return set(db.session.scalars(select(Backing.interest_id).join(Interest, Interest.id == Backing.interest_id)
+                                  .where(Interest.idea_id == idea.id, Backing.user_id == user.id)))
+
+
+def veto_deadline(interest: Interest):
+    """Until when the project's sponsor may veto the offer the crowd selected (None: no veto possible)."""
+    project = interest.idea.project
+    if (project.partner_decider != Decider.VETO or interest.status != InterestStatus.SELECTED
+            or interest.decided_by_id is not None or interest.decided_at is None):
+        return None
+    return interest.decided_at + timedelta(days=project.veto_days)
+
+
+def veto_open_until(interest: Interest):
+    """The veto deadline of the crowd's selection while it is still ahead (None once passed, or none applies)."""
+    deadline = veto_deadline(interest)
+    return deadline if deadline is not None and deadline > utcnow() else None
+
+
+def veto_offer(interest: Interest, user, reason: str) -> None:
+    """The project's sponsor vetoes the offer the crowd selected, within the veto window, saying why: it is declined,
+    its team and the idea's author are told why."""
+    deadline = veto_deadline(interest)
+    if deadline is None:
+        raise Conflict(_l("Only an offer the crowd has just selected can be vetoed."))
+    if deadline <= utcnow():
+        raise Conflict(_l("The veto window closed on %(date)s.", date=format_datetime(deadline, "short")))
+    if not reason.strip():
+        raise Conflict(_l("Say why the sponsor vetoes this offer."))
+    _decide(interest, user, (InterestStatus.SELECTED,), InterestStatus.DECLINED, _l("This offer is no longer open."))
+    audit.record(interest.idea.project_id, user, "rnd.vetoed", f"idea #{interest.idea_id}",
+                 f"{interest.organisation.name}: {reason.strip()}"[:200])
+    notices.tell("rnd.vetoed", interest, to=team(interest.organisation_id) | choosers(interest.idea), actor=user,
+                 note=reason.strip())
     db.session.commit()
 
 
@@ -220,10 +343,20 @@ def open_partnership(idea: Idea, organisation_id: int, accepted_by=None, interes
     return partnership
 
 
+def check_unvetoable(interest: Interest) -> None:
+    """A selection the project's sponsor may still veto waits for its window to close (the sponsor's own offer
+    does not)."""
+    until = veto_open_until(interest)
+    if until is not None and interest.organisation_id != interest.idea.project.organisation_id:
+        raise Conflict(_l("The project's sponsor may veto this selection until %(date)s: accept it after that.",
+                          date=format_datetime(until, "short")))
+
+
 def accept(interest: Interest, user, message: str = "") -> Partnership:
     """The selected sponsor accepts: the partnership is recorded and the idea moves to partner R&D, at once."""
     if interest.status != InterestStatus.SELECTED:
         raise Conflict(_l("Your organisation has not been selected for this idea (or has answered already)."))
+    check_unvetoable(interest)
     idea = interest.idea
     try:
         partnership = open_partnership(idea, interest.organisation_id, user, interest)

@@ -9,7 +9,7 @@ from ..access import can, require
 from ..database import page_of, utcnow
 from ..errors import Conflict, DomainError
 from ..pipeline.models import Stage
-from ..pipeline.services import load_idea
+from ..pipeline.services import load_idea, refusal
 from ..projects.services import list_projects
 from ..specs.services import readiness
 from ..web.rendering import page_number, redirect_to, render
@@ -50,11 +50,14 @@ def scouting():
 
 def _partners_page(idea, form=None, status=200):
     """The offers on an idea as the user may see them, with the offer form for sponsors."""
-    return render("rnd/partners.html", status=status, idea=idea, interests=services.interests(idea, current_user),
+    interests = services.interests(idea, current_user)
+    return render("rnd/partners.html", status=status, idea=idea, interests=interests,
+                  vetoable={interest.id: services.veto_open_until(interest) for interest in interests},
+                  unbacked={interest.id: refusal(services.check_backed, interest) for interest in interests},
                   form=form or InterestForm(), ip_labels=IP_LABELS, readiness=readiness(idea),
                   may_offer=idea.stage == Stage.SPEC and current_user.organisation_id is not None
                   and can(current_user, "idea.express_interest", idea),
-                  partnership=services.partnership_of(idea))
+                  partnership=services.partnership_of(idea), backed=services.backed_offers(idea, current_user))
 
 
 @bp.route("/ideas/<int:idea_id>/partners", methods=["GET", "POST"])
@@ -70,7 +73,7 @@ def partners(idea_id: int):
         return _partners_page(idea, form, 422)
     services.express_interest(idea, current_user, form.pitch.data, form.terms.data, form.reward_pool_cents,
                               form.currency.data, form.ip_arrangement.data)
-    flash(_("Your offer is sent to the idea's author and the project's moderators."), "success")
+    flash(_("Your offer is sent to those who choose the idea's R&D partner."), "success")
     return redirect_to(url_for("rnd.partners", idea_id=idea.id))
 
 
@@ -80,17 +83,30 @@ ANSWERS = {
     "unselect": ("interest.select", services.cancel_selection, _l("The selection is cancelled.")),
     "withdraw": ("interest.respond", services.withdraw_interest, _l("Your offer is withdrawn.")),
     "decline": ("interest.respond", services.decline_selection, _l("You declined the partnership.")),
+    "back": ("interest.back", services.back, _l("You back this offer.")),
+    "unback": ("interest.back", services.unback, _l("You no longer back this offer.")),
 }
 
 
-@bp.post("/interests/<int:interest_id>/<any(select, unselect, withdraw, decline):answer>")
+@bp.post("/interests/<int:interest_id>/<any(select, unselect, withdraw, decline, back, unback):answer>")
 @login_required
 def answer(interest_id: int, answer: str):
-    """Select an offer or cancel the selection (author, moderators); withdraw it or decline the selection (sponsor)."""
+    """Select an offer or cancel the selection (those who choose); withdraw it or decline the selection (sponsor);
+    back it or take the backing back (members, where the crowd has a say)."""
     action, change, message = ANSWERS[answer]
     interest = services.load_interest(interest_id, current_user, action)
     change(interest, current_user)
     flash(str(message), "info")
+    return redirect_to(url_for("rnd.partners", idea_id=interest.idea_id))
+
+
+@bp.post("/interests/<int:interest_id>/veto")
+@login_required
+def veto(interest_id: int):
+    """The project's sponsor vetoes the offer the crowd selected, within the veto window, saying why."""
+    interest = services.load_interest(interest_id, current_user, "interest.veto")
+    services.veto_offer(interest, current_user, request.form.get("reason", "")[:2000])
+    flash(_("The offer is vetoed; its sponsor and the idea's author are told why."), "info")
     return redirect_to(url_for("rnd.partners", idea_id=interest.idea_id))
 
 
@@ -105,6 +121,7 @@ def accept(interest_id: int):
         return redirect_to(url_for("rnd.workspace", idea_id=interest.idea_id))
     if interest.status != "selected":
         raise Conflict(_("Your organisation has not been selected for this idea (or has answered already)."))
+    services.check_unvetoable(interest)
     return render("rnd/accept.html", interest=interest, idea=interest.idea, ip_labels=IP_LABELS,
                   readiness=readiness(interest.idea))
 
