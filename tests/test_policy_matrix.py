@@ -315,16 +315,17 @@ RULES = {
                             visibility="none"),
     "pipeline.veto": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/veto", {"reason": "no"}),
                           allowed={"admin"}, ok=409, login=True),  # the matrix project lets the crowd decide alone
-    # Partner R&D: offers are known to the sponsor that made them and to those who choose; workspaces to the
-    # partner's team (invited contributors are tested in test_rnd.py).
+    # Partner R&D: offers are known to the sponsor that made them, to those who choose and, as the matrix project
+    # lets the crowd back offers (its partner decider is the community), to the members who see the idea (another
+    # sponsor's team aside: test_gates.py); workspaces to the partner's team (invited contributors: test_rnd.py).
     "rnd.scouting": Rule(get(lambda w: "/scouting"), allowed=PARTNER, login=True, visibility="site"),
-    "rnd.partners": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/partners"),
-                         allowed={"sponsor", "project moderator", "admin"}, login=True),
+    "rnd.partners": Rule(get(lambda w: f"/ideas/{w.ideas[Stage.SPEC].id}/partners"), login=True),
     "rnd.answer": Rule(lambda w: [("POST", f"/interests/{fresh_interest(w).id}/select", {})],
-                       allowed={"project moderator", "admin"}, ok=(303, 409), refused=404, login=True,
-                       visibility="site"),
-    "rnd.accept": Rule(get(lambda w: f"/interests/{w.interest.id}/accept"), allowed=PARTNER, ok=409,
-                       refused={"project moderator": 403}, login=True, visibility="site"),
+                       allowed={"project moderator", "admin"}, ok=(303, 409), login=True),
+    "rnd.accept": Rule(get(lambda w: f"/interests/{w.interest.id}/accept"), allowed=PARTNER, ok=409, login=True),
+    # the matrix project lets the crowd decide alone: nobody may veto its offers (test_gates.py vetoes)
+    "rnd.veto": Rule(post(lambda w: f"/interests/{w.interest.id}/veto", {"reason": "no"}), allowed={"admin"}, ok=409,
+                     login=True),
     "rnd.workspace": Rule(get(workspace()), allowed=PARTNER, refused=404, login=True, visibility="site"),
     "rnd.invite": Rule(post(workspace("/members")), allowed=PARTNER, ok=422, refused=404, login=True,
                        visibility="site"),
@@ -528,6 +529,10 @@ RULES = {
                           ok=(303, 409)),
     "pipeline.unvote": Rule(post(lambda w: f"/ideas/{w.ideas[Stage.VOTE].id}/unvote"), allowed=set(ROLES),
                             ok=(303, 409)),
+    # support then withdraw it: the idea stays far from its support threshold for the next roles
+    "pipeline.support": Rule(lambda w: [("POST", f"/ideas/{w.ideas[Stage.IDEA].id}/support", {}),
+                                        ("POST", f"/ideas/{w.ideas[Stage.IDEA].id}/unsupport", {})],
+                             allowed=set(ROLES), ok=(303, 409)),
     "pipeline.move": Rule(lambda w: [
         ("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/move/vote", None),
         ("GET", f"/ideas/{w.ideas[Stage.IDEA].id}/move/archived", None),

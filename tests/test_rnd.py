@@ -110,7 +110,7 @@ def test_two_offers_one_selection_and_the_partnership(client, login_as, rnd_worl
 
 
 @pytest.mark.parametrize("who, fields, status, message", [
-    ("member", {}, 403, "Offers of partnership are seen by sponsors"),
+    ("member", {}, 403, "Only sponsors&#39; R&amp;D teams express interest in ideas."),
     ("helios", {"pitch": ""}, 422, "This field is required."),
     ("helios", {"terms": " "}, 422, "This field is required."),
     ("helios", {"reward_pool": "-5"}, 422, "Number must be between 0"),
@@ -168,7 +168,8 @@ def test_decline_cancel_and_withdraw(client, login_as, rnd_world):
     assert Stage(db.session.get(type(idea), idea.id).stage) == Stage.SPEC
 
 
-@pytest.mark.parametrize("who, status", [("veloce", 404), ("outsider", 404), ("member", 404), ("author", 403),
+# the crowd backs offers in this project (the community decides at gate 3): members who see the idea read them
+@pytest.mark.parametrize("who, status", [("veloce", 404), ("outsider", 403), ("member", 403), ("author", 403),
                                          ("moderator", 403)])
 def test_only_the_selected_sponsor_accepts(client, login_as, rnd_world, who, status):
     w = rnd_world
@@ -184,10 +185,16 @@ def test_only_the_selected_sponsor_accepts(client, login_as, rnd_world, who, sta
 
 def test_the_partners_page_is_for_sponsors_and_choosers(client, login_as, rnd_world):
     w = rnd_world
+    w["project"].partner_decider = "moderator"  # the crowd has no say: offers are the sponsors' and the jury's
+    db.session.commit()
     login_as(w["member"])
     refused = client.get(f"/ideas/{w['idea'].id}/partners")
     assert refused.status_code == 403 and "Offers of partnership are seen by sponsors" in text(refused)
     assert "/partners" not in text(client.get(f"/ideas/{w['idea'].id}"))
+    login_as(w["moderator"])
+    assert f"/ideas/{w['idea'].id}/partners" in text(client.get(f"/ideas/{w['idea'].id}"))
+    w["project"].partner_decider = "community"
+    db.session.commit()
     login_as(w["author"])
     assert f"/ideas/{w['idea'].id}/partners" in text(client.get(f"/ideas/{w['idea'].id}"))
 
