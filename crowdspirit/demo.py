@@ -32,13 +32,13 @@ from .pipeline.models import Idea, Stage, StageTransition, Vote
 from .projects import nda
 from .projects import services as projects
 from .projects.models import (
+    Decider,
     JoinRequest,
     MemberRole,
     NdaAcceptance,
     NdaVersion,
     Project,
     ProjectMembership,
-    Decider,
     Visibility,
 )
 from .rnd import services as rnd

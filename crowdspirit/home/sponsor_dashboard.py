@@ -33,7 +33,7 @@ from ..forum.models import Post, Thread
 from ..ledger import services as ledger
 from ..pipeline.models import Idea, Stage, StageTransition, Vote
 from ..pipeline.services import STAGE_LABELS, veto_open_until
-from ..projects.models import Project, Decider
+from ..projects.models import Decider, Project
 from ..rnd.models import Interest
 from ..specs.models import SpecApproval
 from ..specs.services import readiness_of

@@ -356,7 +356,7 @@ def cast_vote(idea: Idea, user) -> int:
     if count == project.vote_threshold:
         tell_deciders(idea, "idea.threshold", project.promotion_decider)
     db.session.commit()
-    if promotes:
+    if promotes and idea.stage == Stage.VOTE:  # read again after the commit: a simultaneous vote may have promoted it
         with suppress(Conflict):  # a simultaneous vote promoted it first; this vote is stored all the same
             _move(idea, Stage.SPEC, actor=None, reason=str(_l("Vote threshold reached.")))
     return count
@@ -415,7 +415,8 @@ def support(idea: Idea, user) -> int:
     if count == project.support_threshold:
         tell_deciders(idea, "idea.supported", project.vote_decider)
     db.session.commit()
-    if project.vote_decider in CROWD_DECIDERS and count >= project.support_threshold:
+    # read again after the commit: a simultaneous support may have opened voting already
+    if project.vote_decider in CROWD_DECIDERS and count >= project.support_threshold and idea.stage == Stage.IDEA:
         with suppress(Conflict):  # a simultaneous support opened it first; this one is stored all the same
             _move(idea, Stage.VOTE, actor=None, reason=str(_l("Support threshold reached.")))
     return count

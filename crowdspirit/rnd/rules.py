@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 
 from .. import access
-from ..access import OrganisationActor, Rule, acting_sponsor, acting_team, acts_for, fact
+from ..access import OrganisationActor, Rule, acting_sponsor, acting_team, acts_for, author, fact
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..pipeline.rules import gate_decider, idea_visible
@@ -99,9 +99,10 @@ def offer_vetoer(user, interest) -> bool:
 
 
 def interest_party(user, interest) -> bool:
-    """An interest is known to the sponsor that expressed it, to those who choose and, where the crowd has a say, to
-    the members who see the idea."""
-    return partner_team(user, interest) or chooser(user, interest) or crowd_reader(user, interest)
+    """An interest is known to the sponsor that expressed it, to those who choose, to the idea's author and, where the
+    crowd has a say, to the members who see the idea."""
+    return (partner_team(user, interest) or chooser(user, interest) or author(user, interest.idea)
+            or crowd_reader(user, interest))
 
 
 def told_of_interest(user, interest) -> bool:
@@ -127,7 +128,7 @@ def sponsor(user, obj) -> bool:
 
 
 def offer_reader(user, idea) -> bool:
-    return sponsor(user, idea) or chooser(user, idea) or crowd_reader(user, idea)
+    return sponsor(user, idea) or chooser(user, idea) or author(user, idea) or crowd_reader(user, idea)
 
 
 CHOOSERS_ONLY = _l("In this project, someone else chooses the idea's R&D partner (see the project's rules).")
@@ -138,7 +139,7 @@ RULES = {
     "idea.express_interest": Rule(acting_sponsor, _l("Only sponsors' R&D teams express interest in ideas.")),
     "idea.choose_partner": Rule(chooser, CHOOSERS_ONLY),
     "idea.partners": Rule(offer_reader, _l(
-        "Offers of partnership are seen by sponsors and by those who choose the idea's R&D partner.")),
+        "Offers of partnership are seen by sponsors, the idea's author and those who choose its R&D partner.")),
     "interest.view": Rule(interest_party),
     "interest.notice": Rule(told_of_interest, reads=True),
     "interest.select": Rule(chooser, CHOOSERS_ONLY),
