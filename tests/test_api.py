@@ -131,6 +131,9 @@ def test_a_signer_reads_it_all_with_a_token(client, openapi, token_for, secret_p
     project = check(openapi, client.get(f"/api/v1/projects/{secret_project['project'].slug}", headers=headers),
                     "Project")
     assert project["title"] == "Helios"
+    assert project["gates"] == {"open_voting": {"decider": "community", "threshold": 5},
+                                "promotion": {"decider": "community", "threshold": 10},
+                                "partner": {"decider": "community", "threshold": 5}}
     assert db.session.scalar(select(func.count()).select_from(ApiCall)) == 7  # every call logged with its token
 
 
@@ -286,7 +289,7 @@ def test_a_bot_replies_in_a_thread_and_moves_a_stage_under_the_same_rules(client
     assert posted.status_code == 201 and check(openapi, posted, "Post")["body"] == "Have you tried **graphene**?"
     refused = client.post(f"/api/v1/ideas/{idea.id}/transitions", headers=bearer(token_for(stranger, write=True)),
                           json={"to": "vote"})
-    assert refused.status_code == 403 and "open voting" in refused.get_json()["error"]["message"]
+    assert refused.status_code == 403 and "opening voting" in refused.get_json()["error"]["message"]
     moved = client.post(f"/api/v1/ideas/{idea.id}/transitions", headers=bearer(token_for(author, write=True)),
                         json={"to": "vote", "reason": "Ready"})
     assert check(openapi, moved, "IdeaDetail")["stage"] == "vote"
