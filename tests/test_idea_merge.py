@@ -16,7 +16,7 @@ from crowdspirit.forum import services as forum
 from crowdspirit.forum.models import Post, Thread
 from crowdspirit.notifications.models import Notification, ThreadFollow
 from crowdspirit.pipeline import services as pipeline
-from crowdspirit.pipeline.models import Idea, Stage, StageTransition, Vote
+from crowdspirit.pipeline.models import Idea, Stage, StageTransition, Support, Vote
 from crowdspirit.search import indexer
 
 HTMX = {"HX-Request": "true"}
@@ -104,6 +104,24 @@ def test_votes_move_exactly_one_per_member(client, login_as, world):
     page = client.get(f"/ideas/{target.id}").text
     assert "“Headphones you can repair” is merged into this idea" in page
     assert '<strong class="vote-count">3</strong>' in page
+
+
+def test_supports_move_exactly_one_per_member(client, login_as, make_idea, world):
+    """Two ideas still in the idea stage: Ada's support of the duplicate moves to the target, Cyd who supports both
+    keeps one; both support counts equal their rows."""
+    project, voters = world["project"], world["voters"]
+    target = make_idea(project=project, author=world["target_author"], title="Quiet kettle")
+    duplicate = make_idea(project=project, author=world["dup_author"], title="A kettle that whispers")
+    for name, ideas in (("Ada", [duplicate]), ("Cyd", [duplicate, target])):
+        for idea in ideas:
+            pipeline.support(idea, voters[name])
+    login_as(world["moderator"])
+    assert merge(client, duplicate, target).status_code == 303
+    db.session.expire_all()
+    rows = {idea.id: set(db.session.scalars(select(Support.user_id).where(Support.idea_id == idea.id)))
+            for idea in (target, duplicate)}
+    assert rows == {target.id: {voters["Ada"].id, voters["Cyd"].id}, duplicate.id: set()}
+    assert (db.session.get(Idea, target.id).support_count, db.session.get(Idea, duplicate.id).support_count) == (2, 0)
 
 
 def test_the_duplicate_redirects_to_the_target_which_credits_its_author(client, login_as, world):

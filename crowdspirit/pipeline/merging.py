@@ -20,7 +20,7 @@ from ..extensions import db
 from ..search import services as search
 from ..signals import idea_merged
 from . import services
-from .models import Idea, Stage, Vote
+from .models import Idea, Stage, Support, Vote
 
 #: the stages a duplicate may be merged from (a specification or an R&D partnership has work of its own)
 MERGEABLE = frozenset({Stage.IDEA, Stage.VOTE})
@@ -110,9 +110,9 @@ def load_target(idea_id: int | None) -> Idea | None:
 
 def merge(duplicate: Idea, target: Idea, actor, reason: str) -> Idea:
     """Merge duplicate into target, in one transaction: both ideas' rows locked, the checks made again on their state
-    as locked, the authors and voters told, the votes moved (one per member, both counts set from their rows), the
-    event that moves its discussion and followers said, and the duplicate archived through the lifecycle, pointing
-    to the target. Returns the target."""
+    as locked, the authors and voters told, the votes and supports moved (one per member, the counts set from their
+    rows), the event that moves its discussion and followers said, and the duplicate archived through the lifecycle,
+    pointing to the target. Returns the target."""
     reason = reason.strip()
     if not reason:
         raise DomainError(_l("Say why these ideas are merged."))
@@ -123,7 +123,8 @@ def merge(duplicate: Idea, target: Idea, actor, reason: str) -> Idea:
         db.session.rollback()
         raise
     _tell(duplicate, target, actor, reason)
-    _move_votes(duplicate.id, target.id)
+    for rows, count in ((_VOTES, "vote_count"), (Support.__table__, "support_count")):
+        _move_rows(rows, count, duplicate.id, target.id)
     audit.record(duplicate.project_id, actor, "idea.merged", f"idea #{duplicate.id}", f"into idea #{target.id}")
     events.emit(idea_merged, duplicate, target=target, actor=actor)
     services._move(duplicate, Stage.ARCHIVED, actor,
@@ -154,17 +155,17 @@ def _tell(duplicate: Idea, target: Idea, actor, reason: str) -> None:
             notices.tell("idea.merged", target, to=people, actor=actor, detail=detail, note=reason)
 
 
-def _move_votes(duplicate_id: int, target_id: int) -> None:
-    """Give the duplicate's voters a vote for the target (who voted for both keeps the one), delete the duplicate's
-    votes, and set both ideas' counts from their rows."""
-    theirs = _VOTES.alias("theirs")
-    moved = select(literal(target_id), _VOTES.c.user_id, _VOTES.c.created_at).where(
-        _VOTES.c.idea_id == duplicate_id,
-        ~exists().where(theirs.c.idea_id == target_id, theirs.c.user_id == _VOTES.c.user_id))
-    db.session.execute(insert(_VOTES).from_select(["idea_id", "user_id", "created_at"], moved))
-    db.session.execute(delete(_VOTES).where(_VOTES.c.idea_id == duplicate_id))
-    rows = select(func.count()).select_from(_VOTES).where(_VOTES.c.idea_id == _IDEAS.c.id).scalar_subquery()
-    db.session.execute(update(_IDEAS).where(_IDEAS.c.id.in_([duplicate_id, target_id])).values(vote_count=rows))
+def _move_rows(table, count: str, duplicate_id: int, target_id: int) -> None:
+    """Give the duplicate's voters (or supporters: the rows of table) one for the target (who gave both keeps the
+    one), delete the duplicate's, and set both ideas' counts from their rows."""
+    theirs = table.alias("theirs")
+    moved = select(literal(target_id), table.c.user_id, table.c.created_at).where(
+        table.c.idea_id == duplicate_id,
+        ~exists().where(theirs.c.idea_id == target_id, theirs.c.user_id == table.c.user_id))
+    db.session.execute(insert(table).from_select(["idea_id", "user_id", "created_at"], moved))
+    db.session.execute(delete(table).where(table.c.idea_id == duplicate_id))
+    rows = select(func.count()).select_from(table).where(table.c.idea_id == _IDEAS.c.id).scalar_subquery()
+    db.session.execute(update(_IDEAS).where(_IDEAS.c.id.in_([duplicate_id, target_id])).values({count: rows}))
 
 
 def shared_voters(duplicate: Idea, target: Idea) -> int:
