@@ -545,10 +545,25 @@ def veto_deadline(idea: Idea):
     return entry.created_at + timedelta(days=idea.project.veto_days)
 
 
-def veto_open_until(idea: Idea):
-    """The veto deadline while it is still ahead (None once passed, or when no veto applies)."""
-    deadline = veto_deadline(idea)
+def open_until(deadline):
+    """A veto deadline while it is still ahead (None once passed, or when there is none)."""
     return deadline if deadline is not None and deadline > utcnow() else None
+
+
+def veto_open_until(idea: Idea):
+    """The idea's veto deadline while it is still ahead (None once passed, or when no veto applies)."""
+    return open_until(veto_deadline(idea))
+
+
+def check_veto(deadline, reason: str, unvetoable, unexplained) -> None:
+    """Refuse a veto with its reason: nothing the crowd decided to veto (deadline None), the window closed, or no
+    reason given."""
+    if deadline is None:
+        raise Conflict(unvetoable)
+    if deadline <= utcnow():
+        raise Conflict(_l("The veto window closed on %(date)s.", date=format_datetime(deadline, "short")))
+    if not reason.strip():
+        raise Conflict(unexplained)
 
 
 def remind_vetoes(now=None) -> int:
@@ -570,13 +585,9 @@ def remind_vetoes(now=None) -> int:
 def veto(idea: Idea, sponsor, reason: str) -> Idea:
     """The sponsor vetoes the crowd's promotion within the project's veto window: the idea is archived, with why."""
     require(sponsor, "idea.veto", idea)
-    deadline = veto_deadline(idea)
-    if deadline is None:
-        raise Conflict(_l("Only an idea the crowd has just moved on (to voting or to specification) can be vetoed."))
-    if deadline <= utcnow():
-        raise Conflict(_l("The veto window closed on %(date)s.", date=format_datetime(deadline, "short")))
-    if not reason.strip():
-        raise Conflict(_l("Say why the sponsor vetoes this idea."))
+    check_veto(veto_deadline(idea), reason,
+               _l("Only an idea the crowd has just moved on (to voting or to specification) can be vetoed."),
+               _l("Say why the sponsor vetoes this idea."))
     return _move(idea, Stage.ARCHIVED, sponsor, str(_l("Vetoed by the sponsor: %(reason)s", reason=reason.strip())))
 
 

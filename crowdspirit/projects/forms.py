@@ -32,9 +32,12 @@ VISIBILITY_CHOICES = [
 ]
 
 
-def decider_field(label, descriptions: dict) -> SelectField:
-    """A gate's "who decides" select: the five models, each said in the gate's own words."""
-    return SelectField(label, choices=[SelectChoice(decider.value, descriptions[decider]) for decider in Decider])
+def decider_field(label, community, shortlist, veto) -> SelectField:
+    """A gate's "who decides" select: the five models, the crowd's three said in the gate's own words."""
+    return SelectField(label, choices=[
+        SelectChoice(Decider.COMMUNITY.value, community), SelectChoice(Decider.SPONSOR.value, _l("The sponsor")),
+        SelectChoice(Decider.MODERATOR.value, _l("The project's moderators, as a jury")),
+        SelectChoice(Decider.SHORTLIST.value, shortlist), SelectChoice(Decider.VETO.value, veto)])
 
 
 class SettingsForm(FlaskForm):
@@ -42,35 +45,26 @@ class SettingsForm(FlaskForm):
 
     summary = StringField(_l("One-line summary"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
-    vote_decider = decider_field(_l("Who opens voting on an idea"), {
-        Decider.COMMUNITY: _l("The community: automatic at the support threshold; the author or the managers may "
-                              "open it before"),
-        Decider.SPONSOR: _l("The sponsor"),
-        Decider.MODERATOR: _l("The project's managers only"),
-        Decider.SHORTLIST: _l("The community shortlists (support threshold), then the sponsor picks"),
-        Decider.VETO: _l("The community, automatic at the support threshold, under the sponsor's veto"),
-    })
+    vote_decider = decider_field(
+        _l("Who opens voting on an idea"),
+        _l("The community: automatic at the support threshold; the author or the managers may open it before"),
+        _l("The community shortlists (support threshold), then the sponsor picks"),
+        _l("The community, automatic at the support threshold, under the sponsor's veto"))
     support_threshold = IntegerField(_l("Supports needed to open voting"),
                                      validators=[InputRequired(), NumberRange(min=1, max=100000)])
     vote_threshold = IntegerField(_l("Votes needed for promotion"),
                                   validators=[InputRequired(), NumberRange(min=1, max=100000)])
     voting_days = IntegerField(_l("Voting window (days)"),
                                validators=[InputRequired(), NumberRange(min=1, max=365)])
-    promotion_decider = decider_field(_l("Who decides promotion to specification"), {
-        Decider.COMMUNITY: _l("The community: automatic at the vote threshold"),
-        Decider.SPONSOR: _l("The sponsor"),
-        Decider.MODERATOR: _l("The project's moderators, as a jury"),
-        Decider.SHORTLIST: _l("The community shortlists (vote threshold), then the sponsor picks"),
-        Decider.VETO: _l("The community, automatic at the threshold, under the sponsor's veto"),
-    })
-    partner_decider = decider_field(_l("Who chooses the R&D partner among sponsors' offers"), {
-        Decider.COMMUNITY: _l("The community: automatic at the backing threshold; the idea's author or the managers "
-                              "may choose before"),
-        Decider.SPONSOR: _l("The sponsor"),
-        Decider.MODERATOR: _l("The project's moderators, as a jury"),
-        Decider.SHORTLIST: _l("The community shortlists (backing threshold), then the sponsor picks"),
-        Decider.VETO: _l("The community, automatic at the backing threshold, under the sponsor's veto"),
-    })
+    promotion_decider = decider_field(
+        _l("Who decides promotion to specification"), _l("The community: automatic at the vote threshold"),
+        _l("The community shortlists (vote threshold), then the sponsor picks"),
+        _l("The community, automatic at the threshold, under the sponsor's veto"))
+    partner_decider = decider_field(
+        _l("Who chooses the R&D partner among sponsors' offers"),
+        _l("The community: automatic at the backing threshold; the idea's author or the managers may choose before"),
+        _l("The community shortlists (backing threshold), then the sponsor picks"),
+        _l("The community, automatic at the backing threshold, under the sponsor's veto"))
     backing_threshold = IntegerField(_l("Members' backing that selects an offer"),
                                      validators=[InputRequired(), NumberRange(min=1, max=100000)])
     veto_days = IntegerField(_l("Days the sponsor has to veto a decision of the crowd"),

@@ -286,20 +286,14 @@ def veto_deadline(interest: Interest):
 
 def veto_open_until(interest: Interest):
     """The veto deadline of the crowd's selection while it is still ahead (None once passed, or none applies)."""
-    deadline = veto_deadline(interest)
-    return deadline if deadline is not None and deadline > utcnow() else None
+    return pipeline.open_until(veto_deadline(interest))
 
 
 def veto_offer(interest: Interest, user, reason: str) -> None:
     """The project's sponsor vetoes the offer the crowd selected, within the veto window, saying why: it is declined,
     its team and the idea's author are told why."""
-    deadline = veto_deadline(interest)
-    if deadline is None:
-        raise Conflict(_l("Only an offer the crowd has just selected can be vetoed."))
-    if deadline <= utcnow():
-        raise Conflict(_l("The veto window closed on %(date)s.", date=format_datetime(deadline, "short")))
-    if not reason.strip():
-        raise Conflict(_l("Say why the sponsor vetoes this offer."))
+    pipeline.check_veto(veto_deadline(interest), reason, _l("Only an offer the crowd has just selected can be vetoed."),
+                        _l("Say why the sponsor vetoes this offer."))
     _decide(interest, user, (InterestStatus.SELECTED,), InterestStatus.DECLINED, _l("This offer is no longer open."))
     audit.record(interest.idea.project_id, user, "rnd.vetoed", f"idea #{interest.idea_id}",
                  f"{interest.organisation.name}: {reason.strip()}"[:200])
