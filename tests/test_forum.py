@@ -1,6 +1,7 @@
 """The forum over HTTP: community threads, idea and project discussions, replies, edits, coups de cœur."""
 
 import re
+import threading
 
 import pytest
 from flask import g
@@ -174,6 +175,19 @@ def test_flooding_is_rate_limited_and_nothing_more_is_stored(client, app, login_
     assert statuses == [303, 303, 303, 429, 429]
     assert "Too many attempts" in client.post(f"/threads/{thread_id}/posts", data={"body": "again"}).text
     assert db.session.query(Post).count() == 3
+
+
+def test_rate_limits_start_no_thread_per_request(client, app, login_as, make_user, make_idea, monkeypatch):
+    """The limits' memory storage counts each post without starting a thread (the stock one started one after every
+    10 ms of quiet, which cost each vote and post milliseconds), and still refuses past the limit."""
+    app.config["POST_RATE_LIMIT"] = "2 per minute"
+    thread_id = _idea_thread(client, make_idea())
+    login_as(make_user())
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread))
+    statuses = [client.post(f"/threads/{thread_id}/posts", data={"body": f"post {n}"}).status_code
+                for n in range(3)]
+    assert statuses == [303, 303, 429] and started == []
 
 
 def test_reply_form_drawn_once_carries_each_members_own_token(app, client, login_as, make_user, make_idea):
