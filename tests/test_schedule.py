@@ -52,7 +52,7 @@ def seen(client, idea) -> dict:
     return {"page": get(client, f"/ideas/{idea.id}").status_code == 200,
             "list": MARKER in get(client, "/ideas?stage=spec").get_data(as_text=True),
             "count": re.search(r"\b1 idea\b", project_page) is not None,
-            "search": f"{MARKER} frame</a>" in get(client, "/search", query_string={"q": MARKER}).get_data(as_text=True)}
+            "search": f"{MARKER} frame</a>" in get(client, "/search", query_string={"q": MARKER}).text}
 
 
 def scheduled_audits() -> int:

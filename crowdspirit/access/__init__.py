@@ -29,6 +29,6 @@ from .version import changed, changed_here, follows_time, generation, number, re
 
 __all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "Standing", "access_key", "acting_sponsor",
            "acting_team", "acts_for", "anyone", "audience", "author", "can", "changed", "changed_here", "fact",
-           "follows_time", "forget_facts", "generation", "number", "governed_by", "level_of", "register", "registered", "remembered", "remembered_for",
-           "require", "rules_table", "scope", "search_keys", "sees", "sees_sql", "signed_in", "sponsor_team",
-           "unmet_standing", "visible", "way_in"]
+           "follows_time", "forget_facts", "generation", "governed_by", "level_of", "number", "register",
+           "registered", "remembered", "remembered_for", "require", "rules_table", "scope", "search_keys", "sees",
+           "sees_sql", "signed_in", "sponsor_team", "unmet_standing", "visible", "way_in"]

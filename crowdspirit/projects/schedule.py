@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import click
 from flask import current_app, has_app_context, has_request_context
-from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
