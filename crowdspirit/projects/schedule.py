@@ -24,7 +24,7 @@ from .. import access, clock
 from ..accounts.models import User
 from ..audit import services as audit
 from ..background import start_once
-from ..cli import crowdspirit_cli
+from ..commands import crowdspirit_cli
 from ..database import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
