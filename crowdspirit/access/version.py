@@ -25,15 +25,14 @@ def changed(project_id: int | None, why: str) -> None:
         after_commit(lambda: access_changed.send(project_id, why=why))
 
 
-#: what else decides who may see what, by the hour: functions of the stored version naming the current time window
-#: (a domain's schedule registers one, see follows_time)
+#: what else decides who may see what, by the hour: functions naming the current time window (a domain's schedule
+#: registers one, see follows_time)
 _windows: list = []
 
 
 def follows_time(window) -> None:
-    """Register window(number): given the stored access version, something hashable that changes at each boundary of
-    a schedule (which scheduled change is the latest passed), so every cache keyed by the generation turns over at the
-    boundary with no write."""
+    """Register window(): something hashable that changes at each boundary of a schedule (which scheduled change is
+    the latest passed), so that every cache keyed by the generation turns over at the boundary with no write."""
     if window not in _windows:
         _windows.append(window)
 
@@ -43,11 +42,16 @@ def number() -> int:
     return stamps.value("access-generation") or 0
 
 
+def number_if_read() -> int | None:
+    """The stored access version if this request has read it already, else None (nothing is read)."""
+    read, value = stamps.known("access-generation")
+    return (value or 0) if read else None
+
+
 def generation() -> tuple:
     """A value that changes whenever who may see what changes: in commit order for what is stored, and at each
     boundary of a schedule for what follows the clock (read once per request)."""
-    stored = number()
-    return stored, *(window(stored) for window in _windows)
+    return number(), *(window() for window in _windows)
 
 
 stamps.register("access-generation",

@@ -9,12 +9,12 @@ level in the project and writes it in the audit log.
 """
 
 import threading
-import time
 from bisect import bisect_right
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import click
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select, update
@@ -33,11 +33,9 @@ from ..signals import access_changed
 from ..visibility import LEVELS
 from .models import POLICY_STAGES, Project, follow_schedule
 
-#: how often each process looks for a boundary just passed, to tell its live rooms (pages switch exactly anyway)
+#: how often each process looks for a boundary just passed, to tell its live rooms (pages switch exactly anyway), and
+#: for edits of a schedule made in other processes
 POLL_SECONDS = 1.0
-#: outside a request (background loops, commands), how long this process trusts its timetable before it reads the
-#: access version again (a request reads it anyway, with its other stamps)
-RECHECK_SECONDS = 1.0
 #: how far ahead a change may be scheduled
 HORIZON = timedelta(days=5 * 365)
 #: the most windows one "repeat" may create
@@ -72,6 +70,15 @@ class ScheduledChange(db.Model):
 
 # --- Read time: the pending changes in memory, per process ------------------------------------------------------
 
+class Coming(NamedTuple):
+    """A change still to come, as pages show it."""
+
+    at: datetime
+    stage: str
+    level: str
+    id: int
+
+
 class _Timetable:
     """The changes not yet stored, as of one access version, in time order; which of them have passed at a moment,
     and the levels they give, by stage and project."""
@@ -81,7 +88,6 @@ class _Timetable:
         self.rows = rows
         self.moments = [row[0] for row in rows]
         self._levels: dict[int, dict] = {}
-        self.checked = time.monotonic()
         self._lock = threading.Lock()
 
     def passed(self, moment: datetime) -> int:
@@ -112,55 +118,61 @@ def _load(number: int) -> _Timetable:
 _loading = threading.Lock()
 
 
-def _timetable(number: int) -> _Timetable:
-    """This process's timetable for the access version `number` (read again when it moves). Inside a request that
-    changed access, read afresh and not kept: an uncommitted change must not outlive its transaction."""
+def _timetable(check: bool = False) -> _Timetable:
+    """This process's timetable, checked against the access version (which every edit of a schedule raises) and read
+    again when it moved: whenever the request has read that version anyway (a member's, or a page remembering
+    anything per access), when asked to check (each second, by this process's loop), or when there is none yet.
+    Otherwise it is trusted as it is: a page pays no statement for it, and what it may miss for that moment is an
+    edit made in another process, which concerns changes still to come (a boundary needs no reload: it is compared
+    with the clock). Inside a request that changed access, a reload is not kept: an uncommitted change must not
+    outlive its transaction."""
+    state = current_app.extensions.get("crowdspirit.schedule")
+    number = access.number() if state is None or check else access.number_if_read()
+    if number is None or (state is not None and state.number == number):
+        return state
     if access.changed_here():
         return _load(number)
-    state = current_app.extensions.get("crowdspirit.schedule")
-    if state is None or state.number != number:
-        with _loading:
-            state = current_app.extensions.get("crowdspirit.schedule")
-            if state is None or state.number != number:
-                state = current_app.extensions["crowdspirit.schedule"] = _load(number)
-    state.checked = time.monotonic()
+    with _loading:
+        state = current_app.extensions.get("crowdspirit.schedule")
+        if state is None or state.number != number:
+            state = current_app.extensions["crowdspirit.schedule"] = _load(number)
     return state
 
 
 def _forget() -> None:
-    """This process changed the schedule: read it again next time, even outside a request."""
+    """This process changed the schedule: read it again at the next look."""
     current_app.extensions.pop("crowdspirit.schedule", None)
 
 
-def _number() -> int:
-    """The access version the timetable must match: read with the request's stamps; outside a request, the
-    timetable's own when it was checked less than RECHECK_SECONDS ago (no statement per policy read)."""
-    state = current_app.extensions.get("crowdspirit.schedule")
-    if has_request_context() or state is None or time.monotonic() - state.checked > RECHECK_SECONDS:
-        return access.number()
-    return state.number
-
-
-def _now(number: int) -> tuple[_Timetable, int]:
-    """The timetable and its current boundary, fixed for the rest of the request (two comparisons and a bisection
-    over the pending changes: nothing grows with the number of projects or readers)."""
+def _now() -> tuple[_Timetable, int]:
+    """The timetable and its current boundary, fixed for the rest of the request (a bisection over the pending
+    changes: nothing grows with the number of projects, ideas or readers)."""
     def read():
-        timetable = _timetable(number)
+        timetable = _timetable()
         return timetable, timetable.passed(clock.now())
-    return per_request(f"schedule:{number}", read)
+    return per_request("schedule-now", read)
 
 
-def current_boundary(number: int) -> int:
-    """The access generation's part that follows the clock: how many of the pending changes have passed."""
-    return _now(number)[1]
+def current_boundary() -> tuple[int, int]:
+    """The access generation's part that follows the clock: which timetable, and how many of its changes passed."""
+    timetable, passed = _now()
+    return timetable.number, passed
 
 
 def scheduled_levels(stage: str) -> dict[int, str]:
     """The levels passed boundaries give this stage now, by project id (empty outside an application)."""
     if not has_app_context():
         return {}
-    timetable, passed = _now(_number())
+    timetable, passed = _now()
     return timetable.levels(passed)[stage] if passed else {}
+
+
+def upcoming(project: Project) -> list[tuple]:
+    """The project's changes still to come, soonest first, as (at, stage, level, id) (from memory: the project page
+    shows them to every reader)."""
+    timetable, passed = _now()
+    return [Coming(at, stage, level, change_id) for at, project_id, stage, level, change_id in timetable.rows[passed:]
+            if project_id == project.id]
 
 
 # --- Services -----------------------------------------------------------------------------------------------------
@@ -171,13 +183,6 @@ def level_at(project: Project, stage: str, moment: datetime) -> str:
         ScheduledChange.project_id == project.id, ScheduledChange.stage == stage, ScheduledChange.at <= moment,
         ScheduledChange.applied_at.is_(None)).order_by(ScheduledChange.at.desc()).limit(1))
     return latest or getattr(project, f"stored_policy_{stage}")
-
-
-def upcoming(project: Project) -> list[ScheduledChange]:
-    """The project's changes still to come, soonest first."""
-    return list(db.session.scalars(select(ScheduledChange).where(
-        ScheduledChange.project_id == project.id, ScheduledChange.at > clock.now())
-        .order_by(ScheduledChange.at, ScheduledChange.id)))
 
 
 def announced(project: Project, user) -> list[dict]:
@@ -310,7 +315,9 @@ def _start() -> None:
 
 
 def _poll() -> bool:
-    """One round of the loop: handle the boundaries passed (never loops on: the next round comes in a second)."""
+    """One round of the loop: follow edits made in other processes, handle the boundaries passed (never loops on:
+    the next round comes in a second)."""
+    _timetable(check=True)
     apply_due()
     return False
 
