@@ -47,9 +47,11 @@ def get(client, url, **params):
 
 
 def seen(client, idea) -> dict:
-    """What a reader finds of the idea on each surface: its page, the ideas list, the project's count, search."""
+    """What a reader finds of the idea on each surface: its page, the ideas list, the project's count and feed,
+    search."""
     project_page = get(client, f"/projects/{idea.project.slug}").get_data(as_text=True)
     return {"page": get(client, f"/ideas/{idea.id}").status_code == 200,
+            "feed": MARKER in get(client, f"/projects/{idea.project.slug}/feed.atom").get_data(as_text=True),
             "list": MARKER in get(client, "/ideas?stage=spec").get_data(as_text=True),
             "count": re.search(r"\b1 idea\b", project_page) is not None,
             "search": f"{MARKER} frame</a>" in get(client, "/search", query_string={"q": MARKER}).text}
@@ -60,20 +62,22 @@ def scheduled_audits() -> int:
         AuditEvent.action == schedule.APPLIED))
 
 
-def test_a_stage_opens_exactly_at_its_moment_everywhere(client, login_as, clock, world):
-    """Before the boundary a visitor finds nothing of the idea; at the boundary, every surface shows it, with no
-    write by any request (the change is read from the schedule); the timer then stores and audits it once."""
+def test_a_stage_opens_exactly_at_its_moment_everywhere(app, client, login_as, clock, world):
+    """Before the boundary a visitor finds nothing of the idea; at the boundary, every surface shows it (the pages
+    cached for visitors too), with no write by any request (the change is read from the schedule); the timer then
+    stores and audits it once."""
+    app.config["PAGE_CACHE_SECONDS"] = 600
     project, idea = world["project"], world["idea"]
     moment = (clock.now() + timedelta(days=2)).replace(second=0, microsecond=0)
     login_as(world["owner"])
     assert plan(client, project, "spec", "public", moment).status_code == 303
     visitor = client.application.test_client()
-    nothing = {"page": False, "list": False, "count": False, "search": False}
+    nothing = dict.fromkeys(("page", "feed", "list", "count", "search"), False)
     assert seen(visitor, idea) == nothing
     clock.set_to(moment - timedelta(seconds=1))
     assert seen(visitor, idea) == nothing
     clock.set_to(moment)
-    assert seen(visitor, idea) == {"page": True, "list": True, "count": True, "search": True}
+    assert seen(visitor, idea) == dict.fromkeys(nothing, True)
     assert db.session.scalar(select(ScheduledChange.applied_at)) is None  # no GET wrote it
     assert schedule.apply_due() == 1
     assert scheduled_audits() == 1 and schedule.apply_due() == 0 and scheduled_audits() == 1
@@ -95,9 +99,9 @@ def test_a_stage_closes_at_its_moment_and_live_readers_are_told(client, login_as
     login_as(outsider)
     socket = open_socket(outsider, {"thread": forum.thread_of_idea(idea).id, "after": 0})
     assert socket.is_connected()
-    assert seen(client, idea) == {"page": True, "list": True, "count": True, "search": True}
+    assert seen(client, idea) == dict.fromkeys(("page", "feed", "list", "count", "search"), True)
     clock.set_to(schedule_time)
-    assert seen(client, idea) == {"page": False, "list": False, "count": False, "search": False}
+    assert seen(client, idea) == dict.fromkeys(("page", "feed", "list", "count", "search"), False)
     schedule.apply_due()  # what each process's timer does at the boundary
     assert not socket.is_connected()
     assert [p["args"][0]["way"] for p in socket.queue if p["name"] == "closed"] == ["join"]
