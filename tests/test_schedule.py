@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from crowdspirit.audit.models import AuditEvent
 from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
+from crowdspirit.notifications.models import Notification
 from crowdspirit.projects import schedule
 from crowdspirit.projects import services as projects
 from crowdspirit.projects.models import Visibility
@@ -206,3 +207,24 @@ def test_only_the_owner_and_project_moderators_manage_the_schedule(client, login
     other = db.session.scalar(select(ScheduledChange))
     clock.set_to(at)
     assert client.post(f"{url}/{other.id}/delete").status_code == 409
+
+
+def test_members_who_see_the_stage_are_told_a_day_ahead_once(client, login_as, clock, world, make_user, add_member):
+    """A day before a change (not earlier), the members who see the stage before or after it get a notice, once
+    however many processes look; outsiders hear nothing."""
+    project = world["project"]
+    login_as(world["owner"])
+    moment = (clock.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    assert plan(client, project, "spec", "community", moment).status_code == 303
+    assert plan(client, project, "partner_rnd", "project", moment + timedelta(days=2)).status_code == 303
+    contributor, outsider = make_user(name="Cleo Contributor"), make_user(name="Otto Outsider")
+    add_member(project, contributor)
+    assert schedule.announce_due() == 0  # three days ahead: not yet
+    clock.set_to(moment - timedelta(hours=23))
+    assert schedule.announce_due() == 1 and schedule.announce_due() == 0
+    told = sorted(db.session.scalars(select(Notification.user_id).where(Notification.kind == "project.schedule")))
+    assert told == sorted([world["moderator"].id, contributor.id, world["owner"].id])
+    login_as(contributor)
+    page = get(client, "/notifications").get_data(as_text=True)
+    assert "Who sees the specification stage of “Cargo bike lab” changes within a day" in page
+    assert outsider.id not in told

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import access, clock
+from .. import access, clock, notices
 from ..accounts.models import User
 from ..audit import services as audit
 from ..background import start_once
@@ -31,7 +31,7 @@ from ..extensions import db
 from ..requestcache import per_request
 from ..signals import access_changed
 from ..visibility import LEVELS
-from .models import POLICY_STAGES, Project, follow_schedule
+from .models import POLICY_STAGES, Project, ProjectMembership, follow_schedule
 
 #: how often each process looks for a boundary just passed, to tell its live rooms (pages switch exactly anyway), and
 #: for edits of a schedule made in other processes
@@ -40,6 +40,8 @@ POLL_SECONDS = 1.0
 HORIZON = timedelta(days=5 * 365)
 #: the most windows one "repeat" may create
 MAX_REPEATS = 52
+#: how long before a change the project's members who see the stage (before or after it) are told of it
+NOTICE_AHEAD = timedelta(days=1)
 #: the action written in the audit log when a scheduled change takes effect
 APPLIED = "policy.scheduled"
 
@@ -63,6 +65,8 @@ class ScheduledChange(db.Model):
     #: when a process stored the level in the project and audited it (None: not yet; the level applies from `at`
     #: regardless, read from the schedule)
     applied_at: Mapped[datetime | None]
+    #: when the project's members were told of it, NOTICE_AHEAD before (None: not yet)
+    announced_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -309,6 +313,31 @@ def apply_due() -> int:
     return len(due)
 
 
+def announce_due() -> int:
+    """Tell the project's members of each change coming within NOTICE_AHEAD, once across processes (the guarded
+    update decides), those who see the stage before or after it. Returns how many changes this call announced."""
+    now = clock.now()
+    due = db.session.scalars(select(ScheduledChange.id).where(
+        ScheduledChange.announced_at.is_(None), ScheduledChange.at > now,
+        ScheduledChange.at <= now + NOTICE_AHEAD).order_by(ScheduledChange.at)).all()
+    announced = 0
+    for change_id in due:
+        if db.session.execute(update(ScheduledChange).where(
+                ScheduledChange.id == change_id, ScheduledChange.announced_at.is_(None))
+                .values(announced_at=utcnow())).rowcount:
+            change = db.session.get(ScheduledChange, change_id)
+            before = level_at(change.project, change.stage, change.at - timedelta(microseconds=1))
+            members = db.session.scalars(select(User).join(ProjectMembership, ProjectMembership.user_id == User.id)
+                                         .where(ProjectMembership.project_id == change.project_id)).all()
+            told = [member.id for member in members if access.sees(member, change.project, before)
+                    or access.sees(member, change.project, change.level)]
+            if told:
+                notices.tell("project.schedule", change.project, detail=change.stage, to=told)
+            announced += 1
+        db.session.commit()
+    return announced
+
+
 def _start() -> None:
     """Start this process's loop that handles each boundary as it passes."""
     start_once(f"schedule:{db.engine.url}", _poll, threading.Event(), POLL_SECONDS)
@@ -319,13 +348,15 @@ def _poll() -> bool:
     the next round comes in a second)."""
     _timetable(check=True)
     apply_due()
+    announce_due()
     return False
 
 
 @click.command("apply-schedule")
 def apply_schedule_command():
-    """Store and announce the scheduled visibility changes whose moment passed (without the per-process loop)."""
-    click.echo(f"Scheduled changes handled: {apply_due()}.")
+    """Store and announce the scheduled visibility changes whose moment passed, and tell the members of those coming
+    within a day (without the per-process loop)."""
+    click.echo(f"Scheduled changes handled: {apply_due()}; announced to members: {announce_due()}.")
 
 
 def init_app(app) -> None:

@@ -26,6 +26,7 @@ def upgrade():
         sa.Column('created_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('applied_at', sa.DateTime(), nullable=True),
+        sa.Column('announced_at', sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(['created_by_id'], ['users.id'],
                                 name=op.f('fk_scheduled_changes_created_by_id_users'), ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
