@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crowdspirit.audit.models import AuditEvent
 from crowdspirit.extensions import db
@@ -107,6 +107,23 @@ def test_a_stage_closes_at_its_moment_and_live_readers_are_told(client, login_as
     assert not socket.is_connected()
     assert [p["args"][0]["way"] for p in socket.queue if p["name"] == "closed"] == ["join"]
     assert not open_socket(outsider, {"thread": forum.thread_of_idea(idea).id, "after": 0}).is_connected()
+
+
+def test_a_process_tells_its_live_rooms_of_a_change_another_process_stored(clock, world, make_user, open_socket):
+    """Each process's timer tells its own live rooms at the boundary, even when another process stored the change
+    first (and audited it: this one writes nothing)."""
+    project, idea = world["project"], world["idea"]
+    projects.update_settings(project, world["owner"], policy_spec=Visibility.PUBLIC)
+    moment = clock.now() + timedelta(hours=1)
+    schedule.schedule(project, world["owner"], "spec", "project", moment)
+    outsider = make_user(name="Otto Outsider")
+    socket = open_socket(outsider, {"thread": forum.thread_of_idea(idea).id, "after": 0})
+    assert socket.is_connected()
+    clock.set_to(moment)
+    db.session.execute(update(ScheduledChange).values(applied_at=moment))  # as the other process's timer did
+    db.session.commit()
+    assert schedule.apply_due() == 1
+    assert not socket.is_connected() and scheduled_audits() == 0
 
 
 def test_alternating_windows_open_and_close_in_turn(client, login_as, clock, world):

@@ -100,6 +100,9 @@ class _Timetable:
 
     def levels(self, passed: int) -> dict[str, dict[int, str]]:
         """The levels the first `passed` changes give: stage -> {project id: level} (computed once per boundary)."""
+        known = self._levels.get(passed)
+        if known is not None:
+            return known
         with self._lock:
             if passed not in self._levels:
                 levels: dict[str, dict[int, str]] = {stage: {} for stage in POLICY_STAGES}
@@ -295,16 +298,14 @@ def _store(change_id: int) -> int | None:
 
 
 def apply_due() -> int:
-    """Take the boundaries passed since this process last looked: store each change once across processes (the
-    first process to look does it, and audits it), and tell this process's live rooms of every one, stored here or
-    elsewhere. Returns how many boundaries this call handled."""
-    state = current_app.extensions.setdefault("crowdspirit.schedule-told", {"until": None})
-    now, since = clock.now(), state["until"]
-    passed = ScheduledChange.applied_at.is_(None)
-    if since is not None:
-        passed = passed | (ScheduledChange.at > since)
+    """Take the boundaries passed since this process last looked (or started): store each change once across
+    processes (the first process to look does it, and audits it), and tell this process's live rooms of every one,
+    stored here or elsewhere. Returns how many boundaries this call handled."""
+    state = current_app.extensions["crowdspirit.schedule-told"]
+    now = clock.now()
     due = db.session.execute(select(ScheduledChange.id, ScheduledChange.project_id).where(
-        ScheduledChange.at <= now, passed).order_by(ScheduledChange.at, ScheduledChange.id)).all()
+        ScheduledChange.at <= now, ScheduledChange.applied_at.is_(None) | (ScheduledChange.at > state["until"]))
+        .order_by(ScheduledChange.at, ScheduledChange.id)).all()
     db.session.rollback()  # the loop's reads must not keep a transaction open
     for change_id, project_id in due:
         if _store(change_id) is None:
@@ -363,6 +364,8 @@ def init_app(app) -> None:
     """Let stage policies and the access generation follow the schedule; handle boundaries in a loop per process
     when the process runs its background deliveries (EVENTS_DELIVERY=thread)."""
     follow_schedule(scheduled_levels)
+    # the boundaries before this process started concern none of its live rooms (sockets are checked as they join)
+    app.extensions["crowdspirit.schedule-told"] = {"until": clock.now()}
     app.jinja_env.globals["coming_changes"] = lambda project: announced(project, current_user)
     access.follows_time(current_boundary)
     crowdspirit_cli.add_command(apply_schedule_command)
