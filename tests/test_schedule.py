@@ -245,3 +245,16 @@ def test_members_who_see_the_stage_are_told_a_day_ahead_once(client, login_as, c
     page = get(client, "/notifications").get_data(as_text=True)
     assert "Who sees the specification stage of “Cargo bike lab” changes within a day" in page
     assert outsider.id not in told
+
+
+def test_the_command_applies_what_no_loop_did(app, clock, world):
+    """Where no process runs the loop, `flask crowdspirit apply-schedule` (from cron) stores and audits the passed
+    changes, and tells the members of those coming within a day."""
+    project = world["project"]
+    schedule.schedule(project, world["owner"], "spec", "public", clock.now() + timedelta(hours=1))
+    schedule.schedule(project, world["owner"], "idea", "community", clock.now() + timedelta(hours=30))
+    clock.set_to(clock.now() + timedelta(hours=7))
+    result = app.test_cli_runner().invoke(args=["crowdspirit", "apply-schedule"])
+    assert result.exit_code == 0, result.output
+    assert "Scheduled changes handled: 1; announced to members: 1." in result.output
+    assert scheduled_audits() == 1
