@@ -9,6 +9,7 @@ from flask import g
 from sqlalchemy import func, select, update
 
 from crowdspirit.audit.models import AuditEvent
+from crowdspirit.errors import DomainError
 from crowdspirit.extensions import db
 from crowdspirit.forum import services as forum
 from crowdspirit.notifications.models import Notification
@@ -258,3 +259,17 @@ def test_the_command_applies_what_no_loop_did(app, clock, world):
     assert result.exit_code == 0, result.output
     assert "Scheduled changes handled: 1; announced to members: 1." in result.output
     assert scheduled_audits() == 1
+
+
+def test_the_service_refuses_unknown_stages_and_levels_and_a_half_valid_repeat_leaves_nothing(clock, world):
+    """Called without the form, the service names the problem (no error 500), and a repeat whose later window is
+    refused stores none of the earlier ones."""
+    project, owner = world["project"], world["owner"]
+    at = clock.now() + timedelta(days=1)
+    for stage, level, message in (("archived", "public", "stages"), ("spec", "secret", "visibility levels")):
+        with pytest.raises(DomainError, match=message):
+            schedule.schedule(project, owner, stage, level, at)
+    schedule.schedule(project, owner, "spec", "community", at + timedelta(days=14))
+    with pytest.raises(DomainError):  # its third window starts where the change above is
+        schedule.schedule(project, owner, "spec", "public", at, at + timedelta(days=1), repeat=2, every_days=7)
+    assert db.session.scalar(select(func.count()).select_from(ScheduledChange)) == 1

@@ -204,12 +204,8 @@ def announced(project: Project, user) -> list[dict]:
     return shown
 
 
-def _validated(project: Project, stage: str, level: str, at: datetime) -> None:
-    """Refuse a change of an unknown stage or level, in the past or too far ahead, or at a moment already taken."""
-    if stage not in POLICY_STAGES:
-        raise DomainError(_l("Choose one of the project's stages."))
-    if level not in LEVELS:
-        raise DomainError(_l("Choose one of the visibility levels."))
+def _validated(project: Project, stage: str, at: datetime) -> None:
+    """Refuse a change in the past or too far ahead, or at a moment already taken by a change of the stage."""
     now = clock.now()
     if at <= now:
         raise DomainError(_l("A scheduled change must be in the future."))
@@ -240,18 +236,25 @@ def schedule(project: Project, actor, stage: str, level: str, at: datetime, unti
              repeat: int = 0, every_days: int = 7) -> list[ScheduledChange]:
     """Schedule a stage's visibility: from at (until `until`, then back to the level it had before, the window
     repeated `repeat` more times every every_days days); validated, audited, in one transaction."""
+    if stage not in POLICY_STAGES:
+        raise DomainError(_l("Choose one of the project's stages."))
+    if level not in LEVELS:
+        raise DomainError(_l("Choose one of the visibility levels."))
     added = []
-    for window in _windows(at, until, repeat, every_days):
-        moments = dict(zip(window, (level, level_at(project, stage, window[0])), strict=False))
-        if len(window) == 2 and moments[window[0]] == moments[window[1]]:
-            raise DomainError(_l("The stage already has this visibility then: choose another level."))
-        for moment, wanted in moments.items():
-            _validated(project, stage, wanted, moment)
-            change = ScheduledChange(project_id=project.id, stage=stage, level=wanted, at=moment,
-                                     created_by_id=actor.id)
-            db.session.add(change)
-            db.session.flush()
-            added.append(change)
+    try:
+        for window in _windows(at, until, repeat, every_days):
+            moments = dict(zip(window, (level, level_at(project, stage, window[0])), strict=False))
+            if len(window) == 2 and moments[window[0]] == moments[window[1]]:
+                raise DomainError(_l("The stage already has this visibility then: choose another level."))
+            for moment, wanted in moments.items():
+                _validated(project, stage, moment)
+                added.append(ScheduledChange(project_id=project.id, stage=stage, level=wanted, at=moment,
+                                             created_by_id=actor.id))
+                db.session.add(added[-1])
+                db.session.flush()  # the next window's level before it, and its checks, see this one
+    except DomainError:
+        db.session.rollback()  # nothing of a refused schedule stays behind
+        raise
     audit.record(project.id, actor, "schedule.added", project.title, "; ".join(
         f"{change.stage}: {change.level} from {change.at.isoformat(timespec='minutes')}" for change in added))
     access.changed(project.id, "schedule.added")  # every process reads the new timetable
