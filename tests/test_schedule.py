@@ -273,3 +273,20 @@ def test_the_service_refuses_unknown_stages_and_levels_and_a_half_valid_repeat_l
     with pytest.raises(DomainError):  # its third window starts where the change above is
         schedule.schedule(project, owner, "spec", "public", at, at + timedelta(days=1), repeat=2, every_days=7)
     assert db.session.scalar(select(func.count()).select_from(ScheduledChange)) == 1
+
+
+def test_a_level_set_by_hand_after_a_boundary_is_not_undone_by_the_schedule(client, login_as, clock, world):
+    """The owner changes a stage's visibility after a boundary the timer has not handled yet: their choice holds at
+    once, and the timer's late pass neither undoes it nor audits the superseded change."""
+    project, idea = world["project"], world["idea"]
+    moment = clock.now() + timedelta(hours=1)
+    schedule.schedule(project, world["owner"], "spec", "public", moment)
+    clock.set_to(moment + timedelta(minutes=5))
+    visitor = client.application.test_client()
+    assert get(visitor, f"/ideas/{idea.id}").status_code == 200
+    projects.update_settings(project, world["owner"], policy_spec=Visibility.CONFIDENTIAL)
+    assert get(visitor, f"/ideas/{idea.id}").status_code == 404
+    schedule.apply_due()
+    assert get(visitor, f"/ideas/{idea.id}").status_code == 404 and scheduled_audits() == 0
+    db.session.refresh(project)
+    assert project.policy_spec == project.stored_policy_spec == Visibility.CONFIDENTIAL

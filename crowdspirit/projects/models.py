@@ -52,19 +52,21 @@ DEFAULT_POLICIES = {
 POLICY_STAGES = ("idea", "vote", "spec", "partner_rnd")
 
 
-#: where the levels that scheduled changes give the stages now come from (projects.schedule registers it):
-#: stage -> {project id: level}, for the projects whose stored policy a passed boundary overrides
-_SCHEDULES: list[Callable[[str], dict]] = []
+#: the schedule's say on the stages' levels (projects.schedule registers it): levels(stage) -> {project id: level}
+#: for the projects whose stored policy a passed boundary overrides, and set_by_hand(project id, stage) when a stage's
+#: level is set by hand (it replaces the scheduled changes already passed)
+_SCHEDULES: list[tuple[Callable[[str], dict], Callable[[int, str], None]]] = []
 
 
-def follow_schedule(levels: Callable[[str], dict]) -> None:
-    """Let a schedule say, at read time, which level each stage has now (Project.policy_* follow it)."""
-    _SCHEDULES[:] = [levels]
+def follow_schedule(levels: Callable[[str], dict], set_by_hand: Callable[[int, str], None]) -> None:
+    """Let a schedule say, at read time, which level each stage has now (Project.policy_* follow it), and hear when
+    a level is set by hand."""
+    _SCHEDULES[:] = [(levels, set_by_hand)]
 
 
 def _scheduled_levels(stage: str) -> dict:
     """stage's levels set by a passed scheduled change and not yet stored, by project id."""
-    return _SCHEDULES[0](stage) if _SCHEDULES else {}
+    return _SCHEDULES[0][0](stage) if _SCHEDULES else {}
 
 
 def _stage_policy(stage: str) -> hybrid_property:
@@ -77,6 +79,8 @@ def _stage_policy(stage: str) -> hybrid_property:
 
     def store(project, level) -> None:
         setattr(project, stored, level)
+        if _SCHEDULES and project.id is not None:
+            _SCHEDULES[0][1](project.id, stage)
 
     def now_sql(cls):
         levels = _scheduled_levels(stage)

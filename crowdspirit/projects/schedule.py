@@ -25,7 +25,7 @@ from ..accounts.models import User
 from ..audit import services as audit
 from ..background import start_once
 from ..commands import crowdspirit_cli
-from ..database import utcnow
+from ..database import after_commit, utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..requestcache import per_request
@@ -183,6 +183,18 @@ def upcoming(project: Project) -> list[tuple]:
 
 
 # --- Services -----------------------------------------------------------------------------------------------------
+
+def set_by_hand(project_id: int, stage: str) -> None:
+    """A stage's level set by hand (the settings page) replaces the scheduled changes of the stage whose moment
+    passed but that no process stored yet: they are marked stored in the same transaction, so that neither the
+    read-time schedule nor a late timer undoes the owner's choice (nothing to do, and nothing read, otherwise)."""
+    if project_id not in scheduled_levels(stage):
+        return
+    db.session.execute(update(ScheduledChange).where(
+        ScheduledChange.project_id == project_id, ScheduledChange.stage == stage, ScheduledChange.at <= clock.now(),
+        ScheduledChange.applied_at.is_(None)).values(applied_at=utcnow()))
+    after_commit(_forget)
+
 
 def level_at(project: Project, stage: str, moment: datetime) -> str:
     """The level the stage will have at moment, as scheduled today."""
@@ -366,7 +378,7 @@ def apply_schedule_command():
 def init_app(app) -> None:
     """Let stage policies and the access generation follow the schedule; handle boundaries in a loop per process
     when the process runs its background deliveries (EVENTS_DELIVERY=thread)."""
-    follow_schedule(scheduled_levels)
+    follow_schedule(scheduled_levels, set_by_hand)
     # the boundaries before this process started concern none of its live rooms (sockets are checked as they join)
     app.extensions["crowdspirit.schedule-told"] = {"until": clock.now()}
     app.jinja_env.globals["coming_changes"] = lambda project: announced(project, current_user)
