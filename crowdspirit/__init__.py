@@ -67,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale.select_locale)
+    locale.install_gettext(app)
     limiter.init_app(app)
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
                       client_manager=livequeue.manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),

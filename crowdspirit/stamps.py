@@ -10,6 +10,7 @@ counts forgets it (`forget`), and its next `value()` reads it again.
 from collections.abc import Callable
 from functools import lru_cache
 
+from flask import has_request_context
 from sqlalchemy import bindparam, select
 
 from .extensions import db
@@ -90,6 +91,14 @@ def value(name: str, member_id: int | None = None):
         names = tuple(name for name, _member in wanted)
         read.update(zip(wanted, db.session.execute(_alone(names), {MEMBER: member_id}).one(), strict=True))
     return read[key]
+
+
+def known(name: str, member_id: int | None = None) -> tuple[bool, object]:
+    """(True, the stamp's value) if this request has read it already, else (False, None): for who follows a stamp
+    only when it costs nothing."""
+    key = (name, member_id if _STAMPS[name][1] else None)
+    read = _read() if has_request_context() else {}
+    return (True, read[key]) if key in read else (False, None)
 
 
 def forget(name: str, member_id: int | None = None) -> None:

@@ -5,6 +5,7 @@ import difflib
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -45,7 +46,14 @@ def slugify(text: str, max_length: int = 60) -> str:
 def render_markdown(source: str) -> Markup:
     """Render user Markdown to HTML with no script, style or event handler surviving ("- [x]" items as ticked
     checkboxes)."""
-    return Markup(_clean(_markdown.render(source or "")))
+    return Markup(_rendered(source or ""))
+
+
+@lru_cache(maxsize=2048)
+def _rendered(source: str) -> str:
+    """render_markdown's HTML, made once per text while it is among the most recently shown (ideas, posts and
+    specs are read far more often than written)."""
+    return _clean(_markdown.render(source))
 
 
 #: rendered HTML as diff tokens: a whole tag, a word, or a run of spaces

@@ -1,8 +1,13 @@
 """The forum over HTTP: community threads, idea and project discussions, replies, edits, coups de cœur."""
 
+import re
+import threading
+
 import pytest
+from flask import g
 from sqlalchemy import select
 
+from crowdspirit.accounts import sessions
 from crowdspirit.extensions import db
 from crowdspirit.forum.models import Post, PostRevision, Reaction, Thread
 from crowdspirit.projects.models import Visibility
@@ -170,3 +175,40 @@ def test_flooding_is_rate_limited_and_nothing_more_is_stored(client, app, login_
     assert statuses == [303, 303, 303, 429, 429]
     assert "Too many attempts" in client.post(f"/threads/{thread_id}/posts", data={"body": "again"}).text
     assert db.session.query(Post).count() == 3
+
+
+def test_rate_limits_start_no_thread_per_request(client, app, login_as, make_user, make_idea, monkeypatch):
+    """The limits' memory storage counts each post without starting a thread (the stock one started one after every
+    10 ms of quiet, which cost each vote and post milliseconds), and still refuses past the limit."""
+    app.config["POST_RATE_LIMIT"] = "2 per minute"
+    thread_id = _idea_thread(client, make_idea())
+    login_as(make_user())
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread))
+    statuses = [client.post(f"/threads/{thread_id}/posts", data={"body": f"post {n}"}).status_code
+                for n in range(3)]
+    assert statuses == [303, 303, 429] and started == []
+
+
+def test_reply_form_drawn_once_carries_each_members_own_token(app, client, login_as, make_user, make_idea):
+    """The empty reply form under an idea is drawn once for everyone, yet each member's page carries that member's
+    own CSRF token, and each may post with it."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    idea = make_idea()
+    thread_id = _idea_thread(client, idea)
+    login_as(make_user(name="Ana"))
+    ben, other = make_user(name="Ben"), app.test_client()
+    sessions.open_sign_in(ben, "password")
+    with other.session_transaction() as session:
+        session["_user_id"] = ben.get_id()
+    tokens = {}
+    for name, browser in (("Ana", client), ("Ben", other)):
+        g.pop("csrf_token", None)  # Flask-WTF keeps a token in g, which the test's long-lived context shares
+        page = browser.get(f"/ideas/{idea.id}").text
+        tokens[name] = re.search(r'name="csrf_token" value="([^"]+)"', page[page.index('id="reply"'):])[1]
+    assert tokens["Ana"] != tokens["Ben"]
+    for name, browser in (("Ana", client), ("Ben", other)):
+        response = browser.post(f"/threads/{thread_id}/posts", data={"body": f"Posted by {name}",
+                                                                   "csrf_token": tokens[name]})
+        assert response.status_code == 303
+    assert sorted(db.session.scalars(select(Post.body))) == ["Posted by Ana", "Posted by Ben"]

@@ -561,6 +561,12 @@ RULES = {
     "nda.diff": Rule(get(lambda w: f"/projects/{S(w)}/nda/diff"), allowed=MEMBER_VIEW, **IN_PROJECT),
     "nda.accept": Rule(post(lambda w: f"/projects/{S(w)}/nda/accept"), allowed=MEMBER_VIEW, ok=400, **IN_PROJECT),
     "nda.publish": Rule(get(lambda w: f"/projects/{S(w)}/nda/edit"), allowed=OWNER_ONLY, **IN_PROJECT),
+    # the stages' schedule: its managers only (a post without a moment: refused as invalid, nothing scheduled)
+    "schedule.show": Rule(get(lambda w: f"/projects/{S(w)}/schedule"), allowed=MEMBER_MANAGERS, **IN_PROJECT),
+    "schedule.add": Rule(post(lambda w: f"/projects/{S(w)}/schedule", {"stage": "spec", "level": "public"}),
+                         allowed=MEMBER_MANAGERS, ok=422, **IN_PROJECT),
+    "schedule.delete": Rule(post(lambda w: f"/projects/{S(w)}/schedule/999999/delete"), allowed=MEMBER_MANAGERS,
+                            ok=404, **IN_PROJECT),
     "members.index": Rule(get(lambda w: f"/projects/{S(w)}/members"), allowed=MEMBER_VIEW, **IN_PROJECT),
     "members.join": Rule(get(lambda w: f"/projects/{S(w)}/join"), allowed=NON_MEMBERS, **IN_PROJECT),
     "members.decide": Rule(lambda w: [("POST", f"/projects/{S(w)}/requests/{fresh_request(w).id}/approve", {})],

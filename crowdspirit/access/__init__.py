@@ -25,10 +25,11 @@ from .scope import (
     sponsor_team,
     way_in,
 )
-from .version import changed, generation, remembered, remembered_for
+from .version import changed, changed_here, follows_time, generation, number, number_if_read, remembered, remembered_for
 
 __all__ = ["OrganisationActor", "Rule", "Scope", "SignInRequired", "Standing", "access_key", "acting_sponsor",
-           "acting_team", "acts_for", "anyone", "audience", "author", "can", "changed", "fact", "forget_facts",
-           "generation", "governed_by", "level_of", "register", "registered", "remembered", "remembered_for",
-           "require", "rules_table", "scope", "search_keys", "sees", "sees_sql", "signed_in", "sponsor_team",
-           "unmet_standing", "visible", "way_in"]
+           "acting_team", "acts_for", "anyone", "audience", "author", "can", "changed", "changed_here", "fact",
+           "follows_time", "forget_facts", "generation", "governed_by", "level_of", "number", "number_if_read",
+           "register",
+           "registered", "remembered", "remembered_for", "require", "rules_table", "scope", "search_keys", "sees",
+           "sees_sql", "signed_in", "sponsor_team", "unmet_standing", "visible", "way_in"]

@@ -26,10 +26,16 @@ def unmet_standing(user, action: str | None = None) -> Standing | None:
     return next((standing for standing in STANDINGS.values() if not standing.met(user)), None)
 
 
+def _unproxied(user):
+    """The user object behind Flask-Login's current_user (each look through the proxy finds it again)."""
+    found = getattr(user, "_get_current_object", None)
+    return found() if found is not None else user
+
+
 def can(user, action: str, obj) -> bool:
     """May this user perform this action on this object? Admins may do everything; suspended members only read;
     taking part needs good standing (a confirmed address, the current charter)."""
-    rule = RULES[action]
+    rule, user = RULES[action], _unproxied(user)
     if not user.is_authenticated:
         return not rule.needs_account and rule.allowed(user, obj)
     if user.is_suspended and not reads(action):
@@ -41,6 +47,7 @@ def can(user, action: str, obj) -> bool:
 
 def require(user, action: str, obj):
     """Return obj if allowed; else 404 for who may not know it exists, sign-in or 403 otherwise."""
+    user = _unproxied(user)
     view_action = VIEW_ACTIONS.get(type(obj))
     if obj is None or (view_action and not can(user, view_action, obj)):
         raise NotFound(_l("This page does not exist, or you may not see it."))

@@ -25,20 +25,49 @@ def changed(project_id: int | None, why: str) -> None:
         after_commit(lambda: access_changed.send(project_id, why=why))
 
 
-def generation() -> int:
-    """A number that changes, in commit order, whenever who may see what changes (read once per request)."""
+#: what else decides who may see what, by the hour: functions naming the current time window (a domain's schedule
+#: registers one, see follows_time)
+_windows: list = []
+
+
+def follows_time(window) -> None:
+    """Register window(): something hashable that changes at each boundary of a schedule (which scheduled change is
+    the latest passed), so that every cache keyed by the generation turns over at the boundary with no write."""
+    if window not in _windows:
+        _windows.append(window)
+
+
+def number() -> int:
+    """The stored access version (read once per request with the other stamps)."""
     return stamps.value("access-generation") or 0
+
+
+def number_if_read() -> int | None:
+    """The stored access version if this request has read it already, else None (nothing is read)."""
+    read, value = stamps.known("access-generation")
+    return (value or 0) if read else None
+
+
+def generation() -> tuple:
+    """A value that changes whenever who may see what changes: in commit order for what is stored, and at each
+    boundary of a schedule for what follows the clock (read once per request)."""
+    return number(), *(window() for window in _windows)
 
 
 stamps.register("access-generation",
                 lambda: select(AccessVersion.number).where(AccessVersion.id == 1).scalar_subquery())
 
 
+def changed_here() -> bool:
+    """Whether this request changed who may see what (in its transaction, committed or not)."""
+    return per_request("access-changed-here", lambda: False)
+
+
 def remembered(key: tuple, compute):
     """compute(), remembered across requests under key and the access version: for what follows from who may see
     what. Outside a request, and for the rest of a request that changed access, it is computed afresh (a value
     computed inside an uncommitted change must never outlive it)."""
-    if not has_request_context() or per_request("access-changed-here", lambda: False):
+    if not has_request_context() or changed_here():
         return compute()
     return memo("access").get((*key, generation()), compute)
 

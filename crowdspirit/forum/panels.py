@@ -1,9 +1,11 @@
 """What the forum shows on the idea and project pages: an idea's discussion under it, the way to a project's."""
 
 from flask import current_app, request
+from markupsafe import Markup
 
 from ..access import can
 from ..web import panels
+from ..web.fragments import drawn
 from ..web.rendering import page_number
 from . import services
 from .forms import PostForm
@@ -15,9 +17,18 @@ def discussion(thread, user, form=None, titled=False) -> dict:
     without JavaScript)."""
     quoted = services.quotable(thread, request.args.get("reply_to", type=int) if form is None else form.reply_to.data)
     posts, read_before = services.posts_page(thread, user, page_number(), current_app.config["PER_PAGE"])
+    may_post = can(user, "thread.post", thread) and not thread.locked
+    if may_post and form is None and quoted is None:
+        return {"thread": thread, "titled": titled, "posts": posts, "read_before": read_before, "may_post": True,
+                "blank_reply": _blank_reply(thread)}
     return {"thread": thread, "titled": titled, "quoted": quoted, "posts": posts, "read_before": read_before,
-            "form": form or PostForm(formdata=None, reply_to=quoted and quoted.id),
-            "may_post": can(user, "thread.post", thread) and not thread.locked}
+            "form": form or PostForm(formdata=None, reply_to=quoted and quoted.id), "may_post": may_post}
+
+
+def _blank_reply(thread) -> Markup:
+    """The empty reply form under a discussion, drawn once per thread and language."""
+    return drawn("forum/_reply_form.html", (thread.id,),
+                 lambda: {"thread": thread, "form": PostForm(formdata=None), "quoted": None, "inline": False})
 
 
 def idea_discussion(idea, user) -> dict:

@@ -9,7 +9,7 @@ from . import models  # noqa: F401  (its tables, known before any mapper is conf
 def init_app(app: Flask) -> None:
     """Register the projects' access rules, notices, panels and pages."""
     from ..accounts import archive
-    from . import audit_views, indexing, kinds, members_views, nda_views, panels, rules, views
+    from . import audit_views, indexing, kinds, members_views, nda_views, panels, rules, schedule, schedule_views, views
     from .models import NdaAcceptance, ProjectMembership
 
     rules.register()
@@ -19,5 +19,6 @@ def init_app(app: Flask) -> None:
                                                                  ProjectMembership.user_id == user.id))
     indexing.register()
     panels.register()
-    for blueprint in (views.bp, members_views.bp, nda_views.bp, audit_views.bp):
+    schedule.init_app(app)
+    for blueprint in (views.bp, members_views.bp, nda_views.bp, audit_views.bp, schedule_views.bp):
         app.register_blueprint(blueprint)

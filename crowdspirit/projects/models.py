@@ -1,9 +1,11 @@
 """Projects (fields a sponsor opens, or concepts a member carries), their gates and members."""
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, case
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
@@ -50,6 +52,45 @@ DEFAULT_POLICIES = {
 POLICY_STAGES = ("idea", "vote", "spec", "partner_rnd")
 
 
+#: the schedule's say on the stages' levels (projects.schedule registers it): levels(stage) -> {project id: level}
+#: for the projects whose stored policy a passed boundary overrides, and set_by_hand(project id, stage) when a stage's
+#: level is set by hand (it replaces the scheduled changes already passed)
+_SCHEDULES: list[tuple[Callable[[str], dict], Callable[[int, str], None]]] = []
+
+
+def follow_schedule(levels: Callable[[str], dict], set_by_hand: Callable[[int, str], None]) -> None:
+    """Let a schedule say, at read time, which level each stage has now (Project.policy_* follow it), and hear when
+    a level is set by hand."""
+    _SCHEDULES[:] = [(levels, set_by_hand)]
+
+
+def _scheduled_levels(stage: str) -> dict:
+    """stage's levels set by a passed scheduled change and not yet stored, by project id."""
+    return _SCHEDULES[0][0](stage) if _SCHEDULES else {}
+
+
+def _stage_policy(stage: str) -> hybrid_property:
+    """A stage's visibility now: the stored one, unless a scheduled change whose moment has passed says otherwise.
+    The same in Python and in SQL, so that pages, counts, lists and search switch together at the boundary."""
+    stored = f"stored_policy_{stage}"
+
+    def now(project) -> str:
+        return _scheduled_levels(stage).get(project.id) or getattr(project, stored)
+
+    def store(project, level) -> None:
+        setattr(project, stored, level)
+        if _SCHEDULES and project.id is not None:
+            _SCHEDULES[0][1](project.id, stage)
+
+    def now_sql(cls):
+        levels = _scheduled_levels(stage)
+        column = getattr(cls, stored)
+        return case(levels, value=cls.id, else_=column) if levels else column
+
+    now.__name__ = store.__name__ = now_sql.__name__ = f"policy_{stage}"
+    return hybrid_property(now, store, expr=now_sql)
+
+
 class MemberRole(enum.StrEnum):
     """A user's role inside one project."""
 
@@ -94,11 +135,20 @@ class Project(db.Model):
     rnd_partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     #: hold a member's first post in the project's discussions until a moderator approves it
     hold_first_posts: Mapped[bool] = mapped_column(default=False)
-    #: who may see the project's ideas in each stage (see Visibility)
-    policy_idea: Mapped[str] = mapped_column(String(20), server_default=Visibility.PUBLIC.value)
-    policy_vote: Mapped[str] = mapped_column(String(20), server_default=Visibility.PUBLIC.value)
-    policy_spec: Mapped[str] = mapped_column(String(20), server_default=Visibility.PROJECT.value)
-    policy_partner_rnd: Mapped[str] = mapped_column(String(20), server_default=Visibility.CONFIDENTIAL.value)
+    #: who may see the project's ideas in each stage (see Visibility), until a scheduled change's moment passes
+    #: (projects.schedule moves the stored value then; read the policy_* attributes, which follow the schedule)
+    stored_policy_idea: Mapped[str] = mapped_column("policy_idea", String(20),
+                                                    server_default=Visibility.PUBLIC.value)
+    stored_policy_vote: Mapped[str] = mapped_column("policy_vote", String(20),
+                                                    server_default=Visibility.PUBLIC.value)
+    stored_policy_spec: Mapped[str] = mapped_column("policy_spec", String(20),
+                                                    server_default=Visibility.PROJECT.value)
+    stored_policy_partner_rnd: Mapped[str] = mapped_column("policy_partner_rnd", String(20),
+                                                           server_default=Visibility.CONFIDENTIAL.value)
+    policy_idea = _stage_policy("idea")
+    policy_vote = _stage_policy("vote")
+    policy_spec = _stage_policy("spec")
+    policy_partner_rnd = _stage_policy("partner_rnd")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship()

@@ -174,6 +174,8 @@ RULES = {
     "nda.view": Rule(member_or_team, _l(
         "Only the project's members are asked to accept its NDA; join the project first.")),
     "nda.publish": Rule(owner, _l("Only the project owner can publish its NDA.")),
+    "project.schedule": Rule(member_manager, _l(
+        "Only the project's owner and moderators schedule who sees its stages.")),
 }
 
 

@@ -3,13 +3,14 @@
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, false, func, select
+from sqlalchemy import bindparam, case, false, func, select
 from sqlalchemy.orm import joinedload
 
 from .. import access, notices
-from ..access import forget_facts, require, visible
+from ..access import fact, forget_facts, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
 from ..database import paginate, utcnow
@@ -92,8 +93,14 @@ def update_settings(project: Project, actor, **settings) -> Project:
 def load_project(slug: str, user, action: str = "project.view") -> Project:
     """The project with this slug (with its owner and organisation, which its pages show) if the user may perform
     action on it (else 404/403)."""
-    return require(user, action, db.session.scalar(select(Project).where(Project.slug == slug).options(
-        joinedload(Project.owner), joinedload(Project.organisation))))
+    return require(user, action, db.session.scalar(_project_statement(), {"slug": slug}))
+
+
+@cache
+def _project_statement():
+    """load_project's select(), built once: the project of slug "slug" with its owner and organisation."""
+    return select(Project).where(Project.slug == bindparam("slug")).options(
+        joinedload(Project.owner), joinedload(Project.organisation))
 
 
 def _newest(user, kind: str | None = None):
@@ -125,6 +132,14 @@ def membership_of(project: Project, user) -> ProjectMembership | None:
         return None
     return db.session.scalar(select(ProjectMembership).where(
         ProjectMembership.project_id == project.id, ProjectMembership.user_id == user.id))
+
+
+def own_membership(project: Project, user) -> ProjectMembership | None:
+    """The user's membership as the project's page shows it: read only when their scope (remembered per access
+    version) says they are a member."""
+    if not user.is_authenticated or project.id not in fact("scope", user).member_of:
+        return None
+    return membership_of(project, user)
 
 
 def _add_member(project: Project, user, actor, how: str) -> ProjectMembership:
@@ -217,7 +232,11 @@ def invitations_for(user) -> list[Invitation]:
 
 def invitation_to(project: Project, user) -> Invitation | None:
     """The user's open personal invitation to this project, if any."""
-    return next((i for i in invitations_for(user) if i.project_id == project.id), None)
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Invitation).where(
+        Invitation.project_id == project.id, Invitation.user_id == user.id, Invitation.revoked.is_(False),
+        Invitation.expires_at > utcnow()).order_by(Invitation.id.desc()).limit(1))
 
 
 def load_invitation(token: str, user) -> Invitation:

@@ -56,10 +56,9 @@ def show(slug: str):
     project = services.load_project(slug, current_user)
     if is_htmx():
         return panels.render_fragment("project", "ideas", project)
-    nda_version = nda.current(project)
-    membership = services.membership_of(project, current_user)
-    nda_pending = (membership is not None and membership.role != MemberRole.OWNER
-                   and not nda.has_accepted(nda_version, current_user))
+    membership = services.own_membership(project, current_user)
+    nda_version = nda.current(project) if membership is not None and membership.role != MemberRole.OWNER else None
+    nda_pending = nda_version is not None and not nda.has_accepted(nda_version, current_user)
     outside = membership is None  # what the page offers who is not in the project: an invitation, or a request
     return render("projects/show.html", project=project, membership=membership,
                   member_count=services.member_count(project), stages=stage_access(project, current_user),

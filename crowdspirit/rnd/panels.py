@@ -13,8 +13,9 @@ def partner_notice(idea, user) -> dict | None:
 
 
 def offers_and_updates(idea, user) -> dict:
-    """The way to the offers of partnership, and the partner's public status updates."""
-    partnership = services.partnership_of(idea)
+    """The way to the offers of partnership, and the partner's public status updates (an idea that never had a
+    partner has no partnership: nothing to read)."""
+    partnership = services.partnership_of(idea) if idea.partner_id is not None else None
     return {"idea": idea, "updates": services.updates_of(partnership) if partnership else []}
 
 

@@ -9,6 +9,7 @@ partnership's end) what is left returns to the sponsor. Every movement is one ba
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import url_for
 from flask_babel import format_currency, format_datetime, lazy_ngettext
@@ -593,11 +594,16 @@ def updates_of(partnership: Partnership) -> list[StatusUpdate]:
 
 def project_updates(project, limit: int = 20) -> list[StatusUpdate]:
     """The latest public updates of a project's partnerships (shown on the project page), newest first."""
-    return db.session.scalars(
-        select(StatusUpdate).join(Partnership).join(Idea, Idea.id == Partnership.idea_id)
-        .where(Idea.project_id + 0 == project.id)  # a value, not the column: SQLite starts from the few partnerships
-        .options(joinedload(StatusUpdate.partnership).joinedload(Partnership.organisation))
-        .order_by(StatusUpdate.id.desc()).limit(limit)).all()
+    return db.session.scalars(_project_updates_statement(), {"project": project.id, "limit": limit}).all()
+
+
+@cache
+def _project_updates_statement():
+    """project_updates' select(), built once: the newest "limit" updates of project "project"."""
+    return (select(StatusUpdate).join(Partnership).join(Idea, Idea.id == Partnership.idea_id)
+            .where(Idea.project_id + 0 == bindparam("project"))  # a value: SQLite starts from the few partnerships
+            .options(joinedload(StatusUpdate.partnership).joinedload(Partnership.organisation))
+            .order_by(StatusUpdate.id.desc()).limit(bindparam("limit")))
 
 
 def my_workspaces(user) -> list[tuple[Partnership, bool]]:

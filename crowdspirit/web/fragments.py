@@ -42,6 +42,12 @@ def fragments(template: str, keyed: list[tuple[tuple, dict]]) -> Markup:
                            for key, context in keyed]))
 
 
+def drawn(template: str, key: tuple, context) -> Markup:
+    """The template rendered once per key (everything it shows, besides the language) with the values context()
+    gives, called only when it is drawn."""
+    return memo("fragments", 50_000).get((template, str(get_locale()), *key), lambda: _draw(template, context()))
+
+
 def shown(template: str, **values) -> Markup:
     """A Jinja global: the template rendered once per the values given, which must be all it shows (it is rendered
     without the request's context: no current_user, no request, nothing else)."""

@@ -5,7 +5,7 @@ from functools import cache
 
 from babel import support
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
@@ -45,3 +45,28 @@ def wtforms_messages() -> None:
     """Give the request WTForms' messages where Flask-WTF looks for them (it would read the catalog from disk again
     for every request that shows a form)."""
     request.wtforms_translations = _WTFORMS_MESSAGES
+
+
+#: the translations of each language, as Flask-Babel gave them (see install_gettext)
+_CATALOGS: dict = {}
+
+
+def _catalog():
+    """The translations of the moment's language: Flask-Babel's, asked for once per language (it finds them again
+    for every string, three lookups of the request's context each)."""
+    language = get_locale()
+    catalog = _CATALOGS.get(language)
+    if catalog is None:
+        catalog = _CATALOGS[language] = get_translations()
+    return catalog
+
+
+def install_gettext(app) -> None:
+    """Give templates' _(), ngettext() and pgettext() the translations through _catalog (after Flask-Babel's
+    init_app, which installs its own)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _catalog().ugettext(string),
+        ngettext=lambda singular, plural, n: _catalog().ungettext(singular, plural, n),
+        pgettext=lambda context, string: _catalog().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: _catalog().unpgettext(context, singular, plural, n),
+        newstyle=True)

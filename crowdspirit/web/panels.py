@@ -36,9 +36,10 @@ def register(page: str, panel: Panel) -> None:
 
 def _contexts(page: str, obj, slot: str | None = None):
     """(panel, context) for the page's panels in this slot that have something to show, in order."""
+    user = current_user._get_current_object()  # not the proxy, which looks the user up again at every use
     for panel in sorted(_PANELS.get(page, {}).values(), key=lambda panel: panel.order):
         if slot is None or panel.slot == slot:
-            context = panel.context(obj, current_user)
+            context = panel.context(obj, user)
             if context is not None:
                 yield panel, context
 
@@ -51,4 +52,4 @@ def render_panels(page: str, obj, slot: str = "main") -> Markup:
 def render_fragment(page: str, name: str, obj) -> str:
     """The fragment of one panel (the htmx answer of the page that shows it)."""
     panel = _PANELS[page][name]
-    return render_template(panel.fragment or panel.template, **panel.context(obj, current_user))
+    return render_template(panel.fragment or panel.template, **panel.context(obj, current_user._get_current_object()))

@@ -6,7 +6,7 @@ and the project's managers choose, as before) with members' backings of offers (
 rnd_interests.backer_count, projects.backing_threshold).
 
 Revision ID: b2c3d4e5f6a7
-Revises: a7b8c9d0e1f2
+Revises: c3d4e5f6a7b8
 Create Date: 2026-12-04 22:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b2c3d4e5f6a7'
-down_revision = 'a7b8c9d0e1f2'
+down_revision = 'c3d4e5f6a7b8'
 branch_labels = None
 depends_on = None
 
