@@ -10,6 +10,7 @@ from ..database import page_of, utcnow
 from ..errors import Conflict, DomainError
 from ..pipeline.models import Stage
 from ..pipeline.services import load_idea, refusal
+from ..projects.models import CROWD_SAY
 from ..projects.services import list_projects
 from ..specs.services import readiness
 from ..web.rendering import page_number, redirect_to, render
@@ -54,6 +55,7 @@ def _partners_page(idea, form=None, status=200):
     return render("rnd/partners.html", status=status, idea=idea, interests=interests,
                   vetoable={interest.id: services.veto_open_until(interest) for interest in interests},
                   unbacked={interest.id: refusal(services.check_backed, interest) for interest in interests},
+                  crowd_backs=idea.project.partner_decider in CROWD_SAY,
                   form=form or InterestForm(), ip_labels=IP_LABELS, readiness=readiness(idea),
                   may_offer=idea.stage == Stage.SPEC and current_user.organisation_id is not None
                   and can(current_user, "idea.express_interest", idea),
