@@ -178,6 +178,8 @@ def test_the_sponsor_opens_voting(client, login_as, gates):
     login_as(gates["author"])
     page = text(client.get(f"/ideas/{idea.id}"))
     assert "The sponsor decides which ideas open for voting." in page and "Open voting" not in page
+    # the three gates' deciders, in the project's rules under the stepper
+    assert "Who decides each step in this project" in page and "The partnership starts when the chosen sponsor" in page
     refused = move(client, idea)
     assert refused.status_code == 403 and "opening voting is decided by someone else" in text(refused)
     login_as(gates["sponsor"])
