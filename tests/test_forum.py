@@ -205,7 +205,7 @@ def test_reply_form_drawn_once_carries_each_members_own_token(app, client, login
     for name, browser in (("Ana", client), ("Ben", other)):
         g.pop("csrf_token", None)  # Flask-WTF keeps a token in g, which the test's long-lived context shares
         page = browser.get(f"/ideas/{idea.id}").text
-        tokens[name] = re.search(r'name="csrf_token" value="([^"]+)"', page[page.index('id="reply"'):])[1]
+        tokens[name] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page[page.index('id="reply"'):])[1]
     assert tokens["Ana"] != tokens["Ben"]
     for name, browser in (("Ana", client), ("Ben", other)):
         response = browser.post(f"/threads/{thread_id}/posts", data={"body": f"Posted by {name}",
