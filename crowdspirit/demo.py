@@ -30,6 +30,7 @@ from .notifications.models import Notification
 from .pipeline import services as pipeline
 from .pipeline.models import Idea, Stage, StageTransition, Vote
 from .projects import nda
+from .projects import schedule as stage_schedule
 from .projects import services as projects
 from .projects.models import (
     Decider,
@@ -1062,6 +1063,15 @@ def _date_notifications(moves: dict) -> None:
                                        else post.created_at)
 
 
+def _alternate_bike_specs(people) -> None:
+    """The bike project opens its specifications to the whole community one week in four, three times, as the field
+    study's bike project alternated open and closed phases with its research lab (announced on its page)."""
+    project = db.session.scalar(select(Project).where(Project.title == "The bike of the future"))
+    start = clock.now().replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=3)
+    stage_schedule.schedule(project, people["victor"], "spec", Visibility.COMMUNITY, start, start + timedelta(days=7),
+                            repeat=2, every_days=28)
+
+
 def seed() -> dict[str, int]:
     """Create the whole demo data set; return how many of each thing exist afterwards."""
     rng = random.Random(2007)  # CrowdSpirit launched in September 2007
@@ -1087,6 +1097,7 @@ def seed() -> dict[str, int]:
     _contests(people)
     _spread_over_weeks(rng)
     _charter(people)
+    _alternate_bike_specs(people)
     events.deliver_all()  # karma and notifications are written now (EVENTS_DELIVERY=thread would write them later)
     _date_karma(rng)
     _date_audit(rng)
