@@ -139,3 +139,16 @@ def test_the_rules_are_stated_before_anyone_contributes(client, login_as, model_
     assert says in text(client.get(f"/projects/{project.slug}"))
     login_as(people["author"])
     assert says in text(client.get(f"/projects/{project.slug}/ideas/new"))
+
+
+def test_the_rules_follow_a_change_of_settings(client, model_world):
+    """The rules are drawn once per settings: after a change of decider and threshold, the page says the new ones."""
+    project, _idea, _people = model_world
+    use(project, "community")
+    assert "an idea with 2 votes goes to specification." in text(client.get(f"/projects/{project.slug}"))
+    project.vote_threshold = 3
+    db.session.commit()
+    assert "an idea with 3 votes goes to specification." in text(client.get(f"/projects/{project.slug}"))
+    use(project, "moderator")
+    page = text(client.get(f"/projects/{project.slug}"))
+    assert "as a jury, decide which voted ideas go to specification." in page and "3 votes" not in page

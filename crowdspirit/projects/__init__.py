@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
                                                                  ProjectMembership.user_id == user.id))
     indexing.register()
     panels.register()
+    app.jinja_env.globals["project_rules"] = panels.project_rules
     schedule.init_app(app)
     for blueprint in (views.bp, members_views.bp, nda_views.bp, audit_views.bp, schedule_views.bp):
         app.register_blueprint(blueprint)
