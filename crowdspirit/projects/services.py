@@ -18,6 +18,7 @@ from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..signals import project_created
 from ..text import slugify
+from . import nda
 from .models import (
     DEFAULT_POLICIES,
     GATE_COLUMNS,
@@ -130,16 +131,27 @@ def membership_of(project: Project, user) -> ProjectMembership | None:
     """The user's membership in the project, if any."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(select(ProjectMembership).where(
-        ProjectMembership.project_id == project.id, ProjectMembership.user_id == user.id))
+    return db.session.scalar(_membership_statement(), {"project": project.id, "user": user.id})
 
 
-def own_membership(project: Project, user) -> ProjectMembership | None:
-    """The user's membership as the project's page shows it: read only when their scope (remembered per access
-    version) says they are a member."""
-    if not user.is_authenticated or project.id not in fact("scope", user).member_of:
-        return None
-    return membership_of(project, user)
+@cache
+def _membership_statement():
+    """membership_of's select(), built once: the membership of user "user" in project "project"."""
+    return select(ProjectMembership).where(ProjectMembership.project_id == bindparam("project"),
+                                           ProjectMembership.user_id == bindparam("user"))
+
+
+def standing(project: Project, user) -> dict:
+    """Where the user stands, as the project's page shows it: their membership and the NDA version they must still
+    accept (none read unless their scope, remembered per access version, says they are a member not cleared), or,
+    outside the project, their pending request and open invitation."""
+    scope = fact("scope", user, None)
+    if scope is None or project.id not in scope.member_of:
+        return {"membership": None, "nda_version": None, "pending_request": pending_request_of(project, user),
+                "invitation": invitation_to(project, user)}
+    return {"membership": membership_of(project, user),
+            "nda_version": None if project.id in scope.cleared else nda.current(project),
+            "pending_request": None, "invitation": None}
 
 
 def _add_member(project: Project, user, actor, how: str) -> ProjectMembership:
@@ -176,8 +188,14 @@ def pending_request_of(project: Project, user) -> JoinRequest | None:
     """The user's own request waiting for a decision, if any."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(select(JoinRequest).where(
-        JoinRequest.project_id == project.id, JoinRequest.user_id == user.id, JoinRequest.status == "pending"))
+    return db.session.scalar(_pending_request_statement(), {"project": project.id, "user": user.id})
+
+
+@cache
+def _pending_request_statement():
+    """pending_request_of's select(), built once: the pending request of user "user" to join project "project"."""
+    return select(JoinRequest).where(JoinRequest.project_id == bindparam("project"),
+                                     JoinRequest.user_id == bindparam("user"), JoinRequest.status == "pending")
 
 
 def decide_request(project: Project, request_id: int, actor, approve: bool) -> JoinRequest:
@@ -234,9 +252,16 @@ def invitation_to(project: Project, user) -> Invitation | None:
     """The user's open personal invitation to this project, if any."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(select(Invitation).where(
-        Invitation.project_id == project.id, Invitation.user_id == user.id, Invitation.revoked.is_(False),
-        Invitation.expires_at > utcnow()).order_by(Invitation.id.desc()).limit(1))
+    return db.session.scalar(_invitation_statement(), {"project": project.id, "user": user.id, "now": utcnow()})
+
+
+@cache
+def _invitation_statement():
+    """invitation_to's select(), built once: the newest open invitation of user "user" to project "project"."""
+    return (select(Invitation).where(Invitation.project_id == bindparam("project"),
+                                     Invitation.user_id == bindparam("user"), Invitation.revoked.is_(False),
+                                     Invitation.expires_at > bindparam("now", type_=Invitation.expires_at.type))
+            .order_by(Invitation.id.desc()).limit(1))
 
 
 def load_invitation(token: str, user) -> Invitation:

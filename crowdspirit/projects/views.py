@@ -12,9 +12,9 @@ from ..errors import Conflict, DomainError
 from ..web import panels
 from ..web.pagecache import cached_for_visitors
 from ..web.rendering import form_status, is_htmx, page_number, redirect_to, render
-from . import nda, services
+from . import services
 from .forms import ProjectForm, SettingsForm
-from .models import POLICY_STAGES, MemberRole, ProjectKind
+from .models import POLICY_STAGES, ProjectKind
 
 bp = Blueprint("projects", __name__)
 
@@ -56,15 +56,8 @@ def show(slug: str):
     project = services.load_project(slug, current_user)
     if is_htmx():
         return panels.render_fragment("project", "ideas", project)
-    membership = services.own_membership(project, current_user)
-    nda_version = nda.current(project) if membership is not None and membership.role != MemberRole.OWNER else None
-    nda_pending = nda_version is not None and not nda.has_accepted(nda_version, current_user)
-    outside = membership is None  # what the page offers who is not in the project: an invitation, or a request
-    return render("projects/show.html", project=project, membership=membership,
+    return render("projects/show.html", project=project, **services.standing(project, current_user),
                   member_count=services.member_count(project), stages=stage_access(project, current_user),
-                  nda_version=nda_version, nda_pending=nda_pending,
-                  pending_request=outside and services.pending_request_of(project, current_user),
-                  invitation=outside and services.invitation_to(project, current_user),
                   may_edit=can(current_user, "project.edit", project),
                   may_audit=can(current_user, "project.audit", project),
                   may_see_members=can(current_user, "project.members", project))
