@@ -1,6 +1,6 @@
 """Mixed load and faults: 100 simulated members for 60 s against the embedded and the scale-out modes.
 
-Each member signs in, then loops: 80 % page views (home, idea list, an idea, a thread, a project,
+Each member signs in, then loops: 80 % page views (home, idea list, an idea, an idea with its discussion, a project,
 the forum), 15 % writes (two votes for one post), 5 % searches, with an exponential think time
 between requests. Live readers (python-socketio clients, websocket, reconnecting, each naming the
 last post it has shown) follow the threads that receive the posts. Three runs:
@@ -80,7 +80,7 @@ def seed(url: str, users: int, ideas: int, threads: int) -> dict:
                  for n in range(5)]
         for project in owned:
             projects.update_settings(project, project.owner, vote_threshold=10 ** 6, **OPEN_POLICIES)
-        idea_ids, thread_ids = [], []
+        idea_ids, thread_ids, discussed = [], [], []
         for n in range(ideas):
             project = owned[n % len(owned)]
             title = " ".join(rng.sample(WORDS, 3)).capitalize()
@@ -89,7 +89,10 @@ def seed(url: str, users: int, ideas: int, threads: int) -> dict:
             idea_ids.append(idea.id)
             if n < threads:
                 thread_ids.append(forum.thread_of_idea(idea).id)
-        world = {"emails": emails, "ideas": idea_ids, "threads": thread_ids, "projects": [p.slug for p in owned]}
+                discussed.append(idea.id)
+        # an idea's discussion is read on the idea's page (its thread's address redirects there)
+        world = {"emails": emails, "ideas": idea_ids, "threads": thread_ids, "discussed": discussed,
+                 "projects": [p.slug for p in owned]}
         db.engine.dispose()
     return world
 
@@ -144,7 +147,7 @@ class Member(threading.Thread):
                 self.token = CSRF.search(page.decode())[1]
                 status, _ = self.call("sign-in", "POST", "/login", {"email": self.email, "password": PASSWORD})
                 if status == 303:
-                    status, page = self.call("page", "GET", f"/threads/{self.world['threads'][0]}")
+                    status, page = self.call("page", "GET", f"/ideas/{self.world['discussed'][0]}")
                     if status == 200:
                         self.token = CSRF.search(page.decode())[1]
                         return
@@ -154,7 +157,7 @@ class Member(threading.Thread):
     def page_path(self):
         w, r = self.world, self.rng
         return r.choice(["/", "/ideas", "/ideas?sort=votes", f"/ideas/{r.choice(w['ideas'])}",
-                         f"/ideas/{r.choice(w['ideas'])}", f"/threads/{r.choice(w['threads'])}",
+                         f"/ideas/{r.choice(w['ideas'])}", f"/ideas/{r.choice(w['discussed'])}",
                          f"/projects/{r.choice(w['projects'])}", "/forum"])
 
     def step(self):

@@ -4,6 +4,7 @@ import json
 import logging
 import re
 
+import pytest
 from conftest import TEST_CONFIG
 from sqlalchemy import create_engine, text
 
@@ -117,3 +118,26 @@ def test_a_transaction_broken_by_a_lost_connection_is_a_503_too(client, login_as
     response = client.post(f"/ideas/{idea.id}/vote")
     assert response.status_code == 503 and "Retry-After" in response.headers
     assert "briefly unavailable. Please try again in a few seconds." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language, message", [
+    ("en", "briefly unavailable. Please try again in a few seconds."),
+    ("fr", "momentanément indisponible"),
+])
+def test_a_database_failing_as_the_member_is_looked_up_is_a_503(client, login_as, make_user, monkeypatch, language,
+                                                                 message):
+    """The database fails while the signed-in member's sign-in is read (the load bench's PostgreSQL restart), in a
+    browser that chose no language: the 503 page answers in the browser's language, without asking the database
+    again who is signed in to learn the member's (that cascaded into a bare 500 from the server)."""
+    from sqlalchemy.exc import OperationalError
+
+    from crowdspirit.accounts import sessions
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("SELECT user_sessions", {}, Exception("the database system is shutting down"))
+
+    login_as(make_user())
+    monkeypatch.setattr(sessions.stamps, "with_stamps", unreachable)
+    response = client.get("/ideas", headers={"Accept-Language": language})
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "5")
+    assert message in response.get_data(as_text=True)

@@ -4,6 +4,7 @@ import logging
 from contextlib import suppress
 
 from flask import Response, flash, jsonify, redirect, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
@@ -13,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ..access import SignInRequired
 from ..errors import DomainError
 from ..extensions import db
+from . import locale
 from .rendering import is_htmx, render
 
 TITLES = {
@@ -88,7 +90,8 @@ def handle_database_unavailable(error: OperationalError | InterfaceError | Pendi
     logging.getLogger(__name__).warning("database unavailable: %s", type(cause).__name__)
     with suppress(OperationalError, InterfaceError, PendingRollbackError):  # a dead connection: the pool replaces it
         db.session.rollback()
-    message = _("The service is briefly unavailable. Please try again in a few seconds.")
+    with force_locale(locale.without_account()):  # the member's own language is in the database
+        message = _("The service is briefly unavailable. Please try again in a few seconds.")
     if request.path.startswith("/api/"):
         response = jsonify(error={"code": "unavailable", "message": message, "field": None})
         response.status_code = 503

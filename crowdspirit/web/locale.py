@@ -17,8 +17,19 @@ def select_locale() -> str:
     if not has_request_context():  # CLI commands speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang") or getattr(current_user, "language", None)
-    if chosen in languages:
-        return chosen
+    return chosen if chosen in languages else _browsers(languages)
+
+
+def without_account() -> str:
+    """The request's language as far as it is known without the member's account (the session's choice, else the
+    browser's): for the page that says the database did not answer, which must not ask it who is signed in."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    return chosen if chosen in languages else _browsers(languages)
+
+
+def _browsers(languages) -> str:
+    """The best match for Accept-Language, else the default language."""
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
