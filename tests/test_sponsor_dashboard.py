@@ -431,6 +431,40 @@ def test_shortlisted_ideas_and_crowd_promotions_under_veto_wait_for_the_sponsor(
     assert "2 of 2 votes needed" in html and "Until " in html
 
 
+def test_the_first_and_third_gates_wait_for_the_sponsor_too(client, login_as, make_user, make_org, make_project,
+                                                             make_idea):
+    """Where the sponsor opens voting or picks from the crowd's shortlist of supported ideas, and where it chooses the
+    R&D partner or picks among the offers the crowd backed, the ideas and offers wait on the dashboard; the crowd's
+    opening of voting and its selection of an offer wait while the sponsor may veto them."""
+    helios, lab = make_org("Helios Audio"), make_org("Lab")
+    sponsor, scout = make_user(organisation=helios), make_user(organisation=lab)
+    gates = {name: make_project(owner=sponsor, title=name, kind="sponsored", **settings) for name, settings in {
+        "opens": {"vote_decider": "sponsor"}, "shortlist": {"vote_decider": "shortlist", "support_threshold": 2},
+        "veto": {"vote_decider": "veto", "support_threshold": 1, "veto_days": 7},
+        "chooses": {"partner_decider": "sponsor", "rnd_partner_id": None},
+        "backed": {"partner_decider": "veto", "backing_threshold": 1, "rnd_partner_id": None}}.items()}
+    proposed = make_idea(project=gates["opens"], title="Proposed")
+    shortlisted, not_yet = (make_idea(project=gates["shortlist"], title=t) for t in ("Shortlisted", "Not yet"))
+    for idea, supporters in ((shortlisted, 2), (not_yet, 1)):
+        for _ in range(supporters):
+            pipeline.support(idea, make_user())
+    opened = make_idea(project=gates["veto"], title="Opened by the crowd")
+    pipeline.support(opened, make_user())
+    offered = make_idea(project=gates["chooses"], stage=Stage.SPEC, title="Offered")
+    rnd.express_interest(offered, scout, "Our lab", "Prototypes", 0, "EUR", "assignment")
+    backed = make_idea(project=gates["backed"], stage=Stage.SPEC, title="Backed")
+    rnd.back(rnd.express_interest(backed, scout, "Our lab", "Prototypes", 0, "EUR", "assignment"), make_user())
+    db.session.expire_all()
+    assert (shortlisted.stage, opened.stage) == (Stage.IDEA, Stage.VOTE)
+    login_as(sponsor)
+    html = client.get(url("helios-audio")).get_data(as_text=True)
+    assert decisions(html) == {("opening", proposed.id), ("opening", shortlisted.id), ("opening_veto", opened.id),
+                               ("partner", offered.id), ("offer_veto", backed.id)}
+    assert "2 of 2 supports needed" in html and "0 of 5 backers needed" in html
+    assert f'href="/ideas/{offered.id}/partners"' in html and f'href="/ideas/{backed.id}/partners"' in html
+    assert html.count("Until ") == 2
+
+
 def test_a_new_kind_of_decision_is_one_entry(client, login_as, make_user, make_org, make_project, make_idea,
                                              monkeypatch):
     """Another engineer adds a kind by registering a finder and its question; the page lists it as it is."""

@@ -34,7 +34,8 @@ from ..ledger import services as ledger
 from ..pipeline.models import Idea, Stage, StageTransition, Vote
 from ..pipeline.services import STAGE_LABELS, veto_open_until
 from ..projects.models import Decider, Project
-from ..rnd.models import Interest
+from ..rnd.models import Interest, InterestStatus
+from ..rnd.services import veto_open_until as offer_veto_open_until
 from ..specs.models import SpecApproval
 from ..specs.services import readiness_of
 from ..text import spreadsheet_safe
@@ -358,16 +359,19 @@ def _key_cells(kind: str, key) -> list:
 # --- Decisions waiting for the organisation ----------------------------------------------------------
 @dataclass(frozen=True)
 class Awaiting:
-    """An idea waiting for the organisation's decision: `kind` names the decision (a key of DECISIONS)."""
+    """An idea (or an offer of partnership on it) waiting for the organisation's decision: `kind` names the decision
+    (a key of DECISIONS)."""
 
     kind: str
     idea: Idea
-    #: when the idea entered its current stage
+    #: when the idea entered its current stage (an offer: when it was made or selected)
     since: datetime | None
-    #: (votes, threshold) for a promotion
+    #: (count, threshold) of the crowd's signal at the gate: votes, supports or backers (see `counted`)
     progress: tuple[int, int] | None = None
     #: until when the organisation may decide, where a deadline applies
     deadline: datetime | None = None
+    #: what progress counts: "votes", "supports" or "backers"
+    counted: str = "votes"
 
     @property
     def question(self) -> str:
@@ -389,38 +393,84 @@ def _entered(ideas: list[Idea]) -> dict[int, datetime]:
         .where(StageTransition.idea_id.in_([i.id for i in ideas])).group_by(StageTransition.idea_id)).all())
 
 
-def _organisation_ideas(org: Organisation, stage: Stage, *where):
-    """SQL: the ideas in this stage of the organisation's projects, with their project loaded."""
+def _organisation_ideas(org: Organisation, *where):
+    """SQL: the ideas of the organisation's projects matching where, with their project loaded."""
     return (select(Idea).join(Project, Project.id == Idea.project_id)
-            .where(Project.organisation_id == org.id, Idea.stage == stage, *where)
-            .options(contains_eager(Idea.project)))
+            .where(Project.organisation_id == org.id, *where).options(contains_eager(Idea.project)))
+
+
+def _picks(org: Organisation, kind: str, stage: Stage, decider, count, threshold, counted: str) -> list[Awaiting]:
+    """Ideas in a stage of the organisation's projects where it decides the next gate (the decider column): all of
+    them where the sponsor decides, those the crowd shortlisted (count at threshold) where it picks among them;
+    those past the threshold first."""
+    at_threshold = count >= threshold
+    ideas = db.session.scalars(
+        _organisation_ideas(org, Idea.stage == stage, or_(decider == Decider.SPONSOR,
+                                                          and_(decider == Decider.SHORTLIST, at_threshold)))
+        .order_by(case((at_threshold, 0), else_=1), count.desc(), Idea.id)
+    ).all()
+    since = _entered(ideas)
+    return [Awaiting(kind, idea, since.get(idea.id), (getattr(idea, count.key), getattr(idea.project, threshold.key)),
+                     counted=counted) for idea in ideas]
+
+
+def openings(org: Organisation) -> list[Awaiting]:
+    """Proposed ideas waiting for the organisation to open voting on them (gate 1)."""
+    return _picks(org, "opening", Stage.IDEA, Project.vote_decider, Idea.support_count, Project.support_threshold,
+                  "supports")
 
 
 def promotions(org: Organisation) -> list[Awaiting]:
-    """Ideas open for votes in the organisation's projects where it decides promotion to specification: all of them
-    where the sponsor decides, those the crowd shortlisted (at the vote threshold) where it picks among them; those
-    past the threshold first."""
-    at_threshold = Idea.vote_count >= Project.vote_threshold
-    ideas = db.session.scalars(
-        _organisation_ideas(org, Stage.VOTE, or_(
-            Project.promotion_decider == Decider.SPONSOR,
-            and_(Project.promotion_decider == Decider.SHORTLIST, at_threshold)))
-        .order_by(case((at_threshold, 0), else_=1), Idea.vote_count.desc(), Idea.id)
-    ).all()
-    since = _entered(ideas)
-    return [Awaiting("promotion", idea, since.get(idea.id), (idea.vote_count, idea.project.vote_threshold))
-            for idea in ideas]
+    """Ideas open for votes waiting for the organisation to promote them to specification (gate 2)."""
+    return _picks(org, "promotion", Stage.VOTE, Project.promotion_decider, Idea.vote_count, Project.vote_threshold,
+                  "votes")
 
 
-def vetoes(org: Organisation) -> list[Awaiting]:
-    """Ideas the crowd has just promoted in the organisation's projects under its veto, while it may still veto
-    them (soonest deadline first)."""
-    candidates = db.session.scalars(
-        _organisation_ideas(org, Stage.SPEC, Project.promotion_decider == Decider.VETO)).all()
+def _vetoes(org: Organisation, kind: str, stage: Stage, decider) -> list[Awaiting]:
+    """Ideas the crowd has just moved into this stage in the organisation's projects under its veto, while it may
+    still veto them (soonest deadline first)."""
+    candidates = db.session.scalars(_organisation_ideas(org, Idea.stage == stage, decider == Decider.VETO)).all()
     since, now = _entered(candidates), utcnow()
     recent = [idea for idea in candidates  # moved within the veto window: only those may still be vetoed
               if since.get(idea.id) and since[idea.id] + timedelta(days=idea.project.veto_days) > now]
-    items = [Awaiting("veto", idea, since[idea.id], deadline=veto_open_until(idea)) for idea in recent]
+    items = [Awaiting(kind, idea, since[idea.id], deadline=veto_open_until(idea)) for idea in recent]
+    return sorted((item for item in items if item.deadline), key=lambda item: (item.deadline, item.idea.id))
+
+
+def opening_vetoes(org: Organisation) -> list[Awaiting]:
+    """Ideas the crowd's supports have just opened for voting, while the organisation may veto it (gate 1)."""
+    return _vetoes(org, "opening_veto", Stage.VOTE, Project.vote_decider)
+
+
+def vetoes(org: Organisation) -> list[Awaiting]:
+    """Ideas the crowd has just promoted to specification, while the organisation may veto it (gate 2)."""
+    return _vetoes(org, "veto", Stage.SPEC, Project.promotion_decider)
+
+
+def _offers(org: Organisation, *where):
+    """SQL: the offers of partnership on spec-stage ideas of the organisation's projects matching where."""
+    return (select(Interest).join(Idea, Idea.id == Interest.idea_id).join(Project, Project.id == Idea.project_id)
+            .where(Project.organisation_id == org.id, Idea.stage == Stage.SPEC, *where)
+            .options(contains_eager(Interest.idea).contains_eager(Idea.project)).order_by(Interest.id))
+
+
+def partner_picks(org: Organisation) -> list[Awaiting]:
+    """Offers waiting for the organisation to choose the R&D partner (gate 3): every pending offer where the sponsor
+    chooses, those the crowd shortlisted (backers at the threshold) where it picks among them."""
+    at_threshold = Interest.backer_count >= Project.backing_threshold
+    offers = db.session.scalars(_offers(org, Interest.status == InterestStatus.PENDING, or_(
+        Project.partner_decider == Decider.SPONSOR,
+        and_(Project.partner_decider == Decider.SHORTLIST, at_threshold)))).all()
+    return [Awaiting("partner", offer.idea, offer.created_at,
+                     (offer.backer_count, offer.idea.project.backing_threshold), counted="backers") for offer in offers]
+
+
+def offer_vetoes(org: Organisation) -> list[Awaiting]:
+    """Offers the crowd's backing has just selected, while the organisation may veto the selection (gate 3)."""
+    offers = db.session.scalars(_offers(org, Interest.status == InterestStatus.SELECTED,
+                                        Project.partner_decider == Decider.VETO)).all()
+    items = [Awaiting("offer_veto", offer.idea, offer.decided_at, deadline=offer_veto_open_until(offer))
+             for offer in offers]
     return sorted((item for item in items if item.deadline), key=lambda item: (item.deadline, item.idea.id))
 
 
@@ -431,7 +481,8 @@ def ready_for_rnd(org: Organisation) -> list[Awaiting]:
     approvals = select(func.count()).where(SpecApproval.idea_id == Idea.id).scalar_subquery()
     offered = select(Interest.idea_id).where(Interest.organisation_id == org.id)
     candidates = db.session.scalars(  # enough approvals of any revision is necessary, so it narrows the checks
-        _organisation_ideas(org, Stage.SPEC, or_(Project.rnd_partner_id == org.id, Project.rnd_partner_id.is_(None)),
+        _organisation_ideas(org, Idea.stage == Stage.SPEC,
+                            or_(Project.rnd_partner_id == org.id, Project.rnd_partner_id.is_(None)),
                             approvals >= Project.spec_approvals_needed, Idea.id.not_in(offered))
         .order_by(Idea.id)).all()
     checklists = readiness_of(candidates) if candidates else {}
@@ -454,12 +505,20 @@ class Decision:
     link: Callable[[Awaiting], str] = _idea_page
 
 
-#: the kinds of decision waiting for a sponsor, in the page's order; a new kind is one entry here
+def _partners_page(item: Awaiting) -> str:
+    return url_for("rnd.partners", idea_id=item.idea.id)
+
+
+#: the kinds of decision waiting for a sponsor, in the page's order (the pipeline's gates in turn); a new kind is one
+#: entry here
 DECISIONS = {
+    "opening": Decision(_l("Open voting?"), openings),
+    "opening_veto": Decision(_l("Veto the crowd's opening of voting?"), opening_vetoes),
     "promotion": Decision(_l("Promote to specification?"), promotions),
     "veto": Decision(_l("Veto the crowd's promotion?"), vetoes),
-    "rnd": Decision(_l("Make an offer for partner R&D?"), ready_for_rnd,
-                    lambda item: url_for("rnd.partners", idea_id=item.idea.id)),
+    "rnd": Decision(_l("Make an offer for partner R&D?"), ready_for_rnd, _partners_page),
+    "partner": Decision(_l("Choose the R&D partner?"), partner_picks, _partners_page),
+    "offer_veto": Decision(_l("Veto the offer the crowd selected?"), offer_vetoes, _partners_page),
 }
 
 
