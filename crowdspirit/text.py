@@ -46,7 +46,13 @@ def slugify(text: str, max_length: int = 60) -> str:
 def render_markdown(source: str) -> Markup:
     """Render user Markdown to HTML with no script, style or event handler surviving ("- [x]" items as ticked
     checkboxes)."""
-    return Markup(_rendered(source or ""))
+    source = source or ""
+    return Markup(_rendered(source) if len(source) <= REMEMBERED_LENGTH else _clean(_markdown.render(source)))
+
+
+#: texts up to this length are rendered once while among the 2,048 most recently shown (at most about 40 MB with
+#: their HTML); a longer one, rare, is rendered each time
+REMEMBERED_LENGTH = 10_000
 
 
 @lru_cache(maxsize=2048)
