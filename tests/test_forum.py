@@ -212,3 +212,24 @@ def test_reply_form_drawn_once_carries_each_members_own_token(app, client, login
                                                                    "csrf_token": tokens[name]})
         assert response.status_code == 303
     assert sorted(db.session.scalars(select(Post.body))) == ["Posted by Ana", "Posted by Ben"]
+
+
+def test_forms_drawn_once_for_every_idea_carry_each_ideas_own_addresses(client, login_as, make_user, make_idea):
+    """The reply form, the upload form and the footer's language switch are drawn once for every idea and page, yet
+    each idea's page posts its reply to its own thread, its file to its own idea, and switching language comes back
+    to the page it was asked from; a reply sent from the second idea's page lands in the second idea's thread."""
+    author = make_user(name="Ana")
+    login_as(author)
+    first, second = make_idea(author=author), make_idea(author=author, title="A second idea")
+    threads = {idea.id: _idea_thread(client, idea) for idea in (first, second)}
+    assert threads[first.id] != threads[second.id]
+    for idea in (first, second, first):
+        page = client.get(f"/ideas/{idea.id}?page=1").text
+        reply = page[page.index('id="reply"') - 200:]
+        assert re.search(r'<form method="post" action="/threads/(\d+)/posts"', reply)[1] == str(threads[idea.id])
+        assert f'action="/ideas/{idea.id}/attachments"' in page
+        assert f'action="/language/fr?next=/ideas/{idea.id}%3Fpage%3D1"' in page
+    assert client.post(f"/threads/{threads[second.id]}/posts", data={"body": "On the second"}).status_code == 303
+    assert db.session.scalar(select(Post.thread_id).where(Post.body == "On the second")) == threads[second.id]
+    assert client.post(f"/language/fr?next=/ideas/{second.id}%3Fpage%3D1").headers["Location"].endswith(
+        f"/ideas/{second.id}?page=1")

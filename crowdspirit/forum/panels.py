@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from ..access import can
 from ..web import panels
-from ..web.fragments import drawn
+from ..web.fragments import ID, drawn
 from ..web.rendering import page_number
 from . import services
 from .forms import PostForm
@@ -26,9 +26,9 @@ def discussion(thread, user, form=None, titled=False) -> dict:
 
 
 def _blank_reply(thread) -> Markup:
-    """The empty reply form under a discussion, drawn once per thread and language."""
-    return drawn("forum/_reply_form.html", (thread.id,),
-                 lambda: {"thread": thread, "form": PostForm(formdata=None), "quoted": None, "inline": False})
+    """The empty reply form under a discussion, drawn once per language (the thread's id a stand-in)."""
+    return drawn("forum/_reply_form.html", (), lambda: {"thread": {"id": ID}, "form": PostForm(formdata=None),
+                                                        "quoted": None, "inline": False}, id=thread.id)
 
 
 def idea_discussion(idea, user) -> dict:

@@ -8,6 +8,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
@@ -131,25 +132,63 @@ SEPARATOR = "\x1f"
 
 @cache
 def _idea_page_statement():
-    """load_idea_page's statement, built once: the idea "idea", whether the user "voter" (None: a visitor) voted, and
-    the other authors of the duplicates merged into it."""
-    voted = select(Vote.id).where(Vote.idea_id == Idea.id, Vote.user_id == bindparam("voter", type_=Integer)).exists()
+    """load_idea_page's statement, built once: the idea "idea" (with its project, the project's R&D partner and its
+    author), whether the user "voter" (None: a visitor) voted for it and supports it, the other authors of the
+    duplicates merged into it and its tags."""
+    voter = bindparam("voter", type_=Integer)
+    voted = select(Vote.id).where(Vote.idea_id == Idea.id, Vote.user_id == voter).exists()
+    supported = select(Support.id).where(Support.idea_id == Idea.id, Support.user_id == voter).exists()
     duplicate = aliased(Idea)
     credited = (select(func.aggregate_strings(User.display_name, SEPARATOR))
                 .join_from(duplicate, User, User.id == duplicate.author_id)
                 .where(duplicate.merged_into_id == Idea.id, duplicate.author_id != Idea.author_id).scalar_subquery())
-    return select(Idea, voted, credited).where(Idea.id == bindparam("idea")).options(
-        joinedload(Idea.project), joinedload(Idea.author), selectinload(Idea.tags))
+    return select(Idea, voted, supported, credited, _tag_names()).where(Idea.id == bindparam("idea")).options(
+        joinedload(Idea.project).joinedload(Project.rnd_partner), joinedload(Idea.author))
 
 
-def load_idea_page(idea_id: int, user) -> tuple[Idea, bool, list[str]]:
-    """The idea as its page shows it (with its project and author), whether the user voted for it and the names of the
-    other authors of the duplicates merged into it, in one statement, its tags in a second (joined, SQLite would read
-    every idea's tags), if the user may see it (see require_idea_page)."""
+def _tag_names():
+    """The SEPARATOR-joined names of the row's idea's tags (a scalar subquery: joined, SQLite would read every idea's
+    tags)."""
+    return (select(func.aggregate_strings(Tag.name, SEPARATOR)).join_from(idea_tags, Tag)
+            .where(idea_tags.c.idea_id == Idea.id).scalar_subquery())
+
+
+def _names(joined: str | None) -> list[str]:
+    """The distinct names of a SEPARATOR-joined aggregate, sorted."""
+    return sorted(set(joined.split(SEPARATOR))) if joined else []
+
+
+@cache
+def _history_statement():
+    """The stage history of idea "idea" as rows (to_stage, created_at, actor: their name or None, reason), oldest
+    first (built once)."""
+    return (select(StageTransition.to_stage, StageTransition.created_at, User.display_name.label("actor"),
+                   StageTransition.reason)
+            .outerjoin(User, User.id == StageTransition.actor_id)
+            .where(StageTransition.idea_id == bindparam("idea")).order_by(StageTransition.id))
+
+
+class IdeaPage(NamedTuple):
+    """What the idea page shows of the idea beyond the Idea: whether the reader voted for it and supports it, the
+    other authors credited (of duplicates merged into it), its tags' names and its stage history (rows)."""
+
+    idea: Idea
+    voted: bool
+    supported: bool
+    credited: list[str]
+    tags: list[str]
+    history: list
+
+
+def load_idea_page(idea_id: int, user) -> IdeaPage:
+    """The idea as its page shows it, in one statement and its history in a second, if the user may see it (see
+    require_idea_page)."""
     voter = user.id if user.is_authenticated else None
     row = db.session.execute(_idea_page_statement(), {"idea": idea_id, "voter": voter}).first()
-    idea, voted, credited = row or (None, False, None)
-    return require_idea_page(user, idea), voted, sorted(set(credited.split(SEPARATOR))) if credited else []
+    idea, voted, supported, credited, tags = row or (None, False, False, None, None)
+    idea = require_idea_page(user, idea)
+    return IdeaPage(idea, voted, supported, _names(credited), _names(tags),
+                    db.session.execute(_history_statement(), {"idea": idea.id}).all())
 
 
 def require_idea_page(user, idea: Idea | None) -> Idea:
@@ -209,9 +248,7 @@ def idea_rows(user, page: int, per_page: int, **filters) -> tuple[Page, set[int]
     """One page of IdeaRows for the list pages, and which of them the user voted for: one query (the ideas with
     their author, project, tags and the user's vote), no ORM objects."""
     def statements():
-        tags = (select(func.aggregate_strings(Tag.name, SEPARATOR)).join_from(idea_tags, Tag)
-                .where(idea_tags.c.idea_id == Idea.id).scalar_subquery())
-        return (_rows_query(user, **filters).add_columns(tags, _voted_by(user)),
+        return (_rows_query(user, **filters).add_columns(_tag_names(), _voted_by(user)),
                 _filtered(select(Idea.id), user, **filters))
 
     # built once per member, filters and access version: a statement built again costs more than running it
@@ -395,12 +432,6 @@ def check_support(idea: Idea, user, supported: bool) -> None:
     require(user, "idea.support", idea)
     if supported:
         raise Conflict(ALREADY_SUPPORTED)
-
-
-def supports(idea: Idea, user) -> bool:
-    """Whether the user supports the idea."""
-    return user.is_authenticated and db.session.scalar(select(Support.id).where(
-        Support.idea_id == idea.id, Support.user_id == user.id)) is not None
 
 
 def support(idea: Idea, user) -> int:
@@ -676,8 +707,9 @@ class Journey:
 JOURNEY = [Stage.IDEA, Stage.VOTE, Stage.SPEC, Stage.PARTNER_RND]
 
 
-def journey(idea: Idea, user, voted: bool) -> Journey:
-    """The idea page's stepper and the actions at its top for this person (voted: whether their vote is counted)."""
+def journey(idea: Idea, user, voted: bool, supported: bool) -> Journey:
+    """The idea page's stepper and the actions at its top for this person (voted, supported: whether their vote and
+    their support are counted)."""
     current = Stage(idea.governing_stage)
     following = JOURNEY[JOURNEY.index(current) + 1] if current != Stage.PARTNER_RND else None
     decider = {Stage.IDEA: idea.project.vote_decider, Stage.VOTE: idea.project.promotion_decider,
@@ -692,15 +724,13 @@ def journey(idea: Idea, user, voted: bool) -> Journey:
                    refusal(check_vote, idea, user, voted),
                    [Move(target, None if target == Stage.ARCHIVED else refusal(check_transition, idea, target, user))
                     for target in next_moves(idea, user)], needs_nda,
-                   *_support_state(idea, user))
+                   *_support_state(idea, user, supported))
 
 
-def _support_state(idea: Idea, user) -> tuple[bool, str | None]:
-    """Whether the person supports the idea and why they may not support it now (both unasked past the idea
-    stage)."""
+def _support_state(idea: Idea, user, supported: bool) -> tuple[bool, str | None]:
+    """Whether the person supports the idea and why they may not support it now (unasked past the idea stage)."""
     if idea.stage != Stage.IDEA:
         return False, None
-    supported = supports(idea, user)
     return supported, refusal(check_support, idea, user, supported)
 
 

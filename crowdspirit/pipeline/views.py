@@ -67,14 +67,15 @@ def similar(slug: str):
 def show(idea_id: int):
     """An idea with its votes, who may see it, where it stands and what the user may do about it, its stage
     history; the other domains' panels add its specification, R&D, files and its discussion."""
-    idea, voted, credited = services.load_idea_page(idea_id, current_user)
+    page = services.load_idea_page(idea_id, current_user)
+    idea = page.idea
     if idea.merged_into_id is not None:
         flash(_("“%(title)s” was merged into this idea.", title=idea.title), "info")
         return redirect(url_for("pipeline.show", idea_id=idea.merged_into_id))
     level = level_of(idea)
-    return render("pipeline/show.html", idea=idea, voted=voted, journey=services.journey(idea, current_user, voted),
-                  level=level, audience=audience(idea.project, level), credited=credited,
-                  live_page=True)  # its discussion is live
+    return render("pipeline/show.html", idea=idea, voted=page.voted, credited=page.credited, tags=page.tags,
+                  history=page.history, journey=services.journey(idea, current_user, page.voted, page.supported),
+                  level=level, audience=audience(idea.project, level), live_page=True)  # its discussion is live
 
 
 @bp.route("/projects/<slug>/feed.atom")

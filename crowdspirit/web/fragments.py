@@ -2,10 +2,15 @@
 language) with stand-ins for the request's own secrets (the CSRF token, the CSP nonce), which are put in as the
 response leaves, so that no remembered byte belongs to anyone.
 
+A fragment that shows no member's text may also be drawn once for every id and page, with stand-ins for the id of
+what it is drawn for (in its URLs) and for the request's path, put in each time it is used: a page seen for the
+first time (most are) then draws nothing.
+
 The stand-ins carry a random mark made at start-up: text a member writes can never contain them.
 """
 
 import secrets
+from urllib.parse import quote
 
 from flask import render_template
 from flask_babel import get_locale
@@ -28,6 +33,11 @@ def csp_nonce() -> str:
 
 _SECRETS = {CSRF.encode(): generate_csrf, NONCE.encode(): csp_nonce}
 
+#: the stand-in for the id a fragment is drawn for (a number: it goes where routes take integers)
+ID = 10**17 + secrets.randbelow(9 * 10**17)
+#: the stand-in for the request's path (letters, digits and a dash: URL quoting leaves it as it is)
+PATH = f"path-{_MARK}"
+
 
 def _draw(template: str, context: dict) -> Markup:
     """The template rendered with stand-ins for the request's secrets."""
@@ -42,16 +52,21 @@ def fragments(template: str, keyed: list[tuple[tuple, dict]]) -> Markup:
                            for key, context in keyed]))
 
 
-def drawn(template: str, key: tuple, context) -> Markup:
+def drawn(template: str, key: tuple, context, id: int | None = None) -> Markup:
     """The template rendered once per key (everything it shows, besides the language) with the values context()
-    gives, called only when it is drawn."""
-    return memo("fragments", 50_000).get((template, str(get_locale()), *key), lambda: _draw(template, context()))
+    gives, called only when it is drawn. With an id, it is drawn once for every id: context() gives ID where the id
+    goes, and the id is put in."""
+    html = memo("fragments", 50_000).get((template, str(get_locale()), *key), lambda: _draw(template, context()))
+    return html if id is None else Markup(html.replace(str(ID), str(int(id))))
 
 
-def shown(template: str, **values) -> Markup:
+def shown(template: str, id: int | None = None, path: str | None = None, **values) -> Markup:
     """A Jinja global: the template rendered once per the values given, which must be all it shows (it is rendered
-    without the request's context: no current_user, no request, nothing else)."""
-    return fragments(template, [(tuple(sorted(values.items())), values)])
+    without the request's context: no current_user, no request, nothing else). An `id` or a `path` given is drawn
+    as its stand-in, so that one drawing serves every id and page, and put in."""
+    stand_ins = {**({"id": ID} if id is not None else {}), **({"path": PATH} if path is not None else {})}
+    html = drawn(template, tuple(sorted(values.items())), lambda: {**values, **stand_ins}, id)
+    return html if path is None else Markup(html.replace(PATH, quote(path, safe="/")))
 
 
 def fill_secrets(response):
