@@ -304,6 +304,9 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
         "VALUES (?,?,?,?,?,?)",
         history(),
     )
+    # an archived idea keeps the stage it was archived from, as the app records it (its access policy and stepper)
+    con.execute("UPDATE ideas SET archived_from = (SELECT from_stage FROM stage_transitions st "
+                "WHERE st.idea_id = ideas.id AND st.to_stage = 'archived') WHERE stage = 'archived'")
     con.executemany(
         "INSERT INTO spec_revisions (idea_id, number, author_id, note, problem, target_users, "
         "features, constraints, target_price, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
