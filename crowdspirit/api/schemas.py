@@ -279,7 +279,7 @@ def partnership_json(space) -> dict:
                            for m in space.milestones],
             "decisions": [{"id": d.id, "title": d.title, "rationale": d.rationale, "author": d.author.display_name,
                            "created_at": when(d.created_at)} for d in space.decisions],
-            "updates": [{"id": u.id, "headline": u.headline, "body": u.body, "author": u.author.display_name,
+            "updates": [{"id": u.id, "headline": u.headline, "body": u.body, "author": u.author,
                          "created_at": when(u.created_at)} for u in space.updates]}
 
 

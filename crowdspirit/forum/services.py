@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import access, events
 from ..access import can, require
+from ..accounts.models import User
 from ..audit import services as audit
 from ..database import after_commit, insert_once, paginate, utcnow
 from ..errors import Conflict, NotFound
@@ -133,13 +134,20 @@ def _readable(query, thread: Thread, viewer):
 CATCH_UP_OVERLAP = timedelta(minutes=5)
 
 
+#: what a post is shown with: its author's name, and the post it replies to with its author's name (only the columns
+#: shown: loading a whole member for a name cost more than the post)
+_SHOWN_WITH = (joinedload(Post.author).load_only(User.display_name),
+               joinedload(Post.reply_to).load_only(Post.author_id, Post.body, Post.hidden_at, Post.pending)
+               .joinedload(Post.author).load_only(User.display_name))
+
+
 def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
     """The thread's posts in order after a post id, and those written just before it (a live catch-up)."""
     named = db.session.scalar(select(Post.created_at).where(Post.id == after, Post.thread_id == thread.id)) \
         if after else None
     missed = Post.id > after if named is None else or_(Post.id > after, Post.created_at >= named - CATCH_UP_OVERLAP)
     query = (select(Post).where(missed)
-             .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
+             .options(*_SHOWN_WITH).order_by(Post.id))
     return list(db.session.scalars(_readable(query, thread, viewer)))
 
 
@@ -159,7 +167,7 @@ def _posts_page_statement():
     return (select(Post, _published_so_far, mine, mark)
             .where(Post.thread_id == bindparam("thread"),
                    Post.pending.is_(False) | (Post.author_id == reader) | bindparam("moderates", type_=Boolean))
-            .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author)).order_by(Post.id))
+            .options(*_SHOWN_WITH).order_by(Post.id))
 
 
 def posts_page(thread: Thread, viewer, page: int, per_page: int) -> tuple:

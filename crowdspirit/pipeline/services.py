@@ -7,10 +7,10 @@ import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
-from flask_babel import format_datetime, lazy_ngettext
+from flask_babel import format_datetime, get_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, case, delete, func, literal, select, update
@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import access, events, notices, stamps
 from ..access import can, require, sees, visible
-from ..accounts.models import User
+from ..accounts.models import Organisation, User
 from ..audit import services as audit
 from ..database import Page, insert_once, paginate, utcnow
 from ..errors import Conflict, DomainError, NotFound
@@ -27,7 +27,6 @@ from ..lifecycle import Lifecycle
 from ..memo import memo
 from ..projects import services as projects
 from ..projects.models import CROWD_DECIDERS, SPONSOR_DECIDERS, Decider, Project
-from ..requestcache import per_request
 from ..signals import idea_created, idea_edited, stage_changed, vote_cast, vote_withdrawn
 from ..text import spreadsheet_safe
 from . import rules
@@ -143,7 +142,8 @@ def _idea_page_statement():
                 .join_from(duplicate, User, User.id == duplicate.author_id)
                 .where(duplicate.merged_into_id == Idea.id, duplicate.author_id != Idea.author_id).scalar_subquery())
     return select(Idea, voted, supported, credited, _tag_names()).where(Idea.id == bindparam("idea")).options(
-        joinedload(Idea.project).joinedload(Project.rnd_partner), joinedload(Idea.author))
+        joinedload(Idea.project).joinedload(Project.rnd_partner).load_only(Organisation.name),
+        joinedload(Idea.author).load_only(User.display_name))  # only the names shown: a whole row costs more
 
 
 def _tag_names():
@@ -653,9 +653,14 @@ def stage_label(stage: str) -> str:
 
 
 def stage_badge(stage: str) -> Markup:
-    """The coloured badge naming a stage (labels translated once per request: lists show many)."""
-    names = per_request("stage_names", lambda: {key: str(label) for key, label in STAGE_LABELS.items()})
-    return Markup(f'<span class="badge stage-{escape(stage)}">{escape(names[stage])}</span>')
+    """The coloured badge naming a stage (lists show many: each is made once per language)."""
+    return _badge(stage, str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _badge(stage: str, language: str) -> Markup:
+    """stage_badge's badge in the language of the moment (named in the key)."""
+    return Markup(f'<span class="badge stage-{escape(stage)}">{escape(stage_label(stage))}</span>')
 
 
 def refusal(check, *args) -> str | None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access, clock, notices
 from ..access import can, fact, forget_facts, require, visible
-from ..accounts.models import User
+from ..accounts.models import Organisation, User
 from ..attachments import services as attachments
 from ..audit import services as audit
 from ..database import insert_once, utcnow
@@ -586,24 +586,30 @@ def publish_update(partnership: Partnership, user, headline: str, body: str) -> 
     return update_
 
 
-def updates_of(partnership: Partnership) -> list[StatusUpdate]:
-    """A partnership's public updates, newest first."""
-    return db.session.scalars(select(StatusUpdate).where(StatusUpdate.partnership_id == partnership.id)
-                              .options(joinedload(StatusUpdate.author)).order_by(StatusUpdate.id.desc())).all()
+def updates_of(partnership: Partnership) -> list:
+    """A partnership's public updates, newest first, as rows (see _updates_statement)."""
+    return db.session.execute(_updates_statement(of_project=False), {"partnership": partnership.id}).all()
 
 
-def project_updates(project, limit: int = 20) -> list[StatusUpdate]:
-    """The latest public updates of a project's partnerships (shown on the project page), newest first."""
-    return db.session.scalars(_project_updates_statement(), {"project": project.id, "limit": limit}).all()
+def project_updates(project, limit: int = 20) -> list:
+    """The latest public updates of a project's partnerships (shown on the project page), newest first, as rows."""
+    return db.session.execute(_updates_statement(of_project=True), {"project": project.id, "limit": limit}).all()
 
 
 @cache
-def _project_updates_statement():
-    """project_updates' select(), built once: the newest "limit" updates of project "project"."""
-    return (select(StatusUpdate).join(Partnership).join(Idea, Idea.id == Partnership.idea_id)
+def _updates_statement(of_project: bool):
+    """The public updates of partnership "partnership", or the newest "limit" of project "project", newest first, as
+    rows (id, headline, body, created_at, author: their name, organisation: the sponsor's name); built once each."""
+    query = (select(StatusUpdate.id, StatusUpdate.headline, StatusUpdate.body, StatusUpdate.created_at,
+                    User.display_name.label("author"), Organisation.name.label("organisation"))
+             .join(Partnership, Partnership.id == StatusUpdate.partnership_id)
+             .join(Organisation, Organisation.id == Partnership.organisation_id)
+             .outerjoin(User, User.id == StatusUpdate.author_id).order_by(StatusUpdate.id.desc()))
+    if not of_project:
+        return query.where(StatusUpdate.partnership_id == bindparam("partnership"))
+    return (query.join(Idea, Idea.id == Partnership.idea_id)
             .where(Idea.project_id + 0 == bindparam("project"))  # a value: SQLite starts from the few partnerships
-            .options(joinedload(StatusUpdate.partnership).joinedload(Partnership.organisation))
-            .order_by(StatusUpdate.id.desc()).limit(bindparam("limit")))
+            .limit(bindparam("limit")))
 
 
 def my_workspaces(user) -> list[tuple[Partnership, bool]]:
