@@ -25,8 +25,9 @@ BUDGETS = {
     # soon and the newcomer's checklist in one each, in place of the visitor's projects and ideas
     "home": {"visitor": 3, "member": 4},
     "idea list": {"visitor": 2, "member": 2},  # issue 16's target: <= 4 signed in
-    "idea page": {"visitor": 8, "member": 9},  # the tags in a statement of their own: joined, SQLite reads them all
-    "project page": {"visitor": 5, "member": 6},
+    # the idea with its tags, the reader's vote and support; its history; its thread, posts and files
+    "idea page": {"visitor": 5, "member": 6},
+    "project page": {"visitor": 4, "member": 5},
     "search": {"visitor": 5, "member": 8},
     "thread page": {"visitor": 3, "member": 5},  # a project thread: idea threads are read under the idea
     "dashboard": {"member": 11},

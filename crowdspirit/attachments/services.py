@@ -7,8 +7,10 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..access import can
+from ..accounts.models import User
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea, Stage
@@ -115,9 +117,9 @@ def path_of(attachment: Attachment) -> Path:
 
 @cache
 def _attached_statement():
-    """of_idea's select(), built once: the files of idea "idea" in part "part"."""
+    """of_idea's select(), built once: the files of idea "idea" in part "part", with their uploader's name."""
     return (select(Attachment).where(Attachment.idea_id == bindparam("idea"), Attachment.part == bindparam("part"))
-            .order_by(Attachment.id))
+            .options(joinedload(Attachment.uploader).load_only(User.display_name)).order_by(Attachment.id))
 
 
 def of_idea(idea: Idea, part: str) -> list[Attachment]:
