@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from whoosh.analysis import RegexTokenizer
 
 from ..access import can, search_keys
@@ -108,12 +108,18 @@ def _load(keys: list[str]) -> dict[str, object]:
         kind, object_id = key.split(":")
         ids.setdefault(kind, []).append(int(object_id))
     loaded = {}
-    for name, kind in registry.KINDS.items():
-        if ids.get(name):
-            query = select(kind.model).where(kind.model.id.in_(ids[name])).options(*kind.eager)
-            for row in db.session.scalars(query):
+    for name, kind_ids in ids.items():
+        kind = registry.KINDS.get(name)  # an index older than the code may name a kind no longer searched
+        if kind is not None:
+            for row in db.session.scalars(_rows_statement(kind), {"ids": kind_ids}):
                 loaded[f"{name}:{row.id}"] = row
     return loaded
+
+
+@lru_cache(maxsize=32)
+def _rows_statement(kind: registry.Kind):
+    """The select() of a kind's rows whose ids are the bound list "ids", with what their hits need (built once)."""
+    return select(kind.model).where(kind.model.id.in_(bindparam("ids", expanding=True))).options(*kind.eager)
 
 
 def _hits(user, keys: list[str], parsed: ParsedQuery) -> list[Hit]:
