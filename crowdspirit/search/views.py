@@ -1,13 +1,18 @@
 """The search page: results, facets and suggestions; the same template answers search-as-you-type."""
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
+from ..requestcache import per_request
 from ..web.limits import per_member
 from ..web.rendering import page_number, render
 from . import services
 
 bp = Blueprint("search", __name__)
+#: the characters a query string keeps as they are (Werkzeug's choice, so that links read as url_for writes them)
+QUERY_SAFE = "!$'()*,/:;?@"
 
 
 @bp.route("/search")
@@ -34,4 +39,6 @@ def search_url(name: str | None = None, value: str | None = None) -> str:
             args.pop(name)
         else:
             args[name] = value
-    return url_for("search.results", **args)
+    # encoded as url_for would, the route looked up once per request: a page of results draws forty such links
+    path = per_request("search-path", lambda: url_for("search.results"))
+    return f"{path}?{urlencode(args, safe=QUERY_SAFE)}" if args else path
