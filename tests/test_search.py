@@ -26,10 +26,11 @@ from crowdspirit.pipeline.indexing import idea_document
 from crowdspirit.pipeline.models import Idea, Stage, Tag
 from crowdspirit.projects import nda
 from crowdspirit.projects import services as projects
-from crowdspirit.search import backends, index, indexer, maintenance
+from crowdspirit.search import backends, docsets, index, indexer, maintenance
 from crowdspirit.search.backends import postgres
 from crowdspirit.search.backends import whoosh as whoosh_backend
 from crowdspirit.search.models import SearchOutbox
+from crowdspirit.search.query import parse
 from crowdspirit.search.registry import SOURCES
 from crowdspirit.search.schema import ANALYZERS, build_schema, positional
 from crowdspirit.specs import services as specs
@@ -217,6 +218,18 @@ def test_facets_count_by_type_stage_and_tag_and_narrow_the_results(client, propo
     assert "#garden</a> <small class=\"muted\">3</small>" in html
     narrowed = search(client, "garden", tags="robot")
     assert titles(narrowed) == ["Garden robot"]
+
+
+@both_backends
+def test_the_project_facet_lists_the_ten_projects_with_most_results(client, make_idea, make_project):
+    for n in range(11):  # the eleventh project has the fewest results
+        project = make_project(title=f"Workshop {chr(ord('K') - n)}")
+        for m in range(11 - n):
+            make_idea(project=project, title=f"Kite design {n}-{m}")
+    indexer.drain()
+    facet = r'project=\d+"[^>]*>(Workshop \w)</a> <small class="muted">(\d+)</small>'
+    listed = re.findall(facet, search(client, "kite"))
+    assert listed == [(f"Workshop {chr(ord('K') - n)}", str(11 - n)) for n in range(10)]
 
 
 @both_backends
@@ -429,6 +442,35 @@ def test_after_each_commit_search_answers_as_a_freshly_opened_index(client, monk
             assert search(client, query) == fresh(query), query
     with index.reading() as (searcher, _cache):
         assert len(searcher.reader().leaf_readers()) > 3  # several segments, the first ones kept throughout
+
+
+def test_results_rank_as_whooshs_own_searcher_ranks_them(client, propose, monkeypatch):
+    """Matching on sets of documents and scoring from the postings and length columns each segment keeps across
+    searches rank exactly as Whoosh's own searcher does: on the first search, from the kept postings after it, and
+    with nothing kept at all."""
+    commit = SegmentWriter.commit
+    monkeypatch.setattr(SegmentWriter, "commit", lambda self, *args, **kwargs: commit(self, merge=False))
+    for n, (title, body) in enumerate([
+            ("Solar lamp", "A lamp."), ("Solar garden lamp", "Lamps for the garden, solar powered, with a lamp hook."),
+            ("Garden hose reel", "Solar? No: a reel."), ("Lamp post", "A tall lamp post with a long story " * 6),
+            ("Solar charger", "Charges phones from the sun, solar solar."), ("Lampshade", "Fabric lampshades."),
+            ("Solar lamp kit", "A kit: " + "parts and screws, " * 20 + "one lamp.")]):
+        propose(f"{title} {n}", body)  # drained one by one: a segment each
+
+    def whooshs_own(query: str) -> list[str]:
+        with index.reading() as (searcher, _cache):
+            q = whoosh_backend.build_query(parse(query), {}, searcher.schema)
+            keys = [hit["key"] for hit in searcher.search(q, limit=None)]
+        return [db.session.get(Idea, int(key.split(":")[1])).title for key in keys]
+
+    queries = ("solar lamp", "lamp", "solar", "solar -garden", "lamp sol")
+    expected = {query: whooshs_own(query) for query in queries}
+    assert all(len(ranked) >= 2 for ranked in expected.values()), expected
+    for _first_then_kept in range(2):
+        assert {query: titles(search(client, query)) for query in queries} == expected
+    monkeypatch.setattr(docsets.SegmentFacts, "KEPT_PER_DOCUMENT", 0)
+    index._readers.clear()  # facts read anew, keeping nothing
+    assert {query: titles(search(client, query)) for query in queries} == expected
 
 
 def test_a_refresh_that_finds_the_commit_replaced_meanwhile_reopens_the_whole_index(client, propose, monkeypatch):

@@ -32,8 +32,8 @@ def project_filter(slugs: list[str]) -> tuple[str, list[str]]:
 
 
 def facet_projects(values: list[str], user) -> dict[int, Project]:
-    """The projects of the results' project facet that the user may see, by id, with their titles (all the facet
-    shows; a search may name a hundred projects): a statement built once per member and access version."""
+    """The projects of these values of the results' project facet that the user may see, by id, with their titles
+    (all the facet shows): a statement built once per member and access version."""
     ids = [int(value) for value in values if value.isdigit()]
     if not ids:
         return {}

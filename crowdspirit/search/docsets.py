@@ -9,21 +9,29 @@ over postings cut down to those documents and adds their scores up as those matc
 and ranking are exactly Whoosh's. Queries of other shapes (phrases) are matched by Whoosh's
 matchers over the same postings.
 
+A segment never changes once written (only its deletions grow, read per search), so the postings of
+the terms searched lately and the field lengths scoring reads are kept with the segment's facts
+across searches: a common word is unpacked once, not on every search.
+
 Block reading relies on the layout of Whoosh 2.7's W3 codec (a pickled tuple of delta-encoded ids,
-weights and values per block); any other matcher is read posting by posting through the public API.
+weights and values per block; a byte per document for field lengths); any other matcher or length
+store is read through the public API.
 """
 
 import zlib
 from array import array
 from bisect import bisect_left
+from collections import OrderedDict
 from itertools import accumulate
 from pickle import loads
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.matching import AndNotMatcher, IntersectionMatcher, ListMatcher, NullMatcher, UnionMatcher, WrappingMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import WeightLengthScorer
+from whoosh.util.numeric import byte_to_length
 
 
 class Postings:
@@ -105,9 +113,12 @@ def _read_blocks(matcher, value_format) -> Postings:
 
 class SegmentFacts:
     """What never changes in a segment, read once from its postings: each document's access key and facet
-    values. (A segment's documents are immutable; only its deletions grow, and those are read per search.)"""
+    values, the field lengths scoring reads, and the postings of the terms searched most lately. (A segment's
+    documents are immutable; only its deletions grow, and those are read per search.)"""
 
     FIELDS = ("access", "kind", "project", "stage")
+    #: bytes of postings kept per document of the segment (a posting takes 12 or, with positions, about 70)
+    KEPT_PER_DOCUMENT = 64
 
     def __init__(self, reader):
         count = reader.doc_count_all()
@@ -122,6 +133,41 @@ class SegmentFacts:
         for text in reader.field_terms("tags"):
             for docnum in read_postings(reader, "tags", text).ids:
                 self.tags.setdefault(docnum, []).append(text)
+        self._kept: OrderedDict[tuple[str, bytes], Postings | None] = OrderedDict()
+        self._kept_bytes, self._budget = 0, max(count, 1024) * self.KEPT_PER_DOCUMENT
+        self._lengths: dict[str, bytes | None] = {}
+
+    def postings(self, reader, fieldname: str, btext: bytes, values: bool) -> Postings | None:
+        """A term's postings (None when the segment lacks it): read once, then kept while searches use them (the
+        least lately used make room past the budget)."""
+        key = (fieldname, btext)
+        kept = self._kept
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        found = kept[key] = read_postings(reader, fieldname, btext, values) if key in reader else None
+        self._kept_bytes += _size(found)
+        while self._kept_bytes > self._budget and len(kept) > 1:
+            self._kept_bytes -= _size(kept.popitem(last=False)[1])
+        return found
+
+    def length_bytes(self, reader, fieldname: str) -> bytes | None:
+        """A field's length column, one byte per document as the W3 codec writes it (read once); None when the
+        reader stores lengths otherwise or not at all."""
+        if fieldname not in self._lengths:
+            perdoc = getattr(reader, "_perdoc", None)
+            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if perdoc is not None else None
+            self._lengths[fieldname] = (column._dbfile.get(column._basepos, column._count).ljust(
+                reader.doc_count_all(), b"\0") if type(column) is NumericColumn.Reader and column._typecode == "B"
+                else None)
+        return self._lengths[fieldname]
+
+
+def _size(postings: Postings | None) -> int:
+    """About how many bytes kept postings take."""
+    if postings is None:
+        return 64
+    return len(postings.ids) * (12 if postings.values is None else 70)
 
 
 class Leaf:
@@ -131,27 +177,22 @@ class Leaf:
         self.searcher, self.offset, self.facts = searcher, offset, facts
         self.reader = searcher.reader()
         self.context = searcher.context(needs_current=True)
-        self._postings: dict[tuple[str, bytes], Postings | None] = {}
-        self._lengths: dict[str, _Lengths] = {}
+        self._lengths: dict[str, Lengths] = {}
 
-    def lengths(self, fieldname: str) -> "_Lengths":
-        """Field lengths of documents, looked up once per search (every term of the field scores with them)."""
+    def lengths(self, fieldname: str) -> "Lengths":
+        """Field lengths of the segment's documents (every term of the field scores with them)."""
         if fieldname not in self._lengths:
-            self._lengths[fieldname] = _Lengths(self.searcher, fieldname)
+            self._lengths[fieldname] = Lengths(self.facts.length_bytes(self.reader, fieldname), self.searcher,
+                                               fieldname)
         return self._lengths[fieldname]
 
     def term(self, fieldname: str, text) -> Postings | None:
-        """A term's postings (None when the segment lacks it), read once per search."""
+        """A term's postings (None when the segment lacks it), kept by the segment's facts."""
         schema = self.reader.schema
         if fieldname not in schema:
             return None
         btext = text if isinstance(text, bytes) else schema[fieldname].to_bytes(text)
-        key = (fieldname, btext)
-        if key not in self._postings:
-            self._postings[key] = (read_postings(self.reader, fieldname, btext,
-                                                 values=schema[fieldname].format.supports("positions"))
-                                   if key in self.reader else None)
-        return self._postings[key]
+        return self.facts.postings(self.reader, fieldname, btext, schema[fieldname].format.supports("positions"))
 
     def docs(self, q, within: set[int] | None = None) -> set[int]:
         """The segment's documents matching q (deleted ones included), among `within` when given: a term's
@@ -233,22 +274,31 @@ class _Within:
         ids, weights, values = ((postings.ids, postings.weights, postings.values) if self._docs is None
                                 else postings.within(self._docs, self._ordered))
         scorer = (weighting or searcher.weighting).scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, WeightLengthScorer):  # BM25F: the same lengths, each read once for all terms
-            scorer.dfl = self._leaf.lengths(fieldname).__getitem__
-        return _TermMatcher(ids, weights, values, format=searcher.schema[fieldname].format, scorer=scorer,
-                            term=(fieldname, text))
+        lengths = None
+        if isinstance(scorer, WeightLengthScorer):  # BM25F: the segment's lengths, read once for all terms
+            lengths = self._leaf.lengths(fieldname)
+            scorer.dfl = lengths.__getitem__
+        matcher = _TermMatcher(ids, weights, values, format=searcher.schema[fieldname].format, scorer=scorer,
+                               term=(fieldname, text))
+        matcher.lengths = lengths
+        return matcher
 
 
 class _TermMatcher(ListMatcher):
     """A term's postings over the chosen documents, which can also score them all at once."""
 
+    lengths: "Lengths | None" = None
+
     def scores(self) -> dict[int, float]:
         """Each document's score, as score() would give it one document at a time."""
-        scorer = self._scorer
-        if isinstance(scorer, WeightLengthScorer):  # score(m) is _score(m.weight(), dfl(m.id()))
-            score, length = scorer._score, scorer.dfl
-            return {docnum: score(weight, length(docnum))
-                    for docnum, weight in zip(self._ids, self._weights or [1.0] * len(self._ids), strict=True)}
+        scorer, lengths = self._scorer, self.lengths
+        if lengths is not None:  # BM25F: score(m) is _score(m.weight(), dfl(m.id()))
+            pairs = zip(self._ids, self._weights or [1.0] * len(self._ids), strict=True)
+            score = scorer._score
+            if lengths.bytes is None:
+                return {docnum: score(weight, lengths[docnum]) for docnum, weight in pairs}
+            column, decoded = lengths.bytes, _LENGTH_OF_BYTE
+            return {docnum: score(weight, decoded[column[docnum]]) for docnum, weight in pairs}
         scores = {}
         while self.is_active():
             scores[self.id()] = self.score()
@@ -256,13 +306,20 @@ class _TermMatcher(ListMatcher):
         return scores
 
 
-class _Lengths(dict):
-    """A field's document lengths, as the scorers read them (searcher.doc_field_length, default 1), read on use."""
+#: a length byte's length as Whoosh reads it back (a zero byte reads as None: the field is empty)
+_LENGTH_OF_BYTE = (None, *(byte_to_length(byte) for byte in range(1, 256)))
 
-    def __init__(self, searcher, fieldname: str):
-        super().__init__()
-        self.searcher, self.fieldname = searcher, fieldname
 
-    def __missing__(self, docnum: int) -> int:
-        length = self[docnum] = self.searcher.doc_field_length(docnum, self.fieldname, 1)
-        return length
+class Lengths:
+    """A field's document lengths, as the scorers read them (searcher.doc_field_length, default 1): decoded from
+    the segment's length bytes when given, else asked of the searcher."""
+
+    __slots__ = ("bytes", "searcher", "fieldname")
+
+    def __init__(self, column: bytes | None, searcher, fieldname: str):
+        self.bytes, self.searcher, self.fieldname = column, searcher, fieldname
+
+    def __getitem__(self, docnum: int) -> int | None:
+        if self.bytes is None:
+            return self.searcher.doc_field_length(docnum, self.fieldname, 1)
+        return _LENGTH_OF_BYTE[self.bytes[docnum]]

@@ -27,6 +27,8 @@ from .query import ParsedQuery, parse
 from .schema import LANGUAGES, fold, tokens
 
 PER_PAGE = 20
+#: values a facet lists, most frequent first
+FACET_SHOWN = 10
 MAX_PAGE = 50
 SORTS = ("relevance", "date")
 SNIPPET_CHARS = 220
@@ -67,9 +69,16 @@ def hit_labels() -> dict[str, object]:
 
 
 def facet_objects(found: SearchResults, user) -> dict[str, dict]:
-    """For the facets whose values name objects (projects), the objects the user may see, by value."""
-    return {name: objects([value for value, _count in found.facets.get(name, [])], user)
-            for name, objects in registry.FACET_OBJECTS.items()}
+    """For the facets whose values name objects (projects), the objects the user may see, by value: the most
+    frequent ones, as many as a facet lists (a search may name a hundred projects)."""
+    shown = {}
+    for name, objects in registry.FACET_OBJECTS.items():
+        values, shown[name] = [value for value, _count in found.facets.get(name, [])], {}
+        for start in range(0, len(values), FACET_SHOWN):
+            shown[name].update(objects(values[start:start + FACET_SHOWN], user))
+            if len(shown[name]) >= FACET_SHOWN:
+                break
+    return shown
 
 
 def search(user, text: str, selected: dict[str, str] | None = None, sort: str = "relevance",

@@ -26,7 +26,7 @@ def results():
     objects = services.facet_objects(found, current_user)
     return render("search/results.html", "search/_results.html", text=text, found=found, selected=selected,
                   sort=sort, projects=objects.get("project", {}), kinds=services.kind_labels(),
-                  hit_labels=services.hit_labels())
+                  hit_labels=services.hit_labels(), facet_shown=services.FACET_SHOWN)
 
 
 def search_url(name: str | None = None, value: str | None = None) -> str:
