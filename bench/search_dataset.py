@@ -205,26 +205,27 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
                     [(maker.text(languages[i], rng.randint(40, 80)), i)
                      for (i,) in con.execute("SELECT idea_id FROM spec_revisions").fetchall()])
 
-    # Posts: skewed over threads (one thread per idea), each after its thread opened, ids in time order.
+    # Posts: skewed over the ideas' threads, each after its thread opened, ids in time order.
     created = {i: datetime.strptime(c, dataset.TS_FORMAT) for i, _a, c in ideas}
     weights = [rng.lognormvariate(0.0, 1.2) for _ in ideas]
     targets = rng.choices([i for i, _a, _c in ideas], weights=weights, k=size.posts)
     stamps = sorted((created[i] + (now - created[i]) * rng.random(), i) for i in targets)
     counts, last = {}, {}
     post_rows = []
-    for post_id, (when, thread_id) in enumerate(stamps, 1):
-        counts[thread_id] = counts.get(thread_id, 0) + 1
-        last[thread_id] = when
-        language = languages[thread_id] if rng.random() < 0.8 else maker.language()
-        post_rows.append((post_id, thread_id, rng.randint(2, users - dataset.N_BENCH_VOTERS),
+    for post_id, (when, idea_id) in enumerate(stamps, 1):
+        counts[idea_id] = counts.get(idea_id, 0) + 1
+        last[idea_id] = when
+        language = languages[idea_id] if rng.random() < 0.8 else maker.language()
+        post_rows.append((post_id, idea_id, rng.randint(2, users - dataset.N_BENCH_VOTERS),
                           maker.text(language, rng.randint(30, 80)), dataset._ts(when)))
-    con.executemany(
-        "INSERT INTO threads (id, title, idea_id, author_id, locked, pinned, post_count, created_at, last_post_at) "
-        "VALUES (?,?,?,?,0,0,?,?,?)",
-        [(i, titles[i][:160], i, author, counts.get(i, 0), c, dataset._ts(last.get(i, created[i])))
-         for i, author, c in ideas])
+    # every idea already has its thread (dataset.build opens them, as the app does): give it its posts
+    con.executemany("UPDATE threads SET title=?, author_id=?, post_count=?, last_post_at=? WHERE idea_id=?",
+                    [(titles[i][:160], author, counts.get(i, 0), dataset._ts(last.get(i, created[i])), i)
+                     for i, author, _c in ideas])
+    thread_of = dict(con.execute("SELECT idea_id, id FROM threads WHERE idea_id IS NOT NULL").fetchall())
     con.executemany("INSERT INTO posts (id, thread_id, author_id, body, reaction_count, created_at, hidden_reason, "
-                    "pending) VALUES (?,?,?,?,0,?,'',0)", post_rows)
+                    "pending) VALUES (?,?,?,?,0,?,'',0)",
+                    [(post_id, thread_of[idea_id], *rest) for post_id, idea_id, *rest in post_rows])
     del post_rows
 
     # The bench member: a plain member of 10 % of the projects (role contributor).
