@@ -2,7 +2,6 @@
 text."""
 
 import difflib
-import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -98,8 +97,23 @@ def _marked(mark: str, tokens: list[str], keep_tags: bool) -> list[str]:
 
 
 def plain_text(source: str) -> str:
-    """Markdown as the words a reader sees, without markup (for snippets; a task's checkbox leaves no "[x]")."""
-    return html.unescape(nh3.clean(str(render_markdown(source)), tags=set())).strip()
+    """Markdown as the words a reader sees, without markup (for snippets and quotes; a task's checkbox leaves no
+    "[x]", an image no description): the text of its parsed tokens, a line per block (the words of the rendered
+    HTML with its tags stripped, at half the cost: no rendering, no cleaning)."""
+    lines = []
+    for token in _markdown.parse(source or ""):
+        if token.type == "inline":
+            lines.append("".join(_INLINE_TEXT[child.type](child) if child.type in _INLINE_TEXT else ""
+                                 for child in token.children or ()))
+        elif token.type in ("fence", "code_block"):
+            lines.append(token.content)
+    return "\n".join(lines).strip()
+
+
+#: the text an inline token shows (any other, such as markup, images and the task lists' checkboxes, shows none)
+_INLINE_TEXT = {"text": lambda token: token.content, "text_special": lambda token: token.content,
+                "code_inline": lambda token: token.content, "softbreak": lambda _token: "\n",
+                "hardbreak": lambda _token: "\n"}
 
 
 def spreadsheet_safe(value) -> str:

@@ -6,7 +6,9 @@ import subprocess
 import sys
 import threading
 import time
+from html import unescape
 
+import nh3
 import pytest
 from conftest import TEST_CONFIG, without_nonces
 from flask import g
@@ -34,6 +36,7 @@ from crowdspirit.search.query import parse
 from crowdspirit.search.registry import SOURCES
 from crowdspirit.search.schema import ANALYZERS, build_schema, positional
 from crowdspirit.specs import services as specs
+from crowdspirit.text import plain_text, render_markdown
 
 MARKER = "Quixolotl"
 #: (database, search backend): Whoosh on both databases, PostgreSQL full-text search on PostgreSQL
@@ -204,6 +207,29 @@ def test_snippets_highlight_matches_and_escape_html(client, propose):
     html = search(client, "keyword")
     assert "<mark>keyword</mark>" in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+
+
+#: Markdown of every kind a member may write: what the reader sees of each is its words, markup left out
+MARKDOWN_SAMPLES = [
+    "# Title\n\nSome *em*, **strong**, `code`, [a link](https://example.org) and ![an image's text](x.png).",
+    "- [x] done task\n- [ ] open task\n  continued\n\n1. one\n2. two\n\n* nested\n  * deeper **bold _both_**",
+    "| a | b |\n|---|---|\n| c & d | e&amp;f |\n\n> quoted\n> text\n\nSetext\n======\n\na\n\n---\n\nb",
+    "```python\nprint('<b>')\n```\n\n    indented code\n\nline one  \nline two\\\nthree &copy; &#169; &nbsp;x",
+    "<script>alert(1)</script>\n\n[x](javascript:alert(1))\n\n<img src=x onerror=alert(1)> \\*not em\\* <https://a.b>",
+]
+
+
+@pytest.mark.parametrize("source", MARKDOWN_SAMPLES)
+def test_plain_text_is_the_words_of_the_rendered_markdown(source):
+    rendered_words = unescape(nh3.clean(str(render_markdown(source)), tags=set())).split()
+    assert plain_text(source).split() == rendered_words
+
+
+@both_backends
+def test_snippets_read_as_the_page_shows_the_markdown(client, propose):
+    propose("Checklist", "- [x] **solder** the `usb` port\n- [ ] test ![photo of the keyword](p.png)\n\nThe keyword.")
+    html = search(client, "keyword")
+    assert "solder the usb port test The <mark>keyword</mark>." in html  # no "[x]", no image description
 
 
 @both_backends
