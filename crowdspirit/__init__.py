@@ -30,6 +30,7 @@ from .commands import crowdspirit_cli
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from .ops import livequeue
 from .ops.logs import configure as configure_logs
+from .web import limits
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the domains, each setting itself up after those it builds on: its models, access rules, panels, signal
@@ -69,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=locale.select_locale)
     locale.install_gettext(app)
     limiter.init_app(app)
+    limits.check_where_declared(app)
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
                       client_manager=livequeue.manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
                       transports=app.config["SOCKETIO_TRANSPORTS"])

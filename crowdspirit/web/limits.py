@@ -21,6 +21,20 @@ def member_or_address() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{get_remote_address()}"
 
 
+def check_where_declared(app) -> None:
+    """Flask-Limiter checks app-wide, default and blueprint limits in a before_request of every request, about 0.1 ms
+    of every page (views check their decorators' limits themselves as they run). With no app-wide or default limit,
+    that check runs before the requests of the blueprints that declare limits (the API's) only, first among their
+    before_request functions as it ran before them."""
+    manager = limiter.limit_manager
+    if manager._application_limits or manager._default_limits:
+        return
+    check = limiter._check_request_limit  # Flask-Limiter's own hook: tests/test_api.py fails if it stops counting
+    app.before_request_funcs[None].remove(check)
+    for blueprint in manager._blueprint_limits:
+        app.before_request_funcs.setdefault(blueprint, []).insert(0, check)
+
+
 def per_member(config_name: str, methods: list[str] | None = ("POST",)):
     """Limit a view's requests (POSTs only by default) per member, at the configured rate."""
     return limiter.limit(_rate(config_name), key_func=member_or_address,
