@@ -102,9 +102,14 @@ def handle_database_unavailable(error: OperationalError | InterfaceError | Pendi
     return response
 
 
+#: the bodies Werkzeug parses into request.form (any other leaves it empty)
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def refuse_nul_bytes():
     """No legitimate input holds a NUL byte; PostgreSQL refuses them, so answer 400 before any query."""
-    values = [request.path, *request.args.values(), *(request.form.values() if request.form else ())]
+    form = request.form if request.mimetype in _FORM_TYPES else ()  # only these bodies are ever parsed as a form
+    values = [request.path, *request.args.values(), *(form.values() if form else ())]
     if any("\x00" in value for value in values):
         return _error_response(400, _("The request contains an invalid character."))
     return None
