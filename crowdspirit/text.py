@@ -103,17 +103,17 @@ def plain_text(source: str) -> str:
     lines = []
     for token in _markdown.parse(source or ""):
         if token.type == "inline":
-            lines.append("".join(_INLINE_TEXT[child.type](child) if child.type in _INLINE_TEXT else ""
-                                 for child in token.children or ()))
+            lines.append("".join(map(_shown_text, token.children or ())))
         elif token.type in ("fence", "code_block"):
             lines.append(token.content)
     return "\n".join(lines).strip()
 
 
-#: the text an inline token shows (any other, such as markup, images and the task lists' checkboxes, shows none)
-_INLINE_TEXT = {"text": lambda token: token.content, "text_special": lambda token: token.content,
-                "code_inline": lambda token: token.content, "softbreak": lambda _token: "\n",
-                "hardbreak": lambda _token: "\n"}
+def _shown_text(token) -> str:
+    """The text an inline token shows: its words, a line break, or none (markup, images, task lists' checkboxes)."""
+    if token.type in ("text", "text_special", "code_inline"):
+        return token.content
+    return "\n" if token.type in ("softbreak", "hardbreak") else ""
 
 
 def spreadsheet_safe(value) -> str:
