@@ -4,8 +4,10 @@ change.
 Listeners connected to the blinker signal hear it right after the commit (live pushes, webhooks). Durable
 subscribers (`subscribe`, e.g. karma) get it through an outbox row written in the same transaction: a rolled-back
 change leaves none, and a row is deleted in the very transaction that applies it, so every event is applied exactly
-once, in order, off the request that caused it, and a crash replays what was not applied. Consecutive events of one
-signal reach a subscriber together, so that it can apply a burst of them (a thousand votes) in a few statements.
+once, off the request that caused it, and a crash replays what was not applied. Each domain (the package of its
+subscribers) hears its events in order; consecutive events of one signal among those it hears reach it together, so
+that it can apply a burst of them (a thousand votes) in a few statements, also when other domains' events come
+between them (the notices of the thresholds those votes reach).
 
 EVENTS_DELIVERY says who applies them: `thread` (a background loop per process, woken by each commit that emits),
 `inline` (right after the emitting commit, in the same thread) or `off` (`flask crowdspirit deliver-events`, or tests
@@ -116,9 +118,25 @@ def _load(value):
     return value
 
 
-def _apply(run: list[OutboxEvent]) -> None:
-    """Run the durable subscribers of consecutive events of one signal (inside the caller's transaction), having read
-    every row they name with one query per model."""
+def _domain(handler) -> str:
+    """The domain a durable subscriber belongs to: the package of its module (crowdspirit.karma)."""
+    return handler.__module__.rpartition(".")[0]
+
+
+def _apply_by_domain(claimed: list[OutboxEvent]) -> None:
+    """Apply claimed events (in order) domain by domain: each domain's runs of one signal among the events it hears."""
+    heard: dict[str, list[OutboxEvent]] = {}
+    for event in claimed:
+        for domain in {_domain(handler) for handler in SUBSCRIBERS.get(event.name, {}).values()}:
+            heard.setdefault(domain, []).append(event)
+    for domain, domain_events in heard.items():
+        for _name, run in groupby(domain_events, key=lambda event: event.name):
+            _apply(list(run), domain)
+
+
+def _apply(run: list[OutboxEvent], domain: str | None = None) -> None:
+    """Run the durable subscribers (of one domain, or all) of consecutive events of one signal (inside the caller's
+    transaction), having read every row they name with one query per model."""
     wanted: dict = {}
     for event in run:
         for value in (event.payload["sender"], *event.payload["details"].values()):
@@ -130,7 +148,8 @@ def _apply(run: list[OutboxEvent]) -> None:
     occurrences = [(_load(event.payload["sender"]),
                     {name: _load(value) for name, value in event.payload["details"].items()}) for event in run]
     for handler in SUBSCRIBERS.get(run[0].name, {}).values():
-        handler(occurrences)
+        if domain in (None, _domain(handler)):
+            handler(occurrences)
 
 
 def deliver(limit: int = BATCH) -> int:
@@ -144,8 +163,7 @@ def deliver(limit: int = BATCH) -> int:
     claimed = sorted(db.session.scalars(delete(OutboxEvent).where(OutboxEvent.id.in_(waiting))
                                         .returning(OutboxEvent)).all(), key=lambda event: event.id)
     try:
-        for _name, run in groupby(claimed, key=lambda event: event.name):
-            _apply(list(run))
+        _apply_by_domain(claimed)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -12,6 +12,7 @@ from crowdspirit import background, create_app, events
 from crowdspirit.events import OutboxEvent
 from crowdspirit.extensions import db
 from crowdspirit.karma.models import KarmaEvent
+from crowdspirit.notifications.models import Notification
 from crowdspirit.pipeline import services as pipeline
 from crowdspirit.signals import vote_cast
 
@@ -111,19 +112,19 @@ def test_the_delivery_thread_applies_what_a_request_emitted(app, client, login_a
     assert vote_karma(voter) == 2
 
 
-def delivery_statements() -> tuple[int, int]:
-    """(events applied, SQL statements run) by delivering everything waiting in one call of deliver."""
+def delivery_statements() -> tuple[int, list[str]]:
+    """(events applied, the SQL statements run) by delivering everything waiting in one call of deliver."""
     statements = []
 
-    def count(*_args):
-        statements.append(1)
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
 
     sqlalchemy_event.listen(db.engine, "before_cursor_execute", count)
     try:
         applied = events.deliver()
     finally:
         sqlalchemy_event.remove(db.engine, "before_cursor_execute", count)
-    return applied, len(statements)
+    return applied, statements
 
 
 @pytest.mark.parametrize("burst", [3, 25])
@@ -139,7 +140,7 @@ def test_a_burst_of_votes_is_applied_in_the_same_statements_as_a_few(undelivered
     assert waiting() == 2 * burst
     applied, statements = delivery_statements()
     assert applied == 2 * burst and waiting() == 0
-    assert statements <= 12  # claim, read the rows named, lock, earlier awards, today's points, insert, totals
+    assert len(statements) <= 12  # claim, read the rows named, lock, earlier awards, today's points, insert, totals
     for voter in voters:  # 1 point a vote, up to 20 a day
         assert vote_karma(voter) == min(burst, 20)
         db.session.refresh(voter)
@@ -149,6 +150,27 @@ def test_a_burst_of_votes_is_applied_in_the_same_statements_as_a_few(undelivered
     assert events.deliver_all() == 2
     # taken back, then earned again; on a full day the cap, which counts the day's awards, leaves nothing to earn
     assert vote_karma(voters[0]) == (burst if burst < 20 else 19)
+
+
+def test_votes_among_other_domains_events_are_applied_as_one_burst(undelivered, make_user, make_project, make_idea):
+    """Each vote here reaches its idea's threshold, so a notice to the project's managers (the notifications' event)
+    follows every vote in the outbox: karma still applies the votes in one burst, the managers get every notice."""
+    owner = make_user()
+    project = make_project(owner=owner, promotion_decider="moderator", vote_threshold=1)
+    ideas = [make_idea(project=project, stage="vote", title=f"Idea {n}") for n in range(12)]
+    events.deliver_all()  # the ideas' own moves into the vote stage
+    voter = make_user()
+    for idea in ideas:
+        pipeline.cast_vote(idea, voter)
+    assert [event.name for event in db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))] == \
+        ["vote-cast", "notice-given"] * 12
+    applied, statements = delivery_statements()
+    assert applied == 24 and waiting() == 0
+    karma = [statement for statement in statements if "karma_events" in statement]
+    assert len(karma) == 3, karma  # the votes' earlier awards, today's points, the new awards: once for the burst
+    assert vote_karma(voter) == 12
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == owner.id, Notification.kind == "idea.threshold")) == 12
 
 
 def test_a_delivery_reads_each_named_row_once_in_a_fresh_session(undelivered, make_user, make_idea):
@@ -163,5 +185,5 @@ def test_a_delivery_reads_each_named_row_once_in_a_fresh_session(undelivered, ma
     voter_id = voter.id
     db.session.remove()
     applied, statements = delivery_statements()
-    assert applied == 15 and statements <= 12, f"{statements} statements for 15 votes"
+    assert applied == 15 and len(statements) <= 12, f"{len(statements)} statements for 15 votes"
     assert db.session.scalar(select(func.sum(KarmaEvent.points)).where(KarmaEvent.user_id == voter_id)) == 15
