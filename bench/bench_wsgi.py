@@ -5,6 +5,7 @@ token to scrape, a sign-in limit above 16 clients, the cheap argon2 profile the 
 use) or are what the issue asks (PER_PAGE=50).
 """
 
+import gc
 import os
 
 from dataset import ARGON2_MEMORY_COST, ARGON2_TIME_COST
@@ -30,3 +31,4 @@ def make_app(url: str, **extra):
 
 if "BENCH_DATABASE_URI" in os.environ:  # under gunicorn
     app = make_app(os.environ["BENCH_DATABASE_URI"])
+    gc.freeze()  # as wsgi.py does

@@ -109,12 +109,12 @@ def _named(value):
             yield from _named(item)
 
 
-def _load(value):
-    """What _dump named, read again (None for a row deleted since)."""
+def _load(value, rows: dict):
+    """What _dump named, from the rows _read_named read (None for a row deleted since)."""
     if isinstance(value, dict) and value.keys() == {"model", "id"}:
-        return db.session.get(db.Model.registry._class_registry[value["model"]], value["id"])
+        return rows.get((value["model"], value["id"]))
     if isinstance(value, list):
-        return [_load(item) for item in value]
+        return [_load(item, rows) for item in value]
     return value
 
 
@@ -123,7 +123,18 @@ def _domain(handler) -> str:
     return handler.__module__.rpartition(".")[0]
 
 
-def _apply_by_domain(claimed: list[OutboxEvent]) -> None:
+def _read_named(events: list[OutboxEvent]) -> dict:
+    """Read every row the events name, one query per model: {(model name, id): row}."""
+    wanted: dict = {}
+    for event in events:
+        for value in (event.payload["sender"], *event.payload["details"].values()):
+            for model, key in _named(value):
+                wanted.setdefault(model, set()).add(key)
+    return {(model.__name__, row.id): row for model, keys in wanted.items()
+            for row in db.session.scalars(select(model).where(model.id.in_(keys)))}
+
+
+def _apply_by_domain(claimed: list[OutboxEvent], rows: dict) -> None:
     """Apply claimed events (in order) domain by domain: each domain's runs of one signal among the events it hears."""
     heard: dict[str, list[OutboxEvent]] = {}
     for event in claimed:
@@ -131,22 +142,14 @@ def _apply_by_domain(claimed: list[OutboxEvent]) -> None:
             heard.setdefault(domain, []).append(event)
     for domain, domain_events in heard.items():
         for _name, run in groupby(domain_events, key=lambda event: event.name):
-            _apply(list(run), domain)
+            _apply(list(run), rows, domain)
 
 
-def _apply(run: list[OutboxEvent], domain: str | None = None) -> None:
+def _apply(run: list[OutboxEvent], rows: dict, domain: str | None = None) -> None:
     """Run the durable subscribers (of one domain, or all) of consecutive events of one signal (inside the caller's
-    transaction), having read every row they name with one query per model."""
-    wanted: dict = {}
-    for event in run:
-        for value in (event.payload["sender"], *event.payload["details"].values()):
-            for model, key in _named(value):
-                wanted.setdefault(model, set()).add(key)
-    loaded = []  # held until the handlers ran: the identity map _load reads keeps only weak references
-    for model, keys in wanted.items():
-        loaded += db.session.scalars(select(model).where(model.id.in_(keys))).all()
-    occurrences = [(_load(event.payload["sender"]),
-                    {name: _load(value) for name, value in event.payload["details"].items()}) for event in run]
+    transaction) on the rows the events name (rows: _read_named's)."""
+    occurrences = [(_load(event.payload["sender"], rows),
+                    {name: _load(value, rows) for name, value in event.payload["details"].items()}) for event in run]
     for handler in SUBSCRIBERS.get(run[0].name, {}).values():
         if domain in (None, _domain(handler)):
             handler(occurrences)
@@ -154,16 +157,22 @@ def _apply(run: list[OutboxEvent], domain: str | None = None) -> None:
 
 def deliver(limit: int = BATCH) -> int:
     """Apply the oldest waiting events, up to limit, in one transaction that also deletes them (another process
-    applying the same rows waits on their deletion, then finds them gone); returns how many were applied."""
-    waiting = db.session.scalars(select(OutboxEvent.id).where(OutboxEvent.failures < MAX_FAILURES)
+    applying the same rows waits on their deletion, then finds them gone); returns how many were applied.
+
+    The events and the rows they name are read before the deletion takes the write lock (SQLite's, which every
+    writer waits for), so that the lock is held for the handlers' own work only.
+    """
+    waiting = db.session.scalars(select(OutboxEvent).where(OutboxEvent.failures < MAX_FAILURES)
                                  .order_by(OutboxEvent.id).limit(limit)).all()
     if not waiting:  # read first: an empty outbox costs no write lock
         db.session.rollback()
         return 0
-    claimed = sorted(db.session.scalars(delete(OutboxEvent).where(OutboxEvent.id.in_(waiting))
-                                        .returning(OutboxEvent)).all(), key=lambda event: event.id)
+    rows = _read_named(waiting)
+    mine = set(db.session.scalars(delete(OutboxEvent).where(OutboxEvent.id.in_([event.id for event in waiting]))
+                                  .returning(OutboxEvent.id), execution_options={"synchronize_session": False}))
+    claimed = [event for event in waiting if event.id in mine]
     try:
-        _apply_by_domain(claimed)
+        _apply_by_domain(claimed, rows)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -178,7 +187,7 @@ def _deliver_one_by_one(limit: int) -> int:
                                        .order_by(OutboxEvent.id).limit(limit)).all():
         event = db.session.get(OutboxEvent, event_id)
         try:
-            _apply([event])
+            _apply([event], _read_named([event]))
             db.session.delete(event)
             db.session.commit()
             done += 1
@@ -200,9 +209,15 @@ def deliver_all() -> int:
     return total
 
 
+def _delivery_round() -> bool:
+    """One batch of the delivery loop; True when it was full, so more wait. After a partial one the loop gathers
+    again rather than applying the few events each new vote brings as they come (a write lock each time)."""
+    return deliver() == BATCH
+
+
 def start_thread() -> None:
     """Start this process's delivery loop once (EVENTS_DELIVERY=thread)."""
-    start_once(f"events:{db.engine.url}", deliver, _work, POLL_SECONDS, GATHER_SECONDS)
+    start_once(f"events:{db.engine.url}", _delivery_round, _work, POLL_SECONDS, GATHER_SECONDS)
 
 
 @click.command("deliver-events")
