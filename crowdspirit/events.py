@@ -123,15 +123,20 @@ def _domain(handler) -> str:
     return handler.__module__.rpartition(".")[0]
 
 
-def _read_named(events: list[OutboxEvent]) -> dict:
-    """Read every row the events name, one query per model: {(model name, id): row}."""
+def _read_named(events, known: dict | None = None) -> dict:
+    """The rows the events name, {(model name, id): row}: those of known, and the others read with one query per
+    model."""
+    known = dict(known or {})
     wanted: dict = {}
     for event in events:
         for value in (event.payload["sender"], *event.payload["details"].values()):
             for model, key in _named(value):
-                wanted.setdefault(model, set()).add(key)
-    return {(model.__name__, row.id): row for model, keys in wanted.items()
-            for row in db.session.scalars(select(model).where(model.id.in_(keys)))}
+                if (model.__name__, key) not in known:
+                    wanted.setdefault(model, set()).add(key)
+    for model, keys in wanted.items():
+        known.update({(model.__name__, row.id): row for row in db.session.scalars(select(model).where(
+            model.id.in_(keys)))})
+    return known
 
 
 def _apply_by_domain(claimed: list[OutboxEvent], rows: dict) -> None:
@@ -159,20 +164,23 @@ def deliver(limit: int = BATCH) -> int:
     """Apply the oldest waiting events, up to limit, in one transaction that also deletes them (another process
     applying the same rows waits on their deletion, then finds them gone); returns how many were applied.
 
-    The events and the rows they name are read before the deletion takes the write lock (SQLite's, which every
-    writer waits for), so that the lock is held for the handlers' own work only.
+    The rows the events name are read before the deletion takes the write lock (SQLite's, which every writer waits
+    for), so that the lock is held for the handlers' own work only.
     """
-    waiting = db.session.scalars(select(OutboxEvent).where(OutboxEvent.failures < MAX_FAILURES)
-                                 .order_by(OutboxEvent.id).limit(limit)).all()
+    table = OutboxEvent.__table__
+    waiting = db.session.execute(select(table.c.id, table.c.payload).where(table.c.failures < MAX_FAILURES)
+                                 .order_by(table.c.id).limit(limit)).all()
     if not waiting:  # read first: an empty outbox costs no write lock
         db.session.rollback()
         return 0
     rows = _read_named(waiting)
-    mine = set(db.session.scalars(delete(OutboxEvent).where(OutboxEvent.id.in_([event.id for event in waiting]))
-                                  .returning(OutboxEvent.id), execution_options={"synchronize_session": False}))
-    claimed = [event for event in waiting if event.id in mine]
+    # what was deleted is what to apply: another process may have applied what was read meanwhile, and new events
+    # may have taken their ids since (SQLite gives an emptied table's ids again)
+    claimed = sorted(db.session.execute(delete(table).where(table.c.id.in_([event.id for event in waiting]))
+                                        .returning(table.c.id, table.c.name, table.c.payload)),
+                     key=lambda event: event.id)
     try:
-        _apply_by_domain(claimed, rows)
+        _apply_by_domain(claimed, _read_named(claimed, rows))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -89,6 +89,44 @@ def test_two_deliverers_apply_each_event_exactly_once(undelivered, make_user, ma
     assert vote_karma(voter) == 20
 
 
+def test_a_delivery_applies_the_events_it_deleted_not_those_it_had_read(undelivered, make_user, make_idea):
+    """Between a delivery's reading the outbox and its deleting what it read, another process may apply those events
+    and new ones take their ids (SQLite gives an emptied table's ids again): the new ones are applied, not the old
+    ones twice."""
+    ideas = [make_idea(stage="vote", title=f"Idea {n}") for n in range(6)]
+    events.deliver_all()  # the ideas' own moves into the vote stage: the outbox is empty
+    first, second = make_user(name="First"), make_user(name="Second")
+    for idea in ideas[:3]:
+        pipeline.cast_vote(idea, first)
+    read_ids = set(db.session.scalars(select(OutboxEvent.id)))
+    meanwhile = []
+
+    def another_process(_connection, _cursor, statement, *_args):
+        if statement.startswith("DELETE FROM event_outbox") and not meanwhile:
+            meanwhile.append(1)
+            worker = threading.Thread(target=apply_then_vote)
+            worker.start()
+            worker.join()
+
+    def apply_then_vote():
+        with undelivered.app_context():
+            events.deliver_all()
+            for idea in ideas[3:]:
+                pipeline.cast_vote(db.session.get(type(idea), idea.id), db.session.get(type(second), second.id))
+            meanwhile.append(set(db.session.scalars(select(OutboxEvent.id))))
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", another_process)
+    try:
+        events.deliver()
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", another_process)
+    if db.engine.dialect.name == "sqlite":
+        assert meanwhile[1] == read_ids  # the new events took the ids the delivery had read
+    events.deliver_all()  # PostgreSQL gives new ids: the new events wait for the next delivery
+    assert waiting() == 0
+    assert vote_karma(first) == 3 and vote_karma(second) == 3
+
+
 def test_the_delivery_thread_applies_what_a_request_emitted(app, client, login_as, make_user, make_idea):
     """With EVENTS_DELIVERY=thread the vote answers at once and its karma follows from the process's loop, including
     an event left by a crash (written before the loop ever ran)."""
