@@ -21,7 +21,8 @@ ARGON2_MEMORY_COST = 64
 VOTER_EMAIL = "voter{:02d}@bench.example"
 N_BENCH_VOTERS = 16
 #: the member whose session the signed-in rows use: an ordinary user (ideas, votes) who also belongs to a share of
-#: the projects, moderates one, has accepted all but one of their NDAs and works in two R&D workspaces
+#: the projects, moderates one, has accepted all but one of their NDAs, works in two R&D workspaces and has a few
+#: unread notifications (the bell counts those they may still read on every page)
 MEMBER_ID = 2
 MEMBER_EMAIL = "member@bench.example"
 
@@ -329,6 +330,14 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
         "INSERT INTO project_memberships (project_id, user_id, role, created_at) VALUES (?,?,?,?)",
         ((p, u, role, _ts(start_of_time)) for (p, u), role in sorted(members.items())),
     )
+    # the bench member comes back daily: the moves of ideas in their projects, the last five not read yet
+    moved = [i for i, stage in stages.items() if stage == "vote" and idea_project[i - 1] in member_projects][-20:]
+    con.executemany(
+        "INSERT INTO notifications (user_id, kind, actor_id, detail, note, created_at, read_at, idea_id, "
+        "subject_type, subject_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        ((MEMBER_ID, "stage", authors[i], "vote", "", _ts(created[i] + timedelta(days=1)),
+          None if n >= len(moved) - 5 else _ts(created[i] + timedelta(days=2)), i, "Idea", i)
+         for n, i in enumerate(moved)))
     facts = _ndas_and_workspaces(con, random.Random(seed + 1), members, member_projects, stages, idea_project,
                                  authors, sponsor_staff, start_of_time)
     con.execute("COMMIT")
@@ -337,6 +346,7 @@ def build(path: str, size: Size, seed: int = 42) -> dict:
     return {
         "stages": {s: sum(1 for v in stages.values() if v == s) for s, _ in STAGES},
         "memberships": len(members),
+        "member_unread": min(len(moved), 5),
         **facts,
         "seconds": time.perf_counter() - t0,
     }

@@ -107,7 +107,8 @@ def build_database(args, path: Path) -> str:
     say("  stages: " + ", ".join(f"{k} {v:,}" for k, v in facts["stages"].items()))
     say(f"  {facts['nda_versions']} NDA versions, {facts['nda_acceptances']:,} acceptances, "
         f"{facts['partnerships']:,} R&D partnerships; the bench member belongs to {facts['member_projects']} "
-        f"projects (one closed, one NDA not accepted) and works in {facts['member_workspaces']} workspaces")
+        f"projects (one closed, one NDA not accepted), works in {facts['member_workspaces']} workspaces and has "
+        f"{facts['member_unread']} unread notifications")
     verdict = "OK" if elapsed < 120 or args.quick else "MISS"
     say(f"  build time: {elapsed:.1f} s (schema by Alembic + executemany bulk inserts; "
         f"target < 120 s: {verdict})")

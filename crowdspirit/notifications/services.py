@@ -208,9 +208,9 @@ def unread_count(user) -> int:
     unread = stamps.value("unread-count", user.id)
     if not unread:
         return 0
-    query = _mine(user).where(Notification.read_at.is_(None))
     return remembered(("unread", user.id, stamps.value("unread-newest", user.id), unread),
-                      lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
+                      lambda: db.session.scalar(select(func.count()).select_from(
+                          _mine(user).where(Notification.read_at.is_(None)).subquery())))
 
 
 def listing(user, page: int, per_page: int, kind: str | None = None):
