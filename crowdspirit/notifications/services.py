@@ -251,10 +251,11 @@ def unread_about(user, subject) -> bool:
     count = stamps.value("unread-count", user.id) if user.is_authenticated else 0
     if not count:
         return False
-    unread = select(Notification.subject_type, Notification.subject_id).where(Notification.user_id == user.id,
-                                                                               Notification.read_at.is_(None))
-    subjects = remembered(("unread-about", user.id, stamps.value("unread-newest", user.id), count),
-                          lambda: frozenset(db.session.execute(unread).all()))
+    def read() -> frozenset:
+        return frozenset(db.session.execute(select(Notification.subject_type, Notification.subject_id).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None))).all())
+
+    subjects = remembered(("unread-about", user.id, stamps.value("unread-newest", user.id), count), read)
     return (type(subject).__name__, subject.id) in subjects
 
 
