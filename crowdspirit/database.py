@@ -1,12 +1,13 @@
 """Database helpers shared by every domain: SQLite pragmas, UTC timestamps, tables of one dialect only."""
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from math import ceil
 
-from sqlalchemy import Integer, bindparam, event, func, select, text
+from sqlalchemy import ARRAY, Integer, any_, bindparam, event, func, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -59,6 +60,18 @@ def schema_filter(dialect_name: str):
 def dialect_insert(model):
     """The database's own INSERT for a model, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
     return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(model)
+
+
+def among(expression, ids):
+    """expression IN ids (integers) as a condition with one bound parameter, whatever the number of ids: a JSON array
+    read by json_each on SQLite, an array on PostgreSQL. A condition built once and run often (the access filters,
+    remembered per member) then costs nothing more per run, where `in_(ids)` is expanded again at each execution
+    into a parameter per id (a member's home feed bound a thousand of them: 0.9 ms a page)."""
+    values = sorted(ids)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return expression == any_(bindparam(None, values, type_=ARRAY(Integer)))
+    return expression.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(
+        values)))))
 
 
 def insert_once(model, **values) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, false, or_, true
 
+from ..database import among
 from ..requestcache import per_request
 from ..visibility import Visibility
 from .registry import FACTS
@@ -140,11 +141,11 @@ def sees_sql(user, project, level):
     if user.is_authenticated:
         relations = scope(user)
         team = project.organisation_id == user.organisation_id if user.organisation_id else false()
-        members = true() if user.is_moderator else project.id.in_(relations.member_of)
+        members = true() if user.is_moderator else among(project.id, relations.member_of)
         allowed += [
             level == Visibility.COMMUNITY,
             and_(level == Visibility.PROJECT, or_(members, team)),
-            and_(level == Visibility.CONFIDENTIAL, or_(project.id.in_(relations.cleared), team)),
+            and_(level == Visibility.CONFIDENTIAL, or_(among(project.id, relations.cleared), team)),
         ]
     return or_(*allowed)
 

@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, or_, select
 
 from .. import access, stamps
 from ..access import Rule, Standing, author, can, fact, sees, sees_sql, signed_in
+from ..database import among
 from ..extensions import db
 from ..pipeline.models import Idea
 from ..pipeline.rules import PARTICIPATION, idea_visible
@@ -37,7 +38,7 @@ def visible_threads(query, user):
     idea_seen = access.visible(select(Idea.id).where(Idea.id == Thread.idea_id), user).correlate_except(Idea).exists()
     projects = select(Project.id).where(sees_sql(user, Project, Project.policy_idea))
     return query.where(or_(Thread.category.is_not(None), idea_seen, Thread.project_id.in_(projects),
-                           Thread.partnership_id.in_(fact("workspaces", user))))
+                           among(Thread.partnership_id, fact("workspaces", user))))
 
 
 def forum_moderator(user, obj) -> bool:

@@ -3,10 +3,11 @@ edits, supports, opens voting, promotes, vetoes and archives (each gate's decide
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, not_, or_, select
 
 from .. import access
 from ..access import Rule, acting_team, author, can, sees, signed_in
+from ..database import among
 from ..errors import Forbidden
 from ..extensions import db
 from ..projects.models import Decider, Project
@@ -62,8 +63,8 @@ def _ideas_condition(user, partner):
         if not hidden:
             allowed.append(governing == stage)
         else:
-            allowed.append(and_(governing == stage, project.not_in(sorted(hidden)) if len(hidden) < len(seen)
-                                else project.in_(sorted(seen))))
+            allowed.append(and_(governing == stage, not_(among(project, hidden)) if len(hidden) < len(seen)
+                                else among(project, seen)))
     if partner:
         allowed.append(Idea.partner_id == partner)
     return or_(*allowed) if allowed else false()

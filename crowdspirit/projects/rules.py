@@ -18,6 +18,7 @@ from ..access import (
     sponsor_team,
 )
 from ..accounts.models import User
+from ..database import among
 from ..extensions import db
 from ..requestcache import per_request
 from .models import POLICY_STAGES, MemberRole, NdaAcceptance, NdaVersion, Project, ProjectMembership
@@ -97,9 +98,9 @@ def _projects_condition(user):
     partners, and those with a stage the user sees."""
     belongs = []
     if user.is_authenticated:
-        belongs.append(Project.id.in_(scope(user).member_of))
+        belongs.append(among(Project.id, scope(user).member_of))
         if user.organisation_id:
-            belongs += [Project.organisation_id == user.organisation_id, Project.id.in_(fact("partnered", user))]
+            belongs += [Project.organisation_id == user.organisation_id, among(Project.id, fact("partnered", user))]
     return or_(*belongs, *[sees_sql(user, Project, getattr(Project, f"policy_{stage}")) for stage in POLICY_STAGES])
 
 
