@@ -154,6 +154,22 @@ def test_personal_invitation_is_accepted(client, login_as, make_user, make_proje
     assert events(project, "membership.invited") == [(invitee.id, "Ivy Invitee")]
 
 
+def test_the_project_page_offers_the_invitation_until_it_is_revoked(client, login_as, make_user, make_project):
+    """The invitee finds "Accept the invitation" on the project's page, in the project whose invitation it is only;
+    revoked, the page offers to ask to join instead."""
+    project, other = make_project(title="Quiet bike"), make_project(title="Loud bike")
+    invitee = make_user(name="Ivy Invitee")
+    invitation = invite(client, login_as, project, invitee.email)
+    login_as(invitee)
+    assert f'href="/invitations/{invitation.token}"' in client.get(f"/projects/{project.slug}").text
+    assert "Accept the invitation" not in client.get(f"/projects/{other.slug}").text
+    login_as(project.owner)
+    assert client.post(f"/projects/{project.slug}/invitations/{invitation.id}/revoke").status_code == 303
+    login_as(invitee)
+    page = client.get(f"/projects/{project.slug}").text
+    assert "Accept the invitation" not in page and f"/projects/{project.slug}/join" in page
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_someone_else_cannot_use_personal_invitation(client, login_as, make_user, make_project, method):
     """Another member using a personal invitation's token gets 404 and does not join."""

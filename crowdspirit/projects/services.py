@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, false, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import access, notices
+from .. import access, notices, stamps
 from ..access import fact, forget_facts, require, visible
 from ..accounts.models import User
 from ..audit import services as audit
@@ -174,6 +174,7 @@ def request_to_join(project: Project, user, message: str) -> JoinRequest:
     db.session.add(join_request)
     audit.record(project.id, user, "membership.requested", user.display_name, message.strip())
     db.session.commit()
+    stamps.forget("join-request-pending", user.id)
     return join_request
 
 
@@ -184,9 +185,27 @@ def pending_requests(project: Project) -> list[JoinRequest]:
         .options(joinedload(JoinRequest.user)).order_by(JoinRequest.id)))
 
 
+def _newest_pending_request(member_id):
+    """The id of the member's newest join request waiting for a decision, else NULL (a member's stamp, read with the
+    sign-in: a project page asks for the member's request only when they have one somewhere)."""
+    return (select(func.max(JoinRequest.id))
+            .where(JoinRequest.user_id == member_id, JoinRequest.status == "pending").scalar_subquery())
+
+
+def _newest_invitation(member_id):
+    """The id of the newest invitation addressed to the member and not revoked, expired or not, else NULL (a member's
+    stamp: a project page asks for the member's invitation only when they have one somewhere)."""
+    return (select(func.max(Invitation.id))
+            .where(Invitation.user_id == member_id, Invitation.revoked.is_(False)).scalar_subquery())
+
+
+stamps.register("join-request-pending", _newest_pending_request, per_member=True)
+stamps.register("invitation-addressed", _newest_invitation, per_member=True)
+
+
 def pending_request_of(project: Project, user) -> JoinRequest | None:
     """The user's own request waiting for a decision, if any."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not stamps.value("join-request-pending", user.id):
         return None
     return db.session.scalar(_pending_request_statement(), {"project": project.id, "user": user.id})
 
@@ -226,6 +245,7 @@ def invite(project: Project, actor, user=None) -> Invitation:
     if user is not None:
         db.session.flush()  # the notice names the invitation by its key
         notices.tell("project.invitation", invitation, to=[user.id], actor=actor)
+        stamps.forget("invitation-addressed", user.id)
     db.session.commit()
     return invitation
 
@@ -250,7 +270,7 @@ def invitations_for(user) -> list[Invitation]:
 
 def invitation_to(project: Project, user) -> Invitation | None:
     """The user's open personal invitation to this project, if any."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not stamps.value("invitation-addressed", user.id):
         return None
     return db.session.scalar(_invitation_statement(), {"project": project.id, "user": user.id, "now": utcnow()})
 
