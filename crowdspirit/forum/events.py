@@ -18,6 +18,8 @@ from flask_babel import force_locale, get_locale
 from flask_login import AnonymousUserMixin, current_user
 from flask_socketio import join_room
 from socketio.pubsub_manager import PubSubManager
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..access import can
@@ -135,7 +137,10 @@ def _listened(name: str) -> bool:
 def push_post(post: Post, **_extra) -> None:
     """Send a new or changed post to every reader of its thread, rendered once per language and kind of reader that
     has someone to read it."""
-    if post.pending:
+    # what the partial shows, read again in one statement (the commit expired the post, its author and thread)
+    post = db.session.scalars(select(Post).where(Post.id == inspect(post).identity[0]).options(
+        joinedload(Post.author), joinedload(Post.thread), joinedload(Post.reply_to))).one_or_none()
+    if post is None or post.pending:
         return  # held for approval: readers get it when a moderator approves it
     number = None
     with nullcontext() if has_request_context() else current_app.test_request_context("/"):
