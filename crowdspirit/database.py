@@ -1,4 +1,5 @@
-"""Database helpers shared by every domain: SQLite pragmas, UTC timestamps, tables of one dialect only."""
+"""Database helpers shared by every domain: SQLite pragmas, UTC timestamps, tables of one dialect only, lists of ids
+as one bound parameter."""
 
 import dataclasses
 import json
