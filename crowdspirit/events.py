@@ -139,9 +139,10 @@ def _read_named(events, known: dict | None = None) -> dict:
     return known
 
 
-def _apply_by_domain(claimed: list[OutboxEvent], rows: dict) -> None:
-    """Apply claimed events (in order) domain by domain: each domain's runs of one signal among the events it hears."""
-    heard: dict[str, list[OutboxEvent]] = {}
+def _apply_by_domain(claimed: list, rows: dict) -> None:
+    """Apply claimed events (in order; anything with an outbox row's name and payload) domain by domain: each
+    domain's runs of one signal among the events it hears."""
+    heard: dict[str, list] = {}
     for event in claimed:
         for domain in {_domain(handler) for handler in SUBSCRIBERS.get(event.name, {}).values()}:
             heard.setdefault(domain, []).append(event)
@@ -150,7 +151,7 @@ def _apply_by_domain(claimed: list[OutboxEvent], rows: dict) -> None:
             _apply(list(run), rows, domain)
 
 
-def _apply(run: list[OutboxEvent], rows: dict, domain: str | None = None) -> None:
+def _apply(run: list, rows: dict, domain: str | None = None) -> None:
     """Run the durable subscribers (of one domain, or all) of consecutive events of one signal (inside the caller's
     transaction) on the rows the events name (rows: _read_named's)."""
     occurrences = [(_load(event.payload["sender"], rows),
