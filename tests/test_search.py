@@ -408,6 +408,37 @@ def test_a_change_indexed_just_as_a_search_starts_is_never_counted_with_its_old_
     assert "Open earbuds case" not in html and "0 results" in html  # read the other way round, it counted 1
 
 
+def test_remembered_searches_answer_as_fresh_ones_for_each_reach_page_and_order(client, login_as, secret_world,
+                                                                                 propose):
+    """The index generation remembers its searches' matches; each is only reused for the same query among the same
+    access keys, and a page deeper than it ranked is ranked anew."""
+    for n in range(23):
+        propose(f"{MARKER} kite {n:02d}", author=secret_world["signer"])
+    requests = [(who, page, sort) for who in ("signer", "outsider", "sponsor", "signer", "outsider")
+                for page in (1, 2, 1) for sort in ("relevance", "date")]
+
+    def answers(forget: bool) -> list[str]:
+        found = []
+        for who, page, sort in requests:
+            login_as(secret_world[who])
+            if forget:
+                with index.reading() as (_searcher, cache):
+                    cache.pop(whoosh_backend.RESULTS, None)
+            found.append(search(client, MARKER, page=page, sort=sort))
+        return found
+
+    remembered = answers(forget=False)
+    with index.reading() as (_searcher, cache):
+        assert len(cache[whoosh_backend.RESULTS]) >= 4  # (reach, order) pairs, kept across the requests
+    assert remembered == answers(forget=True)
+    by_request = dict(zip(requests, remembered, strict=True))
+    assert "26 results" in by_request["signer", 1, "relevance"] and "23 results" in by_request["outsider", 1, "date"]
+    assert f"{MARKER} earbuds" in titles(by_request["signer", 2, "date"]) + titles(by_request["signer", 1, "date"])
+    assert all(f"{MARKER} earbuds" not in titles(by_request["outsider", page, sort]) for page in (1, 2)
+               for sort in ("relevance", "date"))
+    assert len(titles(by_request["outsider", 2, "relevance"])) == 3
+
+
 def test_a_rewritten_document_leaves_results_at_once_while_its_old_segment_stays(client, login_as, secret_world):
     """Per-segment facts outlive index commits; a commit that deletes from a kept segment must still hide at once."""
     login_as(secret_world["outsider"])

@@ -2,11 +2,12 @@
 
 A query is matched on sets of document numbers per index segment (search.docsets), restricted to the user's access
 keys, to live documents and to those with no change waiting in the outbox before anything is counted, faceted,
-scored or suggested; only the visible matches are scored, with Whoosh's own BM25F arithmetic.
+scored or suggested; only the visible matches are scored, with Whoosh's own BM25F arithmetic. Each index generation
+remembers its latest searches' matches (RESULTS).
 """
 
 import heapq
-from collections import Counter
+from collections import Counter, OrderedDict
 from itertools import chain, repeat
 
 from sqlalchemy import select
@@ -173,6 +174,26 @@ def _ranked(q, matched: list[tuple[Leaf, set[int]]], sort: str, limit: int) -> l
     return [(leaf, docnum) for _key, _number, leaf, docnum in first]
 
 
+#: key of the per-generation cache entry remembering the latest searches' matches, as Solr's query result cache
+#: does: a generation's documents, deletions and statistics never change, so the same query among the same access
+#: keys, with the same changes waiting in the outbox, matches and ranks the same (pages, facet toggles, the same
+#: popular query by members of the same projects); the next commit starts an empty one
+RESULTS = "results"
+#: searches remembered per generation (each keeps its counts, facets and ranked keys)
+RESULTS_KEPT = 256
+
+
+def _matches(searcher, cache: dict, q, parsed: ParsedQuery, visible: _Visibility, sort: str, end: int) -> Matches:
+    """The visible matches of q (cache: the generation's): their count, facets, the keys of the first `end` ranked
+    ones, a corrected query when nothing was found."""
+    leaves = _leaves(searcher, cache)
+    matched = [(leaf, docs) for leaf in leaves if (docs := visible(leaf, leaf.docs(q)))]
+    total = sum(len(docs) for _leaf, docs in matched)
+    found = [leaf.reader.stored_fields(docnum)["key"] for leaf, docnum in _ranked(q, matched, sort, end)]
+    suggestion = _suggest(searcher, leaves, parsed, visible) if total == 0 and parsed.words else None
+    return Matches(total, _facets(matched), found, suggestion)
+
+
 # --- Writing ----------------------------------------------------------------------------------------------------
 def apply(writer, pairs) -> int:
     """Write (key, document or None) pairs: update documents, delete keys whose document is gone.
@@ -255,13 +276,16 @@ class WhooshBackend:
             q = build_query(parsed, selected, searcher.schema) if searcher is not None else None
             if q is None:
                 return None
-            leaves = _leaves(searcher, cache)
-            matched = [(leaf, docs) for leaf in leaves if (docs := visible(leaf, leaf.docs(q)))]
-            total = sum(len(docs) for _leaf, docs in matched)
-            listed = _ranked(q, matched, sort, end)[start:]
-            found = [leaf.reader.stored_fields(docnum)["key"] for leaf, docnum in listed]
-            suggestion = _suggest(searcher, leaves, parsed, visible) if total == 0 and parsed.words else None
-            return Matches(total, _facets(matched), found, suggestion)
+            remembered = cache.setdefault(RESULTS, OrderedDict())
+            key = (q, sort, keys, frozenset(visible.pending))
+            found = remembered.pop(key, None)
+            if found is None or len(found.keys) < min(end, found.total):  # new, or a deeper page than ranked so far
+                found = _matches(searcher, cache, q, parsed, visible, sort, end)
+            if found.total:  # nothing found is not kept: its suggestion is worded from the typed text, not from q
+                remembered[key] = found  # last: the most lately used
+                if len(remembered) > RESULTS_KEPT:
+                    remembered.popitem(last=False)
+            return Matches(found.total, found.facets, found.keys[start:end], found.suggestion)
 
     def probe(self) -> None:
         """The live index answers (or, before the first document, its folder is there)."""
