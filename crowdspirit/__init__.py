@@ -11,6 +11,7 @@ from . import (
     audit,
     config,
     contests,
+    database,
     events,
     forum,
     home,
@@ -63,6 +64,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         domain.init_app(app)
 
     # bound after the domains: Flask-SocketIO hands the socket handlers the forum registered to each new server
+    engine = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine, "execution_options": {
+        "compiled_cache": database.CompiledCache(), **engine.get("execution_options", {})}}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
