@@ -60,15 +60,22 @@ def wtforms_messages() -> None:
 
 #: the translations of each language, as Flask-Babel gave them (see install_gettext)
 _CATALOGS: dict = {}
+#: the language last asked for (Flask-Babel's object for it, the same through a request) and its translations
+_latest: tuple = (None, None)
 
 
 def _catalog():
     """The translations of the moment's language: Flask-Babel's, asked for once per language (it finds them again
-    for every string, three lookups of the request's context each)."""
+    for every string, three lookups of the request's context each); a page's strings, asked for in the same language
+    object, skip even the lookup by language (Babel's locales hash and compare field by field)."""
+    global _latest
     language = get_locale()
-    catalog = _CATALOGS.get(language)
-    if catalog is None:
-        catalog = _CATALOGS[language] = get_translations()
+    latest, catalog = _latest
+    if language is not latest:
+        catalog = _CATALOGS.get(language)
+        if catalog is None:
+            catalog = _CATALOGS[language] = get_translations()
+        _latest = (language, catalog)
     return catalog
 
 
