@@ -298,9 +298,11 @@ def raw_search(user, text: str) -> int:
 
 
 def time_search(app, user_id: int, queries: list[str], part: str) -> tuple[list[float], list[int]]:
-    """(latencies, totals), one fresh request context per query; part: service, index (no _hits) or raw (Whoosh's
-    own matchers)."""
-    from crowdspirit.search import services
+    """(latencies, totals), one fresh request context per query; part: service, index (no _hits), raw (Whoosh's
+    own matchers) or remembered (services.search as it answers a query the index generation already answered for
+    the same access keys; the other parts forget those answers first, so that each query is searched)."""
+    from crowdspirit.search import index, services
+    from crowdspirit.search.backends import whoosh
 
     def run(text):
         if part == "raw":
@@ -311,6 +313,11 @@ def time_search(app, user_id: int, queries: list[str], part: str) -> tuple[list[
     with mock.patch.object(services, "_hits", lambda *_a: []) if part == "index" else nullcontext():
         for text in queries:
             with app.test_request_context():
+                if part == "remembered":
+                    services.search(load_user(user_id), text)
+                else:
+                    with index.reading() as (_searcher, cache):
+                        cache.pop(whoosh.RESULTS, None)
                 user = load_user(user_id)
                 t0 = time.perf_counter()
                 totals.append(run(text))
@@ -378,6 +385,7 @@ def query_bench(args, app, facts: dict, fts_path: Path, documents: int, pg_app=N
         ("whoosh", "member", "Whoosh services.search, member (10% of projects)", "service"),
         ("whoosh-index", "member", "  of which index part (services.search, _hits stubbed)", "index"),
         ("whoosh-raw", "member", "  Whoosh's own matchers (before): top 20 + total, no facets", "raw"),
+        ("whoosh-remembered", "member", "  the same query again (its matches remembered)", "remembered"),
         ("fts", "member", f"FTS5 same, AND access IN ({len(keys)} keys)", None),
     ]
     if pg_app is not None:
