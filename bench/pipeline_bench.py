@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -251,6 +252,9 @@ def count_queries(app, ids: dict, args, hello_app, bare) -> dict:
             ms = timings.get((label, who))
             cells.append(f"{n:>3} q" + (f" {ms:6.1f} ms" if ms else " " * 10) + (f" {status}" if status != 200 else ""))
         say(f"  {label:<36} {cells[0]:>16} {cells[1]:>16}")
+    afresh = [f"{'':>5} {timings[('search afresh', who)]:6.1f} ms" for who in ("visitor", "member")]
+    say(f"  {'search, nothing remembered':<36} {afresh[0]:>16} {afresh[1]:>16}   (the row above: a search the index "
+        f"generation answered before, as a repeated query is)")
     floor = bare_list(bare, app)
     say(f"  {'bare Flask list, 50 (floor)':<36} {floor['queries']:>3} q {floor['ms']:6.1f} ms   (the visitor's "
         f"50 ideas: {'same' if floor['same'] else 'DIFFERENT'}); hello world {timings['hello']:.2f} ms")
@@ -274,17 +278,33 @@ def in_process_times(args, clients: dict, ids: dict, hello_app) -> dict:
     for who, client in clients.items():
         for page, paths in page_paths(ids, who).items():
             timings[(page if page != "idea list" else "idea list, 50 per page", who)] = timed(client, paths, n)
+        timings[("search afresh", who)] = timed(client, [SEARCH_PATH], n, before=partial(forget_searches, client))
     return timings
 
 
-def timed(client, paths: list[str], n: int) -> float:
-    """Mean milliseconds of n GETs over paths (round robin) after 10 unmeasured ones."""
+def forget_searches(client) -> None:
+    """Drop the answers the search index's generation remembers (search.backends.whoosh.RESULTS), so that the next
+    search searches the index again."""
+    from crowdspirit.search import index
+    from crowdspirit.search.backends import whoosh
+
+    with client.application.app_context(), index.reading() as (_searcher, cache):
+        cache.pop(whoosh.RESULTS, None)
+
+
+def timed(client, paths: list[str], n: int, before=None) -> float:
+    """Mean milliseconds of n GETs over paths (round robin) after 10 unmeasured ones (before(): run ahead of each
+    request, outside the time)."""
     for p in paths[:10]:
         client.get(p)
-    t0 = time.perf_counter()
+    elapsed = 0.0
     for k in range(n):
+        if before is not None:
+            before()
+        t0 = time.perf_counter()
         client.get(paths[k % len(paths)])
-    return (time.perf_counter() - t0) / n * 1000
+        elapsed += time.perf_counter() - t0
+    return elapsed / n * 1000
 
 
 def bare_list(bare, app) -> dict:
@@ -664,7 +684,9 @@ def main(argv=None) -> int:
         say(f"Servers: {' '.join(servers['app'].command[1:]).replace(str(BENCH), 'bench')}  "
             f"(hello_app:app and bare_app:app the same way)")
         say(f"GET load: {args.concurrency} client threads (keep-alive where the server allows), "
-            f"{args.warmup:g} s warm-up + {args.seconds:g} s measured per target")
+            f"{args.warmup:g} s warm-up + {args.seconds:g} s measured per target; the search rows repeat one query, "
+            f"which each process then answers from the index generation's remembered matches (loading, checking and "
+            f"drawing the hits each time)")
         rows = measure_pages(args, servers, ids)
         votes = vote_bench(args, servers["app"].port, db_path)
         print_targets(rows, queries, votes)
