@@ -1,5 +1,5 @@
 """Database helpers shared by every domain: SQLite pragmas, UTC timestamps, tables of one dialect only, lists of ids
-as one bound parameter."""
+as one bound parameter, the engine's compiled-statement cache."""
 
 import dataclasses
 import json
