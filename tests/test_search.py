@@ -530,6 +530,22 @@ def test_results_rank_as_whooshs_own_searcher_ranks_them(client, propose, monkey
     assert {query: titles(search(client, query)) for query in queries} == expected
 
 
+def test_pages_of_many_tied_matches_across_segments_rank_as_whooshs_own(client, propose, monkeypatch):
+    """A page ranks only each segment's best scores (with those tied with the last of them): page after page, the
+    results still follow Whoosh's own order, ties by document number."""
+    commit = SegmentWriter.commit
+    monkeypatch.setattr(SegmentWriter, "commit", lambda self, *args, **kwargs: commit(self, merge=False))
+    for n in range(45):
+        propose(f"Quartz clock {n:02d}", "A quartz clock." + " Quartz." * (n % 3))  # three scores, many ties
+    with index.reading() as (searcher, _cache):
+        assert len(searcher.reader().leaf_readers()) > 3
+        q = whoosh_backend.build_query(parse("quartz clock"), {}, searcher.schema)
+        keys = [hit["key"] for hit in searcher.search(q, limit=None)]
+    expected = [db.session.get(Idea, int(key.split(":")[1])).title for key in keys]
+    shown = [title for page in (1, 2, 3) for title in titles(search(client, "quartz clock", page=page))]
+    assert len(shown) == 45 and shown == expected
+
+
 def test_a_refresh_that_finds_the_commit_replaced_meanwhile_reopens_the_whole_index(client, propose, monkeypatch):
     propose("Quartz clock")
     assert titles(search(client, "quartz")) == ["Quartz clock"]

@@ -30,7 +30,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.matching import AndNotMatcher, IntersectionMatcher, ListMatcher, NullMatcher, UnionMatcher, WrappingMatcher
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.scoring import WeightLengthScorer
+from whoosh.scoring import BM25FScorer, WeightLengthScorer
 from whoosh.util.numeric import byte_to_length
 
 
@@ -300,6 +300,12 @@ class _TermMatcher(ListMatcher):
             if lengths.bytes is None:
                 return {docnum: score(weight, lengths[docnum]) for docnum, weight in pairs}
             column, decoded = lengths.bytes, _LENGTH_OF_BYTE
+            if type(scorer) is BM25FScorer:  # Whoosh's bm25() inlined, its operations in its order: the same floats
+                idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+                k1_plus_1, one_minus_b = k1 + 1, 1 - b
+                return {docnum: idf * ((weight * k1_plus_1) / (weight + k1 * (one_minus_b + b * decoded[column[docnum]]
+                                                                               / avgfl)))
+                        for docnum, weight in pairs}
             return {docnum: score(weight, decoded[column[docnum]]) for docnum, weight in pairs}
         scores = {}
         while self.is_active():

@@ -161,6 +161,8 @@ def _facets(matched: list[tuple[Leaf, set[int]]]) -> dict[str, list[tuple[str, i
 def _ranked(q, matched: list[tuple[Leaf, set[int]]], sort: str, limit: int) -> list[tuple[Leaf, int]]:
     """The first `limit` visible matches as Whoosh orders them: by score, ties by document number (lower first);
     or newest first, ties by document number (higher first)."""
+    if not limit:  # only counted (a suggestion's check)
+        return []
     if sort == "date":
         items = []
         for leaf, docs in matched:
@@ -168,8 +170,13 @@ def _ranked(q, matched: list[tuple[Leaf, set[int]]], sort: str, limit: int) -> l
             items += [(created.sort_key(docnum), leaf.offset + docnum, leaf, docnum) for docnum in docs]
         first = heapq.nlargest(limit, items, key=lambda item: item[:2])
     else:
-        items = [(-score, leaf.offset + docnum, leaf, docnum) for leaf, docs in matched
-                 for docnum, score in leaf.scored(q, docs).items()]
+        items = []
+        for leaf, docs in matched:
+            scores = leaf.scored(q, docs)
+            # only a segment's `limit` best scores (and any tied with the last) can be among the first
+            floor = min(heapq.nlargest(limit, scores.values()), default=0.0)
+            items += [(-score, leaf.offset + docnum, leaf, docnum) for docnum, score in scores.items()
+                      if score >= floor]
         first = heapq.nsmallest(limit, items, key=lambda item: item[:2])
     return [(leaf, docnum) for _key, _number, leaf, docnum in first]
 
