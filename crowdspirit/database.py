@@ -49,8 +49,9 @@ class CompiledCache:
 
     SQLAlchemy keeps a statement's cache key with the statement, but the key is a nested tuple that Python hashes
     again at every lookup: 40-75 us for each of a member page's larger statements (the sign-in, the idea, a list's
-    rows), about 0.2 ms a page. A key met again as the same object is found here without hashing (the entry holds
-    the key, so no other object can take its id meanwhile); any other goes to SQLAlchemy's own LRU cache."""
+    rows), 0.11 ms of an idea page and 0.15 ms of a project page. A key met again as the same object is found here
+    without hashing (the entry holds the key, so no other object can take its id meanwhile); any other goes to
+    SQLAlchemy's own LRU cache."""
 
     #: statements remembered by identity (those built for one request only are forgotten when it fills up)
     KNOWN = 2_000
