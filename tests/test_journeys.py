@@ -154,9 +154,16 @@ def test_idea_page_is_the_place(live, visit, js):
     expect(form.locator("blockquote")).to_contain_text("In reply to Mia Member")
     expect(form.locator("blockquote")).to_contain_text("Which colour temperature would you pick?")
     expect(form.get_by_label("Your message")).to_be_focused()
-    if js:  # in place, under the post it answers
+    if js:  # in place, under the post it answers; a live change of that post keeps the reply and the keyboard in it
         expect(theirs.locator(".reply-slot form")).to_be_visible()
-    leo.page.keyboard.type("About 2200 K, like a candle.")
+        leo.page.keyboard.type("About 2200 K,")
+        forum.toggle_reaction(db.session.scalar(select(Post).where(Post.thread_id == forum.thread_of_idea(idea).id)),
+                              user("sara"))
+        expect(theirs.get_by_role("button", name="Coup de cœur, 1")).to_be_visible()
+        leo.page.keyboard.type(" like a candle.")
+        expect(form.get_by_label("Your message")).to_have_value("About 2200 K, like a candle.")
+    else:
+        leo.page.keyboard.type("About 2200 K, like a candle.")
     form.get_by_role("button", name="Post my reply").click()
     reply = leo.main().locator("article.post").filter(has_text="About 2200 K, like a candle.")
     expect(reply.locator(".post-number")).to_have_text("#2")

@@ -52,9 +52,16 @@
     const post = holder.firstElementChild;
     const existing = document.getElementById(`post-${id}`);
     if (existing) {
-      // a reply being written under the post stays
-      post.querySelector(".reply-slot")?.replaceWith(existing.querySelector(".reply-slot"));
+      // a reply being written under the post stays, and the keyboard in it (moving a node takes its focus away)
+      const slot = existing.querySelector(".reply-slot");
+      const writing = slot?.contains(document.activeElement) ? document.activeElement : null;
+      const caret = writing instanceof HTMLTextAreaElement ? [writing.selectionStart, writing.selectionEnd] : null;
+      post.querySelector(".reply-slot")?.replaceWith(slot);
       existing.replaceWith(post);
+      writing?.focus();
+      if (caret) {
+        writing.setSelectionRange(...caret);
+      }
     } else if (list.dataset.append === "true") {  // new posts show on the discussion's last page, in order (a
       document.getElementById("no-posts")?.remove();  // catch-up may bring one written just before the last shown)
       const later = Array.from(list.children).find((child) => Number(child.id.replace("post-", "")) > id);
