@@ -32,6 +32,7 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate, socket
 from .ops import livequeue
 from .ops.logs import configure as configure_logs
 from .web import limits
+from .web.templating import SettledEnvironment
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the domains, each setting itself up after those it builds on: its models, access rules, panels, signal
@@ -48,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_relative_config=True,
     )
+    app.jinja_environment = SettledEnvironment  # before anything reads app.jinja_env
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
     configure_logs(app)  # first: libraries add their own handlers when they find none

@@ -6,6 +6,7 @@ from functools import lru_cache
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import request
+from flask.templating import Environment
 from flask_babel import format_currency, format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -16,6 +17,19 @@ from ..requestcache import computed
 from ..text import render_markdown
 from .fragments import csp_nonce, fill_secrets, shown
 from .panels import render_panels
+
+
+class SettledEnvironment(Environment):
+    """Flask's Jinja environment, with each template's globals in one dictionary instead of Jinja's ChainMap.
+
+    Every global is registered while the application is built, before any template loads, so nothing is lost by not
+    following later changes; and Jinja reads a template's globals whole at every render, include and import, which
+    a ChainMap answers in Python (0.2 ms of the member's 3.7 ms idea page).
+    """
+
+    def make_globals(self, d):
+        """The template's own globals over the environment's, copied once."""
+        return dict(super().make_globals(d))
 
 
 def content_security_policy(nonce: str | None) -> str:
