@@ -15,7 +15,6 @@ from flask import current_app, has_request_context, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import stamps
 from ..database import after_commit, utcnow
@@ -45,8 +44,9 @@ def _ended(idle=None, absolute=None):
     return or_(UserSession.last_seen_at < idle, UserSession.created_at < absolute)
 
 
-#: the sign-in a cookie names, if still open, with its member: built once, run with the key's digest and the cutoffs
-_OPEN_SIGN_IN = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+#: the sign-in a cookie names, if still open (its id and last use: a whole UserSession would cost the ORM a second
+#: object to build at every request), with its member: built once, run with the key's digest and the cutoffs
+_OPEN_SIGN_IN = (select(UserSession.id, UserSession.last_seen_at, User).join(User, User.id == UserSession.user_id)
                  .where(UserSession.key_hash == bindparam("key_hash"),
                         ~_ended(bindparam("idle_cutoff"), bindparam("absolute_cutoff"))))
 
@@ -84,26 +84,24 @@ def load(session_id: str) -> User | None:
                                        stamps.MEMBER: int(user_id)}).first()
     if found is None:
         return None
-    record, user = keep_stamps(found)
+    sign_in_id, last_seen_at, user = keep_stamps(found)
     if not hmac.compare_digest(str(user.id), user_id) or user.banned or user.deleted_at is not None:
         return None
     user.session_key = key
-    _touch(record)
+    _touch(sign_in_id, last_seen_at)
     return user
 
 
-def _touch(record: UserSession) -> None:
+def _touch(sign_in_id: int, last_seen_at) -> None:
     """Note that the sign-in is in use, at most once a minute, in a transaction of its own (never the request's)."""
     now = utcnow()
-    if (now - record.last_seen_at).total_seconds() < TOUCH_SECONDS:
+    if (now - last_seen_at).total_seconds() < TOUCH_SECONDS:
         return
     try:
         with db.engine.begin() as connection:
-            connection.execute(update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now))
+            connection.execute(update(UserSession).where(UserSession.id == sign_in_id).values(last_seen_at=now))
     except SQLAlchemyError:  # a busy database delays the note, never the page
-        log.warning("could not note the use of sign-in %s", record.id)
-        return
-    set_committed_value(record, "last_seen_at", now)
+        log.warning("could not note the use of sign-in %s", sign_in_id)
 
 
 def _request_key() -> str:
