@@ -22,9 +22,11 @@ class Memo:
     def get(self, key, compute):
         """The value remembered for key, or compute() remembered now."""
         with self._lock:
-            if key in self._values:
+            try:  # a key met again is hashed twice, not three times
                 self._values.move_to_end(key)
                 return self._values[key]
+            except KeyError:
+                pass
         value = compute()
         with self._lock:
             self._values[key] = value

@@ -203,9 +203,9 @@ def require_idea_page(user, idea: Idea | None) -> Idea:
         raise explained from not_found
 
 
-@dataclass(frozen=True)
-class IdeaRow:
-    """What a list shows of an idea: plain values (no ORM object), so that its rendered row can be remembered."""
+class IdeaRow(NamedTuple):
+    """What a list shows of an idea: plain values (no ORM object), so that its rendered row can be remembered (a
+    tuple: a page of rows is hashed and compared as keys of the remembered rows, which a dataclass does in Python)."""
 
     id: int
     title: str
