@@ -12,7 +12,7 @@ from .. import access, events
 from ..access import can, require
 from ..accounts.models import User
 from ..audit import services as audit
-from ..database import after_commit, insert_once, paginate, utcnow
+from ..database import Page, after_commit, insert_once, paginate, utcnow
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..pipeline.models import Idea
@@ -170,10 +170,18 @@ def _posts_page_statement():
             .options(*_SHOWN_WITH).order_by(Post.id))
 
 
+#: whether thread "thread" holds any post, held ones included (a Core statement: most ideas' discussions are empty,
+#: and the page's statement, with its joined authors and quotes, costs the ORM about 0.15 ms even when it finds none)
+_ANY_POST = select(Post.__table__.c.id).where(Post.__table__.c.thread_id == bindparam("thread")).limit(1)
+
+
 def posts_page(thread: Thread, viewer, page: int, per_page: int) -> tuple:
     """One page of the thread's posts in order, as rows (post, number, whether the viewer gave it a coup de
     cœur), and the newest post the viewer had been shown before (None: never, or a visitor): one statement on a
-    short first page. Held posts: their author's and, for the thread's moderators, all (as _readable)."""
+    short first page (a thread without a post, a light one). Held posts: their author's and, for the thread's
+    moderators, all (as _readable)."""
+    if thread.post_count == 0 and db.session.execute(_ANY_POST, {"thread": thread.id}).first() is None:
+        return Page([], page, per_page, 0, False, False), None
     params = {"thread": thread.id, "reader": viewer.id if viewer.is_authenticated else None,
               "moderates": can(viewer, "thread.moderate", thread)}
     found = paginate(_posts_page_statement(), page, per_page, rows=True, params=params)
