@@ -122,9 +122,18 @@ def _attached_statement():
             .options(joinedload(Attachment.uploader).load_only(User.display_name)).order_by(Attachment.id))
 
 
+#: whether idea "idea" has a file in part "part": a Core statement (most ideas have none, and of_idea's own, with its
+#: uploaders joined, costs the ORM about 60 µs when it finds none)
+_ANY_FILE = select(Attachment.__table__.c.id).where(Attachment.__table__.c.idea_id == bindparam("idea"),
+                                                    Attachment.__table__.c.part == bindparam("part")).limit(1)
+
+
 def of_idea(idea: Idea, part: str) -> list[Attachment]:
     """The files attached to an idea or to its spec, oldest first."""
-    return list(db.session.scalars(_attached_statement(), {"idea": idea.id, "part": part}))
+    params = {"idea": idea.id, "part": part}
+    if db.session.execute(_ANY_FILE, params).first() is None:
+        return []
+    return list(db.session.scalars(_attached_statement(), params))
 
 
 def remove(attachment: Attachment) -> None:
