@@ -1,5 +1,7 @@
 """Project pages: the list, one project with its ideas, creation, settings, its feed and CSV export."""
 
+from typing import NamedTuple
+
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -63,11 +65,20 @@ def show(slug: str):
                   may_see_members=can(current_user, "project.members", project))
 
 
-def stage_access(project, user) -> list[dict]:
-    """For each pipeline stage: its policy, how many may see it, and whether this user does."""
+class StageAccess(NamedTuple):
+    """Who sees one pipeline stage of a project: its policy, how many may see it, and whether the reader does."""
+
+    stage: str
+    level: str
+    audience: int | None
+    visible: bool
+
+
+def stage_access(project, user) -> tuple[StageAccess, ...]:
+    """For each pipeline stage, who sees it (a tuple: the panel is drawn once per what it shows)."""
     levels = {stage: project.policy(stage) for stage in POLICY_STAGES}
-    return [{"stage": stage, "level": level, "audience": audience(project, level),
-             "visible": sees(user, project, level)} for stage, level in levels.items()]
+    return tuple(StageAccess(stage, level, audience(project, level), sees(user, project, level))
+                 for stage, level in levels.items())
 
 
 @bp.route("/projects/<slug>/settings", methods=["GET", "POST"])
