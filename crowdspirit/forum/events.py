@@ -18,7 +18,7 @@ from flask_babel import force_locale, get_locale
 from flask_login import AnonymousUserMixin, current_user
 from flask_socketio import join_room
 from socketio.pubsub_manager import PubSubManager
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import joinedload
 
 from .. import access
@@ -73,7 +73,7 @@ def render_post(post: Post, kind: str, number: int) -> dict:
 def _thread_from(auth) -> tuple[Thread | None, int]:
     """The thread a connecting socket asks for, and the last post id it has already shown."""
     try:
-        return db.session.get(Thread, int(auth["thread"])), int(auth.get("after") or 0)
+        return services.thread_by_id(int(auth["thread"])), int(auth.get("after") or 0)
     except (KeyError, TypeError, ValueError):
         return None, 0
 
@@ -133,13 +133,16 @@ def _listened(name: str) -> bool:
     return isinstance(manager, PubSubManager) or bool(manager.rooms.get("/", {}).get(name))
 
 
+#: what a pushed post's partial shows, read again in one statement (the commit expired the post, its author and thread)
+_PUSHED = select(Post).where(Post.id == bindparam("post")).options(
+    joinedload(Post.author), joinedload(Post.thread), joinedload(Post.reply_to))
+
+
 @post_changed.connect
 def push_post(post: Post, **_extra) -> None:
     """Send a new or changed post to every reader of its thread, rendered once per language and kind of reader that
     has someone to read it."""
-    # what the partial shows, read again in one statement (the commit expired the post, its author and thread)
-    post = db.session.scalars(select(Post).where(Post.id == inspect(post).identity[0]).options(
-        joinedload(Post.author), joinedload(Post.thread), joinedload(Post.reply_to))).one_or_none()
+    post = db.session.scalars(_PUSHED, {"post": inspect(post).identity[0]}).one_or_none()
     if post is None or post.pending:
         return  # held for approval: readers get it when a moderator approves it
     number = None

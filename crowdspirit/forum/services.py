@@ -4,7 +4,7 @@ from datetime import timedelta
 from functools import cache, lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Integer, bindparam, case, delete, false, func, literal, or_, select, text, update
+from sqlalchemy import Boolean, Integer, bindparam, case, delete, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -92,9 +92,21 @@ def _open_project_thread(project, **_extra) -> None:
     _open_thread(project.title, project_id=project.id)
 
 
+#: a thread with what its access rules read (its idea and their project, or its own project), built once: a
+#: session.get() and the lazy loads after it built three statements at each call, which a live reader's connection
+#: and every reply paid for
+_THREAD = select(Thread).where(Thread.id == bindparam("thread")).options(
+    joinedload(Thread.idea).joinedload(Idea.project), joinedload(Thread.own_project))
+
+
+def thread_by_id(thread_id: int) -> Thread | None:
+    """The thread of this id with what its access rules read, or None."""
+    return db.session.scalar(_THREAD, {"thread": thread_id})
+
+
 def load_thread(thread_id: int, user, action: str = "thread.view") -> Thread:
     """The thread if the user may do action on it (404 for who may not know it exists)."""
-    return require(user, action, db.session.get(Thread, thread_id))
+    return require(user, action, thread_by_id(thread_id))
 
 
 def load_post(post_id: int, user, action: str = "post.view") -> Post:
@@ -118,14 +130,17 @@ def published_posts(thread: Thread, after: int, limit: int) -> list[Post]:
         .order_by(Post.id).limit(limit)))
 
 
-def _readable(query, thread: Thread, viewer):
-    """Restrict a select() of posts to the thread's posts the viewer may read: held ones only for their author and
-    the moderators."""
-    query = query.where(Post.thread_id == thread.id)
-    if not can(viewer, "thread.moderate", thread):
-        mine = Post.author_id == viewer.id if viewer.is_authenticated else false()
-        query = query.where(Post.pending.is_(False) | mine)
-    return query
+def _readable(reader):
+    """The conditions on posts of thread "thread" that reader (its bound id; None: a visitor) may read: the published
+    ones, their own held ones, and every held one where "moderates" (the thread's moderators)."""
+    return (Post.thread_id == bindparam("thread"),
+            Post.pending.is_(False) | (Post.author_id == reader) | bindparam("moderates", type_=Boolean))
+
+
+def _readable_params(thread: Thread, viewer) -> dict:
+    """The values of _readable's parameters for this thread and viewer."""
+    return {"thread": thread.id, "reader": viewer.id if viewer.is_authenticated else None,
+            "moderates": can(viewer, "thread.moderate", thread)}
 
 
 #: a reconnecting reader names the newest post it shows; a post written a moment before it may have committed after
@@ -141,14 +156,25 @@ _SHOWN_WITH = (joinedload(Post.author).load_only(User.display_name),
                .joinedload(Post.author).load_only(User.display_name))
 
 
+#: when post "after" of thread "thread" was written
+_WRITTEN = select(Post.created_at).where(Post.id == bindparam("after"), Post.thread_id == bindparam("thread"))
+
+
+@cache
+def _catch_up_statement():
+    """posts' statement, built once: the posts of thread "thread" that "reader" may read (as _readable), after post
+    "after" or written since "since" (None: none before it)."""
+    return (select(Post).where(*_readable(bindparam("reader", type_=Integer)),
+                               or_(Post.id > bindparam("after"), Post.created_at >= bindparam("since")))
+            .options(*_SHOWN_WITH).order_by(Post.id))
+
+
 def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
     """The thread's posts in order after a post id, and those written just before it (a live catch-up)."""
-    named = db.session.scalar(select(Post.created_at).where(Post.id == after, Post.thread_id == thread.id)) \
-        if after else None
-    missed = Post.id > after if named is None else or_(Post.id > after, Post.created_at >= named - CATCH_UP_OVERLAP)
-    query = (select(Post).where(missed)
-             .options(*_SHOWN_WITH).order_by(Post.id))
-    return list(db.session.scalars(_readable(query, thread, viewer)))
+    named = db.session.scalar(_WRITTEN, {"after": after, "thread": thread.id}) if after else None
+    since = None if named is None else named - CATCH_UP_OVERLAP
+    return list(db.session.scalars(_catch_up_statement(),
+                                   {**_readable_params(thread, viewer), "after": after, "since": since}))
 
 
 #: a post's number in its thread: its place among the published posts (a held post has none until approved)
@@ -164,10 +190,7 @@ def _posts_page_statement():
     mine = select(Reaction.id).where(Reaction.post_id == Post.id, Reaction.user_id == reader).exists()
     mark = select(ThreadRead.last_post_id).where(ThreadRead.user_id == reader,
                                                  ThreadRead.thread_id == Post.thread_id).scalar_subquery()
-    return (select(Post, _published_so_far, mine, mark)
-            .where(Post.thread_id == bindparam("thread"),
-                   Post.pending.is_(False) | (Post.author_id == reader) | bindparam("moderates", type_=Boolean))
-            .options(*_SHOWN_WITH).order_by(Post.id))
+    return select(Post, _published_so_far, mine, mark).where(*_readable(reader)).options(*_SHOWN_WITH).order_by(Post.id)
 
 
 #: whether thread "thread" holds any post, held ones included (a Core statement: most ideas' discussions are empty,
@@ -182,9 +205,7 @@ def posts_page(thread: Thread, viewer, page: int, per_page: int) -> tuple:
     moderators, all (as _readable)."""
     if thread.post_count == 0 and db.session.execute(_ANY_POST, {"thread": thread.id}).first() is None:
         return Page([], page, per_page, 0, False, False), None
-    params = {"thread": thread.id, "reader": viewer.id if viewer.is_authenticated else None,
-              "moderates": can(viewer, "thread.moderate", thread)}
-    found = paginate(_posts_page_statement(), page, per_page, rows=True, params=params)
+    found = paginate(_posts_page_statement(), page, per_page, rows=True, params=_readable_params(thread, viewer))
     return found.replace([row[:3] for row in found.items]), found.items[0][3] if found.items else None
 
 
@@ -196,11 +217,16 @@ _NOTE_READ = text("INSERT INTO thread_reads (user_id, thread_id, last_post_id, r
     bindparam("now", type_=ThreadRead.__table__.c.read_at.type))
 
 
+#: post "post" if "reader" may read it in thread "thread" (as _readable)
+_READABLE_POST = select(Post.id).where(Post.id == bindparam("post"), *_readable(bindparam("reader", type_=Integer)))
+
+
 def note_read(thread: Thread, user, post_id: int | None) -> None:
     """Remember that the member was shown the thread up to this post (one of its posts they may read); the mark only
     moves forward. The page says so with a POST once it shows the posts: no GET writes."""
-    shown = _readable(select(Post.id).where(Post.id == post_id), thread, user)
-    if post_id is None or db.session.scalar(shown) is None:
+    shown = None if post_id is None else db.session.scalar(_READABLE_POST,
+                                                           {**_readable_params(thread, user), "post": post_id})
+    if shown is None:
         raise NotFound(_l("This message does not exist, or you may not see it."))
     db.session.execute(_NOTE_READ, {"user": user.id, "thread": thread.id, "post": post_id, "now": utcnow()})
     thread_read.send(thread, user=user, post_id=post_id)
@@ -227,10 +253,14 @@ def latest(user, category: str | None, page: int, per_page: int):
     return paginate(query, page, per_page, rows=True, counted=access.visible(select(Thread.id).where(*where), user))
 
 
+#: the number of published posts of thread "thread" up to post "post"
+_NUMBER = select(func.count(Post.id)).where(Post.thread_id == bindparam("thread"), Post.id <= bindparam("post"),
+                                            Post.pending.is_(False))
+
+
 def post_number(post: Post) -> int:
     """The post's number in its thread (its place among the published posts)."""
-    return db.session.scalar(select(func.count(Post.id)).where(
-        Post.thread_id == post.thread_id, Post.id <= post.id, Post.pending.is_(False)))
+    return db.session.scalar(_NUMBER, {"thread": post.thread_id, "post": post.id})
 
 
 def page_of(post: Post, per_page: int) -> int:
@@ -300,10 +330,15 @@ def add_post(thread: Thread, user, body: str, reply_to_id: int | None = None) ->
     return post
 
 
+#: one more visible post in thread "thread_key", its latest activity at "when" (a Core statement built once: the
+#: transaction's commit expires the thread anyway)
+_COUNT_POST = (update(Thread.__table__).where(Thread.__table__.c.id == bindparam("thread_key"))
+               .values(post_count=Thread.__table__.c.post_count + 1, last_post_at=bindparam("when")))
+
+
 def _count_post(thread_id: int, when) -> None:
     """One more visible post in the thread, and its latest activity."""
-    db.session.execute(update(Thread).where(Thread.id == thread_id)
-                       .values(post_count=Thread.post_count + 1, last_post_at=when))
+    db.session.execute(_COUNT_POST, {"thread_key": thread_id, "when": when})
 
 
 def edit_post(post: Post, body: str) -> Post:
