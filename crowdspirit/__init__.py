@@ -66,9 +66,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         domain.init_app(app)
 
     # bound after the domains: Flask-SocketIO hands the socket handlers the forum registered to each new server
-    engine = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    engine, compiled = app.config["SQLALCHEMY_ENGINE_OPTIONS"], database.CompiledCache()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine, "execution_options": {
-        "compiled_cache": database.CompiledCache(), **engine.get("execution_options", {})}}
+        "compiled_cache": compiled, **engine.get("execution_options", {})}}
+    app.teardown_appcontext(compiled.forget_gone)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)

@@ -3,6 +3,7 @@ as one bound parameter, the engine's compiled-statement cache."""
 
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -51,14 +52,22 @@ class CompiledCache:
     again at every lookup: 40-75 us for each of a member page's larger statements (the sign-in, the idea, a list's
     rows), 0.11 ms of an idea page and 0.15 ms of a project page. A key met again as the same object is found here
     without hashing (the entry holds the key, so no other object can take its id meanwhile); any other goes to
-    SQLAlchemy's own LRU cache."""
+    SQLAlchemy's own LRU cache.
+
+    The ORM builds a statement for each lazy load and each refresh of an expired object, used once: when a request
+    (an app context) ends, the entries of such statements, now held by this table alone, are forgotten. Kept, their
+    keys (about fifty tuples each, fifteen statements for a forum reply) lived on until the table filled up, and
+    made the collector's full passes, which stop every thread for 40-90 ms, several times as frequent."""
 
     #: statements remembered by identity (those built for one request only are forgotten when it fills up)
     KNOWN = 2_000
+    #: sys.getrefcount() of a key held by its entry alone: the entry's whole key, and the call's argument
+    _HELD_HERE_ONLY = 2
 
     def __init__(self, size: int = 500):
         self._cache = LRUCache(size)
         self._known: dict[int, tuple] = {}  # id(statement's cache key) -> (whole key, compiled statement)
+        self._new: list[int] = []  # the entries added since the end of the last app context
 
     def get(self, key, default=None):
         """The compiled statement of key (dialect, statement's cache key, column keys, flags), else default."""
@@ -70,10 +79,19 @@ class CompiledCache:
             if len(self._known) >= self.KNOWN:
                 self._known.clear()
             self._known[id(key[1])] = (key, compiled)
+            self._new.append(id(key[1]))
         return compiled
 
     def __setitem__(self, key, compiled) -> None:
         self._cache[key] = compiled
+
+    def forget_gone(self, _error=None) -> None:
+        """Forget the entries added meanwhile whose statement is gone (an app context's teardown)."""
+        new, self._new = self._new, []
+        for ident in new:
+            entry = self._known.get(ident)
+            if entry is not None and sys.getrefcount(entry[0][1]) <= self._HELD_HERE_ONLY:
+                self._known.pop(ident, None)
 
 
 #: Table(..., info=POSTGRESQL_ONLY): the table exists on PostgreSQL databases only (the migrations create it there)

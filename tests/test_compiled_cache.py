@@ -1,6 +1,9 @@
 """The engine's cache of compiled statements: a statement built once is found by the identity of its cache key, any
 other by value, as SQLAlchemy's own cache finds it."""
 
+import sys
+import weakref
+
 from sqlalchemy import bindparam, select
 
 from crowdspirit.accounts.models import User
@@ -47,3 +50,32 @@ def test_the_application_runs_its_statements_through_it(app, make_user):
     cache = db.engine.get_execution_options()["compiled_cache"]
     assert isinstance(cache, CompiledCache)
     assert any(key[1] is statement._generate_cache_key()[0] for key, _compiled in cache._known.values())
+
+
+def test_a_statement_built_for_one_execution_is_not_kept_alive_after_its_request():
+    cache, dialect = CompiledCache(size=10), object()
+    kept = (Part("select threads"),)  # a statement built once (held here, as a module holds its statements)
+    cache[(dialect, kept, (), False, False)] = "compiled threads"
+    once = Part("select threads")  # the same statement built again for one execution, as the ORM's lazy loads are
+    watch = weakref.ref(once)
+    assert cache.get((dialect, (once,), (), False, False)) == "compiled threads"
+    assert cache.get((dialect, kept, (), False, False)) == "compiled threads"
+    del once  # its execution is over
+    assert watch() is not None  # remembered meanwhile
+    cache.forget_gone()  # the request's end
+    assert watch() is None
+    Part.hashed = 0
+    assert cache.get((dialect, kept, (), False, False)) == "compiled threads" and Part.hashed == 0  # still known
+
+
+def test_the_lazy_loads_of_a_request_leave_nothing_behind(app, make_user):
+    user = make_user(name="Lazy Lou")
+    cache = db.engine.get_execution_options()["compiled_cache"]
+    with app.app_context():
+        for _ in range(3):  # session.get() builds its statement at each call
+            assert db.session.get(User, user.id).display_name == "Lazy Lou"
+            db.session.expunge_all()
+        built_per_call = [key for key, _compiled in cache._known.values() if "users" in str(key[1])]
+        assert built_per_call  # met again by value: remembered, as any statement
+    assert not [key for key, _compiled in cache._known.values() if "users" in str(key[1])
+                and sys.getrefcount(key[1]) <= 2]  # the context's end forgot those that are gone
