@@ -103,8 +103,8 @@ def connect(auth=None):
     with _lock:
         _sockets()[request.sid] = LiveSocket(current_user.id if current_user.is_authenticated else None, thread.id,
                                              language, kind, current_sign_in(current_user))
-    for post in services.posts(thread, current_user, after):
-        socketio.emit("post", render_post(post, kind, services.post_number(post)), to=request.sid)
+    for post, number in services.posts(thread, current_user, after):
+        socketio.emit("post", render_post(post, kind, number), to=request.sid)
     _announce_presence(thread.id)
     return True
 
@@ -133,8 +133,9 @@ def _listened(name: str) -> bool:
     return isinstance(manager, PubSubManager) or bool(manager.rooms.get("/", {}).get(name))
 
 
-#: what a pushed post's partial shows, read again in one statement (the commit expired the post, its author and thread)
-_PUSHED = select(Post).where(Post.id == bindparam("post")).options(
+#: what a pushed post's partial shows, read again in one statement (the commit expired the post, its author and
+#: thread), with its number
+_PUSHED = select(Post, services.NUMBER).where(Post.id == bindparam("post")).options(
     joinedload(Post.author), joinedload(Post.thread), joinedload(Post.reply_to))
 
 
@@ -142,16 +143,15 @@ _PUSHED = select(Post).where(Post.id == bindparam("post")).options(
 def push_post(post: Post, **_extra) -> None:
     """Send a new or changed post to every reader of its thread, rendered once per language and kind of reader that
     has someone to read it."""
-    post = db.session.scalars(_PUSHED, {"post": inspect(post).identity[0]}).one_or_none()
-    if post is None or post.pending:
+    found = db.session.execute(_PUSHED, {"post": inspect(post).identity[0]}).one_or_none()
+    if found is None or found.Post.pending:
         return  # held for approval: readers get it when a moderator approves it
-    number = None
+    post, number = found
     with nullcontext() if has_request_context() else current_app.test_request_context("/"):
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
                 for kind in READER_KINDS:
                     if _listened(name := room(post.thread_id, language, kind)):
-                        number = number or services.post_number(post)
                         socketio.emit("post", render_post(post, kind, number), to=name)
 
 

@@ -6,7 +6,7 @@ from functools import cache, lru_cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Integer, bindparam, case, delete, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import access, events
 from ..access import can, require
@@ -156,6 +156,12 @@ _SHOWN_WITH = (joinedload(Post.author).load_only(User.display_name),
                .joinedload(Post.author).load_only(User.display_name))
 
 
+_EARLIER = aliased(Post)
+#: a post's number in its thread: its place among the published posts (a held post has none until approved), as a
+#: column of a statement on posts
+NUMBER = (select(func.count(_EARLIER.id)).where(_EARLIER.thread_id == Post.thread_id, _EARLIER.id <= Post.id,
+                                                 _EARLIER.pending.is_(False)).scalar_subquery())
+
 #: when post "after" of thread "thread" was written
 _WRITTEN = select(Post.created_at).where(Post.id == bindparam("after"), Post.thread_id == bindparam("thread"))
 
@@ -164,17 +170,18 @@ _WRITTEN = select(Post.created_at).where(Post.id == bindparam("after"), Post.thr
 def _catch_up_statement():
     """posts' statement, built once: the posts of thread "thread" that "reader" may read (as _readable), after post
     "after" or written since "since" (None: none before it)."""
-    return (select(Post).where(*_readable(bindparam("reader", type_=Integer)),
-                               or_(Post.id > bindparam("after"), Post.created_at >= bindparam("since")))
+    return (select(Post, NUMBER).where(*_readable(bindparam("reader", type_=Integer)),
+                                       or_(Post.id > bindparam("after"), Post.created_at >= bindparam("since")))
             .options(*_SHOWN_WITH).order_by(Post.id))
 
 
-def posts(thread: Thread, viewer, after: int = 0) -> list[Post]:
-    """The thread's posts in order after a post id, and those written just before it (a live catch-up)."""
+def posts(thread: Thread, viewer, after: int = 0) -> list[tuple[Post, int]]:
+    """The thread's posts in order after a post id, and those written just before it (a live catch-up), each with
+    its number."""
     named = db.session.scalar(_WRITTEN, {"after": after, "thread": thread.id}) if after else None
     since = None if named is None else named - CATCH_UP_OVERLAP
-    return list(db.session.scalars(_catch_up_statement(),
-                                   {**_readable_params(thread, viewer), "after": after, "since": since}))
+    return [tuple(row) for row in db.session.execute(
+        _catch_up_statement(), {**_readable_params(thread, viewer), "after": after, "since": since})]
 
 
 #: a post's number in its thread: its place among the published posts (a held post has none until approved)
@@ -253,14 +260,12 @@ def latest(user, category: str | None, page: int, per_page: int):
     return paginate(query, page, per_page, rows=True, counted=access.visible(select(Thread.id).where(*where), user))
 
 
-#: the number of published posts of thread "thread" up to post "post"
-_NUMBER = select(func.count(Post.id)).where(Post.thread_id == bindparam("thread"), Post.id <= bindparam("post"),
-                                            Post.pending.is_(False))
+_NUMBER_OF = select(NUMBER).where(Post.id == bindparam("post"))
 
 
 def post_number(post: Post) -> int:
     """The post's number in its thread (its place among the published posts)."""
-    return db.session.scalar(_NUMBER, {"thread": post.thread_id, "post": post.id})
+    return db.session.scalar(_NUMBER_OF, {"post": post.id})
 
 
 def page_of(post: Post, per_page: int) -> int:

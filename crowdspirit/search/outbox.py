@@ -6,7 +6,7 @@ rolled-back change takes its outbox row with it, and the indexer only ever reads
 
 import threading
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from .models import SearchOutbox
@@ -41,6 +41,10 @@ def _queue_changes(session, flush_context, instances):
     session.info.setdefault("search_pending", []).extend(_entries(session))
 
 
+#: the outbox's rows, written as they are (as ORM objects they took a second flush of their own at the commit)
+_OUTBOX_INSERT = insert(SearchOutbox.__table__)
+
+
 @event.listens_for(Session, "after_flush_postexec")
 def _write_outbox(session, flush_context):
     """Write the queued rows (ids known now) in the same transaction."""
@@ -48,7 +52,7 @@ def _write_outbox(session, flush_context):
     if not pending:
         return
     rows = {(kind, getattr(obj, attribute)) for kind, obj, attribute in pending}
-    session.add_all(SearchOutbox(kind=kind, object_id=object_id) for kind, object_id in sorted(rows))
+    session.execute(_OUTBOX_INSERT, [{"kind": kind, "object_id": object_id} for kind, object_id in sorted(rows)])
     session.info["search_queued"] = True
 
 
