@@ -59,7 +59,8 @@ class CompiledCache:
     keys (about fifty tuples each, fifteen statements for a forum reply) lived on until the table filled up, and
     made the collector's full passes, which stop every thread for 40-90 ms, several times as frequent."""
 
-    #: statements remembered by identity (those built for one request only are forgotten when it fills up)
+    #: statements remembered by identity (a full table is emptied; each statement built once is remembered again at
+    #: its next lookup)
     KNOWN = 2_000
     #: sys.getrefcount() of a key held by its entry alone: the entry's whole key, and the call's argument
     _HELD_HERE_ONLY = 2

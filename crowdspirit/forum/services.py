@@ -184,7 +184,7 @@ def posts(thread: Thread, viewer, after: int = 0) -> list[tuple[Post, int]]:
         _catch_up_statement(), {**_readable_params(thread, viewer), "after": after, "since": since})]
 
 
-#: a post's number in its thread: its place among the published posts (a held post has none until approved)
+#: NUMBER for the posts of a page of one thread, counted as they are read (a window over the thread's posts)
 _published_so_far = func.sum(case((Post.pending.is_(False), 1), else_=0)).over(order_by=Post.id)
 
 
@@ -260,6 +260,7 @@ def latest(user, category: str | None, page: int, per_page: int):
     return paginate(query, page, per_page, rows=True, counted=access.visible(select(Thread.id).where(*where), user))
 
 
+#: the number of post "post"
 _NUMBER_OF = select(NUMBER).where(Post.id == bindparam("post"))
 
 
