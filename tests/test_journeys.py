@@ -147,8 +147,16 @@ def test_idea_page_is_the_place(live, visit, js):
     expect(first.locator(".post-number")).to_have_text("#1")
 
     leo = visit("leo", "Léo Lambert")
+    if js:  # count the posts the page takes out (a live post replacing one it shows takes the old one out)
+        leo.page.add_init_script("""window.postsTakenOut = 0;
+            new MutationObserver((changes) => changes.forEach((change) => change.removedNodes.forEach((node) => {
+                window.postsTakenOut += node.matches?.("article.post") ? 1 : 0;
+            }))).observe(document, { childList: true, subtree: true });""")
     leo.go(f"/ideas/{idea.id}")
     theirs = leo.main().locator("article.post").filter(has_text="Which colour temperature")
+    if js:  # his socket's catch-up sends Mia's post again, in case he missed it: the page leaves the one it shows
+        expect(leo.main().get_by_text("2 reading now")).to_be_visible()  # said after the catch-up
+        assert leo.page.evaluate("window.postsTakenOut") == 0
     theirs.get_by_role("link", name="Reply").click()
     form = leo.main().locator("form.reply-form").filter(has=leo.page.locator("blockquote"))
     expect(form.locator("blockquote")).to_contain_text("In reply to Mia Member")

@@ -117,8 +117,12 @@ def test_catch_up_returns_the_missed_posts_and_those_written_just_before(connect
     db.session.execute(update(Post).where(Post.id == first.id).values(created_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
     socket = connect(make_user(), thread, after=third.id)
-    texts = [payload["html"] for payload in received_posts(socket)]
+    payloads = received_posts(socket)
+    texts = [payload["html"] for payload in payloads]
     assert len(texts) == 3 and "two" in texts[0] and "three" in texts[1] and "four" in texts[2]
+    assert all(payload["catch_up"] for payload in payloads)  # a page that shows one already leaves it as it is
+    forum.add_post(thread, author, "five")
+    assert "catch_up" not in received_posts(socket)[0]  # a new post is never a catch-up
 
 
 def test_outsider_and_visitor_cannot_join_a_confidential_thread(connect, make_user, secret_thread):

@@ -103,8 +103,8 @@ def connect(auth=None):
     with _lock:
         _sockets()[request.sid] = LiveSocket(current_user.id if current_user.is_authenticated else None, thread.id,
                                              language, kind, current_sign_in(current_user))
-    for post, number in services.posts(thread, current_user, after):
-        socketio.emit("post", render_post(post, kind, number), to=request.sid)
+    for post, number in services.posts(thread, current_user, after):  # marked: a page leaves those it shows as they are
+        socketio.emit("post", {**render_post(post, kind, number), "catch_up": True}, to=request.sid)
     _announce_presence(thread.id)
     return True
 

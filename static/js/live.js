@@ -46,11 +46,14 @@
     }
     unread = Math.max(unread, id);
   };
-  socket.on("post", ({ id, html }) => {
+  socket.on("post", ({ id, html, catch_up: catchUp }) => {
+    const existing = document.getElementById(`post-${id}`);
+    if (existing && catchUp) {
+      return;  // sent again in case it was missed: the page shows it already (and may be about to reply to it)
+    }
     const holder = document.createElement("div");
     holder.innerHTML = html.trim();
     const post = holder.firstElementChild;
-    const existing = document.getElementById(`post-${id}`);
     if (existing) {
       // a reply being written under the post stays, and the keyboard in it (moving a node takes its focus away)
       const slot = existing.querySelector(".reply-slot");
