@@ -92,11 +92,11 @@ def _open_project_thread(project, **_extra) -> None:
     _open_thread(project.title, project_id=project.id)
 
 
-#: a thread with what its access rules read (its idea and their project, or its own project), built once: a
-#: session.get() and the lazy loads after it built three statements at each call, which a live reader's connection
-#: and every reply paid for
-_THREAD = select(Thread).where(Thread.id == bindparam("thread")).options(
-    joinedload(Thread.idea).joinedload(Idea.project), joinedload(Thread.own_project))
+#: what a thread's access rules read with it: its idea and their project, or its own project
+_WITH_OWNERS = (joinedload(Thread.idea).joinedload(Idea.project), joinedload(Thread.own_project))
+#: a thread with _WITH_OWNERS, built once: a session.get() and the lazy loads after it built three statements at each
+#: call, which a live reader's connection and every reply paid for
+_THREAD = select(Thread).where(Thread.id == bindparam("thread")).options(*_WITH_OWNERS)
 
 
 def thread_by_id(thread_id: int) -> Thread | None:
@@ -255,7 +255,7 @@ def latest(user, category: str | None, page: int, per_page: int):
         mark = newer = first_new = literal(None)
     where = [Thread.post_count > 0] + ([Thread.category == category] if category else [])
     query = (access.visible(select(Thread, mark, newer, first_new), user).where(*where)
-             .options(joinedload(Thread.idea).joinedload(Idea.project), joinedload(Thread.own_project))
+             .options(*_WITH_OWNERS)
              .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
     return paginate(query, page, per_page, rows=True, counted=access.visible(select(Thread.id).where(*where), user))
 
