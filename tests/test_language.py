@@ -77,3 +77,21 @@ def test_the_digest_speaks_the_members_language(app, tmp_path, client, login_as,
     subject, text = texts[bob.email]
     assert subject == "CrowdSpirit: your daily digest" and "Hello Bob," in text and "Ben mentioned you" in text
 
+
+
+def test_templates_translate_as_jinja_newstyle_gettext_does(app):
+    """Templates' _() and ngettext() speak the request's language, escape their variables in HTML but not in plain
+    text (emails), and read "%%" as "%" even without variables: Jinja's "newstyle" contract, which the app's own
+    translation functions keep."""
+    source = ('{{ _("Hello %(name)s,", name=who) }}|{{ _("%(percent)s%%", percent=5) }}|'
+              '{{ ngettext("%(num)d vote", "%(num)d votes", 3) }}|{{ _("Skip to content") }}|{{ _("100%%") }}')
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert app.jinja_env.from_string(source).render(who="Tom & <Jerry>") == (
+            "Bonjour Tom &amp; &lt;Jerry&gt;,|5\N{NO-BREAK SPACE}%|3 votes|Aller au contenu|100%")
+        plain = app.jinja_env.overlay(autoescape=False).from_string(source)
+        assert plain.render(who="Tom & <Jerry>") == (
+            "Bonjour Tom & <Jerry>,|5\N{NO-BREAK SPACE}%|3 votes|Aller au contenu|100%")
+    g.pop("_flask_babel", None)  # the test's long-lived context keeps the last request's language
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert app.jinja_env.from_string(source).render(who="Ada") == (
+            "Hello Ada,|5%|3 votes|Skip to content|100%")
