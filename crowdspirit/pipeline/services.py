@@ -253,7 +253,7 @@ def idea_rows(user, page: int, per_page: int, **filters) -> tuple[Page, set[int]
 
     # built once per member, filters and access version: a statement built again costs more than running it
     rows_query, counted = access.remembered_for(user, ("idea-rows", *sorted(filters.items())), statements)
-    found = paginate(rows_query, page, per_page, rows=True, counted=counted,
+    found = paginate(rows_query, page, per_page, plain=True, counted=counted,
                      total_key=_counted_under(user, "list", *sorted(filters.items())))
     rows = [IdeaRow(*row[:-2], tags=tuple(sorted(row[-2].split(SEPARATOR))) if row[-2] else ())
             for row in found.items]
