@@ -43,18 +43,20 @@ class MemberChrome(NamedTuple):
 
 def member_chrome() -> MemberChrome | None:
     """The signed-in member as the site header shows them (a Jinja global; None for visitors)."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: each look through the proxy finds the user again
+    if not user.is_authenticated:
         return None
-    organisation = current_user.organisation
-    return MemberChrome(current_user.id, current_user.display_name, current_user.is_moderator,
-                        organisation.name if organisation else None, current_user.karma, current_user.is_admin)
+    organisation = user.organisation
+    return MemberChrome(user.id, user.display_name, user.is_moderator, organisation.name if organisation else None,
+                        user.karma, user.is_admin)
 
 
 def standing_notice():
     """What the signed-in member lacks to take part (a Jinja global for the page's banner), or None."""
-    if not current_user.is_authenticated or isinstance(current_user._get_current_object(), access.OrganisationActor):
+    user = current_user._get_current_object()
+    if not user.is_authenticated or isinstance(user, access.OrganisationActor):
         return None
-    return access.unmet_standing(current_user)
+    return access.unmet_standing(user)
 
 
 PROFILE_KIND_LABELS = {

@@ -17,7 +17,7 @@ bp = Blueprint("notifications", __name__)
 
 def unread_badge() -> dict:
     """Every page's unread-notifications badge (a context processor), counted only if the page shows it."""
-    return {"unread_notifications": lambda: services.unread_count(current_user)}
+    return {"unread_notifications": lambda: services.unread_count(current_user._get_current_object())}
 
 
 @bp.route("/notifications")

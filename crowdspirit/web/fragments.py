@@ -13,12 +13,12 @@ import secrets
 from urllib.parse import quote
 
 from flask import render_template
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from ..memo import memo
 from ..requestcache import per_request
+from .locale import language
 
 _MARK = secrets.token_hex(12)
 CSRF = f"csrf-{_MARK}"
@@ -47,8 +47,8 @@ def _draw(template: str, context: dict) -> Markup:
 def fragments(template: str, keyed: list[tuple[tuple, dict]]) -> Markup:
     """The HTML of template for each (key, context) of a list, one after the other, each rendered once per key
     (everything it shows, besides the language): the language and the table are looked up once for the list."""
-    table, language = memo("fragments", 50_000), str(get_locale())
-    return Markup("".join([table.get((template, language, *key), lambda context=context: _draw(template, context))
+    table, tag = memo("fragments", 50_000), str(language())
+    return Markup("".join([table.get((template, tag, *key), lambda context=context: _draw(template, context))
                            for key, context in keyed]))
 
 
@@ -56,7 +56,7 @@ def drawn(template: str, key: tuple, context, id: int | None = None) -> Markup:
     """The template rendered once per key (everything it shows, besides the language) with the values context()
     gives, called only when it is drawn. With an id, it is drawn once for every id: context() gives ID where the id
     goes, and the id is put in."""
-    html = memo("fragments", 50_000).get((template, str(get_locale()), *key), lambda: _draw(template, context()))
+    html = memo("fragments", 50_000).get((template, str(language()), *key), lambda: _draw(template, context()))
     return html if id is None else Markup(html.replace(str(ID), str(int(id))))
 
 

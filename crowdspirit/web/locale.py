@@ -4,7 +4,7 @@ browser's."""
 from functools import cache
 
 from babel import support
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -69,6 +69,8 @@ _latest: tuple = (None, None)
 def language():
     """The moment's language as Flask-Babel chose it (its Locale object): what get_locale() returns, read with one
     look through Flask's context where get_locale() takes three (a member's page asks some forty times)."""
+    if not has_app_context():
+        return get_locale()
     chosen = getattr(getattr(g._get_current_object(), "_flask_babel", None), "babel_locale", None)
     return chosen if chosen is not None else get_locale()
 

@@ -7,7 +7,7 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import request
 from flask.templating import Environment
-from flask_babel import format_currency, format_datetime, get_locale, get_timezone
+from flask_babel import format_currency, format_datetime, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -16,6 +16,7 @@ from ..access import can
 from ..requestcache import computed
 from ..text import render_markdown
 from .fragments import csp_nonce, fill_secrets, shown
+from .locale import language
 from .panels import render_panels
 
 
@@ -63,7 +64,7 @@ def _format_day(day: date, locale: str) -> str:
 
 def format_day(moment: datetime) -> str:
     """Jinja filter `date`: the day of a UTC timestamp, in the request's language."""
-    return _format_day(moment.date(), str(get_locale()))
+    return _format_day(moment.date(), str(language()))
 
 
 @lru_cache(maxsize=4096)
@@ -74,12 +75,12 @@ def _format_number(number, locale: str) -> str:
 
 def format_number(number) -> str:
     """Jinja filter `number`: a count or amount in the request's language (1,234 or 1 234)."""
-    return _format_number(number, str(get_locale()))
+    return _format_number(number, str(language()))
 
 
 def format_date(day: date) -> str:
     """Jinja filter `day`: a calendar date (not a timestamp), in the request's language."""
-    return _format_day(day, str(get_locale()))
+    return _format_day(day, str(language()))
 
 
 #: Babel's units of time, longest first (babel.dates.TIMEDELTA_UNITS), and the share of a unit from which a span is
@@ -117,7 +118,7 @@ def _exact_moment(moment: datetime, locale: str, zone) -> str:
 def format_relative(moment: datetime) -> Markup:
     """Jinja filter `when`: a <time> saying how long ago (or in how long) a UTC timestamp is, the exact date and time
     in its title, the ISO-8601 instant in its datetime attribute."""
-    return _time_element(moment, time_span(moment), str(get_locale()), get_timezone())
+    return _time_element(moment, time_span(moment), str(language()), get_timezone())
 
 
 @lru_cache(maxsize=8192)
@@ -135,7 +136,7 @@ def format_money(cents: int, currency: str) -> str:
 
 def request_globals() -> dict:
     """Names that depend on the request, available in every template."""
-    return {"current_locale": str(get_locale())}
+    return {"current_locale": str(language())}
 
 
 def register(app):
