@@ -176,3 +176,29 @@ def test_sign_in_burst_across_a_window_edge_is_refused(app, make_user):
     statuses += [attempt() for _ in range(5)]
     assert statuses == [422] * 6 + [429] * 4, statuses
 
+
+
+def test_a_remembered_session_cookie_is_still_checked(app, make_user, monkeypatch):
+    """The session cookie's signature is checked once per value, but a forged cookie is never accepted, and one
+    older than PERMANENT_SESSION_LIFETIME is refused even after it was read."""
+    member = browser(app, make_user())
+    cookie = cookie_of(member)
+    assert get(member, "/settings/profile").status_code == 200  # read once: remembered
+    payload, _dot, signature = cookie.rpartition(".")
+    forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    assert get(replay(app, forged), "/settings/profile").status_code == 302
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr("crowdspirit.web.cookies.time.time", lambda: later)
+    assert get(replay(app, cookie), "/settings/profile").status_code == 302
+
+
+def test_requests_sharing_a_cookie_change_their_own_session(app, make_user, make_idea):
+    """Two browsers holding the same cookie: what one request changes in its session (a message added to those
+    waiting) never reaches the other's, although the cookie's value was read once."""
+    thread_id = forum.thread_of_idea(make_idea()).id
+    first = browser(app, make_user())
+    assert first.post(f"/threads/{thread_id}/follow").status_code == 303  # a message waits in the cookie
+    second = replay(app, cookie_of(first))
+    assert first.post(f"/threads/{thread_id}/follow").status_code == 303  # the first adds one to the same list
+    page = get(second, "/").text
+    assert "You follow this thread." in page and "You no longer follow this thread." not in page

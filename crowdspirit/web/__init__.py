@@ -5,9 +5,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Install the error pages, template filters and globals, response headers and the language switch."""
-    from . import errors, locale, templating, views
+    """Install the session cookie's reader, the error pages, template filters and globals, response headers and the
+    language switch."""
+    from . import cookies, errors, locale, templating, views
 
+    app.session_interface = cookies.RememberedCookieSessions()
     app.before_request(locale.wtforms_messages)
     errors.register(app)
     templating.register(app)
