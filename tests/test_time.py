@@ -54,3 +54,26 @@ def test_a_listed_idea_ages_although_its_row_is_remembered(client, make_idea, cl
     clock.advance(hours=2)
     aged = shown_time(client.get("/ideas").text, "2 hours ago")
     assert aged[1] == idea.created_at.isoformat(timespec="seconds") + "Z"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"])
+def test_the_exact_moment_reads_as_babel_writes_it(zone):
+    """The exact moment in a time's title is put together from parts remembered per day and per hour; it reads
+    exactly as Babel's long format writes it, in both languages, in zones with summer time (both sides of its
+    changes) and half-hour offsets."""
+    import random
+    from datetime import datetime
+
+    import pytz
+    from babel import dates
+
+    from crowdspirit.web.templating import _exact_moment
+
+    tz, rng = pytz.timezone(zone), random.Random(16)
+    moments = [datetime(2026, 3, 29, 0, 59, 59), datetime(2026, 3, 29, 1, 0, 0), datetime(2026, 10, 25, 0, 30, 5),
+               datetime(2026, 10, 25, 1, 0, 0), datetime(2026, 11, 1, 5, 59, 59), datetime(2026, 11, 1, 6, 0, 1)]
+    moments += [datetime(2025, 1, 1) + timedelta(seconds=rng.randrange(3 * 366 * 86400)) for _ in range(300)]
+    for language in ("en", "fr"):
+        for moment in moments:
+            assert _exact_moment(moment, language, tz) == dates.format_datetime(moment, "long", tzinfo=tz,
+                                                                                locale=language), (moment, language)
